@@ -1,0 +1,154 @@
+"""Staff accounts, logins and bearer tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from quarterhour.access.actor import Actor
+from quarterhour.access.passwords import check_strength, hash_password, verify_password
+from quarterhour.access.permissions import Permission, require
+from quarterhour.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from quarterhour.kit import clock
+from quarterhour.organisation.models import ApiToken, Department, Role, Staff
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def actor_of(staff: Staff) -> Actor:
+    return Actor(
+        id=staff.id,
+        username=staff.username,
+        role=Role(staff.role),
+        department_id=staff.department_id,
+        full_name=staff.full_name,
+    )
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+    actor: Actor
+
+
+def log_in(session: Session, username: str, password: str, *, ttl_minutes: int) -> IssuedToken:
+    staff = session.scalar(select(Staff).where(Staff.username == username))
+    # Same answer for an unknown user and a wrong password: no probing for usernames.
+    if staff is None or not staff.is_active or not verify_password(staff.password_hash, password):
+        raise Unauthenticated("wrong username or password")
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    expires = now + timedelta(minutes=ttl_minutes)
+    session.add(
+        ApiToken(
+            token_hash=token_digest(token), staff_id=staff.id, created_at=now, expires_at=expires
+        )
+    )
+    return IssuedToken(token, expires, actor_of(staff))
+
+
+def authenticate(session: Session, token: str) -> Actor:
+    row = session.execute(
+        select(Staff, ApiToken.expires_at)
+        .join(ApiToken, ApiToken.staff_id == Staff.id)
+        .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked.is_(False))
+    ).first()
+    if row is None:
+        raise Unauthenticated("invalid or revoked token")
+    staff, expires_at = row
+    if expires_at <= clock.now():
+        raise Unauthenticated("token expired; log in again")
+    if not staff.is_active:
+        raise Unauthenticated("account disabled")
+    return actor_of(staff)
+
+
+def log_out(session: Session, token: str) -> None:
+    session.execute(
+        update(ApiToken).where(ApiToken.token_hash == token_digest(token)).values(revoked=True)
+    )
+
+
+def create_staff(
+    session: Session,
+    *,
+    by: Actor | None,
+    username: str,
+    full_name: str,
+    role: Role | str,
+    password: str,
+    department_id: int | None = None,
+    phone: str | None = None,
+    password_cost: tuple[int, int] = (2, 19 * 1024),
+) -> Staff:
+    """`by` is None only for the bootstrap (CLI on the server, demo data)."""
+    if by is not None:
+        require(by, Permission.MANAGE_STAFF)
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValidationFailed(
+            f"unknown role {role!r}; one of {', '.join(Role)}", field="role"
+        ) from None
+    if not username or len(username) > 64:
+        raise ValidationFailed("username must have 1 to 64 characters", field="username")
+    if problem := check_strength(password):
+        raise ValidationFailed(problem, field="password")
+    if role is Role.HANDLER and department_id is None:
+        raise ValidationFailed("a department handler needs a department", field="department_id")
+    if department_id is not None and session.get(Department, department_id) is None:
+        raise ValidationFailed(f"no department {department_id}", field="department_id")
+    if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
+        raise Conflict(f"username {username!r} is taken", field="username")
+    staff = Staff(
+        username=username,
+        full_name=full_name,
+        role=role,
+        department_id=department_id,
+        phone=phone,
+        password_hash=hash_password(
+            password, time_cost=password_cost[0], memory_cost=password_cost[1]
+        ),
+        is_active=True,
+        created_at=clock.now(),
+    )
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def set_password(session: Session, *, by: Actor | None, username: str, password: str) -> None:
+    if by is not None and by.username != username:
+        require(by, Permission.MANAGE_STAFF)
+    staff = session.scalar(select(Staff).where(Staff.username == username))
+    if staff is None:
+        raise NotFound(f"no staff member {username!r}", field="username")
+    if problem := check_strength(password):
+        raise ValidationFailed(problem, field="password")
+    staff.password_hash = hash_password(password)
+    session.execute(update(ApiToken).where(ApiToken.staff_id == staff.id).values(revoked=True))
+
+
+def set_active(session: Session, *, by: Actor | None, username: str, active: bool) -> Staff:
+    if by is not None:
+        require(by, Permission.MANAGE_STAFF)
+    staff = session.scalar(select(Staff).where(Staff.username == username))
+    if staff is None:
+        raise NotFound(f"no staff member {username!r}", field="username")
+    staff.is_active = active
+    if not active:
+        session.execute(update(ApiToken).where(ApiToken.staff_id == staff.id).values(revoked=True))
+    return staff
+
+
+def list_staff(session: Session, *, by: Actor) -> list[Staff]:
+    require(by, Permission.MANAGE_STAFF)
+    return list(session.scalars(select(Staff).order_by(Staff.id)))

@@ -1,0 +1,139 @@
+"""Use cases of the working-day calendar. Sessions are passed in; the caller commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from quarterhour.calendar.models import CalendarDay, CalendarYear
+from quarterhour.calendar.official import (
+    YearSchedule,
+    builtin_schedules,
+    calendar_from_schedules,
+)
+from quarterhour.calendar.workdays import DayKind, WorkCalendar
+from quarterhour.kit import clock
+
+# (database, number of loaded years, latest loaded_at): changes whenever any process loads a year.
+_Stamp = tuple[str, int, datetime | None]
+
+
+@dataclass(frozen=True)
+class _Cached:
+    stamp: _Stamp
+    calendar: WorkCalendar
+
+
+_cached: _Cached | None = None
+
+
+def load_year(session: Session, schedule: YearSchedule, *, by: str | None) -> CalendarYear:
+    year = session.get(CalendarYear, schedule.year)
+    latest = session.scalar(select(func.max(CalendarYear.loaded_at)))
+    loaded_at = clock.now()
+    if latest is not None and loaded_at <= latest:
+        # The cache stamp must change on every load, even under a frozen test clock or a clock
+        # that stepped back, or other processes would keep the replaced days.
+        loaded_at = latest + timedelta(microseconds=1)
+    if year is None:
+        year = CalendarYear(year=schedule.year)
+        session.add(year)
+    year.source = schedule.source
+    year.loaded_at = loaded_at
+    year.loaded_by = by
+    session.flush()  # the year row first: days refer to it
+    session.execute(delete(CalendarDay).where(CalendarDay.year == schedule.year))
+    rows = [
+        {"day": day, "year": schedule.year, "kind": DayKind.HOLIDAY.value, "name": name}
+        for day, name in schedule.holidays.items()
+    ] + [
+        {"day": day, "year": schedule.year, "kind": DayKind.WORKDAY.value, "name": name}
+        for day, name in schedule.makeup_workdays.items()
+    ]
+    if rows:
+        session.execute(insert(CalendarDay), rows)
+    invalidate_cache()
+    return year
+
+
+def loaded_years(session: Session) -> list[CalendarYear]:
+    return list(session.scalars(select(CalendarYear).order_by(CalendarYear.year)))
+
+
+def current_calendar(session: Session) -> WorkCalendar:
+    global _cached
+    count, latest = session.execute(
+        select(func.count(), func.max(CalendarYear.loaded_at)).select_from(CalendarYear)
+    ).one()
+    database = _database_key(session)
+    cached = _cached
+    if cached is not None and cached.stamp == (database, count, latest):
+        return cached.calendar
+    years = session.execute(
+        select(CalendarYear.year, CalendarYear.source, CalendarYear.loaded_at)
+    ).all()
+    # Days are read after years, so they are never older than the stamp built from those years;
+    # a load committed in between only makes the stamp stale, which forces a re-read next time.
+    days = session.execute(
+        select(CalendarDay.year, CalendarDay.day, CalendarDay.kind, CalendarDay.name)
+    ).all()
+    loaded_at = [row.loaded_at for row in years]
+    stamp: _Stamp = (database, len(years), max(loaded_at) if loaded_at else None)
+    calendar = _merge(
+        {row.year: row.source for row in years}, [(d.year, d.day, d.kind, d.name) for d in days]
+    )
+    # One assignment, so threads racing here at worst both build; no lock held across queries.
+    _cached = _Cached(stamp, calendar)
+    return calendar
+
+
+def covered_years(session: Session) -> list[int]:
+    return sorted(current_calendar(session).official_years)
+
+
+def missing_year_warning(session: Session, today: date) -> str | None:
+    calendar = current_calendar(session)
+    missing: list[int] = []
+    if not calendar.has_official_data(today.year):
+        missing.append(today.year)
+    # The State Council publishes next year's schedule in November, and from then on deadlines
+    # of up to 30 working days reach into the new year.
+    if today.month >= 11 and not calendar.has_official_data(today.year + 1):
+        missing.append(today.year + 1)
+    if not missing:
+        return None
+    years_zh = "、".join(f"{year}年" for year in missing)
+    years_en = " and ".join(str(year) for year in missing)
+    return (
+        f"尚未导入{years_zh}的官方节假日安排（国务院办公厅通知）：这些年份的期限暂按周一至周五计算，"
+        "仅供参考，请管理员尽快导入。"
+        f" No official holiday schedule is loaded for {years_en}: deadlines falling there are"
+        " counted Monday to Friday and are provisional until an administrator loads the"
+        " State Council notice."
+    )
+
+
+def invalidate_cache() -> None:
+    global _cached
+    _cached = None
+
+
+def _database_key(session: Session) -> str:
+    # One process may talk to several databases (tests, tools); a stamp only holds within one.
+    engine = session.get_bind().engine
+    return f"{id(engine)}:{engine.url.render_as_string(hide_password=True)}"
+
+
+def _merge(loaded: dict[int, str], days: list[tuple[int, date, str, str]]) -> WorkCalendar:
+    holidays: dict[int, dict[date, str]] = {year: {} for year in loaded}
+    makeup: dict[int, dict[date, str]] = {year: {} for year in loaded}
+    for year, day, kind, name in days:
+        (holidays if kind == DayKind.HOLIDAY else makeup)[year][day] = name
+    schedules = builtin_schedules()
+    # A loaded year replaces the shipped one whole: a corrected notice may drop days.
+    for year, source in loaded.items():
+        schedules[year] = YearSchedule(year, holidays[year], makeup[year], source)
+    return calendar_from_schedules(schedules.values())

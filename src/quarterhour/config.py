@@ -1,0 +1,51 @@
+"""Settings, read from the environment by the app and CLI factories (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{Path.cwd() / 'quarterhour.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=_default_database_url)
+    # Bearer tokens and console sessions expire: a shift is at most 12 hours.
+    token_ttl_minutes: int = 12 * 60
+    # How often the server's background sweep runs (warnings and escalations).
+    sweep_interval_seconds: int = 60
+    run_background_sweep: bool = True
+    # Warn this long before a deadline, as a share of its whole span (at least the floor).
+    warn_fraction: float = 0.2
+    warn_floor_minutes: int = 15
+    # Unreachable follow-up after this many failed attempts (PRODUCT.md: "unreachable after N tries").
+    follow_up_max_attempts: int = 3
+    # Public lookups: failures allowed per caller per window before 429.
+    public_lookup_limit: int = 10
+    public_lookup_window_seconds: int = 300
+    argon2_time_cost: int = 2
+    argon2_memory_cost: int = 19 * 1024
+    log_sql: bool = False
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ
+        values: dict[str, object] = {}
+        if url := env.get("QUARTERHOUR_DATABASE_URL"):
+            values["database_url"] = url
+        if ttl := env.get("QUARTERHOUR_TOKEN_TTL_MINUTES"):
+            values["token_ttl_minutes"] = int(ttl)
+        if interval := env.get("QUARTERHOUR_SWEEP_INTERVAL_SECONDS"):
+            values["sweep_interval_seconds"] = int(interval)
+        if (sweep := env.get("QUARTERHOUR_BACKGROUND_SWEEP")) is not None:
+            values["run_background_sweep"] = sweep.lower() not in {"0", "false", "no", "off"}
+        if attempts := env.get("QUARTERHOUR_FOLLOW_UP_MAX_ATTEMPTS"):
+            values["follow_up_max_attempts"] = int(attempts)
+        if env.get("QUARTERHOUR_LOG_SQL"):
+            values["log_sql"] = True
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,176 @@
+"""Administration: working-day calendars, time-limit policies, warnings and the deadline sweep."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, UploadFile
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from quarterhour.access.permissions import Permission, require
+from quarterhour.calendar import service as calendar_service
+from quarterhour.calendar.schedule_file import parse_schedule
+from quarterhour.entrypoints.api.deps import CtxDep
+from quarterhour.errors import ValidationFailed
+from quarterhour.kit import clock
+from quarterhour.workorders import policies, sla
+from quarterhour.workorders.models import WorkOrder
+
+router = APIRouter(prefix="/admin", tags=["administration"])
+MAX_SCHEDULE_BYTES = 256 * 1024
+
+
+class CalendarOut(BaseModel):
+    covered_years: list[int]
+    loaded_years: list[dict[str, object]]
+    warning: str | None
+
+
+class LoadedYearOut(BaseModel):
+    year: int
+    source: str
+    holidays: int
+    makeup_workdays: int
+    rescheduled_orders: int
+
+
+class LimitOut(BaseModel):
+    order_type: str
+    subtype: str | None
+    area_class: str | None
+    kind: str
+    amount: int
+    unit: str
+    source: str
+
+
+class PolicyOut(BaseModel):
+    id: int
+    code: str
+    effective_from: date
+    follow_up: dict[str, bool]
+    limits: list[LimitOut]
+
+
+class WarningOut(BaseModel):
+    code: str
+    message: str
+    count: int | None = None
+
+
+class SweepOut(BaseModel):
+    at: datetime
+    warned: int
+    escalated: int
+
+
+@router.get("/calendar", response_model=CalendarOut)
+def calendar(ctx: CtxDep) -> CalendarOut:
+    require(ctx.actor, Permission.MANAGE_CALENDAR)
+    return CalendarOut(
+        covered_years=calendar_service.covered_years(ctx.session),
+        loaded_years=[
+            {
+                "year": y.year,
+                "source": y.source,
+                "loaded_at": y.loaded_at.isoformat(),
+                "loaded_by": y.loaded_by,
+            }
+            for y in calendar_service.loaded_years(ctx.session)
+        ],
+        warning=calendar_service.missing_year_warning(ctx.session, clock.now().date()),
+    )
+
+
+@router.post("/calendar/years", response_model=LoadedYearOut)
+async def load_year(
+    ctx: CtxDep,
+    file: Annotated[UploadFile, File(description="CSV (date,kind,name) or JSON schedule")],
+    year: Annotated[int | None, Form()] = None,
+    source: Annotated[str | None, Form(max_length=300)] = None,
+) -> LoadedYearOut:
+    require(ctx.actor, Permission.MANAGE_CALENDAR)
+    data = await file.read(MAX_SCHEDULE_BYTES + 1)
+    if len(data) > MAX_SCHEDULE_BYTES:
+        raise ValidationFailed("a year's schedule is at most 256 KiB", field="file")
+    schedule = parse_schedule(data, filename=file.filename or "", year=year, source=source)
+    calendar_service.load_year(ctx.session, schedule, by=ctx.actor.username)
+    ctx.session.flush()
+    rescheduled = sla.reschedule_provisional(ctx.session, ctx.settings)
+    ctx.session.commit()
+    return LoadedYearOut(
+        year=schedule.year,
+        source=schedule.source,
+        holidays=len(schedule.holidays),
+        makeup_workdays=len(schedule.makeup_workdays),
+        rescheduled_orders=rescheduled,
+    )
+
+
+@router.get("/policies", response_model=list[PolicyOut])
+def list_policies(ctx: CtxDep) -> list[PolicyOut]:
+    # Time limits are service commitments, published to customers; any staff member may read them.
+    return [
+        PolicyOut(
+            id=p.id,
+            code=p.code,
+            effective_from=p.effective_from,
+            follow_up=p.follow_up,
+            limits=[
+                LimitOut(
+                    order_type=lim.order_type,
+                    subtype=lim.subtype,
+                    area_class=lim.area_class,
+                    kind=lim.kind,
+                    amount=lim.amount,
+                    unit=lim.unit,
+                    source=lim.source,
+                )
+                for lim in p.limits
+            ],
+        )
+        for p in policies.policies(ctx.session)
+    ]
+
+
+@router.get("/warnings", response_model=list[WarningOut])
+def warnings(ctx: CtxDep) -> list[WarningOut]:
+    require(ctx.actor, Permission.VIEW_ADMIN_WARNINGS)
+    return admin_warnings(ctx)
+
+
+def admin_warnings(ctx: CtxDep) -> list[WarningOut]:
+    out: list[WarningOut] = []
+    if message := calendar_service.missing_year_warning(ctx.session, clock.now().date()):
+        out.append(WarningOut(code="calendar_year_missing", message=message))
+    provisional = (
+        ctx.session.scalar(
+            select(func.count())
+            .select_from(WorkOrder)
+            .where(WorkOrder.has_provisional_deadline.is_(True))
+        )
+        or 0
+    )
+    if provisional:
+        out.append(
+            WarningOut(
+                code="provisional_deadlines",
+                message=(
+                    f"{provisional} 个工单的时限为临时时限（所在年度尚无官方节假日安排，按周末规则计算）；"
+                    "请载入该年度官方安排 / deadlines computed by the weekends-only rule: load the "
+                    "year's official schedule"
+                ),
+                count=provisional,
+            )
+        )
+    return out
+
+
+@router.post("/sweep", response_model=SweepOut)
+def run_sweep(ctx: CtxDep) -> SweepOut:
+    require(ctx.actor, Permission.RUN_SWEEP)
+    report = sla.sweep(ctx.session)
+    ctx.session.commit()
+    return SweepOut(at=report.at, warned=report.warned, escalated=report.escalated)

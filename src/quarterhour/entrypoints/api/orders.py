@@ -1,0 +1,112 @@
+"""Contacts (受理) and work orders: queues, one order, lifecycle actions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from quarterhour.entrypoints.api.deps import CtxDep
+from quarterhour.errors import ValidationFailed
+from quarterhour.workorders import repository, service
+from quarterhour.workorders.filters import OrderFilter
+from quarterhour.workorders.lifecycle import MOVES, SYSTEM_ACTIONS, Action, State, allowed_actions
+from quarterhour.workorders.schemas import (
+    ActionIn,
+    ActionResult,
+    ContactIn,
+    ContactOut,
+    OrderDetail,
+    OrderPage,
+)
+
+router = APIRouter(tags=["work orders"])
+
+
+@router.post("/contacts", response_model=ContactOut, status_code=status.HTTP_201_CREATED)
+def take_contact(
+    body: ContactIn,
+    ctx: CtxDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> ContactOut:
+    result = service.take_contact(
+        ctx.session, body, by=ctx.actor, settings=ctx.settings, idempotency_key=idempotency_key
+    )
+    ctx.session.commit()
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    contact = result.contact
+    return ContactOut(
+        id=contact.id,
+        number=contact.number or "",
+        channel=contact.channel,
+        customer_id=contact.customer_id,
+        received_at=contact.received_at,
+        episode_id=contact.episode_id,
+        orders=repository.summaries_for(ctx.session, result.orders),
+    )
+
+
+@router.get("/orders", response_model=OrderPage)
+def list_orders(
+    ctx: CtxDep,
+    f: Annotated[OrderFilter, Query()],
+    with_total: bool = False,
+) -> OrderPage:
+    return repository.list_orders(ctx.session, f, by=ctx.actor, with_total=with_total)
+
+
+@router.get("/orders/counts", response_model=dict[str, int])
+def state_counts(ctx: CtxDep) -> dict[str, int]:
+    return repository.state_counts(ctx.session, by=ctx.actor)
+
+
+@router.get("/orders/{order_id}", response_model=OrderDetail)
+def get_order(order_id: int, ctx: CtxDep) -> OrderDetail:
+    return repository.order_detail(ctx.session, order_id, by=ctx.actor)
+
+
+@router.post("/orders/{order_id}/actions/{action}", response_model=ActionResult)
+def act(
+    order_id: int,
+    action: str,
+    body: ActionIn,
+    ctx: CtxDep,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> ActionResult:
+    if if_match is not None and body.version is None:
+        try:
+            body = body.model_copy(update={"version": int(if_match.strip('"W/ '))})
+        except ValueError:
+            raise ValidationFailed(
+                "If-Match must hold the order's version number", field="If-Match"
+            ) from None
+    order = service.act(ctx.session, order_id, action, body, by=ctx.actor, settings=ctx.settings)
+    result = ActionResult(
+        id=order.id,
+        number=order.number or "",
+        state=order.state,
+        version=order.version,
+        due_at=order.due_at,
+        rework_count=order.rework_count,
+        allowed_actions=[str(a) for a in allowed_actions(State(order.state), ctx.actor.role)],
+    )
+    ctx.session.commit()
+    return result
+
+
+@router.get("/lifecycle")
+def lifecycle(_: CtxDep) -> list[dict[str, object]]:
+    """The table of allowed moves, as data (state, action → targets, roles)."""
+    return [
+        {
+            "state": m.state,
+            "action": m.action,
+            "targets": [t for t in m.targets],
+            "roles": sorted(m.roles),
+            "department_only": m.department_only,
+        }
+        for m in MOVES
+        if m.action not in SYSTEM_ACTIONS or m.action is Action.ACCEPT
+    ]

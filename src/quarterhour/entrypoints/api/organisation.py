@@ -1,0 +1,166 @@
+"""Organisation data: districts, departments, routing rules and staff."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from quarterhour.access import service as access
+from quarterhour.access.permissions import Permission, require
+from quarterhour.entrypoints.api.deps import CtxDep
+from quarterhour.kit.masking import mask_phone
+from quarterhour.organisation import service as organisation
+from quarterhour.organisation.models import DepartmentKind, Role
+from quarterhour.workorders.kinds import OrderType
+
+router = APIRouter(tags=["organisation"])
+
+
+class DistrictOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    code: str
+    name: str
+
+
+class DepartmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    code: str
+    name: str
+    kind: str
+    district_id: int | None
+    supervisor_id: int | None
+    is_active: bool
+
+
+class DepartmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=100)
+    kind: DepartmentKind
+    district_id: int | None = None
+
+
+class RoutingRuleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    order_type: str
+    subtype: str | None
+    district_id: int | None
+    department_id: int
+    priority: int
+
+
+class RoutingRuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    order_type: OrderType
+    subtype: str | None = Field(default=None, max_length=32)
+    district_id: int | None = None
+    department_id: int
+    priority: int = 0
+
+
+class StaffOut(BaseModel):
+    id: int
+    username: str
+    full_name: str
+    role: str
+    department_id: int | None
+    phone: str | None
+    is_active: bool
+
+
+class StaffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64)
+    full_name: str = Field(min_length=1, max_length=64)
+    role: Role
+    password: str = Field(min_length=8, max_length=200)
+    department_id: int | None = None
+    phone: str | None = Field(default=None, max_length=32)
+
+
+@router.get("/districts", response_model=list[DistrictOut])
+def districts(ctx: CtxDep) -> list[DistrictOut]:
+    return [DistrictOut.model_validate(d) for d in organisation.list_districts(ctx.session)]
+
+
+@router.get("/departments", response_model=list[DepartmentOut])
+def departments(ctx: CtxDep) -> list[DepartmentOut]:
+    return [DepartmentOut.model_validate(d) for d in organisation.list_departments(ctx.session)]
+
+
+@router.post("/departments", response_model=DepartmentOut, status_code=status.HTTP_201_CREATED)
+def add_department(body: DepartmentIn, ctx: CtxDep) -> DepartmentOut:
+    department = organisation.add_department(
+        ctx.session,
+        by=ctx.actor,
+        code=body.code,
+        name=body.name,
+        kind=body.kind,
+        district_id=body.district_id,
+    )
+    ctx.session.commit()
+    return DepartmentOut.model_validate(department)
+
+
+@router.get("/routing-rules", response_model=list[RoutingRuleOut])
+def routing_rules(ctx: CtxDep) -> list[RoutingRuleOut]:
+    require(ctx.actor, Permission.VIEW_ORDERS)
+    return [RoutingRuleOut.model_validate(r) for r in organisation.list_routing_rules(ctx.session)]
+
+
+@router.post("/routing-rules", response_model=RoutingRuleOut, status_code=status.HTTP_201_CREATED)
+def add_routing_rule(body: RoutingRuleIn, ctx: CtxDep) -> RoutingRuleOut:
+    rule = organisation.add_routing_rule(
+        ctx.session,
+        by=ctx.actor,
+        order_type=body.order_type,
+        subtype=body.subtype,
+        district_id=body.district_id,
+        department_id=body.department_id,
+        priority=body.priority,
+    )
+    ctx.session.commit()
+    return RoutingRuleOut.model_validate(rule)
+
+
+@router.get("/staff", response_model=list[StaffOut])
+def staff(ctx: CtxDep) -> list[StaffOut]:
+    return [
+        StaffOut(
+            id=s.id,
+            username=s.username,
+            full_name=s.full_name,
+            role=s.role,
+            department_id=s.department_id,
+            phone=mask_phone(s.phone),
+            is_active=s.is_active,
+        )
+        for s in access.list_staff(ctx.session, by=ctx.actor)
+    ]
+
+
+@router.post("/staff", response_model=StaffOut, status_code=status.HTTP_201_CREATED)
+def add_staff(body: StaffIn, ctx: CtxDep) -> StaffOut:
+    s = access.create_staff(
+        ctx.session,
+        by=ctx.actor,
+        username=body.username,
+        full_name=body.full_name,
+        role=body.role,
+        password=body.password,
+        department_id=body.department_id,
+        phone=body.phone,
+    )
+    ctx.session.commit()
+    return StaffOut(
+        id=s.id,
+        username=s.username,
+        full_name=s.full_name,
+        role=s.role,
+        department_id=s.department_id,
+        phone=mask_phone(s.phone),
+        is_active=s.is_active,
+    )

@@ -1,0 +1,112 @@
+"""create_app(): the JSON API under /api/v1 (the console mounts here too in a later issue)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import Engine, text
+
+from quarterhour.config import Settings
+from quarterhour.entrypoints.api import (
+    admin,
+    auth,
+    errors,
+    orders,
+    organisation,
+    programme,
+    public,
+    stats,
+)
+from quarterhour.kit.masking import MaskingFilter
+from quarterhour.kit.ratelimit import FailureLimiter
+from quarterhour.storage.engine import make_engine, make_session_factory, unit_of_work
+from quarterhour.workorders import sla
+
+log = logging.getLogger("quarterhour")
+SWEEP_LOCK_KEY = 7_401_1996  # pg advisory lock: one sweeping worker at a time
+
+
+def install_log_masking() -> None:
+    masking = MaskingFilter()
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(masking)
+    for name in ("uvicorn", "uvicorn.access", "uvicorn.error", "quarterhour"):
+        for handler in logging.getLogger(name).handlers:
+            handler.addFilter(masking)
+        logging.getLogger(name).addFilter(masking)
+
+
+def _sweep_once(app: FastAPI) -> None:
+    engine: Engine = app.state.engine
+    with unit_of_work(app.state.session_factory) as session:
+        if engine.dialect.name == "postgresql":
+            got = session.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": SWEEP_LOCK_KEY}
+            )
+            if not got:
+                return
+        report = sla.sweep(session)
+    if report.warned or report.escalated:
+        log.info("sweep: %d warned, %d escalated", report.warned, report.escalated)
+
+
+async def _sweep_forever(app: FastAPI, interval: float) -> None:
+    while True:
+        try:
+            await asyncio.to_thread(_sweep_once, app)
+        except Exception:  # a failed sweep must not stop the next one
+            log.exception("deadline sweep failed")
+        await asyncio.sleep(interval)
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    engine = engine or make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        install_log_masking()
+        task = None
+        if settings.run_background_sweep:
+            task = asyncio.create_task(_sweep_forever(app, settings.sweep_interval_seconds))
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = FastAPI(
+        title="Quarter Hour 供电一刻钟",
+        version="0.1.0",
+        description="Closed-loop customer service for electric utilities.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.public_limiter = FailureLimiter(
+        settings.public_lookup_limit, settings.public_lookup_window_seconds
+    )
+    errors.install(app)
+
+    api = APIRouter(prefix="/api/v1")
+    for module in (auth, orders, organisation, admin, programme, public, stats):
+        api.include_router(module.router)
+    app.include_router(api)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz() -> dict[str, str]:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {"status": "ready", "database": engine.dialect.name}
+
+    return app

@@ -1,0 +1,34 @@
+"""What every CLI command shares: settings, engine, one transaction per command, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from quarterhour.config import Settings
+from quarterhour.errors import DomainError
+from quarterhour.storage.engine import make_engine, make_session_factory, unit_of_work
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@contextmanager
+def transaction(settings: Settings | None = None) -> Iterator[Session]:
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            yield session
+    except DomainError as exc:
+        field = f" [{exc.field}]" if exc.field else ""
+        err_console.print(f"[red]error{field}:[/red] {exc.message}")
+        for problem in exc.details.get("problems", []) if isinstance(exc.details, dict) else []:
+            err_console.print(f"  - {problem}")
+        raise typer.Exit(code=2) from None
+    finally:
+        engine.dispose()

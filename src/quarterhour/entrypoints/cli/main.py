@@ -1,0 +1,79 @@
+"""`quarterhour`: the command line of Quarter Hour."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+import uvicorn
+
+from quarterhour.config import Settings
+from quarterhour.entrypoints.cli import calendar, db, sla, stats, users
+from quarterhour.entrypoints.cli.common import console
+
+app = typer.Typer(
+    help="Quarter Hour 供电一刻钟: closed-loop customer service for electric utilities.",
+    no_args_is_help=True,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(sla.app, name="sla")
+app.add_typer(users.app, name="user")
+app.add_typer(calendar.app, name="calendar")
+app.command("stats")(stats.stats)
+
+
+def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
+    uvicorn.run(
+        "quarterhour.entrypoints.asgi:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers if workers > 1 else None,
+        log_level=os.environ.get("QUARTERHOUR_LOG_LEVEL", "info"),
+        access_log=os.environ.get("QUARTERHOUR_ACCESS_LOG", "1") != "0",
+        reload=reload,
+    )
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8000),
+    workers: int = typer.Option(1, min=1, help="worker processes"),
+) -> None:
+    """Serve the API (and console) on the configured database."""
+    _serve(host, port, workers)
+
+
+@app.command()
+def demo(
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8000),
+    path: Path = typer.Option(Path("quarterhour.db"), help="the demo's SQLite file"),
+    serve_after: bool = typer.Option(True, "--serve/--no-serve"),
+    days: int = typer.Option(120, help="days of history to generate"),
+) -> None:
+    """Create ./quarterhour.db with demo data if it is missing, then serve on :8000."""
+    from quarterhour.demo import generator
+
+    url = os.environ.get("QUARTERHOUR_DATABASE_URL") or f"sqlite:///{path.resolve()}"
+    os.environ["QUARTERHOUR_DATABASE_URL"] = url
+    settings = Settings.from_env()
+    if url.startswith("sqlite") and path.exists():
+        console.print(f"using the existing demo database {path}")
+    else:
+        db.upgrade_database(settings)
+        summary = generator.generate(settings, days=days)
+        console.print(summary)
+    console.print(
+        "demo accounts (password [bold]quarter-hour-1996[/bold]): agent, dispatcher, "
+        "hall-baohe, repair-baohe, followup, supervisor, admin"
+    )
+    if serve_after:
+        console.print(f"API docs: http://{host}:{port}/docs")
+        _serve(host, port, 1)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,98 @@
+"""The service centre, its departments, districts, staff and the routing rules between them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from quarterhour.storage.base import Base
+
+
+class Role(StrEnum):
+    DUTY_AGENT = "duty_agent"  # 值班员 / 坐席
+    DISPATCHER = "dispatcher"  # 客户服务中心
+    HANDLER = "handler"  # 部门处理人 (a repair crew member is a handler of a repair department)
+    FOLLOW_UP_AGENT = "follow_up_agent"  # 回访员 / 窗口人员
+    SUPERVISOR = "supervisor"  # 管理人员
+    ADMIN = "admin"  # 系统管理员
+
+
+class DepartmentKind(StrEnum):
+    SERVICE_CENTRE = "service_centre"  # 客户服务中心
+    BUSINESS_HALL = "business_hall"  # 营业厅
+    REPAIR = "repair"  # 抢修
+    METERING = "metering"  # 计量
+    MARKETING = "marketing"  # 营销
+    OTHER = "other"
+
+
+class District(Base):
+    __tablename__ = "district"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class Department(Base):
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(32))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
+    # Overdue orders are escalated (督办) to this person.
+    supervisor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", use_alter=True, name="fk_department_supervisor_id_staff")
+    )
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    __table_args__ = (
+        CheckConstraint(
+            "role in ('duty_agent','dispatcher','handler','follow_up_agent','supervisor','admin')",
+            name="role_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class RoutingRule(Base):
+    """Which department gets a type (and sub-type) of work in a district; the most specific rule wins."""
+
+    __tablename__ = "routing_rule"
+    __table_args__ = (Index("ix_routing_rule_lookup", "order_type", "subtype", "district_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_type: Mapped[str] = mapped_column(String(32))
+    subtype: Mapped[str | None] = mapped_column(String(32))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ApiToken(Base):
+    """Bearer tokens; only a hash is kept so a database leak gives no usable token."""
+
+    __tablename__ = "api_token"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)

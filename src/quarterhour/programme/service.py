@@ -1,0 +1,167 @@
+"""Episodes of 供电一刻钟 (weekdays 07:40–07:55), their rosters and the calls taken on air."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, require
+from quarterhour.errors import Conflict, NotFound, ValidationFailed
+from quarterhour.kit import clock
+from quarterhour.organisation.models import Staff
+from quarterhour.programme.models import Episode, RosterEntry
+
+ON_AIR_START = time(7, 40)
+ON_AIR_END = time(7, 55)
+# Calls queued on the programme's line just before and after the broadcast still belong to it.
+LINE_MARGIN = timedelta(minutes=30)
+DUTIES = ("leader", "specialist", "host")
+
+
+def episode_for_contact(
+    session: Session, *, channel: str, received_at: datetime, episode_id: int | None
+) -> int | None:
+    if channel != "programme":
+        if episode_id is not None:
+            raise ValidationFailed(
+                "only programme contacts belong to an episode", field="episode_id"
+            )
+        return None
+    if episode_id is not None:
+        if session.get(Episode, episode_id) is None:
+            raise ValidationFailed(f"no episode {episode_id}", field="episode_id")
+        return episode_id
+    return session.scalar(
+        select(Episode.id)
+        .where(
+            Episode.starts_at <= received_at + LINE_MARGIN,
+            Episode.ends_at >= received_at - LINE_MARGIN,
+        )
+        .limit(1)
+    )
+
+
+def on_air(session: Session, at: datetime) -> Episode | None:
+    return session.scalar(
+        select(Episode).where(Episode.starts_at <= at, Episode.ends_at >= at).limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class RosterMember:
+    staff_id: int
+    duty: str
+
+
+def create_episode(
+    session: Session,
+    *,
+    by: Actor | None,
+    air_date: date,
+    roster: list[RosterMember],
+    title: str | None = None,
+    is_special: bool = False,
+    number: int | None = None,
+) -> Episode:
+    if by is not None:
+        require(by, Permission.MANAGE_PROGRAMME)
+    if air_date.weekday() >= 5 and not is_special:
+        raise ValidationFailed(
+            "the programme airs on weekdays; mark a weekend show special", field="air_date"
+        )
+    if session.scalar(select(Episode.id).where(Episode.air_date == air_date)) is not None:
+        raise Conflict(f"an episode on {air_date} exists", field="air_date")
+    if not any(m.duty == "leader" for m in roster):
+        raise ValidationFailed("the roster needs a company leader on duty", field="roster")
+    for index, member in enumerate(roster):
+        if member.duty not in DUTIES:
+            raise ValidationFailed(
+                f"duty must be one of {', '.join(DUTIES)}", field=f"roster[{index}].duty"
+            )
+        if session.get(Staff, member.staff_id) is None:
+            raise ValidationFailed(
+                f"no staff member {member.staff_id}", field=f"roster[{index}].staff_id"
+            )
+    if number is None:
+        number = (session.scalar(select(func.max(Episode.number))) or 0) + 1
+    episode = Episode(
+        number=number,
+        air_date=air_date,
+        starts_at=clock.at(air_date, ON_AIR_START),
+        ends_at=clock.at(air_date, ON_AIR_END),
+        title=title,
+        is_special=is_special,
+    )
+    session.add(episode)
+    session.flush()
+    session.add_all(
+        RosterEntry(episode_id=episode.id, staff_id=m.staff_id, duty=m.duty) for m in roster
+    )
+    session.flush()
+    return episode
+
+
+def get_episode(session: Session, episode_id: int) -> Episode:
+    episode = session.get(Episode, episode_id)
+    if episode is None:
+        raise NotFound(f"no episode {episode_id}", field="episode_id")
+    return episode
+
+
+@dataclass(frozen=True)
+class EpisodeCalls:
+    episode: Episode
+    roster: list[tuple[RosterEntry, str]]
+    contacts: int
+    orders: int
+    answered_on_air: int
+
+
+def list_episodes(
+    session: Session,
+    *,
+    by: Actor,
+    start: date | None = None,
+    end: date | None = None,
+    limit: int = 100,
+) -> list[EpisodeCalls]:
+    """Episodes with their roster and call counts: three queries whatever the number."""
+    from quarterhour.workorders.models import Contact, WorkOrder
+
+    require(by, Permission.VIEW_PROGRAMME)
+    query = select(Episode).order_by(Episode.air_date.desc()).limit(limit)
+    if start is not None:
+        query = query.where(Episode.air_date >= start)
+    if end is not None:
+        query = query.where(Episode.air_date <= end)
+    episodes = list(session.scalars(query))
+    ids = [e.id for e in episodes]
+    if not ids:
+        return []
+    roster: dict[int, list[tuple[RosterEntry, str]]] = {}
+    for entry, name in session.execute(
+        select(RosterEntry, Staff.full_name)
+        .join(Staff, Staff.id == RosterEntry.staff_id)
+        .where(RosterEntry.episode_id.in_(ids))
+        .order_by(RosterEntry.id)
+    ):
+        roster.setdefault(entry.episode_id, []).append((entry, name))
+    counts: dict[int, tuple[int, int, int]] = {}
+    for episode_id, contacts, orders, closed in session.execute(
+        select(
+            Contact.episode_id,
+            func.count(func.distinct(Contact.id)),
+            func.count(WorkOrder.id),
+            func.count(WorkOrder.id).filter(WorkOrder.closed_on_intake.is_(True)),
+        )
+        .outerjoin(WorkOrder, WorkOrder.contact_id == Contact.id)
+        .where(Contact.episode_id.in_(ids))
+        .group_by(Contact.episode_id)
+    ):
+        if episode_id is not None:
+            counts[episode_id] = (contacts, orders, closed)
+    return [EpisodeCalls(e, roster.get(e.id, []), *counts.get(e.id, (0, 0, 0))) for e in episodes]

@@ -1,0 +1,95 @@
+"""Vocabulary of the closed loop: types, channels, area classes, outcomes (PRODUCT.md, glossary)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrderType(StrEnum):
+    FAULT_REPAIR = "fault_repair"  # 故障报修
+    COMPLAINT = "complaint"  # 投诉
+    MISCONDUCT_REPORT = "misconduct_report"  # 举报
+    SERVICE_REQUEST = "service_request"  # 服务申请
+    OPINION = "opinion"  # 意见
+    SUGGESTION = "suggestion"  # 建议
+    PRAISE = "praise"  # 表扬
+    CONSULTATION = "consultation"  # 咨询
+
+
+class ServiceSubtype(StrEnum):
+    METER_SPLIT = "meter_split"  # 分户装表
+    NEW_CONNECTION = "new_connection"  # 报装
+    METER_ANOMALY = "meter_anomaly"  # 表计异常
+    READING_ANOMALY = "reading_anomaly"  # 抄表异常
+    RECONNECTION = "reconnection"  # 欠费复电
+    GENERAL = "general"  # 其他
+
+
+SUBTYPES: dict[OrderType, frozenset[str]] = {
+    OrderType.SERVICE_REQUEST: frozenset(ServiceSubtype),
+}
+
+
+class Channel(StrEnum):
+    HOTLINE = "hotline"  # 热线电话
+    PROGRAMME = "programme"  # 供电一刻钟 直播节目
+    COUNTER = "counter"  # 营业厅窗口
+    WEB = "web"
+    SMS = "sms"
+    LETTER = "letter"  # 信函
+    GOV_12345 = "gov_12345"  # 12345 政务服务热线
+    GOV_12398 = "gov_12398"  # 12398 能源监管热线
+
+
+class AreaClass(StrEnum):
+    URBAN = "urban"
+    RURAL = "rural"
+    REMOTE = "remote"  # 特殊边远地区
+
+
+class FollowUpOutcome(StrEnum):
+    SATISFIED = "satisfied"  # 满意
+    BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
+    DISSATISFIED = "dissatisfied"  # 不满意
+    UNREACHABLE = "unreachable"  # 无法联系
+
+
+class ReplyMethod(StrEnum):
+    PROGRAMME = "programme"
+    COUNTER = "counter"
+    PHONE = "phone"
+    SMS = "sms"
+    LETTER = "letter"
+    VISIT = "visit"
+
+
+class DeadlineKind(StrEnum):
+    FIRST_CONTACT = "first_contact"  # 投诉: contact the customer within 24 h
+    ARRIVAL = "arrival"  # 抢修: crew on site
+    RESTORATION = "restoration"  # 抢修: supply restored after arrival
+    COMPLETION = "completion"  # handled and replied to the customer
+    REWORK = "rework"  # after 退回重办 or a dissatisfied follow-up
+
+
+class LimitUnit(StrEnum):
+    MINUTES = "minutes"
+    HOURS = "hours"
+    WORKING_DAYS = "working_days"
+
+
+LABELS_ZH: dict[str, str] = {
+    "fault_repair": "故障报修",
+    "complaint": "投诉",
+    "misconduct_report": "举报",
+    "service_request": "服务申请",
+    "opinion": "意见",
+    "suggestion": "建议",
+    "praise": "表扬",
+    "consultation": "咨询",
+    "meter_split": "分户装表",
+    "new_connection": "报装",
+    "meter_anomaly": "表计异常",
+    "reading_anomaly": "抄表异常",
+    "reconnection": "欠费复电",
+    "general": "其他",
+}

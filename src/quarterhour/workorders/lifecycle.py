@@ -1,0 +1,174 @@
+"""The closed loop as data: which action is allowed in which state, where it leads and who may take it.
+
+受理 → 派单 → 接单 → 处理中 → 回单 → 审核 (or 退回重办) → 答复 → 回访 → 归档 (PRODUCT.md).
+Every move appends an event; `replay` rebuilds the state from events, and tests prove the stored
+state always equals it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from quarterhour.organisation.models import Role
+
+
+class State(StrEnum):
+    ACCEPTED = "accepted"  # 受理
+    DISPATCHED = "dispatched"  # 派单
+    ACKNOWLEDGED = "acknowledged"  # 接单
+    IN_PROGRESS = "in_progress"  # 处理中
+    RETURNED = "returned"  # 回单
+    REVIEWED = "reviewed"  # 审核通过
+    REPLIED = "replied"  # 答复
+    FOLLOWED_UP = "followed_up"  # 回访
+    ARCHIVED = "archived"  # 归档
+    CANCELLED = "cancelled"  # 撤销 (duplicate or withdrawn)
+
+
+class Action(StrEnum):
+    ACCEPT = "accept"
+    CLOSE_ON_INTAKE = "close_on_intake"  # 直接办结
+    DISPATCH = "dispatch"
+    REDISPATCH = "redispatch"  # 改派
+    DECLINE = "decline"  # 退单: not this department's work, back to the centre
+    ACKNOWLEDGE = "acknowledge"
+    CONTACT_CUSTOMER = "contact_customer"
+    RECORD_PROGRESS = "record_progress"
+    ARRIVE = "arrive"
+    RESTORE = "restore"
+    RETURN_RESULT = "return_result"
+    APPROVE = "approve"
+    SEND_BACK = "send_back"  # 退回重办
+    REPLY = "reply"
+    FOLLOW_UP = "follow_up"
+    ARCHIVE = "archive"
+    CANCEL = "cancel"
+    PRESS = "press"  # 催办
+    ESCALATE = "escalate"  # 督办 (the sweep, or a supervisor)
+    WARN = "warn"  # deadline approaching (the sweep)
+    RESCHEDULE = "reschedule"  # a provisional deadline recomputed once the official year is loaded
+    COMMENT = "comment"
+
+
+OPEN_STATES: frozenset[State] = frozenset(State) - {State.ARCHIVED, State.CANCELLED}
+# States in which the work sits with a department (for its queue and for 督办).
+DEPARTMENT_STATES: frozenset[State] = frozenset(
+    {State.DISPATCHED, State.ACKNOWLEDGED, State.IN_PROGRESS}
+)
+
+_D = Role.DISPATCHER
+_S = Role.SUPERVISOR
+_H = Role.HANDLER
+_A = Role.DUTY_AGENT
+_F = Role.FOLLOW_UP_AGENT
+
+
+@dataclass(frozen=True)
+class Move:
+    state: State | None
+    action: Action
+    targets: tuple[State | None, ...]  # None: the order stays in the state it is in
+    roles: frozenset[Role]
+    # Only a handler of the order's own department may take it (接单, 回单 ...).
+    department_only: bool = False
+
+
+def _moves() -> Iterable[Move]:
+    handling = (State.ACKNOWLEDGED, State.IN_PROGRESS)
+    yield Move(None, Action.ACCEPT, (State.ACCEPTED,), frozenset({_A, _D}))
+    yield Move(State.ACCEPTED, Action.CLOSE_ON_INTAKE, (State.ARCHIVED,), frozenset({_A, _D}))
+    yield Move(State.ACCEPTED, Action.DISPATCH, (State.DISPATCHED,), frozenset({_D, _S}))
+    yield Move(State.DISPATCHED, Action.REDISPATCH, (State.DISPATCHED,), frozenset({_D, _S}))
+    yield Move(State.DISPATCHED, Action.DECLINE, (State.ACCEPTED,), frozenset({_H}), True)
+    yield Move(State.DISPATCHED, Action.ACKNOWLEDGE, (State.ACKNOWLEDGED,), frozenset({_H}), True)
+    for state in handling:
+        yield Move(state, Action.CONTACT_CUSTOMER, (State.IN_PROGRESS,), frozenset({_H}), True)
+        yield Move(state, Action.RECORD_PROGRESS, (State.IN_PROGRESS,), frozenset({_H}), True)
+        yield Move(state, Action.ARRIVE, (State.IN_PROGRESS,), frozenset({_H}), True)
+        yield Move(state, Action.RETURN_RESULT, (State.RETURNED,), frozenset({_H}), True)
+    yield Move(State.IN_PROGRESS, Action.RESTORE, (State.IN_PROGRESS,), frozenset({_H}), True)
+    yield Move(State.RETURNED, Action.APPROVE, (State.REVIEWED,), frozenset({_D, _S}))
+    yield Move(State.RETURNED, Action.SEND_BACK, (State.DISPATCHED,), frozenset({_D, _S}))
+    yield Move(State.REVIEWED, Action.REPLY, (State.REPLIED,), frozenset({_A, _D, _F}))
+    # The follow-up's outcome picks the target: satisfied → 回访; dissatisfied → 重办 (back to the
+    # department); unreachable → stays until the last allowed attempt, then 回访 as unreachable.
+    yield Move(
+        State.REPLIED,
+        Action.FOLLOW_UP,
+        (State.FOLLOWED_UP, State.DISPATCHED, State.REPLIED),
+        frozenset({_F, _D}),
+    )
+    yield Move(State.REPLIED, Action.ARCHIVE, (State.ARCHIVED,), frozenset({_D, _F, _S}))
+    yield Move(State.FOLLOWED_UP, Action.ARCHIVE, (State.ARCHIVED,), frozenset({_D, _F, _S}))
+    for state in (State.ACCEPTED, State.DISPATCHED):
+        yield Move(state, Action.CANCEL, (State.CANCELLED,), frozenset({_D, _S}))
+    for state in OPEN_STATES:
+        yield Move(state, Action.PRESS, (None,), frozenset({_D, _S}))
+        yield Move(state, Action.ESCALATE, (None,), frozenset({_S}))
+        yield Move(state, Action.WARN, (None,), frozenset())
+        yield Move(state, Action.COMMENT, (None,), frozenset(Role) - {Role.ADMIN})
+    # Recomputing a provisional deadline touches closed orders too (their on-time figures).
+    for state in State:
+        yield Move(state, Action.RESCHEDULE, (None,), frozenset())
+
+
+MOVES: tuple[Move, ...] = tuple(_moves())
+_BY_KEY: dict[tuple[State | None, Action], Move] = {(m.state, m.action): m for m in MOVES}
+# Actions that only the system takes (the sweep): no role may send them through the API.
+SYSTEM_ACTIONS: frozenset[Action] = frozenset({Action.WARN, Action.RESCHEDULE, Action.ACCEPT})
+
+
+def move_for(state: State | None, action: Action) -> Move | None:
+    return _BY_KEY.get((state, action))
+
+
+def allowed_actions(state: State | None, role: Role | None = None) -> list[Action]:
+    """What may happen next, in lifecycle order; with a role, only what that role may do."""
+    return [
+        m.action
+        for m in MOVES
+        if m.state == state and m.action not in SYSTEM_ACTIONS and (role is None or role in m.roles)
+    ]
+
+
+def resolve_target(move: Move, current: State, chosen: State | None = None) -> State:
+    """Target of a move; `chosen` picks among several (the follow-up outcome decides)."""
+    if chosen is not None:
+        if chosen not in move.targets:
+            raise ValueError(f"{move.action} cannot lead from {current} to {chosen}")
+        return chosen
+    target = move.targets[0]
+    return current if target is None else target
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    from_state: str | None
+    to_state: str
+
+
+class HistoryInconsistent(Exception):
+    pass
+
+
+def replay(steps: Sequence[Step]) -> State:
+    """The state an order's history says it is in; raises if any step breaks the table."""
+    state: State | None = None
+    for index, step in enumerate(steps):
+        action = Action(step.action)
+        if (State(step.from_state) if step.from_state else None) != state:
+            raise HistoryInconsistent(f"event {index}: from {step.from_state}, expected {state}")
+        move = move_for(state, action)
+        if move is None:
+            raise HistoryInconsistent(f"event {index}: {action} not allowed in {state}")
+        to_state = State(step.to_state)
+        allowed = {state if t is None else t for t in move.targets}
+        if to_state not in allowed:
+            raise HistoryInconsistent(f"event {index}: {action} cannot lead to {to_state}")
+        state = to_state
+    if state is None:
+        raise HistoryInconsistent("an order without events")
+    return state

@@ -1,0 +1,259 @@
+"""Time-limit policies: versioned data with sources; the defaults are PRODUCT.md's table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from quarterhour.errors import ValidationFailed
+from quarterhour.kit import clock
+from quarterhour.workorders.kinds import AreaClass, DeadlineKind, LimitUnit, OrderType
+from quarterhour.workorders.kinds import ServiceSubtype as Sub
+from quarterhour.workorders.models import FollowUpRule, TimeLimit, TimeLimitPolicy
+
+_T = OrderType
+_K = DeadlineKind
+_U = LimitUnit
+
+SGCC_REPAIR = "国家电网公司供电服务“十项承诺”: 城区45分钟、农村90分钟、特殊边远地区2小时到达现场"
+SGCC_RESTORE = "国家电网公司供电服务承诺: 到达现场后恢复供电 城区3小时、农村4小时"
+SGCC_95598_2021 = (
+    "国家电网公司95598客户服务业务管理办法(2021): 投诉24小时内联系客户, 4个工作日内处理答复"
+)
+SGCC_2011 = "国家电网公司供电服务承诺(2011): 投诉1个工作日内联系客户, 7个工作日内答复"
+SGCC_SERVICE = "国家电网公司95598业务时限: 服务申请5个工作日, 表计异常4, 抄表异常6, 欠费复电24小时"
+SGCC_CONNECTION = "国家电网公司“三不指定”及居民报装时限: 全流程不超过5个工作日"
+DEFAULT_REMOTE_RESTORE = "特殊边远地区恢复供电时限未公布, 按农村4小时执行 (Quarter Hour 默认)"
+HOUSE_DEFAULT = "Quarter Hour 默认: 意见、建议、表扬、咨询 5个工作日"
+
+
+@dataclass(frozen=True)
+class Limit:
+    order_type: OrderType
+    kind: DeadlineKind
+    amount: int
+    unit: LimitUnit
+    source: str
+    subtype: str | None = None
+    area_class: AreaClass | None = None
+
+
+def _repair_limits() -> Iterable[Limit]:
+    arrival = {AreaClass.URBAN: 45, AreaClass.RURAL: 90, AreaClass.REMOTE: 120}
+    restore = {AreaClass.URBAN: 3, AreaClass.RURAL: 4, AreaClass.REMOTE: 4}
+    for area, minutes in arrival.items():
+        yield Limit(_T.FAULT_REPAIR, _K.ARRIVAL, minutes, _U.MINUTES, SGCC_REPAIR, area_class=area)
+    for area, hours in restore.items():
+        source = DEFAULT_REMOTE_RESTORE if area is AreaClass.REMOTE else SGCC_RESTORE
+        yield Limit(_T.FAULT_REPAIR, _K.RESTORATION, hours, _U.HOURS, source, area_class=area)
+
+
+def _common_limits() -> Iterable[Limit]:
+    yield Limit(_T.MISCONDUCT_REPORT, _K.COMPLETION, 9, _U.WORKING_DAYS, SGCC_95598_2021)
+    yield Limit(_T.SERVICE_REQUEST, _K.COMPLETION, 5, _U.WORKING_DAYS, SGCC_SERVICE)
+    service = {Sub.METER_ANOMALY: 4, Sub.READING_ANOMALY: 6}
+    for sub, days in service.items():
+        yield Limit(_T.SERVICE_REQUEST, _K.COMPLETION, days, _U.WORKING_DAYS, SGCC_SERVICE, sub)
+    yield Limit(_T.SERVICE_REQUEST, _K.COMPLETION, 24, _U.HOURS, SGCC_SERVICE, Sub.RECONNECTION)
+    for sub in (Sub.NEW_CONNECTION, Sub.METER_SPLIT):
+        yield Limit(_T.SERVICE_REQUEST, _K.COMPLETION, 5, _U.WORKING_DAYS, SGCC_CONNECTION, sub)
+    for kind in (_T.OPINION, _T.SUGGESTION, _T.PRAISE, _T.CONSULTATION):
+        yield Limit(kind, _K.COMPLETION, 5, _U.WORKING_DAYS, HOUSE_DEFAULT)
+
+
+def default_2021() -> list[Limit]:
+    complaint = [
+        Limit(_T.COMPLAINT, _K.FIRST_CONTACT, 24, _U.HOURS, SGCC_95598_2021),
+        Limit(_T.COMPLAINT, _K.COMPLETION, 4, _U.WORKING_DAYS, SGCC_95598_2021),
+    ]
+    return [*_repair_limits(), *complaint, *_common_limits()]
+
+
+def default_2011() -> list[Limit]:
+    complaint = [
+        Limit(_T.COMPLAINT, _K.FIRST_CONTACT, 1, _U.WORKING_DAYS, SGCC_2011),
+        Limit(_T.COMPLAINT, _K.COMPLETION, 7, _U.WORKING_DAYS, SGCC_2011),
+    ]
+    return [*_repair_limits(), *complaint, *_common_limits()]
+
+
+# Complaints and fault repairs always get a follow-up visit (PRODUCT.md); the rest is configurable.
+DEFAULT_FOLLOW_UP: dict[OrderType, bool] = {
+    _T.FAULT_REPAIR: True,
+    _T.COMPLAINT: True,
+    _T.MISCONDUCT_REPORT: True,
+    _T.SERVICE_REQUEST: True,
+    _T.OPINION: False,
+    _T.SUGGESTION: False,
+    _T.PRAISE: False,
+    _T.CONSULTATION: False,
+}
+ALWAYS_FOLLOWED_UP: frozenset[OrderType] = frozenset({_T.FAULT_REPAIR, _T.COMPLAINT})
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    code: str
+    name: str
+    source: str
+    effective_from: date
+    limits: Sequence[Limit]
+    follow_up: dict[OrderType, bool]
+
+
+DEFAULT_POLICIES: tuple[PolicySpec, ...] = (
+    PolicySpec(
+        "SGCC-2011",
+        "国家电网供电服务承诺 (2011)",
+        SGCC_2011,
+        date(2011, 1, 1),
+        default_2011(),
+        DEFAULT_FOLLOW_UP,
+    ),
+    PolicySpec(
+        "SGCC-2021",
+        "国家电网95598客户服务时限 (2021)",
+        SGCC_95598_2021,
+        date(2021, 1, 1),
+        default_2021(),
+        DEFAULT_FOLLOW_UP,
+    ),
+)
+
+
+def install_policy(session: Session, spec: PolicySpec) -> TimeLimitPolicy:
+    for order_type in ALWAYS_FOLLOWED_UP:
+        if not spec.follow_up.get(order_type, False):
+            raise ValidationFailed(
+                f"{order_type} always needs a follow-up (PRODUCT.md)", field="follow_up"
+            )
+    seen: set[tuple[str, str | None, str | None, str]] = set()
+    for limit in spec.limits:
+        key = (limit.order_type, limit.subtype, limit.area_class, limit.kind)
+        if key in seen:
+            raise ValidationFailed(f"time limit given twice: {key}", field="limits")
+        if limit.amount <= 0:
+            raise ValidationFailed("a time limit must be positive", field="limits.amount")
+        seen.add(key)
+    policy = TimeLimitPolicy(
+        code=spec.code,
+        name=spec.name,
+        source=spec.source,
+        effective_from=spec.effective_from,
+        created_at=clock.now(),
+    )
+    session.add(policy)
+    session.flush()
+    session.add_all(
+        TimeLimit(
+            policy_id=policy.id,
+            order_type=limit.order_type,
+            subtype=limit.subtype,
+            area_class=limit.area_class,
+            kind=limit.kind,
+            amount=limit.amount,
+            unit=limit.unit,
+            source=limit.source,
+        )
+        for limit in spec.limits
+    )
+    session.add_all(
+        FollowUpRule(policy_id=policy.id, order_type=t, is_required=required)
+        for t, required in spec.follow_up.items()
+    )
+    session.flush()
+    return policy
+
+
+def ensure_default_policies(session: Session) -> None:
+    existing = set(session.scalars(select(TimeLimitPolicy.code)))
+    for spec in DEFAULT_POLICIES:
+        if spec.code not in existing:
+            install_policy(session, spec)
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    """A policy in force, loaded whole: deadlines are computed at every intake without queries."""
+
+    id: int
+    code: str
+    effective_from: date
+    limits: tuple[Limit, ...]
+    follow_up: dict[str, bool]
+
+    def limits_for(
+        self, order_type: str, subtype: str | None, area_class: str | None
+    ) -> list[Limit]:
+        """The most specific limit per deadline kind (sub-type, then area class, then the type)."""
+        best: dict[DeadlineKind, tuple[int, Limit]] = {}
+        for limit in self.limits:
+            if limit.order_type != order_type:
+                continue
+            if limit.subtype is not None and limit.subtype != subtype:
+                continue
+            if limit.area_class is not None and limit.area_class != area_class:
+                continue
+            score = (2 if limit.subtype else 0) + (1 if limit.area_class else 0)
+            if limit.kind not in best or score > best[limit.kind][0]:
+                best[limit.kind] = (score, limit)
+        return [limit for _, limit in best.values()]
+
+    def follow_up_required(self, order_type: str) -> bool:
+        return self.follow_up.get(order_type, order_type in ALWAYS_FOLLOWED_UP)
+
+
+_cache: dict[tuple[int, int], list[PolicyView]] = {}
+
+
+def policies(session: Session) -> list[PolicyView]:
+    """Every policy, newest first; cached per process and keyed on (count, max id) of the table."""
+    key_row = session.execute(
+        select(func.count(TimeLimitPolicy.id), func.max(TimeLimitPolicy.id))
+    ).one()
+    key = (int(key_row[0]), int(key_row[1] or 0))
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    rows = session.scalars(select(TimeLimitPolicy).order_by(TimeLimitPolicy.effective_from.desc()))
+    limits = session.scalars(select(TimeLimit)).all()
+    rules = session.scalars(select(FollowUpRule)).all()
+    views = [
+        PolicyView(
+            id=p.id,
+            code=p.code,
+            effective_from=p.effective_from,
+            limits=tuple(
+                Limit(
+                    OrderType(lim.order_type),
+                    DeadlineKind(lim.kind),
+                    lim.amount,
+                    LimitUnit(lim.unit),
+                    lim.source or p.source,
+                    lim.subtype,
+                    AreaClass(lim.area_class) if lim.area_class else None,
+                )
+                for lim in limits
+                if lim.policy_id == p.id
+            ),
+            follow_up={r.order_type: r.is_required for r in rules if r.policy_id == p.id},
+        )
+        for p in rows
+    ]
+    _cache.clear()
+    _cache[key] = views
+    return views
+
+
+def policy_in_force(session: Session, on: date) -> PolicyView:
+    for view in policies(session):
+        if view.effective_from <= on:
+            return view
+    raise ValidationFailed(
+        f"no time-limit policy is in force on {on.isoformat()}; an administrator must add one",
+        field="received_at",
+    )

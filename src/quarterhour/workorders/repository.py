@@ -1,0 +1,217 @@
+"""Read queries of the closed loop: queues, one order's full record, counts. Fixed query counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, can, require, require_see_order
+from quarterhour.customers.models import Customer
+from quarterhour.errors import NotFound
+from quarterhour.kit.masking import mask_name, mask_phone
+from quarterhour.organisation.models import Staff
+from quarterhour.workorders import filters
+from quarterhour.workorders.lifecycle import OPEN_STATES, State, allowed_actions
+from quarterhour.workorders.models import Contact, Deadline, OrderEvent, WorkOrder
+from quarterhour.workorders.schemas import (
+    DeadlineOut,
+    EventOut,
+    OrderDetail,
+    OrderPage,
+    OrderSummary,
+)
+
+
+def _summary(order: WorkOrder, customer_name: str | None, phone: str | None) -> OrderSummary:
+    return OrderSummary(
+        id=order.id,
+        number=order.number or "",
+        order_type=order.order_type,
+        subtype=order.subtype,
+        title=order.title,
+        state=order.state,
+        department_id=order.department_id,
+        district_id=order.district_id,
+        customer_name=mask_name(customer_name),
+        customer_phone=mask_phone(phone),
+        accepted_at=order.accepted_at,
+        due_at=order.due_at,
+        is_overdue=order.is_overdue,
+        is_escalated=order.is_escalated,
+        has_provisional_deadline=order.has_provisional_deadline,
+        rework_count=order.rework_count,
+        version=order.version,
+    )
+
+
+def list_orders(
+    session: Session, f: filters.OrderFilter, *, by: Actor, with_total: bool = False
+) -> OrderPage:
+    """One query for the page (customer joined in), one more only when a total is asked for."""
+    require(by, Permission.VIEW_ORDERS)
+    query = filters.apply(
+        select(WorkOrder, Customer.name, Customer.phone).join(
+            Customer, Customer.id == WorkOrder.customer_id
+        ),
+        f,
+        by,
+    )
+    rows = session.execute(query).all()
+    total = None
+    if with_total:
+        counted = filters.apply(select(WorkOrder.id), f, by)
+        counted = counted.limit(None).offset(None).order_by(None)
+        total = session.scalar(select(func.count()).select_from(counted.subquery()))
+    return OrderPage(
+        items=[_summary(order, name, phone) for order, name, phone in rows],
+        page=f.page,
+        per_page=f.per_page,
+        total=total,
+    )
+
+
+def state_counts(session: Session, *, by: Actor) -> dict[str, int]:
+    """Open orders per state: the service centre's queue tabs."""
+    require(by, Permission.VIEW_ORDERS)
+    query = select(WorkOrder.state, func.count()).where(
+        WorkOrder.state.in_([str(s) for s in OPEN_STATES])
+    )
+    if not can(by, Permission.VIEW_ALL_ORDERS):
+        query = query.where(WorkOrder.department_id == (by.department_id or -1))
+    return {state: count for state, count in session.execute(query.group_by(WorkOrder.state))}
+
+
+def get_order(session: Session, order_id: int) -> WorkOrder:
+    order = session.get(WorkOrder, order_id)
+    if order is None:
+        raise NotFound(f"no work order {order_id}", field="order_id")
+    return order
+
+
+def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
+    """Five queries whatever the history's length: order+contact+customer, deadlines, events with
+    actor names, related orders."""
+    row = session.execute(
+        select(WorkOrder, Contact, Customer)
+        .join(Contact, Contact.id == WorkOrder.contact_id)
+        .join(Customer, Customer.id == WorkOrder.customer_id)
+        .where(WorkOrder.id == order_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no work order {order_id}", field="order_id")
+    order, contact, customer = row
+    require_see_order(by, order.department_id)
+    deadlines = session.scalars(
+        select(Deadline).where(Deadline.order_id == order.id).order_by(Deadline.id)
+    ).all()
+    events = session.execute(
+        select(OrderEvent, Staff.full_name)
+        .outerjoin(Staff, Staff.id == OrderEvent.actor_id)
+        .where(OrderEvent.order_id == order.id)
+        .order_by(OrderEvent.id)
+    ).all()
+    related = session.scalars(
+        select(WorkOrder.id).where(
+            WorkOrder.contact_id == order.contact_id, WorkOrder.id != order.id
+        )
+    ).all()
+    summary = _summary(order, customer.name, customer.phone)
+    return OrderDetail(
+        **summary.model_dump(),
+        contact_id=contact.id,
+        contact_number=contact.number,
+        channel=contact.channel,
+        episode_id=contact.episode_id,
+        description=order.description,
+        address=order.address,
+        assignee_id=order.assignee_id,
+        result=order.result,
+        replied_at=order.replied_at,
+        reply_method=order.reply_method,
+        replied_by_id=order.replied_by_id,
+        follow_up_required=order.follow_up_required,
+        follow_up_attempts=order.follow_up_attempts,
+        follow_up_outcome=order.follow_up_outcome,
+        closed_on_intake=order.closed_on_intake,
+        area_class=order.area_class,
+        crew=order.crew,
+        crew_dispatched_at=order.crew_dispatched_at,
+        arrived_at=order.arrived_at,
+        restored_at=order.restored_at,
+        closed_at=order.closed_at,
+        allowed_actions=[str(a) for a in allowed_actions(State(order.state), by.role)],
+        deadlines=[_deadline_out(d) for d in deadlines],
+        events=[_event_out(e, name) for e, name in events],
+        related_order_ids=list(related),
+    )
+
+
+def _deadline_out(deadline: Deadline) -> DeadlineOut:
+    return DeadlineOut(
+        kind=deadline.kind,
+        seq=deadline.seq,
+        due_at=deadline.due_at,
+        is_provisional=deadline.is_provisional,
+        met_at=deadline.met_at,
+        is_late=deadline.met_at is not None and deadline.met_at > deadline.due_at,
+        amount=deadline.amount,
+        unit=deadline.unit,
+    )
+
+
+def _event_out(event: OrderEvent, actor_name: str | None) -> EventOut:
+    return EventOut(
+        id=event.id,
+        action=event.action,
+        from_state=event.from_state,
+        to_state=event.to_state,
+        actor_id=event.actor_id,
+        actor_name=actor_name,
+        at=event.at,
+        note=event.note,
+        data=event.data,
+    )
+
+
+def events_of(session: Session, order_id: int) -> Sequence[OrderEvent]:
+    return session.scalars(
+        select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+    ).all()
+
+
+def summaries_for(session: Session, orders: Sequence[WorkOrder]) -> list[OrderSummary]:
+    if not orders:
+        return []
+    customers = {
+        c.id: c
+        for c in session.scalars(
+            select(Customer).where(Customer.id.in_({o.customer_id for o in orders}))
+        )
+    }
+    return [
+        _summary(o, customers[o.customer_id].name, customers[o.customer_id].phone) for o in orders
+    ]
+
+
+def find_by_number(session: Session, number: str) -> WorkOrder | None:
+    return session.scalar(select(WorkOrder).where(WorkOrder.number == number.strip()))
+
+
+def first_event_at(events: Sequence[OrderEvent], action: str) -> datetime | None:
+    return next((e.at for e in events if e.action == action), None)
+
+
+def episode_orders(session: Session, episode_id: int, *, by: Actor) -> list[OrderSummary]:
+    require(by, Permission.VIEW_ORDERS)
+    rows = session.execute(
+        select(WorkOrder, Customer.name, Customer.phone)
+        .join(Contact, Contact.id == WorkOrder.contact_id)
+        .join(Customer, Customer.id == WorkOrder.customer_id)
+        .where(Contact.episode_id == episode_id)
+        .order_by(Contact.received_at, WorkOrder.id)
+    ).all()
+    return [_summary(o, name, phone) for o, name, phone in rows]

@@ -1,0 +1,189 @@
+"""API shapes of the closed loop. Personal data leaves only masked (see kit/masking)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from quarterhour.workorders.kinds import AreaClass, Channel, FollowUpOutcome, OrderType, ReplyMethod
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)]
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf", "image/tiff")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CustomerRef(Strict):
+    """An existing customer by id, or a caller described by phone / name / address."""
+
+    id: int | None = Field(default=None, gt=0)
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    phone: Phone | None = None
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    district_id: int | None = Field(default=None, gt=0)
+
+
+class MatterIn(Strict):
+    order_type: OrderType
+    subtype: Annotated[str, StringConstraints(max_length=32)] | None = None
+    title: ShortText
+    description: LongText | None = None
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    district_id: int | None = Field(default=None, gt=0)
+    department_id: int | None = Field(default=None, gt=0, description="override the routing")
+    area_class: AreaClass | None = None
+    answer: LongText | None = Field(
+        default=None, description="the answer given on the spot: closes a consultation at intake"
+    )
+
+
+class ContactIn(Strict):
+    channel: Channel
+    customer: CustomerRef
+    caller_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = (
+        None
+    )
+    caller_phone: Phone | None = None
+    received_at: AwareDatetime | None = None
+    episode_id: int | None = Field(default=None, gt=0)
+    summary: LongText | None = None
+    matters: list[MatterIn] = Field(min_length=1, max_length=20)
+
+
+class AttachmentMeta(Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    content_type: Annotated[str, StringConstraints(max_length=100)]
+    size: int = Field(ge=1, le=MAX_ATTACHMENT_BYTES)
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
+
+
+class ActionIn(Strict):
+    version: int | None = Field(default=None, ge=1, description="the version you saw; 409 if stale")
+    note: LongText | None = None
+    department_id: int | None = Field(default=None, gt=0)
+    outcome: FollowUpOutcome | None = None
+    reply_method: ReplyMethod | None = None
+    result: LongText | None = None
+    at: AwareDatetime | None = Field(default=None, description="when it happened, if not now")
+    crew: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    area_class: AreaClass | None = None
+    attachments: list[AttachmentMeta] = Field(default_factory=list, max_length=20)
+
+
+class DeadlineOut(BaseModel):
+    kind: str
+    seq: int
+    due_at: datetime
+    is_provisional: bool
+    met_at: datetime | None
+    is_late: bool
+    amount: int
+    unit: str
+
+
+class EventOut(BaseModel):
+    id: int
+    action: str
+    from_state: str | None
+    to_state: str
+    actor_id: int | None
+    actor_name: str | None
+    at: datetime
+    note: str | None
+    data: dict[str, object] | None
+
+
+class OrderSummary(BaseModel):
+    id: int
+    number: str
+    order_type: str
+    subtype: str | None
+    title: str
+    state: str
+    department_id: int | None
+    district_id: int | None
+    customer_name: str | None
+    customer_phone: str | None  # masked
+    accepted_at: datetime
+    due_at: datetime | None
+    is_overdue: bool
+    is_escalated: bool
+    has_provisional_deadline: bool
+    rework_count: int
+    version: int
+
+
+class OrderDetail(OrderSummary):
+    contact_id: int
+    contact_number: str | None
+    channel: str
+    episode_id: int | None
+    description: str | None
+    address: str | None
+    assignee_id: int | None
+    result: str | None
+    replied_at: datetime | None
+    reply_method: str | None
+    replied_by_id: int | None
+    follow_up_required: bool
+    follow_up_attempts: int
+    follow_up_outcome: str | None
+    closed_on_intake: bool
+    area_class: str | None
+    crew: str | None
+    crew_dispatched_at: datetime | None
+    arrived_at: datetime | None
+    restored_at: datetime | None
+    closed_at: datetime | None
+    allowed_actions: list[str]
+    deadlines: list[DeadlineOut]
+    events: list[EventOut]
+    related_order_ids: list[int]
+
+
+class ContactOut(BaseModel):
+    id: int
+    number: str
+    channel: str
+    customer_id: int
+    received_at: datetime
+    episode_id: int | None
+    orders: list[OrderSummary]
+
+
+class ActionResult(BaseModel):
+    id: int
+    number: str
+    state: str
+    version: int
+    due_at: datetime | None
+    rework_count: int
+    allowed_actions: list[str]
+
+
+class OrderPage(BaseModel):
+    items: list[OrderSummary]
+    page: int
+    per_page: int
+    total: int | None
+
+
+class PublicStatus(BaseModel):
+    """What anyone with the order number and the phone's last four digits may see: no personal data."""
+
+    number: str
+    order_type: str
+    state: str
+    accepted_at: datetime
+    due_at: datetime | None
+    replied_at: datetime | None
+    closed_at: datetime | None
+    steps: list[dict[str, str]]

@@ -1,0 +1,727 @@
+"""Use cases of the closed loop, called alike by the API, the console and the CLI.
+
+Services flush, never commit: the entrypoint owns the transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, require, require_see_order
+from quarterhour.calendar import service as calendar_service
+from quarterhour.calendar.workdays import WorkCalendar
+from quarterhour.config import Settings
+from quarterhour.customers import service as customers
+from quarterhour.errors import (
+    Conflict,
+    Forbidden,
+    IllegalTransition,
+    NotFound,
+    StaleVersion,
+    ValidationFailed,
+)
+from quarterhour.kit import clock
+from quarterhour.organisation import service as organisation
+from quarterhour.programme import service as programme
+from quarterhour.workorders import policies
+from quarterhour.workorders.deadlines import compute_due
+from quarterhour.workorders.kinds import (
+    SUBTYPES,
+    Channel,
+    DeadlineKind,
+    FollowUpOutcome,
+    LimitUnit,
+    OrderType,
+    ReplyMethod,
+)
+from quarterhour.workorders.lifecycle import (
+    SYSTEM_ACTIONS,
+    Action,
+    State,
+    allowed_actions,
+    move_for,
+    resolve_target,
+)
+from quarterhour.workorders.models import Contact, Deadline, FollowUp, OrderEvent, WorkOrder
+from quarterhour.workorders.schemas import ActionIn, ContactIn, MatterIn, PublicStatus
+
+CLOSABLE_ON_INTAKE = frozenset({OrderType.CONSULTATION})
+REPLY_BY_CHANNEL = {
+    Channel.PROGRAMME: ReplyMethod.PROGRAMME,
+    Channel.COUNTER: ReplyMethod.COUNTER,
+    Channel.SMS: ReplyMethod.SMS,
+    Channel.LETTER: ReplyMethod.LETTER,
+}
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    contact: Contact
+    orders: list[WorkOrder]
+    created: bool
+
+
+def _request_hash(data: ContactIn) -> str:
+    body = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def take_contact(
+    session: Session,
+    data: ContactIn,
+    *,
+    by: Actor,
+    settings: Settings,
+    idempotency_key: str | None = None,
+) -> IntakeResult:
+    """受理: one contact with its matters; each matter becomes a work order with its deadlines."""
+    require(by, Permission.TAKE_CONTACT)
+    request_hash = _request_hash(data)
+    if idempotency_key is not None:
+        if not 1 <= len(idempotency_key) <= 128:
+            raise ValidationFailed(
+                "Idempotency-Key must have 1 to 128 characters", field="Idempotency-Key"
+            )
+        previous = session.scalar(select(Contact).where(Contact.idempotency_key == idempotency_key))
+        if previous is not None:
+            if previous.request_hash != request_hash:
+                raise Conflict(
+                    "this Idempotency-Key was used for a different contact",
+                    field="Idempotency-Key",
+                    contact_id=previous.id,
+                )
+            orders = list(
+                session.scalars(
+                    select(WorkOrder)
+                    .where(WorkOrder.contact_id == previous.id)
+                    .order_by(WorkOrder.id)
+                )
+            )
+            return IntakeResult(previous, orders, created=False)
+
+    now = clock.now()
+    received_at = clock.local(data.received_at) if data.received_at else now
+    if received_at > now + timedelta(minutes=5):
+        raise ValidationFailed("a contact cannot be received in the future", field="received_at")
+    customer = _customer_for(session, data)
+    episode_id = programme.episode_for_contact(
+        session, channel=data.channel, received_at=received_at, episode_id=data.episode_id
+    )
+    contact = Contact(
+        channel=data.channel,
+        customer_id=customer.id,
+        caller_name=data.caller_name or customer.name,
+        caller_phone=customers.normalise_phone(data.caller_phone, field="caller_phone")
+        or customer.phone,
+        received_at=received_at,
+        taken_by_id=by.id,
+        episode_id=episode_id,
+        summary=data.summary,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        created_at=now,
+    )
+    session.add(contact)
+    session.flush()
+    contact.number = f"LD{received_at:%Y%m%d}{contact.id:06d}"
+
+    calendar = calendar_service.current_calendar(session)
+    policy = policies.policy_in_force(session, received_at.date())
+    orders = [
+        _open_order(
+            session,
+            contact,
+            customer.district_id,
+            customer.address,
+            matter,
+            index,
+            by=by,
+            settings=settings,
+            calendar=calendar,
+            policy=policy,
+        )
+        for index, matter in enumerate(data.matters)
+    ]
+    session.flush()
+    for order in orders:
+        order.number = f"GD{received_at:%Y%m%d}{order.id:06d}"
+    return IntakeResult(contact, orders, created=True)
+
+
+def _customer_for(session: Session, data: ContactIn) -> Any:
+    ref = data.customer
+    if ref.id is not None:
+        return customers.get_customer(session, ref.id, field="customer.id")
+    if ref.district_id is not None:
+        organisation.get_district(session, ref.district_id, field="customer.district_id")
+    return customers.find_or_create(
+        session, name=ref.name, phone=ref.phone, address=ref.address, district_id=ref.district_id
+    )
+
+
+def _open_order(
+    session: Session,
+    contact: Contact,
+    customer_district_id: int | None,
+    customer_address: str | None,
+    matter: MatterIn,
+    index: int,
+    *,
+    by: Actor,
+    settings: Settings,
+    calendar: WorkCalendar,
+    policy: policies.PolicyView,
+) -> WorkOrder:
+    field = f"matters[{index}]"
+    kind = OrderType(matter.order_type)
+    subtypes = SUBTYPES.get(kind, frozenset())
+    if matter.subtype is not None and matter.subtype not in subtypes:
+        allowed = ", ".join(sorted(subtypes)) or "none"
+        raise ValidationFailed(
+            f"{kind} has no sub-type {matter.subtype!r} (allowed: {allowed})",
+            field=f"{field}.subtype",
+        )
+    if kind is OrderType.FAULT_REPAIR and matter.area_class is None:
+        raise ValidationFailed(
+            "a fault repair needs its area class (urban, rural, remote)",
+            field=f"{field}.area_class",
+        )
+    if kind is not OrderType.FAULT_REPAIR and matter.area_class is not None:
+        raise ValidationFailed("only fault repairs have an area class", field=f"{field}.area_class")
+    if matter.answer is not None and kind not in CLOSABLE_ON_INTAKE:
+        raise ValidationFailed(
+            "only a consultation can be answered and closed at intake", field=f"{field}.answer"
+        )
+    district_id = matter.district_id or customer_district_id
+    if matter.district_id is not None:
+        organisation.get_district(session, matter.district_id, field=f"{field}.district_id")
+    if matter.department_id is not None:
+        department_id: int | None = organisation.get_department(
+            session, matter.department_id, field=f"{field}.department_id"
+        ).id
+    else:
+        routed = organisation.route(session, kind, matter.subtype, district_id)
+        department_id = routed.id if routed else None
+    at = contact.received_at
+    order = WorkOrder(
+        contact_id=contact.id,
+        customer_id=contact.customer_id,
+        order_type=kind,
+        subtype=matter.subtype,
+        title=matter.title,
+        description=matter.description,
+        address=matter.address or customer_address,
+        district_id=district_id,
+        department_id=department_id,
+        state=State.ACCEPTED,
+        accepted_at=at,
+        follow_up_required=policy.follow_up_required(kind),
+        area_class=matter.area_class,
+        updated_at=clock.now(),
+        is_overdue=False,
+        is_escalated=False,
+        has_provisional_deadline=False,
+        rework_count=0,
+        follow_up_attempts=0,
+        closed_on_intake=False,
+    )
+    session.add(order)
+    session.flush()
+    _record(
+        session,
+        order,
+        Action.ACCEPT,
+        None,
+        State.ACCEPTED,
+        by=by,
+        at=at,
+        note=matter.description,
+        data={"department_id": department_id},
+    )
+    deadlines = [
+        _new_deadline(
+            order, limit.kind, 1, at, limit.amount, limit.unit, policy.id, calendar, settings
+        )
+        for limit in policy.limits_for(kind, matter.subtype, matter.area_class)
+        if limit.kind is not DeadlineKind.RESTORATION  # starts only when the crew arrives
+    ]
+    session.add_all(deadlines)
+    if matter.answer is not None:
+        order.result = matter.answer
+        order.replied_at = at
+        order.replied_by_id = by.id
+        order.reply_method = REPLY_BY_CHANNEL.get(Channel(contact.channel), ReplyMethod.PHONE)
+        order.closed_on_intake = True
+        order.closed_at = at
+        order.state = State.ARCHIVED
+        for deadline in deadlines:
+            deadline.met_at = at
+        _record(
+            session,
+            order,
+            Action.CLOSE_ON_INTAKE,
+            State.ACCEPTED,
+            State.ARCHIVED,
+            by=by,
+            at=at,
+            note=matter.answer,
+        )
+    _refresh_due(order, deadlines, at)
+    return order
+
+
+def _new_deadline(
+    order: WorkOrder,
+    kind: DeadlineKind | str,
+    seq: int,
+    start: datetime,
+    amount: int,
+    unit: LimitUnit | str,
+    policy_id: int,
+    calendar: WorkCalendar,
+    settings: Settings,
+) -> Deadline:
+    due = compute_due(
+        calendar,
+        start,
+        amount,
+        unit,
+        warn_fraction=settings.warn_fraction,
+        warn_floor=timedelta(minutes=settings.warn_floor_minutes),
+    )
+    return Deadline(
+        order_id=order.id,
+        kind=kind,
+        seq=seq,
+        start_at=start,
+        amount=amount,
+        unit=unit,
+        due_at=due.due_at,
+        warn_at=due.warn_at,
+        is_provisional=due.is_provisional,
+        policy_id=policy_id,
+    )
+
+
+def _refresh_due(order: WorkOrder, deadlines: Sequence[Deadline], now: datetime) -> None:
+    open_due = [d.due_at for d in deadlines if d.met_at is None]
+    order.due_at = min(open_due) if open_due else None
+    order.has_provisional_deadline = any(d.is_provisional and d.met_at is None for d in deadlines)
+    if any(d.met_at is not None and d.met_at > d.due_at for d in deadlines):
+        order.is_overdue = True
+
+
+def _record(
+    session: Session,
+    order: WorkOrder,
+    action: Action,
+    from_state: State | None,
+    to_state: State,
+    *,
+    by: Actor | None,
+    at: datetime,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> OrderEvent:
+    event = OrderEvent(
+        order_id=order.id,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        actor_id=by.id if by else None,
+        at=at,
+        note=note,
+        data={k: v for k, v in (data or {}).items() if v is not None} or None,
+    )
+    session.add(event)
+    return event
+
+
+def lock_order(session: Session, order_id: int) -> WorkOrder:
+    """Row lock on PostgreSQL; on SQLite the transaction already holds the write lock."""
+    order = session.scalar(select(WorkOrder).where(WorkOrder.id == order_id).with_for_update())
+    if order is None:
+        raise NotFound(f"no work order {order_id}", field="order_id")
+    return order
+
+
+def act(
+    session: Session,
+    order_id: int,
+    action: Action | str,
+    data: ActionIn,
+    *,
+    by: Actor,
+    settings: Settings,
+) -> WorkOrder:
+    """Any lifecycle move on one order: checks, state change, deadlines and the event, together."""
+    try:
+        action = Action(action)
+    except ValueError:
+        raise ValidationFailed(
+            f"unknown action {action!r}; one of {', '.join(a for a in Action)}", field="action"
+        ) from None
+    order = lock_order(session, order_id)
+    require_see_order(by, order.department_id)
+    state = State(order.state)
+    if data.version is not None and data.version != order.version:
+        raise StaleVersion(
+            f"the order changed since version {data.version}; it is now version {order.version}"
+            f" in state {state}",
+            field="version",
+            state=str(state),
+            version=order.version,
+            allowed_actions=[str(a) for a in allowed_actions(state, by.role)],
+        )
+    move = move_for(state, action)
+    if move is None or action in SYSTEM_ACTIONS:
+        raise IllegalTransition(
+            f"{action} is not allowed in state {state}",
+            state=str(state),
+            allowed=[str(a) for a in allowed_actions(state, by.role)],
+            version=order.version,
+        )
+    if by.role not in move.roles:
+        raise Forbidden(
+            f"role {by.role} may not {action}; allowed roles: "
+            f"{', '.join(sorted(str(r) for r in move.roles))}",
+            permission=str(action),
+        )
+    if move.department_only and by.department_id != order.department_id:
+        raise Forbidden("only the order's own department may do this", permission=str(action))
+
+    now = clock.now()
+    at = _when(data, order, now)
+    deadlines = list(
+        session.scalars(select(Deadline).where(Deadline.order_id == order.id).order_by(Deadline.id))
+    )
+    handler = _HANDLERS.get(action)
+    extra: dict[str, Any] = {}
+    target: State | None = None
+    if handler is not None:
+        target, extra = handler(_Ctx(session, order, deadlines, data, by, settings, at, now))
+    to_state = resolve_target(move, state, target)
+    order.state = to_state
+    order.updated_at = now
+    if to_state in (State.ARCHIVED, State.CANCELLED):
+        order.closed_at = at
+    if data.attachments:
+        extra["attachments"] = [a.model_dump() for a in data.attachments]
+    _record(session, order, action, state, to_state, by=by, at=at, note=data.note, data=extra)
+    _refresh_due(order, deadlines, now)
+    session.flush()
+    return order
+
+
+def _when(data: ActionIn, order: WorkOrder, now: datetime) -> datetime:
+    if data.at is None:
+        return now
+    at = clock.local(data.at)
+    if at > now + timedelta(minutes=5):
+        raise ValidationFailed("an action cannot be dated in the future", field="at")
+    if at < order.accepted_at:
+        raise ValidationFailed(
+            "an action cannot be dated before the order was accepted", field="at"
+        )
+    return at
+
+
+@dataclass
+class _Ctx:
+    session: Session
+    order: WorkOrder
+    deadlines: list[Deadline]
+    data: ActionIn
+    by: Actor
+    settings: Settings
+    at: datetime
+    now: datetime
+
+    def meet(self, *kinds: DeadlineKind) -> None:
+        for deadline in self.deadlines:
+            if deadline.kind in kinds and deadline.met_at is None:
+                deadline.met_at = self.at
+
+    def add_deadline(self, kind: DeadlineKind, amount: int, unit: str, policy_id: int) -> None:
+        seq = 1 + max((d.seq for d in self.deadlines if d.kind == kind), default=0)
+        deadline = _new_deadline(
+            self.order,
+            kind,
+            seq,
+            self.at,
+            amount,
+            unit,
+            policy_id,
+            calendar_service.current_calendar(self.session),
+            self.settings,
+        )
+        self.session.add(deadline)
+        self.deadlines.append(deadline)
+
+    def reopen(self) -> None:
+        """退回重办 / a dissatisfied follow-up: the work goes back, counted, with a new limit."""
+        self.order.rework_count += 1
+        self.order.returned_at = None
+        completion = [
+            d for d in self.deadlines if d.kind in (DeadlineKind.COMPLETION, DeadlineKind.REWORK)
+        ]
+        if completion:
+            basis = completion[0]
+            # The unmet original limit keeps running; a met one is superseded by a rework limit.
+            if all(d.met_at is not None for d in completion):
+                self.add_deadline(DeadlineKind.REWORK, basis.amount, basis.unit, basis.policy_id)
+
+    def require_field(self, value: object, field: str, why: str) -> None:
+        if value is None or value == "":
+            raise ValidationFailed(why, field=field)
+
+
+def _dispatch(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    department_id = ctx.data.department_id or ctx.order.department_id
+    if department_id is None:
+        raise ValidationFailed(
+            "no routing rule matched: choose the department", field="department_id"
+        )
+    organisation.get_department(ctx.session, department_id, field="department_id")
+    ctx.order.department_id = department_id
+    ctx.order.assignee_id = None
+    if ctx.order.order_type == OrderType.FAULT_REPAIR:
+        if ctx.data.crew:
+            ctx.order.crew = ctx.data.crew
+        ctx.order.crew_dispatched_at = ctx.at
+    return None, {"department_id": department_id, "crew": ctx.data.crew}
+
+
+def _decline(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    ctx.require_field(ctx.data.note, "note", "say why the order is not this department's work")
+    ctx.order.assignee_id = None
+    return None, {"department_id": ctx.order.department_id}
+
+
+def _acknowledge(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    ctx.order.assignee_id = ctx.by.id
+    return None, {"assignee_id": ctx.by.id}
+
+
+def _contact_customer(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    ctx.meet(DeadlineKind.FIRST_CONTACT)
+    return None, {}
+
+
+def _progress(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    ctx.require_field(ctx.data.note, "note", "a progress record needs a note")
+    return None, {}
+
+
+def _require_repair(ctx: _Ctx, action: str) -> None:
+    if ctx.order.order_type != OrderType.FAULT_REPAIR:
+        raise ValidationFailed(f"{action} applies to fault repairs only", field="action")
+
+
+def _arrive(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    _require_repair(ctx, "arrive")
+    if ctx.order.arrived_at is not None:
+        raise Conflict(
+            "arrival is already recorded", field="at", arrived_at=ctx.order.arrived_at.isoformat()
+        )
+    ctx.order.arrived_at = ctx.at
+    ctx.meet(DeadlineKind.ARRIVAL, DeadlineKind.FIRST_CONTACT)
+    policy = policies.policy_in_force(ctx.session, ctx.order.accepted_at.date())
+    for limit in policy.limits_for(ctx.order.order_type, ctx.order.subtype, ctx.order.area_class):
+        if limit.kind is DeadlineKind.RESTORATION:
+            ctx.add_deadline(DeadlineKind.RESTORATION, limit.amount, limit.unit, policy.id)
+    return None, {"arrived_at": ctx.at.isoformat()}
+
+
+def _restore(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    _require_repair(ctx, "restore")
+    if ctx.order.arrived_at is None:
+        raise ValidationFailed("record the crew's arrival before restoration", field="at")
+    if ctx.at < ctx.order.arrived_at:
+        raise ValidationFailed("restoration cannot precede arrival", field="at")
+    ctx.order.restored_at = ctx.at
+    ctx.meet(DeadlineKind.RESTORATION)
+    return None, {"restored_at": ctx.at.isoformat()}
+
+
+def _return_result(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    ctx.require_field(ctx.data.result, "result", "回单 needs the result of the work")
+    if ctx.order.order_type == OrderType.FAULT_REPAIR and ctx.order.restored_at is None:
+        raise ValidationFailed("a repair is returned after supply is restored", field="at")
+    ctx.order.result = ctx.data.result
+    ctx.order.returned_at = ctx.at
+    return None, {"result": ctx.data.result}
+
+
+def _send_back(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    ctx.require_field(ctx.data.note, "note", "say what must be redone (退回重办)")
+    ctx.reopen()
+    return None, {"rework_count": ctx.order.rework_count}
+
+
+def _reply(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    ctx.require_field(
+        ctx.data.reply_method,
+        "reply_method",
+        "how was the customer told: programme, counter, phone, sms, letter, visit",
+    )
+    ctx.order.replied_at = ctx.at
+    ctx.order.replied_by_id = ctx.by.id
+    ctx.order.reply_method = ctx.data.reply_method
+    ctx.meet(DeadlineKind.COMPLETION, DeadlineKind.REWORK, DeadlineKind.FIRST_CONTACT)
+    return None, {"reply_method": ctx.data.reply_method, "replied_by_id": ctx.by.id}
+
+
+def _follow_up(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    outcome = ctx.data.outcome
+    if outcome is None:
+        raise ValidationFailed(
+            "a follow-up needs its outcome: satisfied, basically_satisfied, dissatisfied or "
+            "unreachable",
+            field="outcome",
+        )
+    ctx.session.add(
+        FollowUp(
+            order_id=ctx.order.id, at=ctx.at, outcome=outcome, by_id=ctx.by.id, note=ctx.data.note
+        )
+    )
+    data: dict[str, Any] = {"outcome": outcome}
+    if outcome is FollowUpOutcome.UNREACHABLE:
+        ctx.order.follow_up_attempts += 1
+        data["attempt"] = ctx.order.follow_up_attempts
+        if ctx.order.follow_up_attempts < ctx.settings.follow_up_max_attempts:
+            return State.REPLIED, data
+    elif outcome is FollowUpOutcome.DISSATISFIED:
+        # Never archived silently: the work goes back to the department (重办), counted.
+        ctx.order.follow_up_outcome = outcome
+        ctx.order.follow_up_attempts = 0
+        ctx.order.assignee_id = None
+        ctx.reopen()
+        data["rework_count"] = ctx.order.rework_count
+        return State.DISPATCHED, data
+    ctx.order.follow_up_outcome = outcome
+    ctx.order.followed_up_at = ctx.at
+    return State.FOLLOWED_UP, data
+
+
+def _archive(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    if ctx.order.state == State.REPLIED and ctx.order.follow_up_required:
+        raise IllegalTransition(
+            f"{ctx.order.order_type} needs a follow-up before it is archived",
+            state=ctx.order.state,
+            allowed=["follow_up"],
+        )
+    return None, {}
+
+
+def _cancel(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    ctx.require_field(ctx.data.note, "note", "say why the order is cancelled")
+    for deadline in ctx.deadlines:
+        if deadline.met_at is None:
+            deadline.met_at = ctx.at
+    return None, {}
+
+
+def _press(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    if State(ctx.order.state) not in (State.DISPATCHED, State.ACKNOWLEDGED, State.IN_PROGRESS):
+        raise IllegalTransition(
+            "only work sitting with a department can be pressed (催办)",
+            state=ctx.order.state,
+            allowed=[],
+        )
+    return None, {"department_id": ctx.order.department_id}
+
+
+def _escalate(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    ctx.order.is_escalated = True
+    return None, {"department_id": ctx.order.department_id}
+
+
+def _comment(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    ctx.require_field(ctx.data.note, "note", "a comment needs its text")
+    return None, {}
+
+
+_Handler = Callable[[_Ctx], tuple[State | None, dict[str, Any]]]
+_HANDLERS: dict[Action, _Handler] = {
+    Action.DISPATCH: _dispatch,
+    Action.REDISPATCH: _dispatch,
+    Action.DECLINE: _decline,
+    Action.ACKNOWLEDGE: _acknowledge,
+    Action.CONTACT_CUSTOMER: _contact_customer,
+    Action.RECORD_PROGRESS: _progress,
+    Action.ARRIVE: _arrive,
+    Action.RESTORE: _restore,
+    Action.RETURN_RESULT: _return_result,
+    Action.SEND_BACK: _send_back,
+    Action.REPLY: _reply,
+    Action.FOLLOW_UP: _follow_up,
+    Action.ARCHIVE: _archive,
+    Action.CANCEL: _cancel,
+    Action.PRESS: _press,
+    Action.ESCALATE: _escalate,
+    Action.COMMENT: _comment,
+}
+
+
+PUBLIC_STEPS = {
+    Action.ACCEPT: "受理",
+    Action.CLOSE_ON_INTAKE: "直接办结",
+    Action.DISPATCH: "派单",
+    Action.ACKNOWLEDGE: "接单",
+    Action.ARRIVE: "抢修人员到达现场",
+    Action.RESTORE: "恢复供电",
+    Action.RETURN_RESULT: "处理完毕",
+    Action.SEND_BACK: "重新处理",
+    Action.REPLY: "已答复",
+    Action.FOLLOW_UP: "回访",
+    Action.ARCHIVE: "归档",
+    Action.CANCEL: "撤销",
+}
+
+
+def public_status(session: Session, number: str, phone_last4: str) -> PublicStatus:
+    """For anyone with the number and the caller's phone's last four digits; nothing personal.
+
+    A wrong number and a wrong check give the same answer, so the lookup cannot probe numbers."""
+    not_found = NotFound("no work order matches this number and phone", field="number")
+    row = session.execute(
+        select(WorkOrder, Contact.caller_phone)
+        .join(Contact, Contact.id == WorkOrder.contact_id)
+        .where(WorkOrder.number == number.strip())
+    ).first()
+    if row is None:
+        raise not_found
+    order, caller_phone = row
+    customer = customers.get_customer(session, order.customer_id)
+    digits = {p[-4:] for p in (caller_phone, customer.phone) if p and len(p) >= 4}
+    if not phone_last4.isdigit() or phone_last4 not in digits:
+        raise not_found
+    events = session.execute(
+        select(OrderEvent.action, OrderEvent.at)
+        .where(OrderEvent.order_id == order.id)
+        .order_by(OrderEvent.id)
+    ).all()
+    return PublicStatus(
+        number=order.number or "",
+        order_type=order.order_type,
+        state=order.state,
+        accepted_at=order.accepted_at,
+        due_at=order.due_at,
+        replied_at=order.replied_at,
+        closed_at=order.closed_at,
+        steps=[
+            {"at": at.isoformat(), "step": PUBLIC_STEPS[Action(action)], "action": action}
+            for action, at in events
+            if Action(action) in PUBLIC_STEPS
+        ],
+    )

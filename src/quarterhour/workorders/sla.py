@@ -1,0 +1,220 @@
+"""The deadline sweep: warnings before due, escalation (督办) of overdue work to the department's
+supervisor, and rescheduling of provisional deadlines once an official year is loaded.
+
+Set-based: a few statements per batch whatever the number of orders; each finding lands in the
+order's history as an event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from quarterhour.calendar import service as calendar_service
+from quarterhour.config import Settings
+from quarterhour.kit import clock
+from quarterhour.organisation.models import Department
+from quarterhour.workorders.deadlines import compute_due
+from quarterhour.workorders.lifecycle import OPEN_STATES, Action
+from quarterhour.workorders.models import Deadline, OrderEvent, WorkOrder
+
+_OPEN = sorted(str(s) for s in OPEN_STATES)
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    at: datetime
+    warned: int
+    escalated: int
+
+
+def sweep(session: Session, *, now: datetime | None = None, batch: int = 5000) -> SweepReport:
+    now = now or clock.now()
+    warned = escalated = 0
+    while True:
+        done = _warn_batch(session, now, batch)
+        warned += done
+        if done < batch:
+            break
+    while True:
+        done = _escalate_batch(session, now, batch)
+        escalated += done
+        if done < batch:
+            break
+    return SweepReport(now, warned, escalated)
+
+
+def _warn_batch(session: Session, now: datetime, batch: int) -> int:
+    rows = session.execute(
+        select(Deadline.id, Deadline.order_id, Deadline.kind, Deadline.due_at, WorkOrder.state)
+        .join(WorkOrder, WorkOrder.id == Deadline.order_id)
+        .where(
+            Deadline.met_at.is_(None),
+            Deadline.warned_at.is_(None),
+            Deadline.warn_at <= now,
+            WorkOrder.state.in_(_OPEN),
+        )
+        .order_by(Deadline.warn_at)
+        .limit(batch)
+        # Two sweeps (two server workers) never take the same deadline.
+        .with_for_update(skip_locked=True, of=Deadline)
+    ).all()
+    if not rows:
+        return 0
+    session.execute(
+        update(Deadline).where(Deadline.id.in_([r.id for r in rows])).values(warned_at=now)
+    )
+    _append_events(
+        session,
+        [
+            {
+                "order_id": r.order_id,
+                "action": Action.WARN,
+                "from_state": r.state,
+                "to_state": r.state,
+                "actor_id": None,
+                "at": now,
+                "note": None,
+                "data": {"deadline": r.kind, "due_at": clock.local(r.due_at).isoformat()},
+            }
+            for r in rows
+        ],
+    )
+    return len(rows)
+
+
+def _escalate_batch(session: Session, now: datetime, batch: int) -> int:
+    rows = session.execute(
+        select(
+            Deadline.id,
+            Deadline.order_id,
+            Deadline.kind,
+            Deadline.due_at,
+            WorkOrder.state,
+            WorkOrder.department_id,
+            Department.supervisor_id,
+        )
+        .join(WorkOrder, WorkOrder.id == Deadline.order_id)
+        .outerjoin(Department, Department.id == WorkOrder.department_id)
+        .where(
+            Deadline.met_at.is_(None),
+            Deadline.escalated_at.is_(None),
+            Deadline.due_at <= now,
+            WorkOrder.state.in_(_OPEN),
+        )
+        .order_by(Deadline.due_at)
+        .limit(batch)
+        .with_for_update(skip_locked=True, of=Deadline)
+    ).all()
+    if not rows:
+        return 0
+    session.execute(
+        update(Deadline).where(Deadline.id.in_([r.id for r in rows])).values(escalated_at=now)
+    )
+    # Flags only: the order's version is the users' concurrency token and the sweep must not make
+    # a handler's open page stale.
+    session.execute(
+        update(WorkOrder)
+        .where(WorkOrder.id.in_({r.order_id for r in rows}))
+        .values(is_overdue=True, is_escalated=True)
+        .execution_options(synchronize_session=False)
+    )
+    _append_events(
+        session,
+        [
+            {
+                "order_id": r.order_id,
+                "action": Action.ESCALATE,
+                "from_state": r.state,
+                "to_state": r.state,
+                "actor_id": None,
+                "at": now,
+                "note": "超时督办",
+                "data": {
+                    "deadline": r.kind,
+                    "due_at": clock.local(r.due_at).isoformat(),
+                    "department_id": r.department_id,
+                    "escalated_to": r.supervisor_id,
+                },
+            }
+            for r in rows
+        ],
+    )
+    return len(rows)
+
+
+def _append_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.execute(insert(OrderEvent), rows)
+
+
+def reschedule_provisional(session: Session, settings: Settings) -> int:
+    """After an official year is loaded: recompute every provisional working-day deadline."""
+    calendar = calendar_service.current_calendar(session)
+    deadlines = session.scalars(
+        select(Deadline).where(Deadline.is_provisional.is_(True)).order_by(Deadline.id)
+    ).all()
+    changed_orders: dict[int, list[dict[str, Any]]] = {}
+    for deadline in deadlines:
+        due = compute_due(
+            calendar,
+            deadline.start_at,
+            deadline.amount,
+            deadline.unit,
+            warn_fraction=settings.warn_fraction,
+            warn_floor=timedelta(minutes=settings.warn_floor_minutes),
+        )
+        if due.is_provisional:
+            continue
+        changed_orders.setdefault(deadline.order_id, []).append(
+            {
+                "deadline": deadline.kind,
+                "from": clock.local(deadline.due_at).isoformat(),
+                "to": due.due_at.isoformat(),
+            }
+        )
+        deadline.due_at = due.due_at
+        deadline.warn_at = due.warn_at
+        deadline.is_provisional = False
+    if not changed_orders:
+        return 0
+    session.flush()
+    orders = session.scalars(select(WorkOrder).where(WorkOrder.id.in_(changed_orders))).all()
+    all_deadlines = session.scalars(
+        select(Deadline).where(Deadline.order_id.in_(changed_orders))
+    ).all()
+    by_order: dict[int, list[Deadline]] = {}
+    for d in all_deadlines:
+        by_order.setdefault(d.order_id, []).append(d)
+    now = clock.now()
+    events = []
+    for order in orders:
+        mine = by_order[order.id]
+        open_due = [d.due_at for d in mine if d.met_at is None]
+        values = {
+            "due_at": min(open_due) if open_due else None,
+            "has_provisional_deadline": any(d.is_provisional and d.met_at is None for d in mine),
+        }
+        session.execute(
+            update(WorkOrder)
+            .where(WorkOrder.id == order.id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        events.append(
+            {
+                "order_id": order.id,
+                "action": Action.RESCHEDULE,
+                "from_state": order.state,
+                "to_state": order.state,
+                "actor_id": None,
+                "at": now,
+                "note": "官方节假日安排已载入，临时时限已重算",
+                "data": {"changes": changed_orders[order.id]},
+            }
+        )
+    _append_events(session, events)
+    return len(orders)

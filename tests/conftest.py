@@ -1,0 +1,277 @@
+"""Test plumbing: every database test runs once on SQLite and once on PostgreSQL.
+
+The schema is built by the Alembic migrations (once per backend and session); each test starts
+from empty tables. PostgreSQL is required when QUARTERHOUR_REQUIRE_PG=1 (CI): an unreachable
+server then fails the run instead of skipping half of it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
+
+from quarterhour.calendar import service as calendar_service
+from quarterhour.config import Settings
+from quarterhour.demo import organisation as demo_org
+from quarterhour.entrypoints.app import create_app
+from quarterhour.kit import clock
+from quarterhour.storage.engine import make_engine, make_session_factory
+from quarterhour.storage.migrate import upgrade
+from quarterhour.storage.registry import metadata
+from quarterhour.workorders import policies
+
+BACKENDS = [
+    b for b in os.environ.get("QUARTERHOUR_TEST_BACKENDS", "sqlite,postgresql").split(",") if b
+]
+PG_ADMIN_URL = os.environ.get(
+    "QUARTERHOUR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_PG = os.environ.get("QUARTERHOUR_REQUIRE_PG") == "1"
+
+
+def _pg_database_url(name: str) -> str:
+    base, _, _ = PG_ADMIN_URL.rpartition("/")
+    return f"{base}/{name}"
+
+
+def _pg_reachable() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure means: no PostgreSQL here
+        return str(exc).splitlines()[0]
+
+
+class _Databases:
+    def __init__(self, tmp: Path, worker: str) -> None:
+        self.tmp = tmp
+        self.worker = worker
+        self.engines: dict[str, Engine] = {}
+        self.urls: dict[str, str] = {}
+        self.pg_problem: str | None = None
+        self.pg_checked = False
+
+    def get(self, backend: str) -> Engine:
+        if backend in self.engines:
+            return self.engines[backend]
+        if backend == "sqlite":
+            url = f"sqlite:///{self.tmp / 'quarterhour-test.db'}"
+        else:
+            if not self.pg_checked:
+                self.pg_problem = _pg_reachable()
+                self.pg_checked = True
+            if self.pg_problem:
+                if REQUIRE_PG:
+                    pytest.fail(f"PostgreSQL required but unreachable: {self.pg_problem}")
+                pytest.skip(f"PostgreSQL unreachable: {self.pg_problem}")
+            name = f"quarterhour_test_{self.worker}"
+            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            admin.dispose()
+            url = _pg_database_url(name)
+        engine = make_engine(Settings(database_url=url))
+        upgrade(engine)
+        self.engines[backend] = engine
+        self.urls[backend] = url
+        return engine
+
+    def dispose(self) -> None:
+        for engine in self.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Databases]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    dbs = _Databases(tmp_path_factory.mktemp("db"), worker)
+    yield dbs
+    dbs.dispose()
+
+
+def _empty(engine: Engine) -> None:
+    tables = list(reversed(metadata().sorted_tables))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            conn.execute(text("PRAGMA defer_foreign_keys = ON"))
+            for table in tables:
+                conn.execute(table.delete())
+            conn.execute(text("DELETE FROM sqlite_sequence")) if _has_sequence(conn) else None
+    calendar_service.invalidate_cache()
+    policies._cache.clear()
+
+
+def _has_sequence(conn: Any) -> bool:
+    return bool(
+        conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first()
+    )
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def engine(databases: _Databases, backend: str) -> Iterator[Engine]:
+    engine = databases.get(backend)
+    yield engine
+    _empty(engine)
+
+
+@pytest.fixture
+def database_url(databases: _Databases, engine: Engine, backend: str) -> str:
+    return databases.urls[backend]
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    factory = make_session_factory(engine)
+    with factory() as session:
+        yield session
+        session.rollback()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, run_background_sweep=False)
+
+
+@pytest.fixture
+def org(engine: Engine) -> demo_org.Organisation:
+    factory = make_session_factory(engine)
+    with factory() as session:
+        organisation = demo_org.install(session, password_cost=demo_org.FAST_HASH)
+        session.commit()
+    return organisation
+
+
+class Clock:
+    """A controllable "now" for deadline and story tests."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment
+
+    def advance(self, **delta: float) -> datetime:
+        from datetime import timedelta
+
+        self.now = self.now + timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[Clock]:
+    c = Clock(datetime(2026, 11, 27, 9, 0, tzinfo=clock.SHANGHAI))
+    clock.set_now_source(lambda: c.now)
+    yield c
+    clock.set_now_source(None)
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine) -> Any:
+    return create_app(settings, engine=engine)
+
+
+@pytest.fixture
+def client(app: Any, org: demo_org.Organisation) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+_token_cache: dict[tuple[int, str], str] = {}
+
+
+@pytest.fixture
+def login(client: TestClient) -> Callable[[str], dict[str, str]]:
+    """Bearer headers for a demo user (password DEMO_PASSWORD)."""
+
+    def _login(username: str) -> dict[str, str]:
+        response = client.post(
+            "/api/v1/auth/token",
+            json={"username": username, "password": demo_org.DEMO_PASSWORD},
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    return _login
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(settings: Settings, org: demo_org.Organisation) -> Iterator[str]:
+    """The real app behind a real uvicorn HTTP server on a free local port."""
+    port = _free_port()
+    app = create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    yield base
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.state.engine.dispose()
+
+
+# --- per-backend counts in the summary -------------------------------------------------------
+_counts: Counter[tuple[str, str]] = Counter()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
+        return
+    backend = "none"
+    for name in BACKENDS:
+        if (
+            f"[{name}" in report.nodeid
+            or f"-{name}]" in report.nodeid
+            or f"-{name}-" in report.nodeid
+        ):
+            backend = name
+    _counts[(backend, report.outcome)] += 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    terminalreporter.section("tests per database")
+    for backend in [*BACKENDS, "none"]:
+        row = {o: _counts[(backend, o)] for o in ("passed", "failed", "skipped")}
+        label = "no database" if backend == "none" else backend
+        terminalreporter.write_line(
+            f"{label}: {row['passed']} passed, {row['failed']} failed, {row['skipped']} skipped"
+        )
