@@ -67,6 +67,7 @@ class _Databases:
         self.urls: dict[str, str] = {}
         self.pg_problem: str | None = None
         self.pg_checked = False
+        self.pg_name: str | None = None
 
     def get(self, backend: str) -> Engine:
         if backend in self.engines:
@@ -81,7 +82,9 @@ class _Databases:
                 if REQUIRE_PG:
                     pytest.fail(f"PostgreSQL required but unreachable: {self.pg_problem}")
                 pytest.skip(f"PostgreSQL unreachable: {self.pg_problem}")
-            name = f"quarterhour_test_{self.worker}"
+            # One database per test process: parallel runs (xdist, or two people) never collide.
+            name = f"quarterhour_test_{self.worker}_{os.getpid()}"
+            self.pg_name = name
             admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -97,6 +100,11 @@ class _Databases:
     def dispose(self) -> None:
         for engine in self.engines.values():
             engine.dispose()
+        if self.pg_name:
+            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)'))
+            admin.dispose()
 
 
 @pytest.fixture(scope="session")

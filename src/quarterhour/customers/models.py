@@ -22,3 +22,16 @@ class Customer(Base):
     address: Mapped[str | None] = mapped_column(String(200))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
     created_at: Mapped[datetime]
+
+
+class PersonalDataAccess(Base):
+    """Who saw a full phone or ID number, when and why (PIPL: viewing personal data is logged)."""
+
+    __tablename__ = "personal_data_access"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    field: Mapped[str] = mapped_column(String(32))
+    purpose: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime]

@@ -7,10 +7,13 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quarterhour.customers.models import Customer
+from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, require
+from quarterhour.customers.models import Customer, PersonalDataAccess
+from quarterhour.customers.schemas import CustomerOut
 from quarterhour.errors import NotFound, ValidationFailed
 from quarterhour.kit import clock
-from quarterhour.kit.masking import last_four
+from quarterhour.kit.masking import last_four, mask_name, mask_phone
 
 _PHONE_OK = re.compile(r"^\+?[\d\- ]{5,20}$")
 
@@ -67,6 +70,60 @@ def find_or_create(
     return customer
 
 
-def find_by_phone(session: Session, phone: str) -> list[Customer]:
-    normal = normalise_phone(phone, field="phone")
-    return list(session.scalars(select(Customer).where(Customer.phone == normal).limit(20)))
+def masked(customer: Customer) -> CustomerOut:
+    return CustomerOut(
+        id=customer.id,
+        name=mask_name(customer.name) or "",
+        phone=mask_phone(customer.phone),
+        address=customer.address,
+        district_id=customer.district_id,
+    )
+
+
+def view(session: Session, customer_id: int, *, by: Actor) -> CustomerOut:
+    require(by, Permission.VIEW_CUSTOMERS)
+    return masked(get_customer(session, customer_id, field="customer_id"))
+
+
+def search(
+    session: Session,
+    *,
+    by: Actor,
+    phone: str | None = None,
+    name: str | None = None,
+    address: str | None = None,
+    limit: int = 20,
+) -> list[CustomerOut]:
+    """Caller lookup at intake: a full phone is an indexed equality; name and address match parts.
+
+    (The address index for millions of customers arrives with the customer records issue.)"""
+    require(by, Permission.VIEW_CUSTOMERS)
+    query = select(Customer)
+    if phone:
+        digits = normalise_phone(phone, field="phone") or ""
+        if len(digits) == 4:
+            query = query.where(Customer.phone_last4 == digits)
+        else:
+            query = query.where(Customer.phone == digits)
+    if name:
+        query = query.where(Customer.name.startswith(name.strip(), autoescape=True))
+    if address:
+        query = query.where(Customer.address.contains(address.strip(), autoescape=True))
+    if not (phone or name or address):
+        raise ValidationFailed("give a phone, a name or an address to search by", field="phone")
+    rows = session.scalars(query.order_by(Customer.id).limit(limit))
+    return [masked(c) for c in rows]
+
+
+def reveal_phone(
+    session: Session, customer_id: int, *, by: Actor, purpose: str | None
+) -> str | None:
+    """The full number for a call-back; every look is recorded."""
+    require(by, Permission.VIEW_FULL_PHONE)
+    customer = get_customer(session, customer_id, field="customer_id")
+    session.add(
+        PersonalDataAccess(
+            staff_id=by.id, customer_id=customer.id, field="phone", purpose=purpose, at=clock.now()
+        )
+    )
+    return customer.phone

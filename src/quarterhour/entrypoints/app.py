@@ -15,6 +15,7 @@ from quarterhour.config import Settings
 from quarterhour.entrypoints.api import (
     admin,
     auth,
+    customers,
     errors,
     orders,
     organisation,
@@ -95,7 +96,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     errors.install(app)
 
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, orders, organisation, admin, programme, public, stats):
+    for module in (auth, orders, customers, organisation, admin, programme, public, stats):
         api.include_router(module.router)
     app.include_router(api)
 

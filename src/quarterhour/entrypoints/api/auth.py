@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from quarterhour.access import service as access
-from quarterhour.entrypoints.api.deps import CtxDep, SessionDep, SettingsDep
+from quarterhour.entrypoints.api.deps import BearerDep, CtxDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -46,6 +46,13 @@ def log_in(body: LoginIn, session: SessionDep, settings: SettingsDep) -> TokenOu
         role=issued.actor.role,
         department_id=issued.actor.department_id,
     )
+
+
+@router.post("/logout", status_code=204)
+def log_out(ctx: CtxDep, credentials: BearerDep) -> None:
+    if credentials is not None:
+        access.log_out(ctx.session, credentials.credentials)
+        ctx.session.commit()
 
 
 @router.get("/me", response_model=MeOut)
