@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine, text
 
 from quarterhour.config import Settings
@@ -81,7 +83,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    app = FastAPI(
+    # The docs pages load Swagger UI and ReDoc from the fastapi-offline package, never from a CDN.
+    app = FastAPIOffline(
         title="Quarter Hour 供电一刻钟",
         version="0.1.0",
         description="Closed-loop customer service for electric utilities.",
@@ -99,6 +102,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for module in (auth, orders, customers, organisation, admin, programme, public, stats):
         api.include_router(module.router)
     app.include_router(api)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
