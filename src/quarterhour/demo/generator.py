@@ -1,15 +1,71 @@
-"""Deterministic demo data (placeholder: organisation only until the generator lands)."""
+"""Deterministic demo data: months of Hefei customer service, played through the real services.
+
+The same seed and the same "now" give the same database, row for row; only the anchor moves with
+the date the demo is made on (the last `days` days up to now).
+"""
 
 from __future__ import annotations
 
+import time as timer
+from datetime import datetime
+
+from sqlalchemy import select
+
 from quarterhour.config import Settings
-from quarterhour.demo import organisation
-from quarterhour.storage.engine import make_engine, make_session_factory, unit_of_work
+from quarterhour.demo.organisation import DEMO_PASSWORD
+from quarterhour.demo.simulation import Report, Simulation
+from quarterhour.kit import clock
+from quarterhour.organisation.models import Staff
+from quarterhour.storage.engine import make_engine, make_session_factory
+from quarterhour.workorders.lifecycle import State
+
+DEFAULT_SEED = 19960715  # the programme's first broadcast
 
 
-def generate(settings: Settings, *, days: int = 120) -> str:
+def generate(
+    settings: Settings,
+    *,
+    days: int = 120,
+    now: datetime | None = None,
+    seed: int = DEFAULT_SEED,
+    password_cost: tuple[int, int] | None = None,
+) -> str:
+    """Fill an empty database; returns a one-paragraph summary. A database with staff is left alone."""
     engine = make_engine(settings)
-    with unit_of_work(make_session_factory(engine)) as session:
-        organisation.install(session)
-    engine.dispose()
-    return "demo organisation installed"
+    try:
+        factory = make_session_factory(engine)
+        with factory() as session:
+            if session.scalar(select(Staff.id).limit(1)) is not None:
+                return "The database already has staff: no demo data generated."
+        started = timer.perf_counter()
+        report = Simulation(
+            factory,
+            settings,
+            anchor=now or clock.now(),
+            days=days,
+            seed=seed,
+            password_cost=password_cost,
+        ).run()
+        return summary(report, timer.perf_counter() - started)
+    finally:
+        engine.dispose()
+
+
+def summary(report: Report, seconds: float) -> str:
+    states = ", ".join(
+        f"{state} {report.states[state]}" for state in State if report.states.get(state)
+    )
+    stories = "not placed (history too short)"
+    if report.story_days is not None:
+        stories = (
+            f"shared meter on {report.story_days.shared_meter:%Y-%m-%d}, "
+            f"missing phase on {report.story_days.missing_phase:%Y-%m-%d}"
+        )
+    return (
+        f"Demo history {report.first_day:%Y-%m-%d} to {report.anchor:%Y-%m-%d %H:%M} generated in "
+        f"{seconds:.1f} s: {report.contacts} contacts, {report.orders} work orders ({states}), "
+        f"{report.episodes} programme episodes; the deadline sweep warned {report.warned} and "
+        f"escalated {report.escalated} deadlines. PRODUCT.md stories: {stories}. Every demo "
+        f"account (admin, agent, agent2, dispatcher, followup, supervisor, leader, specialist, "
+        f"hall-baohe, repair-baohe, metering, …) has the password {DEMO_PASSWORD}."
+    )

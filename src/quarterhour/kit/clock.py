@@ -19,6 +19,11 @@ def now() -> datetime:
     return datetime.now(SHANGHAI)
 
 
+def now_source() -> Callable[[], datetime] | None:
+    """The source in force, so a caller that replaces it can put it back afterwards."""
+    return _now_source
+
+
 def set_now_source(source: Callable[[], datetime] | None) -> None:
     global _now_source
     _now_source = source

@@ -67,8 +67,10 @@ def demo(
         summary = generator.generate(settings, days=days)
         console.print(summary)
     console.print(
-        "demo accounts (password [bold]quarter-hour-1996[/bold]): agent, dispatcher, "
-        "hall-baohe, repair-baohe, followup, supervisor, admin"
+        "demo accounts, all with the password [bold]quarter-hour-1996[/bold]: admin, agent, "
+        "agent2, specialist, dispatcher, followup, supervisor, leader, "
+        "hall-{baohe,shushan,luyang,yaohai}, repair-{baohe,shushan,luyang,yaohai}, metering, "
+        "marketing, inspection"
     )
     if serve_after:
         console.print(f"API docs: http://{host}:{port}/docs")

@@ -1,0 +1,341 @@
+"""The demo generator on a short history, on every configured database: deterministic, every
+history consistent with the lifecycle table, the two stories of PRODUCT.md at their times, logins."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from quarterhour.config import Settings
+from quarterhour.customers.models import Customer
+from quarterhour.demo import generator, stories
+from quarterhour.demo.organisation import DEMO_PASSWORD, FAST_HASH
+from quarterhour.entrypoints.app import create_app
+from quarterhour.kit import clock
+from quarterhour.organisation.models import Department, District, Staff
+from quarterhour.programme.models import Episode, RosterEntry
+from quarterhour.storage.engine import make_engine
+from quarterhour.storage.migrate import upgrade
+from quarterhour.workorders.kinds import DeadlineKind
+from quarterhour.workorders.lifecycle import Action, State, Step, replay
+from quarterhour.workorders.models import Contact, Deadline, FollowUp, OrderEvent, WorkOrder
+
+ANCHOR = datetime(2026, 11, 27, 10, 0, tzinfo=clock.SHANGHAI)  # a Friday morning
+DAYS = 6
+
+
+def _generate(settings: Settings, *, days: int = DAYS, anchor: datetime | None = ANCHOR) -> str:
+    return generator.generate(settings, days=days, now=anchor, password_cost=FAST_HASH)
+
+
+def _fingerprint(engine: Engine) -> dict[str, Any]:
+    with Session(engine) as session:
+        return {
+            "contacts": session.execute(
+                select(
+                    Contact.number, Contact.channel, Contact.caller_phone, Contact.received_at
+                ).order_by(Contact.id)
+            ).all(),
+            "orders": session.execute(
+                select(
+                    WorkOrder.number,
+                    WorkOrder.state,
+                    WorkOrder.order_type,
+                    WorkOrder.department_id,
+                    WorkOrder.rework_count,
+                    WorkOrder.due_at,
+                ).order_by(WorkOrder.id)
+            ).all(),
+            "events": sorted(
+                session.execute(
+                    select(
+                        OrderEvent.order_id, OrderEvent.action, OrderEvent.to_state, OrderEvent.at
+                    )
+                ).all()
+            ),
+        }
+
+
+def test_the_same_anchor_gives_the_same_data(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    summary = _generate(settings)
+    assert "work orders" in summary
+    # A second run into a fresh SQLite file: on the PostgreSQL backend this also shows that the
+    # data does not depend on the database.
+    again = Settings(database_url=f"sqlite:///{tmp_path / 'again.db'}")
+    again_engine = make_engine(again)
+    try:
+        upgrade(again_engine)
+        _generate(again)
+        first, second = _fingerprint(engine), _fingerprint(again_engine)
+    finally:
+        again_engine.dispose()
+    assert len(first["orders"]) > 30
+    assert first == second
+
+
+def test_another_seed_gives_other_callers(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    generator.generate(settings, days=2, now=ANCHOR, seed=7, password_cost=FAST_HASH)
+    default = Settings(database_url=f"sqlite:///{tmp_path / 'default.db'}")
+    default_engine = make_engine(default)
+    try:
+        upgrade(default_engine)
+        _generate(default, days=2)
+        phones = [set(_fingerprint(e)["contacts"]) for e in (engine, default_engine)]
+    finally:
+        default_engine.dispose()
+    assert phones[0] and phones[1] and phones[0] != phones[1]
+
+
+def test_every_history_replays_to_the_stored_state(settings: Settings, engine: Engine) -> None:
+    _generate(settings)
+    with Session(engine) as session:
+        orders = session.execute(select(WorkOrder.id, WorkOrder.number, WorkOrder.state)).all()
+        histories: dict[int, list[tuple[Step, datetime]]] = defaultdict(list)
+        for event in session.scalars(select(OrderEvent).order_by(OrderEvent.id)):
+            step = Step(event.action, event.from_state, event.to_state)
+            histories[event.order_id].append((step, event.at))
+    assert len(orders) > 30
+    for order_id, number, state in orders:
+        history = histories[order_id]
+        assert replay([step for step, _ in history]) == State(state), number
+        moments = [at for _, at in history]
+        assert moments == sorted(moments), f"{number}: history out of time order"
+        assert moments[-1] <= ANCHOR, f"{number}: history runs past the demo's now"
+
+
+def test_programme_episodes_every_weekday_with_their_roster(
+    settings: Settings, engine: Engine
+) -> None:
+    _generate(settings)
+    first_day = ANCHOR.date() - timedelta(days=DAYS - 1)
+    weekdays = {
+        first_day + timedelta(days=n)
+        for n in range(DAYS)
+        if (first_day + timedelta(days=n)).weekday() < 5
+    }
+    with Session(engine) as session:
+        episodes = {e.air_date: e for e in session.scalars(select(Episode))}
+        assert weekdays <= set(episodes)
+        for episode in episodes.values():
+            assert clock.local(episode.starts_at).time() == time(7, 40)
+            assert clock.local(episode.ends_at).time() == time(7, 55)
+        roster = session.execute(
+            select(RosterEntry.episode_id, Staff.username, RosterEntry.duty).join(
+                Staff, Staff.id == RosterEntry.staff_id
+            )
+        ).all()
+        for episode in episodes.values():
+            duties = {(u, d) for e, u, d in roster if e == episode.id}
+            assert duties == {
+                ("leader", "leader"),
+                ("specialist", "specialist"),
+                ("agent", "specialist"),
+            }
+        calls = session.execute(
+            select(Contact.received_at, Contact.episode_id).where(Contact.channel == "programme")
+        ).all()
+    assert calls
+    by_id = {e.id: e for e in episodes.values()}
+    for received_at, episode_id in calls:
+        local = clock.local(received_at)
+        assert time(7, 40) <= local.time() <= time(7, 55)
+        assert episode_id is not None and by_id[episode_id].air_date == local.date()
+
+
+def _department(session: Session, code: str) -> int:
+    department_id = session.scalar(select(Department.id).where(Department.code == code))
+    assert department_id is not None
+    return department_id
+
+
+def _events(session: Session, order_id: int) -> list[tuple[str, datetime, str | None, str | None]]:
+    rows = session.execute(
+        select(OrderEvent.action, OrderEvent.at, Staff.username, OrderEvent.note)
+        .outerjoin(Staff, Staff.id == OrderEvent.actor_id)
+        .where(OrderEvent.order_id == order_id)
+        .order_by(OrderEvent.id)
+    ).all()
+    return [(a, clock.local(at), u, n) for a, at, u, n in rows]
+
+
+def _on_time(session: Session, order_id: int) -> None:
+    deadlines = session.scalars(select(Deadline).where(Deadline.order_id == order_id)).all()
+    assert deadlines
+    for deadline in deadlines:
+        assert deadline.met_at is not None and deadline.met_at <= deadline.due_at, deadline.kind
+
+
+def _story_contact(session: Session, phone: str) -> tuple[Contact, WorkOrder]:
+    contact = session.scalars(select(Contact).where(Contact.caller_phone == phone)).one()
+    order = session.scalars(select(WorkOrder).where(WorkOrder.contact_id == contact.id)).one()
+    return contact, order
+
+
+def _recent(day: date) -> None:
+    assert ANCHOR.date() - timedelta(days=DAYS) < day < ANCHOR.date()
+    assert day.weekday() < 5
+
+
+def test_story_1_shared_meter(settings: Settings, engine: Engine) -> None:
+    summary = _generate(settings)
+    assert "shared meter on" in summary
+    with Session(engine) as session:
+        contact, order = _story_contact(session, stories.SHARED_METER_PHONE)
+        received = clock.local(contact.received_at)
+        day = received.date()
+        _recent(day)
+        assert received.time() == stories.SHARED_METER_CALL
+        assert contact.caller_name == "唐邦铮"
+        assert contact.channel == "programme"
+        episode = session.get(Episode, contact.episode_id)
+        assert episode is not None and episode.air_date == day
+        customer = session.get(Customer, order.customer_id)
+        assert customer is not None and customer.address == stories.SHARED_METER_ADDRESS
+        assert (
+            session.scalar(select(District.code).where(District.id == customer.district_id))
+            == "baohe"
+        )
+        assert (order.order_type, order.subtype) == ("service_request", "meter_split")
+        assert order.department_id == _department(session, "hall-baohe")
+        assert order.state == State.ARCHIVED
+        assert order.reply_method == "phone"
+        assert order.follow_up_outcome == "satisfied"
+        assert not order.is_overdue and order.rework_count == 0
+        events = _events(session, order.id)
+        acts = {action: (at, who) for action, at, who, _ in events}
+        assert acts[Action.ACKNOWLEDGE][1] == "hall-baohe"
+        assert acts[Action.ACKNOWLEDGE][0].date() == day
+        assert time(12, 0) <= acts[Action.ACKNOWLEDGE][0].time() < time(18, 0)  # afternoon
+        assert acts[Action.CONTACT_CUSTOMER][0] > acts[Action.ACKNOWLEDGE][0]
+        returned = acts[Action.RETURN_RESULT][0]
+        assert returned.date() == day and returned.time() >= time(17, 0)  # the same evening
+        assert acts[Action.RETURN_RESULT][1] == "hall-baohe"
+        assert acts[Action.APPROVE][0].date() == day and acts[Action.REPLY][0].date() == day
+        assert [a for a, *_ in events if a in _LOOP] == _LOOP_ORDER
+        _on_time(session, order.id)
+
+
+_LOOP_ORDER = [
+    "accept",
+    "dispatch",
+    "acknowledge",
+    "contact_customer",
+    "return_result",
+    "approve",
+    "reply",
+    "follow_up",
+    "archive",
+]
+_LOOP = set(_LOOP_ORDER)
+
+
+def test_story_2_missing_phase(settings: Settings, engine: Engine) -> None:
+    _generate(settings)
+    with Session(engine) as session:
+        contact, order = _story_contact(session, stories.MISSING_PHASE_PHONE)
+        received = clock.local(contact.received_at)
+        day = received.date()
+        _recent(day)
+        assert received.time() == time(7, 50)
+        assert contact.caller_name == "袁女士"
+        assert contact.channel == "programme" and contact.episode_id is not None
+        assert order.address == "芜湖路174号宿舍楼"
+        assert (order.order_type, order.area_class) == ("fault_repair", "urban")
+        assert order.department_id == _department(session, "repair-baohe")
+        assert order.crew is not None and order.crew.startswith("带电作业班 / 抢修车 皖A-")
+        assert order.arrived_at is not None and order.restored_at is not None
+        assert order.arrived_at - order.accepted_at <= timedelta(minutes=45)
+        assert clock.local(order.restored_at) == clock.at(day, time(10, 20))
+        assert order.state == State.ARCHIVED and order.follow_up_outcome == "satisfied"
+        _on_time(session, order.id)
+        kinds = set(session.scalars(select(Deadline.kind).where(Deadline.order_id == order.id)))
+        assert {DeadlineKind.ARRIVAL, DeadlineKind.RESTORATION} <= kinds
+        assert (
+            session.scalar(
+                select(func.count()).select_from(FollowUp).where(FollowUp.order_id == order.id)
+            )
+            == 1
+        )
+
+        neighbours = session.scalars(
+            select(WorkOrder).where(
+                WorkOrder.address.like("芜湖路174号宿舍楼%"), WorkOrder.id != order.id
+            )
+        ).all()
+        assert len(neighbours) == 2
+        assert len({n.contact_id for n in neighbours} | {order.contact_id}) == 3
+        for other in neighbours:
+            accepted = clock.local(other.accepted_at)
+            assert accepted.date() == day and accepted.time() < time(12, 0)
+            assert other.order_type == "fault_repair" and other.state == State.ARCHIVED
+            assert other.restored_at is not None
+            assert clock.local(other.restored_at) == clock.at(day, time(10, 20))
+            comments = [n for a, _, _, n in _events(session, other.id) if a == Action.COMMENT]
+            assert any(f"工单 {order.number}" in (note or "") for note in comments)
+            _on_time(session, other.id)
+        main_comments = [n or "" for a, _, _, n in _events(session, order.id) if a == "comment"]
+        numbers = [n.number or "?" for n in neighbours]
+        assert any(all(number in c for number in numbers) for c in main_comments)
+
+
+DEMO_USERS = {
+    "admin": "admin",
+    "agent": "duty_agent",
+    "agent2": "duty_agent",
+    "specialist": "duty_agent",
+    "dispatcher": "dispatcher",
+    "followup": "follow_up_agent",
+    "supervisor": "supervisor",
+    "leader": "supervisor",
+    "hall-baohe": "handler",
+    "repair-baohe": "handler",
+    "metering": "handler",
+}
+
+
+def test_demo_accounts_log_in(settings: Settings, engine: Engine) -> None:
+    _generate(settings, days=2)
+    with TestClient(create_app(settings, engine=engine)) as client:
+        for username, role in DEMO_USERS.items():
+            response = client.post(
+                "/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD}
+            )
+            assert response.status_code == 200, (username, response.text)
+            assert response.json()["role"] == role
+        wrong = client.post(
+            "/api/v1/auth/token", json={"username": "agent", "password": "not-the-demo-one"}
+        )
+        assert wrong.status_code == 401
+
+
+def test_generation_anchors_on_now_and_gives_the_clock_back(
+    settings: Settings, engine: Engine, frozen_clock: Any
+) -> None:
+    frozen_clock.set(ANCHOR)
+    _generate(settings, days=2, anchor=None)
+    assert clock.now() == ANCHOR  # the test's clock source is back in place
+    with Session(engine) as session:
+        first = session.scalar(select(func.min(Contact.received_at)))
+        last = session.scalar(select(func.max(OrderEvent.at)))
+    assert first is not None and last is not None
+    assert clock.local(first).date() == ANCHOR.date() - timedelta(days=1)
+    assert last <= ANCHOR
+
+
+def test_an_existing_database_is_left_alone(settings: Settings, engine: Engine) -> None:
+    _generate(settings, days=2)
+    with Session(engine) as session:
+        before = session.scalar(select(func.count()).select_from(OrderEvent))
+    assert "already" in _generate(settings, days=2)
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(OrderEvent)) == before
