@@ -485,6 +485,35 @@ class _Ctx:
             raise ValidationFailed(why, field=field)
 
 
+def _close_on_intake(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    # 直接办结 is a consultation answered on the spot; anything else must run the whole loop,
+    # follow-up included, or it would be archived silently.
+    if ctx.order.order_type not in CLOSABLE_ON_INTAKE:
+        raise IllegalTransition(
+            f"only a consultation can be closed at intake, not a {ctx.order.order_type}",
+            state=ctx.order.state,
+            allowed=[
+                str(a)
+                for a in allowed_actions(State(ctx.order.state), ctx.by.role)
+                if a is not Action.CLOSE_ON_INTAKE
+            ],
+        )
+    ctx.require_field(ctx.data.result, "result", "直接办结 needs the answer given to the caller")
+    channel = ctx.session.scalars(
+        select(Contact.channel).where(Contact.id == ctx.order.contact_id)
+    ).one()
+    method = REPLY_BY_CHANNEL.get(Channel(channel), ReplyMethod.PHONE)
+    ctx.order.result = ctx.data.result
+    ctx.order.replied_at = ctx.at
+    ctx.order.replied_by_id = ctx.by.id
+    ctx.order.reply_method = method
+    ctx.order.closed_on_intake = True
+    for deadline in ctx.deadlines:
+        if deadline.met_at is None:
+            deadline.met_at = ctx.at
+    return None, {"result": ctx.data.result, "reply_method": method}
+
+
 def _dispatch(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     department_id = ctx.data.department_id or ctx.order.department_id
     if department_id is None:
@@ -636,7 +665,11 @@ def _press(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
         raise IllegalTransition(
             "only work sitting with a department can be pressed (催办)",
             state=ctx.order.state,
-            allowed=[],
+            allowed=[
+                str(a)
+                for a in allowed_actions(State(ctx.order.state), ctx.by.role)
+                if a is not Action.PRESS
+            ],
         )
     return None, {"department_id": ctx.order.department_id}
 
@@ -653,6 +686,7 @@ def _comment(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
 
 _Handler = Callable[[_Ctx], tuple[State | None, dict[str, Any]]]
 _HANDLERS: dict[Action, _Handler] = {
+    Action.CLOSE_ON_INTAKE: _close_on_intake,
     Action.DISPATCH: _dispatch,
     Action.REDISPATCH: _dispatch,
     Action.DECLINE: _decline,

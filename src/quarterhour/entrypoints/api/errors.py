@@ -24,6 +24,20 @@ def _field(loc: tuple[Any, ...]) -> str:
     return out or ".".join(str(p) for p in loc)
 
 
+def _error(e: Any) -> dict[str, str]:
+    loc = tuple(e.get("loc", ()))
+    if e.get("type") == "json_invalid":
+        # pydantic puts the character offset where the field goes; the culprit is the body.
+        where = f" at character {loc[1]}" if len(loc) > 1 else ""
+        reason = e.get("ctx", {}).get("error", "")
+        return {
+            "field": "body",
+            "message": f"malformed JSON{where}: {reason}".rstrip(": "),
+            "type": "json_invalid",
+        }
+    return {"field": _field(loc), "message": e.get("msg", ""), "type": e.get("type", "")}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
@@ -32,14 +46,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {
-                "field": _field(tuple(e.get("loc", ()))),
-                "message": e.get("msg", ""),
-                "type": e.get("type", ""),
-            }
-            for e in exc.errors()
-        ]
+        errors = [_error(e) for e in exc.errors()]
         first = errors[0] if errors else {"field": "", "message": "invalid request"}
         return JSONResponse(
             {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
+from pydantic import Field
 
 from quarterhour.entrypoints.api.deps import CtxDep
 from quarterhour.errors import ValidationFailed
@@ -48,13 +49,15 @@ def take_contact(
     )
 
 
+class OrderListQuery(OrderFilter):
+    # One model for the whole query string: FastAPI hands every parameter to it, and the filter
+    # forbids unknown keys, so a separate `with_total` argument would always be refused.
+    with_total: bool = Field(default=False, description="also count the matches (one more query)")
+
+
 @router.get("/orders", response_model=OrderPage)
-def list_orders(
-    ctx: CtxDep,
-    f: Annotated[OrderFilter, Query()],
-    with_total: bool = False,
-) -> OrderPage:
-    return repository.list_orders(ctx.session, f, by=ctx.actor, with_total=with_total)
+def list_orders(ctx: CtxDep, q: Annotated[OrderListQuery, Query()]) -> OrderPage:
+    return repository.list_orders(ctx.session, q, by=ctx.actor, with_total=q.with_total)
 
 
 @router.get("/orders/counts", response_model=dict[str, int])
