@@ -304,7 +304,6 @@ NEEDS = [
     ("returned", "dispatcher", "send_back", "note"),
     ("reviewed", "followup", "reply", "reply_method"),
     ("replied", "followup", "follow_up", "outcome"),
-    ("acknowledged", "hall-baohe", "arrive", "action"),  # a complaint has no crew to arrive
 ]
 
 
@@ -325,6 +324,25 @@ def test_an_action_missing_what_it_needs_names_the_field(
         if row_counts(engine) != before or after["version"] != order["version"]:
             wrong.append(f"{action} in {state}: the order or the tables changed")
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_move_the_type_of_work_does_not_have_is_409_with_what_it_has(
+    loop: LoopApi, engine: Engine, now: datetime
+) -> None:
+    order = loop.new_order("complaint", "acknowledged")
+    before = row_counts(engine)
+    response = loop.client.post(
+        f"/api/v1/orders/{order['id']}/actions/arrive", json={}, headers=loop.headers("hall-baohe")
+    )
+    assert response.status_code == 409
+    body = response.json()
+    assert body["error"] == "illegal_transition"
+    assert "arrive" not in body["allowed_actions"]
+    assert "return_result" in body["allowed_actions"]
+    assert row_counts(engine) == before
+    detail = loop.order(order["id"])
+    assert "arrive" not in detail["allowed_actions"]
+    assert "restore" not in detail["allowed_actions"]
 
 
 def test_unknown_order_is_404(loop: LoopApi, engine: Engine, now: datetime) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, can
+from quarterhour.errors import Forbidden
 from quarterhour.workorders.kinds import OrderType
 from quarterhour.workorders.lifecycle import DEPARTMENT_STATES, OPEN_STATES, State
 from quarterhour.workorders.models import WorkOrder
@@ -51,7 +52,10 @@ def apply(query: Select[*_Row], f: OrderFilter, actor: Actor) -> Select[*_Row]:
     conditions: list[ColumnElement[bool]] = []
     department_id = f.department_id
     if not can(actor, Permission.VIEW_ALL_ORDERS):
-        # Handlers see their own department's work; the filter cannot widen that.
+        # Handlers see their own department's work; asking for another's is refused, not
+        # silently answered with one's own.
+        if department_id is not None and department_id != actor.department_id:
+            raise Forbidden("you may list your own department's orders only", field="department_id")
         department_id = actor.department_id if actor.department_id is not None else -1
     if f.queue:
         # Matches the partial index ix_work_order_queue exactly.

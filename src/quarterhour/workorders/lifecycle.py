@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from quarterhour.organisation.models import Role
+from quarterhour.workorders.kinds import OrderType
 
 
 class State(StrEnum):
@@ -115,6 +116,13 @@ def _moves() -> Iterable[Move]:
 
 
 MOVES: tuple[Move, ...] = tuple(_moves())
+# Moves that only some types of work have: 直接办结 is for consultations answered on the spot, the
+# crew's arrival and restoration for fault repairs.
+TYPE_ONLY: dict[Action, frozenset[str]] = {
+    Action.CLOSE_ON_INTAKE: frozenset({OrderType.CONSULTATION}),
+    Action.ARRIVE: frozenset({OrderType.FAULT_REPAIR}),
+    Action.RESTORE: frozenset({OrderType.FAULT_REPAIR}),
+}
 _BY_KEY: dict[tuple[State | None, Action], Move] = {(m.state, m.action): m for m in MOVES}
 # Actions that only the system takes (the sweep): no role may send them through the API.
 SYSTEM_ACTIONS: frozenset[Action] = frozenset({Action.WARN, Action.RESCHEDULE, Action.ACCEPT})
@@ -124,12 +132,22 @@ def move_for(state: State | None, action: Action) -> Move | None:
     return _BY_KEY.get((state, action))
 
 
-def allowed_actions(state: State | None, role: Role | None = None) -> list[Action]:
-    """What may happen next, in lifecycle order; with a role, only what that role may do."""
+def fits_type(action: Action, order_type: str | None) -> bool:
+    return order_type is None or order_type in TYPE_ONLY.get(action, (order_type,))
+
+
+def allowed_actions(
+    state: State | None, role: Role | None = None, order_type: str | None = None
+) -> list[Action]:
+    """What may happen next, in lifecycle order; with a role, only what that role may do; with a
+    type, only what that type of work has."""
     return [
         m.action
         for m in MOVES
-        if m.state == state and m.action not in SYSTEM_ACTIONS and (role is None or role in m.roles)
+        if m.state == state
+        and m.action not in SYSTEM_ACTIONS
+        and (role is None or role in m.roles)
+        and fits_type(m.action, order_type)
     ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, can, require, require_see_order
 from quarterhour.customers.models import Customer
 from quarterhour.errors import NotFound
-from quarterhour.kit.masking import mask_name, mask_phone
+from quarterhour.kit.masking import mask_name, mask_phone, mask_text
 from quarterhour.organisation.models import Staff
 from quarterhour.workorders import filters
 from quarterhour.workorders.lifecycle import OPEN_STATES, State, allowed_actions
@@ -32,7 +32,8 @@ def _summary(order: WorkOrder, customer_name: str | None, phone: str | None) -> 
         number=order.number or "",
         order_type=order.order_type,
         subtype=order.subtype,
-        title=order.title,
+        # Callers dictate phone numbers into titles; lists never show them whole.
+        title=mask_text(order.title),
         state=order.state,
         department_id=order.department_id,
         district_id=order.district_id,
@@ -120,16 +121,18 @@ def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
         )
     ).all()
     summary = _summary(order, customer.name, customer.phone)
+    # Free text may hold phone or ID numbers: whole only for roles whose work needs them.
+    text = (lambda t: t) if can(by, Permission.VIEW_FULL_PHONE) else _mask_optional
     return OrderDetail(
         **summary.model_dump(),
         contact_id=contact.id,
         contact_number=contact.number,
         channel=contact.channel,
         episode_id=contact.episode_id,
-        description=order.description,
+        description=text(order.description),
         address=order.address,
         assignee_id=order.assignee_id,
-        result=order.result,
+        result=text(order.result),
         replied_at=order.replied_at,
         reply_method=order.reply_method,
         replied_by_id=order.replied_by_id,
@@ -143,9 +146,11 @@ def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
         arrived_at=order.arrived_at,
         restored_at=order.restored_at,
         closed_at=order.closed_at,
-        allowed_actions=[str(a) for a in allowed_actions(State(order.state), by.role)],
+        allowed_actions=[
+            str(a) for a in allowed_actions(State(order.state), by.role, order.order_type)
+        ],
         deadlines=[_deadline_out(d) for d in deadlines],
-        events=[_event_out(e, name) for e, name in events],
+        events=[_event_out(e, name, text) for e, name in events],
         related_order_ids=list(related),
     )
 
@@ -163,7 +168,13 @@ def _deadline_out(deadline: Deadline) -> DeadlineOut:
     )
 
 
-def _event_out(event: OrderEvent, actor_name: str | None) -> EventOut:
+def _mask_optional(text: str | None) -> str | None:
+    return mask_text(text) if text else text
+
+
+def _event_out(
+    event: OrderEvent, actor_name: str | None, text: Callable[[str | None], str | None]
+) -> EventOut:
     return EventOut(
         id=event.id,
         action=event.action,
@@ -172,7 +183,7 @@ def _event_out(event: OrderEvent, actor_name: str | None) -> EventOut:
         actor_id=event.actor_id,
         actor_name=actor_name,
         at=event.at,
-        note=event.note,
+        note=text(event.note),
         data=event.data,
     )
 

@@ -48,6 +48,7 @@ from quarterhour.workorders.lifecycle import (
     Action,
     State,
     allowed_actions,
+    fits_type,
     move_for,
     resolve_target,
 )
@@ -380,14 +381,14 @@ def act(
             field="version",
             state=str(state),
             version=order.version,
-            allowed_actions=[str(a) for a in allowed_actions(state, by.role)],
+            allowed_actions=[str(a) for a in allowed_actions(state, by.role, order.order_type)],
         )
     move = move_for(state, action)
     if move is None or action in SYSTEM_ACTIONS:
         raise IllegalTransition(
             f"{action} is not allowed in state {state}",
             state=str(state),
-            allowed=[str(a) for a in allowed_actions(state, by.role)],
+            allowed=[str(a) for a in allowed_actions(state, by.role, order.order_type)],
             version=order.version,
         )
     if by.role not in move.roles:
@@ -398,6 +399,14 @@ def act(
         )
     if move.department_only and by.department_id != order.department_id:
         raise Forbidden("only the order's own department may do this", permission=str(action))
+    if not fits_type(action, order.order_type):
+        # Checked last so that role and department refusals read the same for every type.
+        raise IllegalTransition(
+            f"{action} does not apply to a {order.order_type}",
+            state=str(state),
+            allowed=[str(a) for a in allowed_actions(state, by.role, order.order_type)],
+            version=order.version,
+        )
 
     now = clock.now()
     at = _when(data, order, now)
@@ -488,16 +497,6 @@ class _Ctx:
 def _close_on_intake(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     # 直接办结 is a consultation answered on the spot; anything else must run the whole loop,
     # follow-up included, or it would be archived silently.
-    if ctx.order.order_type not in CLOSABLE_ON_INTAKE:
-        raise IllegalTransition(
-            f"only a consultation can be closed at intake, not a {ctx.order.order_type}",
-            state=ctx.order.state,
-            allowed=[
-                str(a)
-                for a in allowed_actions(State(ctx.order.state), ctx.by.role)
-                if a is not Action.CLOSE_ON_INTAKE
-            ],
-        )
     ctx.require_field(ctx.data.result, "result", "直接办结 needs the answer given to the caller")
     channel = ctx.session.scalars(
         select(Contact.channel).where(Contact.id == ctx.order.contact_id)
@@ -551,13 +550,7 @@ def _progress(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     return None, {}
 
 
-def _require_repair(ctx: _Ctx, action: str) -> None:
-    if ctx.order.order_type != OrderType.FAULT_REPAIR:
-        raise ValidationFailed(f"{action} applies to fault repairs only", field="action")
-
-
 def _arrive(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
-    _require_repair(ctx, "arrive")
     if ctx.order.arrived_at is not None:
         raise Conflict(
             "arrival is already recorded", field="at", arrived_at=ctx.order.arrived_at.isoformat()
@@ -572,7 +565,6 @@ def _arrive(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
 
 
 def _restore(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
-    _require_repair(ctx, "restore")
     if ctx.order.arrived_at is None:
         raise ValidationFailed("record the crew's arrival before restoration", field="at")
     if ctx.at < ctx.order.arrived_at:
@@ -667,7 +659,7 @@ def _press(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
             state=ctx.order.state,
             allowed=[
                 str(a)
-                for a in allowed_actions(State(ctx.order.state), ctx.by.role)
+                for a in allowed_actions(State(ctx.order.state), ctx.by.role, ctx.order.order_type)
                 if a is not Action.PRESS
             ],
         )

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import Field
+from sqlalchemy.exc import IntegrityError
 
 from quarterhour.entrypoints.api.deps import CtxDep
 from quarterhour.errors import ValidationFailed
@@ -31,10 +32,19 @@ def take_contact(
     response: Response,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> ContactOut:
-    result = service.take_contact(
-        ctx.session, body, by=ctx.actor, settings=ctx.settings, idempotency_key=idempotency_key
-    )
-    ctx.session.commit()
+    try:
+        result = service.take_contact(
+            ctx.session, body, by=ctx.actor, settings=ctx.settings, idempotency_key=idempotency_key
+        )
+        ctx.session.commit()
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        # The same key raced in from a retry: the first request won; answer with its contact.
+        ctx.session.rollback()
+        result = service.take_contact(
+            ctx.session, body, by=ctx.actor, settings=ctx.settings, idempotency_key=idempotency_key
+        )
     if not result.created:
         response.status_code = status.HTTP_200_OK
     contact = result.contact
@@ -93,7 +103,9 @@ def act(
         version=order.version,
         due_at=order.due_at,
         rework_count=order.rework_count,
-        allowed_actions=[str(a) for a in allowed_actions(State(order.state), ctx.actor.role)],
+        allowed_actions=[
+            str(a) for a in allowed_actions(State(order.state), ctx.actor.role, order.order_type)
+        ],
     )
     ctx.session.commit()
     return result
