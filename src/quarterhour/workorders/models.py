@@ -106,6 +106,11 @@ class WorkOrder(Base):
     follow_up_required: Mapped[bool] = mapped_column(Boolean, default=False)
     follow_up_attempts: Mapped[int] = mapped_column(Integer, default=0)
     follow_up_outcome: Mapped[str | None] = mapped_column(String(24))
+    # Answered follow-up calls (satisfied, basically satisfied, dissatisfied) and the satisfied
+    # ones among them, kept on the order so a period's satisfaction rate is one pass over the
+    # period's orders instead of a join with every call.
+    answered_follow_ups: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    satisfied_follow_ups: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     followed_up_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]  # archived or cancelled
     # Fault repair (抢修): area class and the times the SGCC commitments are measured on.

@@ -233,6 +233,8 @@ def _open_order(
         has_provisional_deadline=False,
         rework_count=0,
         follow_up_attempts=0,
+        answered_follow_ups=0,
+        satisfied_follow_ups=0,
         closed_on_intake=False,
     )
     session.add(order)
@@ -616,6 +618,12 @@ def _follow_up(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
         )
     )
     data: dict[str, Any] = {"outcome": outcome}
+    # 满意率 = (satisfied + basically satisfied) / answered follow-ups (PRODUCT.md); an unreachable
+    # call did not reach the customer, so it is not answered, while a dissatisfied one is.
+    if outcome is not FollowUpOutcome.UNREACHABLE:
+        ctx.order.answered_follow_ups += 1
+    if outcome in (FollowUpOutcome.SATISFIED, FollowUpOutcome.BASICALLY_SATISFIED):
+        ctx.order.satisfied_follow_ups += 1
     if outcome is FollowUpOutcome.UNREACHABLE:
         ctx.order.follow_up_attempts += 1
         data["attempt"] = ctx.order.follow_up_attempts

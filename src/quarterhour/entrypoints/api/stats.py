@@ -1,7 +1,26 @@
-"""Quality figures (filled in by analytics)."""
+"""Quality figures and the call mix (read only; permission VIEW_STATS, checked in analytics)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from quarterhour.analytics import service as analytics
+from quarterhour.analytics.schemas import MixQuery, MixReport, QualityReport, StatsQuery
+from quarterhour.entrypoints.api.deps import CtxDep
 
 router = APIRouter(prefix="/stats", tags=["quality figures"])
+
+
+@router.get("/quality", response_model=QualityReport)
+def quality(ctx: CtxDep, q: Annotated[StatsQuery, Query()]) -> QualityReport:
+    """Handling, follow-up, satisfaction and on-time rates of the orders accepted in a period,
+    in total, per order type and per department."""
+    return analytics.quality_figures(ctx.session, q, by=ctx.actor)
+
+
+@router.get("/mix", response_model=MixReport)
+def call_mix(ctx: CtxDep, q: Annotated[MixQuery, Query()]) -> MixReport:
+    """Orders accepted per type per day, week (from Monday) or month, Asia/Shanghai."""
+    return analytics.call_mix(ctx.session, q, by=ctx.actor)

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.orm import Session
 
 from quarterhour.config import Settings
@@ -25,10 +26,12 @@ def transaction(settings: Settings | None = None) -> Iterator[Session]:
         with unit_of_work(make_session_factory(engine)) as session:
             yield session
     except DomainError as exc:
-        field = f" [{exc.field}]" if exc.field else ""
-        err_console.print(f"[red]error{field}:[/red] {exc.message}")
-        for problem in exc.details.get("problems", []) if isinstance(exc.details, dict) else []:
-            err_console.print(f"  - {problem}")
+        # Field names and messages hold brackets ("[end]", "matters[0]") that Rich would read
+        # as markup and swallow.
+        field = escape(f" [{exc.field}]") if exc.field else ""
+        err_console.print(f"[red]error{field}:[/red] {escape(exc.message)}")
+        for problem in exc.details.get("problems", []):
+            err_console.print(f"  - {escape(str(problem))}")
         raise typer.Exit(code=2) from None
     finally:
         engine.dispose()

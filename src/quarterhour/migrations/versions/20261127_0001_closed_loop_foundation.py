@@ -329,6 +329,8 @@ def upgrade() -> None:
         sa.Column("follow_up_required", sa.Boolean(), nullable=False),
         sa.Column("follow_up_attempts", sa.Integer(), nullable=False),
         sa.Column("follow_up_outcome", sa.String(length=24), nullable=True),
+        sa.Column("answered_follow_ups", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("satisfied_follow_ups", sa.Integer(), server_default="0", nullable=False),
         sa.Column("followed_up_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("area_class", sa.String(length=8), nullable=True),
