@@ -147,6 +147,7 @@ class Deadline(Base):
 
     __tablename__ = "deadline"
     __table_args__ = (
+        # Also the index for an order's deadlines (order_id leads).
         UniqueConstraint("order_id", "kind", "seq"),
         # The sweep reads only what it still has to do: unmet deadlines not yet warned about,
         # and unmet deadlines not yet escalated. Met ones leave these indexes.
@@ -162,7 +163,6 @@ class Deadline(Base):
             postgresql_where=text("met_at IS NULL AND escalated_at IS NULL"),
             sqlite_where=text("met_at IS NULL AND escalated_at IS NULL"),
         ),
-        Index("ix_deadline_order", "order_id"),
         Index(
             "ix_deadline_provisional",
             "order_id",

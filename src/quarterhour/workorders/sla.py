@@ -7,12 +7,14 @@ order's history as an event.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, Row, insert, select, true, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 from quarterhour.calendar import service as calendar_service
 from quarterhour.config import Settings
@@ -48,21 +50,54 @@ def sweep(session: Session, *, now: datetime | None = None, batch: int = 5000) -
     return SweepReport(now, warned, escalated)
 
 
-def _warn_batch(session: Session, now: datetime, batch: int) -> int:
-    rows = session.execute(
-        select(Deadline.id, Deadline.order_id, Deadline.kind, Deadline.due_at, WorkOrder.state)
-        .join(WorkOrder, WorkOrder.id == Deadline.order_id)
-        .where(
-            Deadline.met_at.is_(None),
-            Deadline.warned_at.is_(None),
-            Deadline.warn_at <= now,
-            WorkOrder.state.in_(_OPEN),
+def _due(
+    session: Session,
+    conditions: tuple[ColumnElement[bool], ...],
+    order_by: ColumnElement[Any] | InstrumentedAttribute[Any],
+    batch: int,
+) -> Sequence[Row[Any]]:
+    """Due deadlines of open orders, with what the events need, locked against other sweeps."""
+    columns = (Deadline.id, Deadline.order_id, Deadline.kind, Deadline.due_at)
+    if session.get_bind().dialect.name == "postgresql":
+        # The planner cannot see how few rows the partial index holds (it guesses tens of
+        # thousands) and would hash-join every open order. A LATERAL probe per due deadline,
+        # kept apart by OFFSET 0, reads each order by primary key instead: 1 M orders with 300
+        # due went from ~300 ms to ~10 ms per statement (docs/benchmarks.md).
+        order = (
+            select(WorkOrder.state, WorkOrder.department_id, Department.supervisor_id)
+            .outerjoin(Department, Department.id == WorkOrder.department_id)
+            .where(WorkOrder.id == Deadline.order_id, WorkOrder.state.in_(_OPEN))
+            .offset(0)
+            .lateral("open_order")
         )
-        .order_by(Deadline.warn_at)
+        query = (
+            select(*columns, order.c.state, order.c.department_id, order.c.supervisor_id)
+            .select_from(Deadline)
+            .join(order, true())
+        )
+    else:
+        query = (
+            select(*columns, WorkOrder.state, WorkOrder.department_id, Department.supervisor_id)
+            .join(WorkOrder, WorkOrder.id == Deadline.order_id)
+            .outerjoin(Department, Department.id == WorkOrder.department_id)
+            .where(WorkOrder.state.in_(_OPEN))
+        )
+    return session.execute(
+        query.where(*conditions)
+        .order_by(order_by)
         .limit(batch)
         # Two sweeps (two server workers) never take the same deadline.
         .with_for_update(skip_locked=True, of=Deadline)
     ).all()
+
+
+def _warn_batch(session: Session, now: datetime, batch: int) -> int:
+    rows = _due(
+        session,
+        (Deadline.met_at.is_(None), Deadline.warned_at.is_(None), Deadline.warn_at <= now),
+        Deadline.warn_at,
+        batch,
+    )
     if not rows:
         return 0
     session.execute(
@@ -88,28 +123,12 @@ def _warn_batch(session: Session, now: datetime, batch: int) -> int:
 
 
 def _escalate_batch(session: Session, now: datetime, batch: int) -> int:
-    rows = session.execute(
-        select(
-            Deadline.id,
-            Deadline.order_id,
-            Deadline.kind,
-            Deadline.due_at,
-            WorkOrder.state,
-            WorkOrder.department_id,
-            Department.supervisor_id,
-        )
-        .join(WorkOrder, WorkOrder.id == Deadline.order_id)
-        .outerjoin(Department, Department.id == WorkOrder.department_id)
-        .where(
-            Deadline.met_at.is_(None),
-            Deadline.escalated_at.is_(None),
-            Deadline.due_at <= now,
-            WorkOrder.state.in_(_OPEN),
-        )
-        .order_by(Deadline.due_at)
-        .limit(batch)
-        .with_for_update(skip_locked=True, of=Deadline)
-    ).all()
+    rows = _due(
+        session,
+        (Deadline.met_at.is_(None), Deadline.escalated_at.is_(None), Deadline.due_at <= now),
+        Deadline.due_at,
+        batch,
+    )
     if not rows:
         return 0
     session.execute(

@@ -416,7 +416,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("order_id", "kind", "seq", name=op.f("uq_deadline_order_id_kind_seq")),
     )
     with op.batch_alter_table("deadline", schema=None) as batch_op:
-        batch_op.create_index("ix_deadline_order", ["order_id"], unique=False)
         batch_op.create_index(
             "ix_deadline_provisional",
             ["order_id"],
@@ -514,7 +513,6 @@ def downgrade() -> None:
             postgresql_where=sa.text("is_provisional"),
             sqlite_where=sa.text("is_provisional"),
         )
-        batch_op.drop_index("ix_deadline_order")
 
     op.drop_table("deadline")
     with op.batch_alter_table("work_order", schema=None) as batch_op:
