@@ -73,7 +73,27 @@ class WorkOrder(Base):
             postgresql_where=text(OPEN_PREDICATE),
             sqlite_where=text(OPEN_PREDICATE),
         ),
-        Index("ix_work_order_accepted", "accepted_at"),
+        # A period's quality figures read only this index on PostgreSQL (an index-only scan of
+        # the period's range): 1 M orders, one month, 31-37 ms → 15-18 ms (docs/benchmarks.md).
+        Index(
+            "ix_work_order_accepted",
+            "accepted_at",
+            postgresql_include=[
+                "order_type",
+                "department_id",
+                "district_id",
+                "state",
+                "closed_on_intake",
+                "follow_up_required",
+                "replied_at",
+                "follow_up_outcome",
+                "answered_follow_ups",
+                "satisfied_follow_ups",
+                "is_overdue",
+                "rework_count",
+                "due_at",
+            ],
+        ),
         CheckConstraint("rework_count >= 0", name="rework_non_negative"),
     )
 

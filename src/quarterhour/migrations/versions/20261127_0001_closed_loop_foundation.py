@@ -365,7 +365,26 @@ def upgrade() -> None:
         sa.UniqueConstraint("number", name=op.f("uq_work_order_number")),
     )
     with op.batch_alter_table("work_order", schema=None) as batch_op:
-        batch_op.create_index("ix_work_order_accepted", ["accepted_at"], unique=False)
+        batch_op.create_index(
+            "ix_work_order_accepted",
+            ["accepted_at"],
+            unique=False,
+            postgresql_include=[
+                "order_type",
+                "department_id",
+                "district_id",
+                "state",
+                "closed_on_intake",
+                "follow_up_required",
+                "replied_at",
+                "follow_up_outcome",
+                "answered_follow_ups",
+                "satisfied_follow_ups",
+                "is_overdue",
+                "rework_count",
+                "due_at",
+            ],
+        )
         batch_op.create_index(batch_op.f("ix_work_order_contact_id"), ["contact_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_work_order_customer_id"), ["customer_id"], unique=False
@@ -528,7 +547,24 @@ def downgrade() -> None:
         )
         batch_op.drop_index(batch_op.f("ix_work_order_customer_id"))
         batch_op.drop_index(batch_op.f("ix_work_order_contact_id"))
-        batch_op.drop_index("ix_work_order_accepted")
+        batch_op.drop_index(
+            "ix_work_order_accepted",
+            postgresql_include=[
+                "order_type",
+                "department_id",
+                "district_id",
+                "state",
+                "closed_on_intake",
+                "follow_up_required",
+                "replied_at",
+                "follow_up_outcome",
+                "answered_follow_ups",
+                "satisfied_follow_ups",
+                "is_overdue",
+                "rework_count",
+                "due_at",
+            ],
+        )
 
     op.drop_table("work_order")
     op.drop_table("roster_entry")
