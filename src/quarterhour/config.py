@@ -16,6 +16,9 @@ class Settings:
     database_url: str = field(default_factory=_default_database_url)
     # Bearer tokens and console sessions expire: a shift is at most 12 hours.
     token_ttl_minutes: int = 12 * 60
+    # How long a worker process trusts a token it has checked before asking the database again;
+    # a logout or disabled account reaches the other workers within this time. 0: ask every time.
+    token_cache_seconds: float = 30
     # How often the server's background sweep runs (warnings and escalations).
     sweep_interval_seconds: int = 60
     run_background_sweep: bool = True
@@ -39,6 +42,8 @@ class Settings:
             values["database_url"] = url
         if ttl := env.get("QUARTERHOUR_TOKEN_TTL_MINUTES"):
             values["token_ttl_minutes"] = int(ttl)
+        if (cache := env.get("QUARTERHOUR_TOKEN_CACHE_SECONDS")) is not None:
+            values["token_cache_seconds"] = float(cache)
         if interval := env.get("QUARTERHOUR_SWEEP_INTERVAL_SECONDS"):
             values["sweep_interval_seconds"] = int(interval)
         if (sweep := env.get("QUARTERHOUR_BACKGROUND_SWEEP")) is not None:

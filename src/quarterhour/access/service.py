@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -55,11 +56,39 @@ def log_in(session: Session, username: str, password: str, *, ttl_minutes: int) 
     return IssuedToken(token, expires, actor_of(staff))
 
 
-def authenticate(session: Session, token: str) -> Actor:
+# Bearer tokens seen recently, per process: a token's staff lookup is one query on every request,
+# the busiest in the API. A logout, a disabled account or a new password clears the cache of the
+# process that did it at once; other worker processes notice within `cache_seconds`.
+_recent: dict[str, tuple[Actor, datetime, float]] = {}
+_RECENT_MAX = 10_000
+
+
+def forget_tokens() -> None:
+    _recent.clear()
+
+
+def authenticate(session: Session, token: str, *, cache_seconds: float = 0) -> Actor:
+    digest = token_digest(token)
+    if cache_seconds > 0:
+        cached = _recent.get(digest)
+        if cached is not None and cached[2] > time.monotonic():
+            actor, expires_at, _ = cached
+            if expires_at <= clock.now():
+                raise Unauthenticated("token expired; log in again")
+            return actor
+    actor, expires_at = _look_up(session, digest)
+    if cache_seconds > 0:
+        if len(_recent) >= _RECENT_MAX:
+            _recent.clear()
+        _recent[digest] = (actor, expires_at, time.monotonic() + cache_seconds)
+    return actor
+
+
+def _look_up(session: Session, digest: str) -> tuple[Actor, datetime]:
     row = session.execute(
         select(Staff, ApiToken.expires_at)
         .join(ApiToken, ApiToken.staff_id == Staff.id)
-        .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked.is_(False))
+        .where(ApiToken.token_hash == digest, ApiToken.revoked.is_(False))
     ).first()
     if row is None:
         raise Unauthenticated("invalid or revoked token")
@@ -68,10 +97,11 @@ def authenticate(session: Session, token: str) -> Actor:
         raise Unauthenticated("token expired; log in again")
     if not staff.is_active:
         raise Unauthenticated("account disabled")
-    return actor_of(staff)
+    return actor_of(staff), expires_at
 
 
 def log_out(session: Session, token: str) -> None:
+    forget_tokens()
     session.execute(
         update(ApiToken).where(ApiToken.token_hash == token_digest(token)).values(revoked=True)
     )
@@ -134,6 +164,7 @@ def set_password(session: Session, *, by: Actor | None, username: str, password:
     if problem := check_strength(password):
         raise ValidationFailed(problem, field="password")
     staff.password_hash = hash_password(password)
+    forget_tokens()
     session.execute(update(ApiToken).where(ApiToken.staff_id == staff.id).values(revoked=True))
 
 
@@ -144,6 +175,7 @@ def set_active(session: Session, *, by: Actor | None, username: str, active: boo
     if staff is None:
         raise NotFound(f"no staff member {username!r}", field="username")
     staff.is_active = active
+    forget_tokens()
     if not active:
         session.execute(update(ApiToken).where(ApiToken.staff_id == staff.id).values(revoked=True))
     return staff

@@ -55,7 +55,9 @@ def get_ctx(
 ) -> Ctx:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send Authorization: Bearer <token>; get one at /api/v1/auth/token")
-    actor = access.authenticate(session, credentials.credentials)
+    actor = access.authenticate(
+        session, credentials.credentials, cache_seconds=settings.token_cache_seconds
+    )
     return Ctx(session, actor, settings)
 
 
