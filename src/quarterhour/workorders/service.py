@@ -33,7 +33,7 @@ from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.programme import service as programme
 from quarterhour.workorders import policies
-from quarterhour.workorders.deadlines import compute_due
+from quarterhour.workorders.deadlines import due_with_settings, nearest_open
 from quarterhour.workorders.kinds import (
     SUBTYPES,
     Channel,
@@ -259,15 +259,9 @@ def _open_order(
     ]
     session.add_all(deadlines)
     if matter.answer is not None:
-        order.result = matter.answer
-        order.replied_at = at
-        order.replied_by_id = by.id
-        order.reply_method = REPLY_BY_CHANNEL.get(Channel(contact.channel), ReplyMethod.PHONE)
-        order.closed_on_intake = True
+        _answer_on_the_spot(order, deadlines, matter.answer, contact.channel, by=by, at=at)
         order.closed_at = at
         order.state = State.ARCHIVED
-        for deadline in deadlines:
-            deadline.met_at = at
         _record(
             session,
             order,
@@ -293,14 +287,7 @@ def _new_deadline(
     calendar: WorkCalendar,
     settings: Settings,
 ) -> Deadline:
-    due = compute_due(
-        calendar,
-        start,
-        amount,
-        unit,
-        warn_fraction=settings.warn_fraction,
-        warn_floor=timedelta(minutes=settings.warn_floor_minutes),
-    )
+    due = due_with_settings(calendar, start, amount, unit, settings)
     return Deadline(
         order_id=order.id,
         kind=kind,
@@ -315,10 +302,30 @@ def _new_deadline(
     )
 
 
+def _answer_on_the_spot(
+    order: WorkOrder,
+    deadlines: Sequence[Deadline],
+    answer: str,
+    channel: str,
+    *,
+    by: Actor,
+    at: datetime,
+) -> ReplyMethod:
+    """直接办结: the answer given during the contact is the reply, and every limit is met."""
+    method = REPLY_BY_CHANNEL.get(Channel(channel), ReplyMethod.PHONE)
+    order.result = answer
+    order.replied_at = at
+    order.replied_by_id = by.id
+    order.reply_method = method
+    order.closed_on_intake = True
+    for deadline in deadlines:
+        if deadline.met_at is None:
+            deadline.met_at = at
+    return method
+
+
 def _refresh_due(order: WorkOrder, deadlines: Sequence[Deadline], now: datetime) -> None:
-    open_due = [d.due_at for d in deadlines if d.met_at is None]
-    order.due_at = min(open_due) if open_due else None
-    order.has_provisional_deadline = any(d.is_provisional and d.met_at is None for d in deadlines)
+    order.due_at, order.has_provisional_deadline = nearest_open(deadlines)
     if any(d.met_at is not None and d.met_at > d.due_at for d in deadlines):
         order.is_overdue = True
 
@@ -500,18 +507,13 @@ def _close_on_intake(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     # 直接办结 is a consultation answered on the spot; anything else must run the whole loop,
     # follow-up included, or it would be archived silently.
     ctx.require_field(ctx.data.result, "result", "直接办结 needs the answer given to the caller")
+    assert ctx.data.result is not None  # required just above
     channel = ctx.session.scalars(
         select(Contact.channel).where(Contact.id == ctx.order.contact_id)
     ).one()
-    method = REPLY_BY_CHANNEL.get(Channel(channel), ReplyMethod.PHONE)
-    ctx.order.result = ctx.data.result
-    ctx.order.replied_at = ctx.at
-    ctx.order.replied_by_id = ctx.by.id
-    ctx.order.reply_method = method
-    ctx.order.closed_on_intake = True
-    for deadline in ctx.deadlines:
-        if deadline.met_at is None:
-            deadline.met_at = ctx.at
+    method = _answer_on_the_spot(
+        ctx.order, ctx.deadlines, ctx.data.result, channel, by=ctx.by, at=ctx.at
+    )
     return None, {"result": ctx.data.result, "reply_method": method}
 
 

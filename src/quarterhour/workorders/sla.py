@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, insert, select, true, update
@@ -20,7 +20,7 @@ from quarterhour.calendar import service as calendar_service
 from quarterhour.config import Settings
 from quarterhour.kit import clock
 from quarterhour.organisation.models import Department
-from quarterhour.workorders.deadlines import compute_due
+from quarterhour.workorders.deadlines import due_with_settings, nearest_open
 from quarterhour.workorders.lifecycle import OPEN_STATES, Action
 from quarterhour.workorders.models import Deadline, OrderEvent, WorkOrder
 
@@ -178,13 +178,8 @@ def reschedule_provisional(session: Session, settings: Settings) -> int:
     ).all()
     changed_orders: dict[int, list[dict[str, Any]]] = {}
     for deadline in deadlines:
-        due = compute_due(
-            calendar,
-            deadline.start_at,
-            deadline.amount,
-            deadline.unit,
-            warn_fraction=settings.warn_fraction,
-            warn_floor=timedelta(minutes=settings.warn_floor_minutes),
+        due = due_with_settings(
+            calendar, deadline.start_at, deadline.amount, deadline.unit, settings
         )
         if due.is_provisional:
             continue
@@ -211,12 +206,8 @@ def reschedule_provisional(session: Session, settings: Settings) -> int:
     now = clock.now()
     events = []
     for order in orders:
-        mine = by_order[order.id]
-        open_due = [d.due_at for d in mine if d.met_at is None]
-        values = {
-            "due_at": min(open_due) if open_due else None,
-            "has_provisional_deadline": any(d.is_provisional and d.met_at is None for d in mine),
-        }
+        due_at, has_provisional = nearest_open(by_order[order.id])
+        values = {"due_at": due_at, "has_provisional_deadline": has_provisional}
         session.execute(
             update(WorkOrder)
             .where(WorkOrder.id == order.id)
