@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,7 +32,7 @@ from quarterhour.errors import (
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.programme import service as programme
-from quarterhour.workorders import policies
+from quarterhour.workorders import policies, writes
 from quarterhour.workorders.deadlines import due_with_settings, nearest_open
 from quarterhour.workorders.kinds import (
     SUBTYPES,
@@ -52,7 +52,7 @@ from quarterhour.workorders.lifecycle import (
     move_for,
     resolve_target,
 )
-from quarterhour.workorders.models import Contact, Deadline, FollowUp, OrderEvent, WorkOrder
+from quarterhour.workorders.models import Contact, Deadline, OrderEvent, WorkOrder
 from quarterhour.workorders.schemas import ActionIn, ContactIn, MatterIn, PublicStatus
 
 CLOSABLE_ON_INTAKE = frozenset({OrderType.CONSULTATION})
@@ -343,25 +343,33 @@ def _record(
     data: dict[str, Any] | None = None,
 ) -> OrderEvent:
     event = OrderEvent(
-        order_id=order.id,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        actor_id=by.id if by else None,
-        at=at,
-        note=note,
-        data={k: v for k, v in (data or {}).items() if v is not None} or None,
+        **_event_row(order.id, action, from_state, to_state, by=by, at=at, note=note, data=data)
     )
     session.add(event)
     return event
 
 
-def lock_order(session: Session, order_id: int) -> WorkOrder:
-    """Row lock on PostgreSQL; on SQLite the transaction already holds the write lock."""
-    order = session.scalar(select(WorkOrder).where(WorkOrder.id == order_id).with_for_update())
-    if order is None:
-        raise NotFound(f"no work order {order_id}", field="order_id")
-    return order
+def _event_row(
+    order_id: int,
+    action: Action,
+    from_state: State | None,
+    to_state: State,
+    *,
+    by: Actor | None,
+    at: datetime,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        "action": str(action),
+        "from_state": None if from_state is None else str(from_state),
+        "to_state": str(to_state),
+        "actor_id": by.id if by else None,
+        "at": at,
+        "note": note,
+        "data": {k: v for k, v in (data or {}).items() if v is not None} or None,
+    }
 
 
 def act(
@@ -373,14 +381,44 @@ def act(
     by: Actor,
     settings: Settings,
 ) -> WorkOrder:
-    """Any lifecycle move on one order: checks, state change, deadlines and the event, together."""
+    """Any lifecycle move on one order: checks, state change, deadlines and the event, together.
+
+    Returns a transient copy of the order as written (writes.py says why not the ORM)."""
     try:
         action = Action(action)
     except ValueError:
         raise ValidationFailed(
             f"unknown action {action!r}; one of {', '.join(a for a in Action)}", field="action"
         ) from None
-    order = lock_order(session, order_id)
+    session.flush()  # pending ORM work of the caller is visible to the read below
+    for _ in range(_RETRIES):
+        loaded = writes.load(session, order_id)
+        if loaded is None:
+            raise NotFound(f"no work order {order_id}", field="order_id")
+        change = _decide(session, loaded, action, data, by=by, settings=settings)
+        version = writes.write(session, change)
+        if version is not None:
+            loaded.order.version = version
+            return loaded.order
+        # Someone else moved the order between our read and our write. A caller who named the
+        # version gets the news on the next round; otherwise the move is checked again.
+    raise Conflict("the order kept changing while this action ran; try again", field="version")
+
+
+# A move without an expected version is re-checked against the newer state this many times.
+_RETRIES = 5
+
+
+def _decide(
+    session: Session,
+    loaded: writes.Loaded,
+    action: Action,
+    data: ActionIn,
+    *,
+    by: Actor,
+    settings: Settings,
+) -> writes.Change:
+    order = loaded.order
     require_see_order(by, order.department_id)
     state = State(order.state)
     if data.version is not None and data.version != order.version:
@@ -419,14 +457,12 @@ def act(
 
     now = clock.now()
     at = _when(data, order, now)
-    deadlines = list(
-        session.scalars(select(Deadline).where(Deadline.order_id == order.id).order_by(Deadline.id))
-    )
+    ctx = _Ctx(session, order, loaded.deadlines, data, by, settings, at, now)
     handler = _HANDLERS.get(action)
     extra: dict[str, Any] = {}
     target: State | None = None
     if handler is not None:
-        target, extra = handler(_Ctx(session, order, deadlines, data, by, settings, at, now))
+        target, extra = handler(ctx)
     to_state = resolve_target(move, state, target)
     order.state = to_state
     order.updated_at = now
@@ -434,10 +470,15 @@ def act(
         order.closed_at = at
     if data.attachments:
         extra["attachments"] = [a.model_dump() for a in data.attachments]
-    _record(session, order, action, state, to_state, by=by, at=at, note=data.note, data=extra)
-    _refresh_due(order, deadlines, now)
-    session.flush()
-    return order
+    _refresh_due(order, ctx.deadlines, now)
+    return writes.change_of(
+        loaded,
+        event=_event_row(
+            order.id, action, state, to_state, by=by, at=at, note=data.note, data=extra
+        ),
+        new_deadlines=ctx.new_deadlines,
+        follow_up=ctx.follow_up,
+    )
 
 
 def _when(data: ActionIn, order: WorkOrder, now: datetime) -> datetime:
@@ -463,6 +504,8 @@ class _Ctx:
     settings: Settings
     at: datetime
     now: datetime
+    new_deadlines: list[Deadline] = field(default_factory=list)
+    follow_up: dict[str, Any] | None = None
 
     def meet(self, *kinds: DeadlineKind) -> None:
         for deadline in self.deadlines:
@@ -482,8 +525,8 @@ class _Ctx:
             calendar_service.current_calendar(self.session),
             self.settings,
         )
-        self.session.add(deadline)
         self.deadlines.append(deadline)
+        self.new_deadlines.append(deadline)
 
     def reopen(self) -> None:
         """退回重办 / a dissatisfied follow-up: the work goes back, counted, with a new limit."""
@@ -614,11 +657,13 @@ def _follow_up(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
             "unreachable",
             field="outcome",
         )
-    ctx.session.add(
-        FollowUp(
-            order_id=ctx.order.id, at=ctx.at, outcome=outcome, by_id=ctx.by.id, note=ctx.data.note
-        )
-    )
+    ctx.follow_up = {
+        "order_id": ctx.order.id,
+        "at": ctx.at,
+        "outcome": str(outcome),
+        "by_id": ctx.by.id,
+        "note": ctx.data.note,
+    }
     data: dict[str, Any] = {"outcome": outcome}
     # 满意率 = (satisfied + basically satisfied) / answered follow-ups (PRODUCT.md); an unreachable
     # call did not reach the customer, so it is not answered, while a dissatisfied one is.

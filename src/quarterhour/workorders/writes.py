@@ -1,0 +1,240 @@
+"""The write path of a lifecycle move: one read, decide in Python, one conditional write.
+
+`act()` is the busiest use case (every step of the loop), so it does not go through the ORM's
+unit of work. It reads the order with its deadlines in one statement, lets the lifecycle table
+and the action's handler change transient copies, and writes the difference guarded by the
+order's version (`UPDATE … WHERE id = :id AND version = :seen`). On PostgreSQL the order, its
+deadlines, the event and a follow-up are written by one statement (data-modifying CTEs hanging
+off the guarded UPDATE, so nothing is written when the version moved on); on SQLite, whose
+transaction already holds the write lock (BEGIN IMMEDIATE), by a few statements in a row.
+
+Nobody can lose an update: a writer that read an older version changes no row and is told so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from quarterhour.workorders.models import Deadline, FollowUp, OrderEvent, WorkOrder
+
+_ORDER: Table = WorkOrder.__table__  # type: ignore[assignment]
+_DEADLINE: Table = Deadline.__table__  # type: ignore[assignment]
+_EVENT: Table = OrderEvent.__table__  # type: ignore[assignment]
+_FOLLOW_UP: Table = FollowUp.__table__  # type: ignore[assignment]
+
+ORDER_COLUMNS = tuple(c.key for c in _ORDER.columns)
+DEADLINE_COLUMNS = tuple(c.key for c in _DEADLINE.columns)
+
+# One statement for the order and its deadlines (an order has a handful): the order's columns
+# repeat on each deadline's row, which costs less than a second round trip.
+_LOAD = (
+    select(_ORDER, *(c.label(f"d_{c.key}") for c in _DEADLINE.columns))
+    .outerjoin(_DEADLINE, _DEADLINE.c.order_id == _ORDER.c.id)
+    .where(_ORDER.c.id == bindparam("order_id"))
+    .order_by(_DEADLINE.c.id)
+)
+
+
+@dataclass
+class Loaded:
+    """Transient copies of one order and its deadlines, and what they held when read."""
+
+    order: WorkOrder
+    deadlines: list[Deadline]
+    seen: dict[str, Any]
+    seen_met: dict[int, datetime | None]
+
+
+def load(session: Session, order_id: int) -> Loaded | None:
+    rows = session.execute(_LOAD, {"order_id": order_id}).all()
+    if not rows:
+        return None
+    first = rows[0]._mapping
+    seen = {key: first[key] for key in ORDER_COLUMNS}
+    deadlines = [
+        Deadline(**{key: row._mapping[f"d_{key}"] for key in DEADLINE_COLUMNS})
+        for row in rows
+        if row._mapping["d_id"] is not None
+    ]
+    return Loaded(
+        order=WorkOrder(**seen),
+        deadlines=deadlines,
+        seen=seen,
+        seen_met={d.id: d.met_at for d in deadlines},
+    )
+
+
+@dataclass
+class Change:
+    """Everything one move writes; `values` are the order's changed columns."""
+
+    order_id: int
+    seen_version: int
+    values: dict[str, Any]
+    event: dict[str, Any]
+    met: list[tuple[int, datetime | None]] = field(default_factory=list)
+    new_deadlines: list[dict[str, Any]] = field(default_factory=list)
+    follow_up: dict[str, Any] | None = None
+
+
+def change_of(
+    loaded: Loaded,
+    *,
+    event: dict[str, Any],
+    new_deadlines: Sequence[Deadline],
+    follow_up: dict[str, Any] | None,
+) -> Change:
+    order = loaded.order
+    values = {
+        key: value
+        for key in ORDER_COLUMNS
+        if (value := getattr(order, key)) != loaded.seen[key] and key != "version"
+    }
+    met = [
+        (d.id, d.met_at)
+        for d in loaded.deadlines
+        if d.id in loaded.seen_met and d.met_at != loaded.seen_met[d.id]
+    ]
+    return Change(
+        order_id=order.id,
+        seen_version=loaded.seen["version"],
+        values=values,
+        event=event,
+        met=met,
+        new_deadlines=[
+            {key: getattr(d, key) for key in DEADLINE_COLUMNS if key != "id"} for d in new_deadlines
+        ],
+        follow_up=follow_up,
+    )
+
+
+def write(session: Session, change: Change) -> int | None:
+    """Write the change if the order is still at the version it was read; its new version, or
+    None when someone else changed it first (then nothing was written)."""
+    if session.get_bind().dialect.name == "postgresql":
+        version = _write_postgresql(session, change)
+    else:
+        version = _write_in_steps(session, change)
+    if version is not None:
+        _forget(session, change)
+    return version
+
+
+def _write_in_steps(session: Session, change: Change) -> int | None:
+    new_version = change.seen_version + 1
+    result = session.execute(
+        update(_ORDER)
+        .where(_ORDER.c.id == change.order_id, _ORDER.c.version == change.seen_version)
+        .values(**change.values, version=new_version)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    session.execute(insert(_EVENT), [change.event])
+    if change.met:
+        session.execute(
+            update(_DEADLINE)
+            .where(_DEADLINE.c.id == bindparam("d_id"))
+            .values(met_at=bindparam("d_met_at")),
+            [{"d_id": i, "d_met_at": m} for i, m in change.met],
+        )
+    if change.new_deadlines:
+        session.execute(insert(_DEADLINE), change.new_deadlines)
+    if change.follow_up is not None:
+        session.execute(insert(_FOLLOW_UP), [change.follow_up])
+    return new_version
+
+
+def _write_postgresql(session: Session, change: Change) -> int | None:
+    values = sorted(change.values)
+    sql = _postgresql_statement(
+        tuple(values),
+        len(change.met),
+        len(change.new_deadlines),
+        change.follow_up is not None,
+    )
+    params: dict[str, Any] = {"id": change.order_id, "seen": change.seen_version}
+    params.update({f"v_{key}": change.values[key] for key in values})
+    params.update({f"e_{key}": _pg_value(value) for key, value in change.event.items()})
+    for n, (deadline_id, met_at) in enumerate(change.met):
+        params[f"m{n}_id"] = deadline_id
+        params[f"m{n}_at"] = met_at
+    for n, deadline in enumerate(change.new_deadlines):
+        params.update({f"n{n}_{key}": value for key, value in deadline.items()})
+    if change.follow_up is not None:
+        params.update({f"f_{key}": value for key, value in change.follow_up.items()})
+    row = session.connection().exec_driver_sql(sql, params).first()
+    return None if row is None else int(row[0])
+
+
+def _pg_value(value: Any) -> Any:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value
+
+
+_PG = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
+def _pg_type(table: Table, key: str) -> str:
+    return str(table.c[key].type.compile(dialect=_PG))
+
+
+def _typed_row(table: Table, prefix: str, keys: Sequence[str]) -> str:
+    # Parameters in a SELECT list have no column to take their type from (a NULL would be text).
+    return ", ".join(f"%({prefix}{key})s::{_pg_type(table, key)}" for key in keys)
+
+
+@lru_cache(maxsize=256)
+def _postgresql_statement(
+    values: tuple[str, ...], met: int, new_deadlines: int, follow_up: bool
+) -> str:
+    sets = ", ".join([*(f"{key} = %(v_{key})s" for key in values), "version = version + 1"])
+    parts = [
+        f"o AS (UPDATE work_order SET {sets} WHERE id = %(id)s AND version = %(seen)s"
+        " RETURNING version)"
+    ]
+    event_keys = [c.key for c in _EVENT.columns if c.key != "id"]
+    parts.append(
+        f"e AS (INSERT INTO order_event ({', '.join(event_keys)})"
+        f" SELECT {_typed_row(_EVENT, 'e_', event_keys)} FROM o)"
+    )
+    if met:
+        rows = ", ".join(f"(%(m{n}_id)s::bigint, %(m{n}_at)s::timestamptz)" for n in range(met))
+        parts.append(
+            "m AS (UPDATE deadline SET met_at = v.met_at"
+            f" FROM (VALUES {rows}) AS v (id, met_at)"
+            " WHERE deadline.id = v.id AND EXISTS (SELECT FROM o))"
+        )
+    deadline_keys = [c.key for c in _DEADLINE.columns if c.key != "id"]
+    for n in range(new_deadlines):
+        parts.append(
+            f"n{n} AS (INSERT INTO deadline ({', '.join(deadline_keys)})"
+            f" SELECT {_typed_row(_DEADLINE, f'n{n}_', deadline_keys)} FROM o)"
+        )
+    if follow_up:
+        follow_up_keys = [c.key for c in _FOLLOW_UP.columns if c.key != "id"]
+        parts.append(
+            f"f AS (INSERT INTO follow_up ({', '.join(follow_up_keys)})"
+            f" SELECT {_typed_row(_FOLLOW_UP, 'f_', follow_up_keys)} FROM o)"
+        )
+    return "WITH " + ", ".join(parts) + " SELECT version FROM o"
+
+
+def _forget(session: Session, change: Change) -> None:
+    """Persistent copies in this session's identity map are now stale: reload them on use."""
+    identity_map = session.identity_map
+    order = identity_map.get(identity_key(WorkOrder, change.order_id))
+    if order is not None:
+        session.expire(order)
+    for deadline_id, _ in change.met:
+        deadline = identity_map.get(identity_key(Deadline, deadline_id))
+        if deadline is not None:
+            session.expire(deadline)
