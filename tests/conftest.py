@@ -29,6 +29,7 @@ from quarterhour.config import Settings
 from quarterhour.demo import organisation as demo_org
 from quarterhour.entrypoints.app import create_app
 from quarterhour.kit import clock
+from quarterhour.organisation import service as organisation_service
 from quarterhour.storage.engine import make_engine, make_session_factory
 from quarterhour.storage.migrate import upgrade
 from quarterhour.storage.registry import metadata
@@ -127,7 +128,8 @@ def _empty(engine: Engine) -> None:
                 conn.execute(table.delete())
             conn.execute(text("DELETE FROM sqlite_sequence")) if _has_sequence(conn) else None
     calendar_service.invalidate_cache()
-    policies._cache.clear()
+    policies.invalidate_cache()
+    organisation_service.invalidate_cache()
 
 
 def _has_sequence(conn: Any) -> bool:

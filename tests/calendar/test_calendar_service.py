@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from quarterhour.calendar import service
 from quarterhour.calendar.models import CalendarDay, CalendarYear
 from quarterhour.calendar.official import YearSchedule
-from quarterhour.kit import clock
+from quarterhour.kit import clock, recheck
 
 pytestmark = pytest.mark.db
 
@@ -124,16 +125,39 @@ def test_loaded_at_moves_forward_even_under_a_frozen_clock(session: Session) -> 
     assert first < second < third
 
 
-def test_cached_calendar_costs_one_query(session: Session) -> None:
+class Later:
+    """Moves the monotonic clock that kit.recheck reads, as if seconds had passed."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.offset = 0.0
+        real = time.monotonic
+        monkeypatch.setattr(recheck.time, "monotonic", lambda: real() + self.offset)
+
+    def past_the_window(self) -> None:
+        self.offset += recheck.SECONDS + 0.1
+
+
+@pytest.fixture
+def later(monkeypatch: pytest.MonkeyPatch) -> Later:
+    return Later(monkeypatch)
+
+
+def test_cached_calendar_costs_no_query_then_one_per_window(session: Session, later: Later) -> None:
     service.load_year(session, SCHEDULE_2030, by=None)
     first = service.current_calendar(session)
     with QueryCounter(session) as counter:
         again = service.current_calendar(session)
     assert again is first
-    assert len(counter.statements) == 1
+    assert counter.statements == []
+    later.past_the_window()
+    with QueryCounter(session) as counter:
+        again = service.current_calendar(session)
+        service.current_calendar(session)
+    assert again is first
+    assert len(counter.statements) == 1  # the stamp, unchanged
 
 
-def test_a_year_loaded_by_another_process_is_seen(session: Session) -> None:
+def test_a_year_loaded_by_another_process_is_seen(session: Session, later: Later) -> None:
     before = service.current_calendar(session)
     assert not before.has_official_data(2030)
     # What another process's committed load_year looks like from here: rows, and no call into
@@ -149,6 +173,9 @@ def test_a_year_loaded_by_another_process_is_seen(session: Session) -> None:
     session.execute(
         insert(CalendarDay).values(day=date(2030, 1, 1), year=2030, kind="holiday", name="元旦")
     )
+    # Another process's change shows once this process's copy is due for its check.
+    assert service.current_calendar(session) is before
+    later.past_the_window()
     after = service.current_calendar(session)
     assert after is not before
     assert after.has_official_data(2030)

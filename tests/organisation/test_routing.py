@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from quarterhour.demo.organisation import Organisation
 from quarterhour.errors import ValidationFailed
+from quarterhour.kit import recheck
 from quarterhour.organisation import service as organisation
 
 
 def test_district_rule_beats_the_citywide_one(session: Session, org: Organisation) -> None:
     routed = organisation.route(session, "fault_repair", None, org.districts["shushan"])
-    assert routed is not None and routed.code == "repair-shushan"
+    assert routed == org.dept("repair-shushan")
 
 
 def test_without_district_the_citywide_rule_applies(session: Session, org: Organisation) -> None:
     routed = organisation.route(session, "fault_repair", None, None)
-    assert routed is not None and routed.code == "repair-luyang"
+    assert routed == org.dept("repair-luyang")
 
 
 def test_subtype_rule_beats_the_district_rule(session: Session, org: Organisation) -> None:
     routed = organisation.route(session, "service_request", "meter_anomaly", org.districts["baohe"])
-    assert routed is not None and routed.code == "metering"
+    assert routed == org.dept("metering")
     split = organisation.route(session, "service_request", "meter_split", org.districts["baohe"])
-    assert split is not None and split.code == "hall-baohe"
+    assert split == org.dept("hall-baohe")
 
 
 def test_no_rule_no_department(session: Session, org: Organisation) -> None:
@@ -41,3 +45,39 @@ def test_rules_are_validated(session: Session, org: Organisation) -> None:
     with pytest.raises(ValidationFailed) as raised:
         organisation.add_routing_rule(session, by=None, order_type="nonsense", department_id=1)
     assert raised.value.field == "order_type"
+
+
+def test_a_rule_added_here_applies_at_once_one_from_elsewhere_within_the_window(
+    session: Session, org: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert organisation.route(session, "complaint", None, org.districts["yaohai"]) == org.dept(
+        "hall-yaohai"
+    )
+    organisation.add_routing_rule(
+        session,
+        by=None,
+        order_type="complaint",
+        district_id=org.districts["yaohai"],
+        department_id=org.dept("hall-baohe"),
+        priority=1,
+    )
+    assert organisation.route(session, "complaint", None, org.districts["yaohai"]) == org.dept(
+        "hall-baohe"
+    )
+    # Another worker process's rule: rows only, no call into this process's copy.
+    session.execute(
+        insert(organisation.RoutingRule).values(
+            order_type="complaint",
+            district_id=org.districts["yaohai"],
+            department_id=org.dept("hall-shushan"),
+            priority=5,
+        )
+    )
+    assert organisation.route(session, "complaint", None, org.districts["yaohai"]) == org.dept(
+        "hall-baohe"
+    )
+    real = time.monotonic
+    monkeypatch.setattr(recheck.time, "monotonic", lambda: real() + recheck.SECONDS + 0.1)
+    assert organisation.route(session, "complaint", None, org.districts["yaohai"]) == org.dept(
+        "hall-shushan"
+    )

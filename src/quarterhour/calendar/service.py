@@ -16,6 +16,7 @@ from quarterhour.calendar.official import (
 )
 from quarterhour.calendar.workdays import DayKind, WorkCalendar
 from quarterhour.kit import clock
+from quarterhour.kit.recheck import Recheck, database_key
 
 # (database, number of loaded years, latest loaded_at): changes whenever any process loads a year.
 _Stamp = tuple[str, int, datetime | None]
@@ -28,6 +29,7 @@ class _Cached:
 
 
 _cached: _Cached | None = None
+_recheck = Recheck()
 
 
 def load_year(session: Session, schedule: YearSchedule, *, by: str | None) -> CalendarYear:
@@ -65,12 +67,15 @@ def loaded_years(session: Session) -> list[CalendarYear]:
 
 def current_calendar(session: Session) -> WorkCalendar:
     global _cached
+    database = _database_key(session)
+    cached = _cached
+    if cached is not None and cached.stamp[0] == database and _recheck.fresh(database):
+        return cached.calendar
     count, latest = session.execute(
         select(func.count(), func.max(CalendarYear.loaded_at)).select_from(CalendarYear)
     ).one()
-    database = _database_key(session)
-    cached = _cached
     if cached is not None and cached.stamp == (database, count, latest):
+        _recheck.checked(database)
         return cached.calendar
     years = session.execute(
         select(CalendarYear.year, CalendarYear.source, CalendarYear.loaded_at)
@@ -87,6 +92,7 @@ def current_calendar(session: Session) -> WorkCalendar:
     )
     # One assignment, so threads racing here at worst both build; no lock held across queries.
     _cached = _Cached(stamp, calendar)
+    _recheck.checked(database)
     return calendar
 
 
@@ -119,12 +125,11 @@ def missing_year_warning(session: Session, today: date) -> str | None:
 def invalidate_cache() -> None:
     global _cached
     _cached = None
+    _recheck.forget()
 
 
 def _database_key(session: Session) -> str:
-    # One process may talk to several databases (tests, tools); a stamp only holds within one.
-    engine = session.get_bind().engine
-    return f"{id(engine)}:{engine.url.render_as_string(hide_password=True)}"
+    return database_key(session.get_bind())
 
 
 def _merge(loaded: dict[int, str], days: list[tuple[int, date, str, str]]) -> WorkCalendar:

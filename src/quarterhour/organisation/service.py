@@ -2,39 +2,95 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from dataclasses import dataclass
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
 from quarterhour.errors import Conflict, NotFound, ValidationFailed
+from quarterhour.kit.recheck import Recheck, database_key
 from quarterhour.organisation.models import Department, DepartmentKind, District, RoutingRule
+
+
+@dataclass(frozen=True)
+class _Rule:
+    order_type: str
+    subtype: str | None
+    district_id: int | None
+    priority: int
+    department_id: int
+
+
+@dataclass(frozen=True)
+class _Reference:
+    rules: tuple[_Rule, ...]  # only those to active departments
+    active_departments: frozenset[int]
+    districts: frozenset[int]
+
+
+# Read by every intake and dispatch; small tables, re-read at most every kit.recheck.SECONDS.
+_reference: dict[str, _Reference] = {}
+_recheck = Recheck()
+
+
+def invalidate_cache() -> None:
+    _reference.clear()
+    _recheck.forget()
+
+
+def _current(session: Session) -> _Reference:
+    database = database_key(session.get_bind())
+    cached = _reference.get(database)
+    if cached is not None and _recheck.fresh(database):
+        return cached
+    active = frozenset(session.scalars(select(Department.id).where(Department.is_active.is_(True))))
+    rules = tuple(
+        _Rule(r.order_type, r.subtype, r.district_id, r.priority, r.department_id)
+        for r in session.scalars(select(RoutingRule))
+        if r.department_id in active
+    )
+    reference = _Reference(rules, active, frozenset(session.scalars(select(District.id))))
+    _reference[database] = reference
+    _recheck.checked(database)
+    return reference
 
 
 def route(
     session: Session, order_type: str, subtype: str | None, district_id: int | None
-) -> Department | None:
-    """The most specific rule wins: sub-type beats type, a district beats 'any district'."""
-    rules = session.execute(
-        select(RoutingRule, Department)
-        .join(Department, Department.id == RoutingRule.department_id)
-        .where(
-            RoutingRule.order_type == order_type,
-            or_(RoutingRule.subtype.is_(None), RoutingRule.subtype == subtype),
-            or_(RoutingRule.district_id.is_(None), RoutingRule.district_id == district_id),
-            Department.is_active.is_(True),
-        )
-    ).all()
-    best: tuple[tuple[int, int, int], Department] | None = None
-    for rule, department in rules:
+) -> int | None:
+    """The department for a matter. The most specific rule wins: sub-type beats type, a district
+    beats 'any district', then the higher priority."""
+    best: tuple[tuple[int, int, int], int] | None = None
+    for rule in _current(session).rules:
+        if rule.order_type != order_type:
+            continue
+        if rule.subtype is not None and rule.subtype != subtype:
+            continue
+        if rule.district_id is not None and rule.district_id != district_id:
+            continue
         score = (
             1 if rule.subtype is not None else 0,
             1 if rule.district_id is not None else 0,
             rule.priority,
         )
         if best is None or score > best[0]:
-            best = (score, department)
+            best = (score, rule.department_id)
     return best[1] if best else None
+
+
+def check_department(session: Session, department_id: int, *, field: str) -> int:
+    """An active department's id, from the process's copy when it knows it (see kit.recheck)."""
+    if department_id in _current(session).active_departments:
+        return department_id
+    return get_department(session, department_id, field=field).id
+
+
+def check_district(session: Session, district_id: int, *, field: str) -> int:
+    if district_id in _current(session).districts:
+        return district_id
+    return get_district(session, district_id, field=field).id
 
 
 def get_department(session: Session, department_id: int, *, field: str) -> Department:
@@ -70,6 +126,7 @@ def add_district(session: Session, *, by: Actor | None, code: str, name: str) ->
         raise Conflict(f"district code {code!r} exists", field="code")
     district = District(code=code, name=name)
     session.add(district)
+    invalidate_cache()
     session.flush()
     return district
 
@@ -95,6 +152,7 @@ def add_department(
         get_district(session, district_id, field="district_id")
     department = Department(code=code, name=name, kind=kind, district_id=district_id)
     session.add(department)
+    invalidate_cache()
     session.flush()
     return department
 
@@ -108,6 +166,7 @@ def set_supervisor(
     if department is None:
         raise NotFound(f"no department {department_id}", field="department_id")
     department.supervisor_id = staff_id
+    invalidate_cache()
     return department
 
 
@@ -142,5 +201,6 @@ def add_routing_rule(
         priority=priority,
     )
     session.add(rule)
+    invalidate_cache()
     session.flush()
     return rule

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
+from quarterhour.kit.recheck import Recheck, database_key
 from quarterhour.workorders.kinds import AreaClass, DeadlineKind, LimitUnit, OrderType
 from quarterhour.workorders.kinds import ServiceSubtype as Sub
 from quarterhour.workorders.models import FollowUpRule, TimeLimit, TimeLimitPolicy
@@ -166,6 +167,7 @@ def install_policy(session: Session, spec: PolicySpec) -> TimeLimitPolicy:
         for t, required in spec.follow_up.items()
     )
     session.flush()
+    invalidate_cache()
     return policy
 
 
@@ -207,17 +209,30 @@ class PolicyView:
         return self.follow_up.get(order_type, order_type in ALWAYS_FOLLOWED_UP)
 
 
-_cache: dict[tuple[int, int], list[PolicyView]] = {}
+_cache: dict[tuple[str, int, int], list[PolicyView]] = {}
+_recheck = Recheck()
+
+
+def invalidate_cache() -> None:
+    _cache.clear()
+    _recheck.forget()
 
 
 def policies(session: Session) -> list[PolicyView]:
-    """Every policy, newest first; cached per process and keyed on (count, max id) of the table."""
+    """Every policy, newest first; cached per process and keyed on (count, max id) of the table,
+    which is checked at most every `kit.recheck.SECONDS`."""
+    database = database_key(session.get_bind())
+    if _recheck.fresh(database):
+        for (cached_database, _, _), views in _cache.items():
+            if cached_database == database:
+                return views
     key_row = session.execute(
         select(func.count(TimeLimitPolicy.id), func.max(TimeLimitPolicy.id))
     ).one()
-    key = (int(key_row[0]), int(key_row[1] or 0))
+    key = (database, int(key_row[0]), int(key_row[1] or 0))
     cached = _cache.get(key)
     if cached is not None:
+        _recheck.checked(database)
         return cached
     rows = session.scalars(select(TimeLimitPolicy).order_by(TimeLimitPolicy.effective_from.desc()))
     limits = session.scalars(select(TimeLimit)).all()
@@ -246,6 +261,7 @@ def policies(session: Session) -> list[PolicyView]:
     ]
     _cache.clear()
     _cache[key] = views
+    _recheck.checked(database)
     return views
 
 

@@ -163,7 +163,7 @@ def _customer_for(session: Session, data: ContactIn) -> Any:
     if ref.id is not None:
         return customers.get_customer(session, ref.id, field="customer.id")
     if ref.district_id is not None:
-        organisation.get_district(session, ref.district_id, field="customer.district_id")
+        organisation.check_district(session, ref.district_id, field="customer.district_id")
     return customers.find_or_create(
         session, name=ref.name, phone=ref.phone, address=ref.address, district_id=ref.district_id
     )
@@ -204,14 +204,13 @@ def _open_order(
         )
     district_id = matter.district_id or customer_district_id
     if matter.district_id is not None:
-        organisation.get_district(session, matter.district_id, field=f"{field}.district_id")
+        organisation.check_district(session, matter.district_id, field=f"{field}.district_id")
     if matter.department_id is not None:
-        department_id: int | None = organisation.get_department(
+        department_id: int | None = organisation.check_department(
             session, matter.department_id, field=f"{field}.department_id"
-        ).id
+        )
     else:
-        routed = organisation.route(session, kind, matter.subtype, district_id)
-        department_id = routed.id if routed else None
+        department_id = organisation.route(session, kind, matter.subtype, district_id)
     at = contact.received_at
     order = WorkOrder(
         contact_id=contact.id,
@@ -566,7 +565,7 @@ def _dispatch(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
         raise ValidationFailed(
             "no routing rule matched: choose the department", field="department_id"
         )
-    organisation.get_department(ctx.session, department_id, field="department_id")
+    organisation.check_department(ctx.session, department_id, field="department_id")
     ctx.order.department_id = department_id
     ctx.order.assignee_id = None
     if ctx.order.order_type == OrderType.FAULT_REPAIR:
