@@ -245,8 +245,11 @@ def test_the_state_always_equals_the_replayed_history(
         if action in ("dispatch", "redispatch") and data.draw(st.booleans()):
             body["department_id"] = org.dept(data.draw(st.sampled_from(DEPARTMENTS)))
         version = data.draw(st.sampled_from(["none", "none", "current", "stale"]))
-        if version != "none":
-            body["version"] = before.version - (1 if version == "stale" else 0)
+        if version == "current":
+            body["version"] = before.version
+        elif version == "stale":
+            # A new order is at version 1; versions never go below it.
+            body["version"] = before.version - 1 if before.version > 1 else before.version + 1
         if data.draw(st.integers(0, 19)) == 0:
             body["at"] = (START - timedelta(hours=1)).isoformat()  # before the order existed
         payload = ActionIn.model_validate(body)

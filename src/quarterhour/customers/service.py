@@ -42,13 +42,31 @@ def find_or_create(
     district_id: int | None,
 ) -> Customer:
     """A caller identified by phone is the same customer next time; without a phone, by address."""
+    customer, is_new = find_or_new(
+        session, name=name, phone=phone, address=address, district_id=district_id
+    )
+    if is_new:
+        session.add(customer)
+        session.flush()
+    return customer
+
+
+def find_or_new(
+    session: Session,
+    *,
+    name: str | None,
+    phone: str | None,
+    address: str | None,
+    district_id: int | None,
+) -> tuple[Customer, bool]:
+    """The known customer, or a new one not yet added to the session (and whether it is new)."""
     phone = normalise_phone(phone, field="customer.phone")
     if not (phone or (address and address.strip())):
         raise ValidationFailed("a customer needs at least a phone or an address", field="customer")
     if phone:
         existing = session.scalar(select(Customer).where(Customer.phone == phone).limit(1))
         if existing is not None:
-            return existing
+            return existing, False
     elif address:
         existing = session.scalar(
             select(Customer)
@@ -56,7 +74,7 @@ def find_or_create(
             .limit(1)
         )
         if existing is not None:
-            return existing
+            return existing, False
     customer = Customer(
         name=(name or "").strip() or "未留名",
         phone=phone,
@@ -65,9 +83,7 @@ def find_or_create(
         district_id=district_id,
         created_at=clock.now(),
     )
-    session.add(customer)
-    session.flush()
-    return customer
+    return customer, True
 
 
 def masked(customer: Customer) -> CustomerOut:

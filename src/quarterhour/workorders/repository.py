@@ -208,6 +208,10 @@ def summaries_for(session: Session, orders: Sequence[WorkOrder]) -> list[OrderSu
     ]
 
 
+def summaries_of_customer(orders: Sequence[WorkOrder], customer: Customer) -> list[OrderSummary]:
+    return [_summary(o, customer.name, customer.phone) for o in orders]
+
+
 def find_by_number(session: Session, number: str) -> WorkOrder | None:
     return session.scalar(select(WorkOrder).where(WorkOrder.number == number.strip()))
 

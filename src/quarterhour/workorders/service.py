@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
@@ -21,6 +21,7 @@ from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.workdays import WorkCalendar
 from quarterhour.config import Settings
 from quarterhour.customers import service as customers
+from quarterhour.customers.models import Customer
 from quarterhour.errors import (
     Conflict,
     Forbidden,
@@ -69,6 +70,7 @@ class IntakeResult:
     contact: Contact
     orders: list[WorkOrder]
     created: bool
+    customer: Customer | None = None  # known when created: the answer needs no second read
 
 
 def _request_hash(data: ContactIn) -> str:
@@ -100,24 +102,36 @@ def take_contact(
                     field="Idempotency-Key",
                     contact_id=previous.id,
                 )
-            orders = list(
-                session.scalars(
-                    select(WorkOrder)
-                    .where(WorkOrder.contact_id == previous.id)
-                    .order_by(WorkOrder.id)
-                )
+            earlier = session.scalars(
+                select(WorkOrder).where(WorkOrder.contact_id == previous.id).order_by(WorkOrder.id)
             )
-            return IntakeResult(previous, orders, created=False)
+            return IntakeResult(previous, list(earlier), created=False)
 
     now = clock.now()
     received_at = clock.local(data.received_at) if data.received_at else now
     if received_at > now + timedelta(minutes=5):
         raise ValidationFailed("a contact cannot be received in the future", field="received_at")
-    customer = _customer_for(session, data)
+    customer, new_customer = _customer_for(session, data)
     episode_id = programme.episode_for_contact(
         session, channel=data.channel, received_at=received_at, episode_id=data.episode_id
     )
+    calendar = calendar_service.current_calendar(session)
+    policy = policies.policy_in_force(session, received_at.date())
+    routes = [
+        _route_matter(session, matter, index, customer.district_id)
+        for index, matter in enumerate(data.matters)
+    ]
+    # Everything is checked; the ids come next so that numbers and references are known and
+    # the whole contact is written at once.
+    wanted = [(_CONTACT, 1), (_ORDER, len(data.matters))]
+    if new_customer:
+        wanted.append((_CUSTOMER, 1))
+    ids = writes.allocate_ids(session, wanted)
+    if new_customer:
+        customer.id = ids[2][0]
     contact = Contact(
+        id=ids[0][0],
+        number=f"LD{received_at:%Y%m%d}{ids[0][0]:06d}",
         channel=data.channel,
         customer_id=customer.id,
         caller_name=data.caller_name or customer.name,
@@ -131,57 +145,62 @@ def take_contact(
         request_hash=request_hash,
         created_at=now,
     )
-    session.add(contact)
-    session.flush()
-    contact.number = f"LD{received_at:%Y%m%d}{contact.id:06d}"
-
-    calendar = calendar_service.current_calendar(session)
-    policy = policies.policy_in_force(session, received_at.date())
-    orders = [
-        _open_order(
-            session,
+    orders: list[WorkOrder] = []
+    deadlines: list[Deadline] = []
+    events: list[dict[str, Any]] = []
+    for order_id, matter, (district_id, department_id) in zip(
+        ids[1], data.matters, routes, strict=True
+    ):
+        order, its_deadlines, its_events = _open_order(
+            order_id,
             contact,
-            customer.district_id,
             customer.address,
             matter,
-            index,
+            district_id,
+            department_id,
             by=by,
             settings=settings,
             calendar=calendar,
             policy=policy,
         )
-        for index, matter in enumerate(data.matters)
-    ]
-    session.flush()
-    for order in orders:
-        order.number = f"GD{received_at:%Y%m%d}{order.id:06d}"
-    return IntakeResult(contact, orders, created=True)
+        orders.append(order)
+        deadlines.extend(its_deadlines)
+        events.extend(its_events)
+    writes.insert_rows(
+        session,
+        [
+            (_CUSTOMER, [writes.row_of(_CUSTOMER, customer)] if new_customer else []),
+            (_CONTACT, [writes.row_of(_CONTACT, contact)]),
+            (_ORDER, [writes.row_of(_ORDER, order) for order in orders]),
+            (_DEADLINE, [writes.row_of(_DEADLINE, deadline) for deadline in deadlines]),
+            (_EVENT, events),
+        ],
+    )
+    return IntakeResult(contact, orders, created=True, customer=customer)
 
 
-def _customer_for(session: Session, data: ContactIn) -> Any:
+_CUSTOMER: Table = Customer.__table__  # type: ignore[assignment]
+_CONTACT: Table = Contact.__table__  # type: ignore[assignment]
+_ORDER: Table = WorkOrder.__table__  # type: ignore[assignment]
+_DEADLINE: Table = Deadline.__table__  # type: ignore[assignment]
+_EVENT: Table = OrderEvent.__table__  # type: ignore[assignment]
+
+
+def _customer_for(session: Session, data: ContactIn) -> tuple[Customer, bool]:
     ref = data.customer
     if ref.id is not None:
-        return customers.get_customer(session, ref.id, field="customer.id")
+        return customers.get_customer(session, ref.id, field="customer.id"), False
     if ref.district_id is not None:
         organisation.check_district(session, ref.district_id, field="customer.district_id")
-    return customers.find_or_create(
+    return customers.find_or_new(
         session, name=ref.name, phone=ref.phone, address=ref.address, district_id=ref.district_id
     )
 
 
-def _open_order(
-    session: Session,
-    contact: Contact,
-    customer_district_id: int | None,
-    customer_address: str | None,
-    matter: MatterIn,
-    index: int,
-    *,
-    by: Actor,
-    settings: Settings,
-    calendar: WorkCalendar,
-    policy: policies.PolicyView,
-) -> WorkOrder:
+def _route_matter(
+    session: Session, matter: MatterIn, index: int, customer_district_id: int | None
+) -> tuple[int | None, int | None]:
+    """Checks one matter and picks its district and department."""
     field = f"matters[{index}]"
     kind = OrderType(matter.order_type)
     subtypes = SUBTYPES.get(kind, frozenset())
@@ -206,13 +225,31 @@ def _open_order(
     if matter.district_id is not None:
         organisation.check_district(session, matter.district_id, field=f"{field}.district_id")
     if matter.department_id is not None:
-        department_id: int | None = organisation.check_department(
+        return district_id, organisation.check_department(
             session, matter.department_id, field=f"{field}.department_id"
         )
-    else:
-        department_id = organisation.route(session, kind, matter.subtype, district_id)
+    return district_id, organisation.route(session, kind, matter.subtype, district_id)
+
+
+def _open_order(
+    order_id: int,
+    contact: Contact,
+    customer_address: str | None,
+    matter: MatterIn,
+    district_id: int | None,
+    department_id: int | None,
+    *,
+    by: Actor,
+    settings: Settings,
+    calendar: WorkCalendar,
+    policy: policies.PolicyView,
+) -> tuple[WorkOrder, list[Deadline], list[dict[str, Any]]]:
+    """The new order (transient), its deadlines and its events, for one insert of the contact."""
+    kind = OrderType(matter.order_type)
     at = contact.received_at
     order = WorkOrder(
+        id=order_id,
+        number=f"GD{at:%Y%m%d}{order_id:06d}",
         contact_id=contact.id,
         customer_id=contact.customer_id,
         order_type=kind,
@@ -235,20 +272,20 @@ def _open_order(
         answered_follow_ups=0,
         satisfied_follow_ups=0,
         closed_on_intake=False,
+        version=1,
     )
-    session.add(order)
-    session.flush()
-    _record(
-        session,
-        order,
-        Action.ACCEPT,
-        None,
-        State.ACCEPTED,
-        by=by,
-        at=at,
-        note=matter.description,
-        data={"department_id": department_id},
-    )
+    events = [
+        _event_row(
+            order_id,
+            Action.ACCEPT,
+            None,
+            State.ACCEPTED,
+            by=by,
+            at=at,
+            note=matter.description,
+            data={"department_id": department_id},
+        )
+    ]
     deadlines = [
         _new_deadline(
             order, limit.kind, 1, at, limit.amount, limit.unit, policy.id, calendar, settings
@@ -256,23 +293,23 @@ def _open_order(
         for limit in policy.limits_for(kind, matter.subtype, matter.area_class)
         if limit.kind is not DeadlineKind.RESTORATION  # starts only when the crew arrives
     ]
-    session.add_all(deadlines)
     if matter.answer is not None:
         _answer_on_the_spot(order, deadlines, matter.answer, contact.channel, by=by, at=at)
         order.closed_at = at
         order.state = State.ARCHIVED
-        _record(
-            session,
-            order,
-            Action.CLOSE_ON_INTAKE,
-            State.ACCEPTED,
-            State.ARCHIVED,
-            by=by,
-            at=at,
-            note=matter.answer,
+        events.append(
+            _event_row(
+                order_id,
+                Action.CLOSE_ON_INTAKE,
+                State.ACCEPTED,
+                State.ARCHIVED,
+                by=by,
+                at=at,
+                note=matter.answer,
+            )
         )
     _refresh_due(order, deadlines, at)
-    return order
+    return order, deadlines, events
 
 
 def _new_deadline(
@@ -327,25 +364,6 @@ def _refresh_due(order: WorkOrder, deadlines: Sequence[Deadline], now: datetime)
     order.due_at, order.has_provisional_deadline = nearest_open(deadlines)
     if any(d.met_at is not None and d.met_at > d.due_at for d in deadlines):
         order.is_overdue = True
-
-
-def _record(
-    session: Session,
-    order: WorkOrder,
-    action: Action,
-    from_state: State | None,
-    to_state: State,
-    *,
-    by: Actor | None,
-    at: datetime,
-    note: str | None = None,
-    data: dict[str, Any] | None = None,
-) -> OrderEvent:
-    event = OrderEvent(
-        **_event_row(order.id, action, from_state, to_state, by=by, at=at, note=note, data=data)
-    )
-    session.add(event)
-    return event
 
 
 def _event_row(

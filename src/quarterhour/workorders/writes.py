@@ -20,7 +20,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -238,3 +238,65 @@ def _forget(session: Session, change: Change) -> None:
         deadline = identity_map.get(identity_key(Deadline, deadline_id))
         if deadline is not None:
             session.expire(deadline)
+
+
+# --- New rows (intake): ids first, then every row of every table in one write -------------------
+
+
+def allocate_ids(session: Session, counts: Sequence[tuple[Table, int]]) -> list[list[int]]:
+    """Ids for new rows, so that numbers (LD…/GD…) and references are known before the insert.
+
+    PostgreSQL: from each table's sequence, all in one statement. SQLite: after the table's
+    largest id; the transaction holds the database's write lock since BEGIN IMMEDIATE."""
+    if session.get_bind().dialect.name == "postgresql":
+        columns = ", ".join(
+            f"ARRAY(SELECT nextval(pg_get_serial_sequence('{table.name}', 'id'))"
+            f" FROM generate_series(1, {int(n)}))"
+            for table, n in counts
+        )
+        row = session.connection().exec_driver_sql(f"SELECT {columns}").one()
+        return [list(ids) for ids in row]
+    allocated = []
+    for table, n in counts:
+        top = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+        allocated.append(list(range(top + 1, top + 1 + n)))
+    return allocated
+
+
+def row_of(table: Table, obj: object) -> dict[str, Any]:
+    """A transient ORM object as a complete row; unset columns take their column default, and an
+    unset primary key is left to the database."""
+    row: dict[str, Any] = {}
+    for column in table.columns:
+        value = getattr(obj, column.key)
+        if value is None and column.primary_key:
+            continue
+        default = column.default
+        if value is None and default is not None and getattr(default, "is_scalar", False):
+            value = default.arg  # type: ignore[attr-defined]
+        row[column.key] = value
+    return row
+
+
+def insert_rows(
+    session: Session, batches: Sequence[tuple[Table, Sequence[dict[str, Any]]]]
+) -> None:
+    """Insert complete rows (ids included), parents first; one statement on PostgreSQL."""
+    batches = [(table, rows) for table, rows in batches if rows]
+    if session.get_bind().dialect.name != "postgresql":
+        for table, rows in batches:
+            session.execute(insert(table), list(rows))
+        return
+    parts = []
+    params: dict[str, Any] = {}
+    for t, (table, rows) in enumerate(batches):
+        keys = list(rows[0])
+        values = []
+        for r, row in enumerate(rows):
+            prefix = f"t{t}r{r}_"
+            values.append(f"({_typed_row(table, prefix, keys)})")
+            params.update({f"{prefix}{key}": _pg_value(row[key]) for key in keys})
+        parts.append(
+            f"t{t} AS (INSERT INTO {table.name} ({', '.join(keys)}) VALUES {', '.join(values)})"
+        )
+    session.connection().exec_driver_sql("WITH " + ", ".join(parts) + " SELECT 1", params)

@@ -55,7 +55,11 @@ def take_contact(
         customer_id=contact.customer_id,
         received_at=contact.received_at,
         episode_id=contact.episode_id,
-        orders=repository.summaries_for(ctx.session, result.orders),
+        orders=(
+            repository.summaries_of_customer(result.orders, result.customer)
+            if result.customer is not None
+            else repository.summaries_for(ctx.session, result.orders)
+        ),
     )
 
 
