@@ -18,14 +18,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from quarterhour.storage.base import Base
 from quarterhour.workorders.models import Deadline, FollowUp, OrderEvent, WorkOrder
+
+_M = TypeVar("_M", bound=Base)
 
 _ORDER: Table = WorkOrder.__table__  # type: ignore[assignment]
 _DEADLINE: Table = Deadline.__table__  # type: ignore[assignment]
@@ -62,16 +65,25 @@ def load(session: Session, order_id: int) -> Loaded | None:
     first = rows[0]._mapping
     seen = {key: first[key] for key in ORDER_COLUMNS}
     deadlines = [
-        Deadline(**{key: row._mapping[f"d_{key}"] for key in DEADLINE_COLUMNS})
+        _transient(Deadline, {key: row._mapping[f"d_{key}"] for key in DEADLINE_COLUMNS})
         for row in rows
         if row._mapping["d_id"] is not None
     ]
     return Loaded(
-        order=WorkOrder(**seen),
+        order=_transient(WorkOrder, seen),
         deadlines=deadlines,
         seen=seen,
         seen_met={d.id: d.met_at for d in deadlines},
     )
+
+
+def _transient(model: type[_M], values: dict[str, Any]) -> _M:
+    # The declarative constructor sets attributes one by one through the instrumentation (about
+    # 35 µs for an order); filling the new instance's dict directly costs 2 µs. Later changes
+    # still go through the instrumented attributes.
+    obj: _M = model.__mapper__.class_manager.new_instance()
+    obj.__dict__.update(values)
+    return obj
 
 
 @dataclass

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,20 +19,31 @@ from quarterhour.errors import Unauthenticated
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
 
 
-def get_settings(request: Request) -> Settings:
+# The dependencies are coroutines: a plain `def` would cost each request a trip through the
+# thread pool per dependency. None of them waits on the database unless it has to.
+
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's session. Routes commit once at the end; anything else is rolled back."""
     factory: sessionmaker[Session] = request.app.state.session_factory
-    session = factory()
+    session = factory()  # no connection yet: the route's first statement takes one
     try:
         yield session
     finally:
-        session.rollback()
-        session.close()
+        if session.in_transaction():
+            await run_in_threadpool(_roll_back_and_close, session)
+        else:
+            session.close()
+
+
+def _roll_back_and_close(session: Session) -> None:
+    session.rollback()
+    session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -48,16 +60,19 @@ class Ctx:
     settings: Settings
 
 
-def get_ctx(
+async def get_ctx(
     session: SessionDep,
     settings: SettingsDep,
     credentials: BearerDep,
 ) -> Ctx:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send Authorization: Bearer <token>; get one at /api/v1/auth/token")
-    actor = access.authenticate(
-        session, credentials.credentials, cache_seconds=settings.token_cache_seconds
-    )
+    token = credentials.credentials
+    actor = access.recently_seen(token) if settings.token_cache_seconds > 0 else None
+    if actor is None:
+        actor = await run_in_threadpool(
+            access.authenticate, session, token, cache_seconds=settings.token_cache_seconds
+        )
     return Ctx(session, actor, settings)
 
 
