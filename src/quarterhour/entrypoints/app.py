@@ -27,7 +27,12 @@ from quarterhour.entrypoints.api import (
 )
 from quarterhour.kit.masking import MaskingFilter
 from quarterhour.kit.ratelimit import FailureLimiter
-from quarterhour.storage.engine import make_engine, make_session_factory, unit_of_work
+from quarterhour.storage.engine import (
+    make_engine,
+    make_one_write_session_factory,
+    make_session_factory,
+    unit_of_work,
+)
 from quarterhour.workorders import sla
 
 log = logging.getLogger("quarterhour")
@@ -93,6 +98,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.one_write_session_factory = make_one_write_session_factory(engine)
     app.state.public_limiter = FailureLimiter(
         settings.public_lookup_limit, settings.public_lookup_window_seconds
     )

@@ -58,6 +58,18 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 
+def make_one_write_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for use cases that write with exactly one statement (a lifecycle move, an intake).
+
+    On PostgreSQL they run in autocommit: the one write is atomic by itself and guarded (by the
+    order's version, by unique keys), and the reads before it need no transaction, so BEGIN and
+    COMMIT would only add two round trips. SQLite keeps its transaction: its ids are allocated
+    under the write lock taken at BEGIN IMMEDIATE."""
+    if engine.dialect.name != "postgresql":
+        return make_session_factory(engine)
+    return make_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """The entrypoint's transaction: commit once on success, roll back on any error."""

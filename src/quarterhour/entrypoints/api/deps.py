@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -30,7 +31,18 @@ async def get_settings(request: Request) -> Settings:
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's session. Routes commit once at the end; anything else is rolled back."""
-    factory: sessionmaker[Session] = request.app.state.session_factory
+    async with _session_from(request.app.state.session_factory) as session:
+        yield session
+
+
+async def get_one_write_session(request: Request) -> AsyncIterator[Session]:
+    """For routes whose use case writes one statement (storage.engine says why it differs)."""
+    async with _session_from(request.app.state.one_write_session_factory) as session:
+        yield session
+
+
+@asynccontextmanager
+async def _session_from(factory: sessionmaker[Session]) -> AsyncIterator[Session]:
     session = factory()  # no connection yet: the route's first statement takes one
     try:
         yield session
@@ -47,6 +59,7 @@ def _roll_back_and_close(session: Session) -> None:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+OneWriteSessionDep = Annotated[Session, Depends(get_one_write_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
@@ -60,10 +73,18 @@ class Ctx:
     settings: Settings
 
 
-async def get_ctx(
-    session: SessionDep,
-    settings: SettingsDep,
-    credentials: BearerDep,
+async def get_ctx(session: SessionDep, settings: SettingsDep, credentials: BearerDep) -> Ctx:
+    return await _ctx(session, settings, credentials)
+
+
+async def get_one_write_ctx(
+    session: OneWriteSessionDep, settings: SettingsDep, credentials: BearerDep
+) -> Ctx:
+    return await _ctx(session, settings, credentials)
+
+
+async def _ctx(
+    session: Session, settings: Settings, credentials: HTTPAuthorizationCredentials | None
 ) -> Ctx:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send Authorization: Bearer <token>; get one at /api/v1/auth/token")
@@ -77,3 +98,4 @@ async def get_ctx(
 
 
 CtxDep = Annotated[Ctx, Depends(get_ctx)]
+OneWriteCtxDep = Annotated[Ctx, Depends(get_one_write_ctx)]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 
-from quarterhour.entrypoints.api.deps import CtxDep
+from quarterhour.entrypoints.api.deps import CtxDep, OneWriteCtxDep
 from quarterhour.errors import ValidationFailed
 from quarterhour.workorders import repository, service
 from quarterhour.workorders.filters import OrderFilter
@@ -28,7 +28,7 @@ router = APIRouter(tags=["work orders"])
 @router.post("/contacts", response_model=ContactOut, status_code=status.HTTP_201_CREATED)
 def take_contact(
     body: ContactIn,
-    ctx: CtxDep,
+    ctx: OneWriteCtxDep,
     response: Response,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> ContactOut:
@@ -89,7 +89,7 @@ def act(
     order_id: int,
     action: str,
     body: ActionIn,
-    ctx: CtxDep,
+    ctx: OneWriteCtxDep,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> ActionResult:
     if if_match is not None and body.version is None:
