@@ -1,9 +1,9 @@
 """Two people acting on one order at once, through real concurrent HTTP requests.
 
 A real uvicorn server (`live_server`) takes the requests on its worker threads, each with its own
-database connection: on PostgreSQL the order's row lock (SELECT … FOR UPDATE) decides who goes
-first, on SQLite the write lock taken at BEGIN IMMEDIATE does. Either way exactly one wins, the
-other gets 409 with the current state and version, and nothing is lost.
+database connection: on PostgreSQL the write guarded by the version read (UPDATE … WHERE version =
+:seen) decides who goes first, on SQLite the write lock taken at BEGIN IMMEDIATE does. Either
+way exactly one wins, the other gets 409 with the current state and version, and nothing is lost.
 """
 
 from __future__ import annotations
