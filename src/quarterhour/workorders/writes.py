@@ -199,7 +199,9 @@ def _pg_type(table: Table, key: str) -> str:
     return str(table.c[key].type.compile(dialect=_PG))
 
 
-def _typed_row(table: Table, prefix: str, keys: Sequence[str]) -> str:
+# Intake builds its insert on every call; the typed placeholders of a row shape are made once.
+@lru_cache(maxsize=1024)
+def _typed_row(table: Table, prefix: str, keys: tuple[str, ...]) -> str:
     # Parameters in a SELECT list have no column to take their type from (a NULL would be text).
     return ", ".join(f"%({prefix}{key})s::{_pg_type(table, key)}" for key in keys)
 
@@ -216,7 +218,7 @@ def _postgresql_statement(
     event_keys = [c.key for c in _EVENT.columns if c.key != "id"]
     parts.append(
         f"e AS (INSERT INTO order_event ({', '.join(event_keys)})"
-        f" SELECT {_typed_row(_EVENT, 'e_', event_keys)} FROM o)"
+        f" SELECT {_typed_row(_EVENT, 'e_', tuple(event_keys))} FROM o)"
     )
     if met:
         rows = ", ".join(f"(%(m{n}_id)s::bigint, %(m{n}_at)s::timestamptz)" for n in range(met))
@@ -229,13 +231,13 @@ def _postgresql_statement(
     for n in range(new_deadlines):
         parts.append(
             f"n{n} AS (INSERT INTO deadline ({', '.join(deadline_keys)})"
-            f" SELECT {_typed_row(_DEADLINE, f'n{n}_', deadline_keys)} FROM o)"
+            f" SELECT {_typed_row(_DEADLINE, f'n{n}_', tuple(deadline_keys))} FROM o)"
         )
     if follow_up:
         follow_up_keys = [c.key for c in _FOLLOW_UP.columns if c.key != "id"]
         parts.append(
             f"f AS (INSERT INTO follow_up ({', '.join(follow_up_keys)})"
-            f" SELECT {_typed_row(_FOLLOW_UP, 'f_', follow_up_keys)} FROM o)"
+            f" SELECT {_typed_row(_FOLLOW_UP, 'f_', tuple(follow_up_keys))} FROM o)"
         )
     return "WITH " + ", ".join(parts) + " SELECT version FROM o"
 
@@ -302,7 +304,7 @@ def insert_rows(
     parts = []
     params: dict[str, Any] = {}
     for t, (table, rows) in enumerate(batches):
-        keys = list(rows[0])
+        keys = tuple(rows[0])
         values = []
         for r, row in enumerate(rows):
             prefix = f"t{t}r{r}_"
