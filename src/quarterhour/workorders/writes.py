@@ -14,18 +14,22 @@ Nobody can lose an update: a writer that read an older version changes no row an
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from quarterhour.storage.base import Base
+from quarterhour.kit import clock
+from quarterhour.storage.base import AwareDateTime, Base
 from quarterhour.workorders.models import Deadline, FollowUp, OrderEvent, WorkOrder
 
 _M = TypeVar("_M", bound=Base)
@@ -59,15 +63,19 @@ class Loaded:
 
 
 def load(session: Session, order_id: int) -> Loaded | None:
-    rows = session.execute(_LOAD, {"order_id": order_id}).all()
+    if _on_postgresql(session):
+        rows = _driver_rows(session, _LOAD_POSTGRESQL, {"order_id": order_id})
+        rows = [_in_shanghai(row) for row in rows]
+    else:
+        rows = [tuple(row) for row in session.execute(_LOAD, {"order_id": order_id})]
     if not rows:
         return None
-    first = rows[0]._mapping
-    seen = {key: first[key] for key in ORDER_COLUMNS}
+    width = len(ORDER_COLUMNS)
+    seen = dict(zip(ORDER_COLUMNS, rows[0][:width], strict=True))
     deadlines = [
-        _transient(Deadline, {key: row._mapping[f"d_{key}"] for key in DEADLINE_COLUMNS})
+        _transient(Deadline, dict(zip(DEADLINE_COLUMNS, row[width:], strict=True)))
         for row in rows
-        if row._mapping["d_id"] is not None
+        if row[width] is not None
     ]
     return Loaded(
         order=_transient(WorkOrder, seen),
@@ -75,6 +83,21 @@ def load(session: Session, order_id: int) -> Loaded | None:
         seen=seen,
         seen_met={d.id: d.met_at for d in deadlines},
     )
+
+
+_DATETIME_AT = tuple(
+    n for n, c in enumerate(_LOAD.selected_columns) if isinstance(c.type, AwareDateTime)
+)
+
+
+def _in_shanghai(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    # What AwareDateTime does for results read through SQLAlchemy: the driver hands timestamps
+    # back in the connection's zone.
+    values = list(row)
+    for n in _DATETIME_AT:
+        if values[n] is not None:
+            values[n] = values[n].astimezone(clock.SHANGHAI)
+    return tuple(values)
 
 
 def _transient(model: type[_M], values: dict[str, Any]) -> _M:
@@ -133,7 +156,7 @@ def change_of(
 def write(session: Session, change: Change) -> int | None:
     """Write the change if the order is still at the version it was read; its new version, or
     None when someone else changed it first (then nothing was written)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if _on_postgresql(session):
         version = _write_postgresql(session, change)
     else:
         version = _write_in_steps(session, change)
@@ -184,8 +207,8 @@ def _write_postgresql(session: Session, change: Change) -> int | None:
         params.update({f"n{n}_{key}": value for key, value in deadline.items()})
     if change.follow_up is not None:
         params.update({f"f_{key}": value for key, value in change.follow_up.items()})
-    row = session.connection().exec_driver_sql(sql, params).first()
-    return None if row is None else int(row[0])
+    rows = _driver_rows(session, sql, params)
+    return int(rows[0][0]) if rows else None
 
 
 def _pg_value(value: Any) -> Any:
@@ -193,6 +216,31 @@ def _pg_value(value: Any) -> Any:
 
 
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
+_LOAD_POSTGRESQL = str(_LOAD.compile(dialect=_PG))
+_SQL_LOG = logging.getLogger("sqlalchemy.engine.Engine")
+
+
+def _on_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _driver_rows(session: Session, sql: str, params: dict[str, Any] | None) -> list[Any]:
+    """One statement on psycopg's own cursor, inside the session's connection and transaction.
+
+    For the few statements of the busiest path: SQLAlchemy's execution and result layers cost
+    more here than the statement itself (result metadata for forty-odd columns, processors). The
+    statement is logged as an echoing engine would, without its parameters."""
+    driver = session.connection().connection.driver_connection
+    if _SQL_LOG.isEnabledFor(logging.INFO):
+        _SQL_LOG.info("%s [psycopg cursor]", sql)
+    try:
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(sql, params)
+            return cursor.fetchall()  # type: ignore[no-any-return]
+    except psycopg.Error as error:
+        # Raised as SQLAlchemy would (IntegrityError for a unique key, and so on), so callers
+        # handle one family of errors whichever way the statement went.
+        raise DBAPIError.instance(sql, params, error, psycopg.Error) from error
 
 
 def _pg_type(table: Table, key: str) -> str:
@@ -262,13 +310,13 @@ def allocate_ids(session: Session, counts: Sequence[tuple[Table, int]]) -> list[
 
     PostgreSQL: from each table's sequence, all in one statement. SQLite: after the table's
     largest id; the transaction holds the database's write lock since BEGIN IMMEDIATE."""
-    if session.get_bind().dialect.name == "postgresql":
+    if _on_postgresql(session):
         columns = ", ".join(
             f"ARRAY(SELECT nextval(pg_get_serial_sequence('{table.name}', 'id'))"
             f" FROM generate_series(1, {int(n)}))"
             for table, n in counts
         )
-        row = session.connection().exec_driver_sql(f"SELECT {columns}").one()
+        (row,) = _driver_rows(session, f"SELECT {columns}", None)
         return [list(ids) for ids in row]
     allocated = []
     for table, n in counts:
@@ -297,7 +345,7 @@ def insert_rows(
 ) -> None:
     """Insert complete rows (ids included), parents first; one statement on PostgreSQL."""
     batches = [(table, rows) for table, rows in batches if rows]
-    if session.get_bind().dialect.name != "postgresql":
+    if not _on_postgresql(session):
         for table, rows in batches:
             session.execute(insert(table), list(rows))
         return
@@ -313,4 +361,4 @@ def insert_rows(
         parts.append(
             f"t{t} AS (INSERT INTO {table.name} ({', '.join(keys)}) VALUES {', '.join(values)})"
         )
-    session.connection().exec_driver_sql("WITH " + ", ".join(parts) + " SELECT 1", params)
+    _driver_rows(session, "WITH " + ", ".join(parts) + " SELECT 1", params)

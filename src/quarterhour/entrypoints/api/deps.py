@@ -35,12 +35,6 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
-async def get_one_write_session(request: Request) -> AsyncIterator[Session]:
-    """For routes whose use case writes one statement (storage.engine says why it differs)."""
-    async with _session_from(request.app.state.one_write_session_factory) as session:
-        yield session
-
-
 @asynccontextmanager
 async def _session_from(factory: sessionmaker[Session]) -> AsyncIterator[Session]:
     session = factory()  # no connection yet: the route's first statement takes one
@@ -59,7 +53,6 @@ def _roll_back_and_close(session: Session) -> None:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
-OneWriteSessionDep = Annotated[Session, Depends(get_one_write_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
@@ -77,10 +70,13 @@ async def get_ctx(session: SessionDep, settings: SettingsDep, credentials: Beare
     return await _ctx(session, settings, credentials)
 
 
-async def get_one_write_ctx(
-    session: OneWriteSessionDep, settings: SettingsDep, credentials: BearerDep
-) -> Ctx:
-    return await _ctx(session, settings, credentials)
+async def get_one_write_ctx(request: Request, credentials: BearerDep) -> AsyncIterator[Ctx]:
+    # For the two busiest routes, whose use case writes once (storage.engine says why their
+    # sessions differ): one dependency besides the bearer scheme (kept so the API description
+    # shows it) instead of three, since every dependency FastAPI solves has a price per request.
+    settings: Settings = request.app.state.settings
+    async with _session_from(request.app.state.one_write_session_factory) as session:
+        yield await _ctx(session, settings, credentials)
 
 
 async def _ctx(

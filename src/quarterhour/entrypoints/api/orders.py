@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
-from pydantic import Field
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
 from quarterhour.entrypoints.api.deps import CtxDep, OneWriteCtxDep
@@ -29,9 +29,8 @@ router = APIRouter(tags=["work orders"])
 def take_contact(
     body: ContactIn,
     ctx: OneWriteCtxDep,
-    response: Response,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> ContactOut:
+) -> Response:
     try:
         result = service.take_contact(
             ctx.session, body, by=ctx.actor, settings=ctx.settings, idempotency_key=idempotency_key
@@ -45,10 +44,8 @@ def take_contact(
         result = service.take_contact(
             ctx.session, body, by=ctx.actor, settings=ctx.settings, idempotency_key=idempotency_key
         )
-    if not result.created:
-        response.status_code = status.HTTP_200_OK
     contact = result.contact
-    return ContactOut(
+    out = ContactOut(
         id=contact.id,
         number=contact.number or "",
         channel=contact.channel,
@@ -61,6 +58,13 @@ def take_contact(
             else repository.summaries_for(ctx.session, result.orders)
         ),
     )
+    return _json(out, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+def _json(model: BaseModel, status_code: int = status.HTTP_200_OK) -> Response:
+    # Serialised by pydantic in one go: FastAPI would validate the model again against
+    # response_model and encode it twice more (jsonable_encoder, then json.dumps).
+    return Response(model.model_dump_json(), status_code, media_type="application/json")
 
 
 class OrderListQuery(OrderFilter):
@@ -91,7 +95,7 @@ def act(
     body: ActionIn,
     ctx: OneWriteCtxDep,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
-) -> ActionResult:
+) -> Response:
     if if_match is not None and body.version is None:
         try:
             body = body.model_copy(update={"version": int(if_match.strip('"W/ '))})
@@ -112,7 +116,7 @@ def act(
         ],
     )
     ctx.session.commit()
-    return result
+    return _json(result)
 
 
 @router.get("/lifecycle")
