@@ -94,14 +94,21 @@ def take_contact(
             raise ValidationFailed(
                 "Idempotency-Key must have 1 to 128 characters", field="Idempotency-Key"
             )
-        previous = session.scalar(select(Contact).where(Contact.idempotency_key == idempotency_key))
-        if previous is not None:
-            if previous.request_hash != request_hash:
+        # Nearly every key is new: look for it with a plain row query, load the contact only
+        # when the key was seen before.
+        seen = session.execute(
+            select(_CONTACT.c.id, _CONTACT.c.request_hash).where(
+                _CONTACT.c.idempotency_key == idempotency_key
+            )
+        ).first()
+        if seen is not None:
+            if seen.request_hash != request_hash:
                 raise Conflict(
                     "this Idempotency-Key was used for a different contact",
                     field="Idempotency-Key",
-                    contact_id=previous.id,
+                    contact_id=seen.id,
                 )
+            previous = session.get_one(Contact, seen.id)
             earlier = session.scalars(
                 select(WorkOrder).where(WorkOrder.contact_id == previous.id).order_by(WorkOrder.id)
             )

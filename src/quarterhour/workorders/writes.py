@@ -17,7 +17,8 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -247,7 +248,7 @@ def _pg_type(table: Table, key: str) -> str:
     return str(table.c[key].type.compile(dialect=_PG))
 
 
-# Intake builds its insert on every call; the typed placeholders of a row shape are made once.
+# The typed placeholders of a row shape are made once.
 @lru_cache(maxsize=1024)
 def _typed_row(table: Table, prefix: str, keys: tuple[str, ...]) -> str:
     # Parameters in a SELECT list have no column to take their type from (a NULL would be text).
@@ -349,16 +350,34 @@ def insert_rows(
         for table, rows in batches:
             session.execute(insert(table), list(rows))
         return
+    # Each table's rows travel as one JSON parameter: the statement's text depends only on which
+    # tables and columns take part, so the driver converts and prepares it once, however many
+    # orders, deadlines and events one contact brings.
+    shape = tuple((table, tuple(rows[0])) for table, rows in batches)
+    params = {
+        f"t{t}": json.dumps(rows, ensure_ascii=False, default=_json_scalar)
+        for t, (_, rows) in enumerate(batches)
+    }
+    _driver_rows(session, _insert_statement(shape), params)
+
+
+@lru_cache(maxsize=64)
+def _insert_statement(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> str:
     parts = []
-    params: dict[str, Any] = {}
-    for t, (table, rows) in enumerate(batches):
-        keys = tuple(rows[0])
-        values = []
-        for r, row in enumerate(rows):
-            prefix = f"t{t}r{r}_"
-            values.append(f"({_typed_row(table, prefix, keys)})")
-            params.update({f"{prefix}{key}": _pg_value(row[key]) for key in keys})
+    for t, (table, keys) in enumerate(shape):
+        columns = ", ".join(keys)
         parts.append(
-            f"t{t} AS (INSERT INTO {table.name} ({', '.join(keys)}) VALUES {', '.join(values)})"
+            f"t{t} AS (INSERT INTO {table.name} ({columns}) SELECT {columns}"
+            f" FROM json_populate_recordset(NULL::{table.name}, %(t{t})s::json))"
         )
-    _driver_rows(session, "WITH " + ", ".join(parts) + " SELECT 1", params)
+    return "WITH " + ", ".join(parts) + " SELECT 1"
+
+
+def _json_scalar(value: object) -> str:
+    # PostgreSQL reads each JSON string with the column type's own input function: ISO times
+    # with their offset, dates, and decimals as text so that no digit is lost to a float.
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"no JSON form for {type(value).__name__}")
