@@ -8,11 +8,19 @@ from quarterhour.storage.base import Base
 
 
 def metadata() -> MetaData:
+    from quarterhour.billing import models as billing_models
     from quarterhour.calendar import models as calendar_models
     from quarterhour.customers import models as customer_models
     from quarterhour.organisation import models as organisation_models
     from quarterhour.programme import models as programme_models
     from quarterhour.workorders import models as workorder_models
 
-    del calendar_models, customer_models, organisation_models, programme_models, workorder_models
+    del (
+        billing_models,
+        calendar_models,
+        customer_models,
+        organisation_models,
+        programme_models,
+        workorder_models,
+    )
     return Base.metadata

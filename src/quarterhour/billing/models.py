@@ -1,0 +1,185 @@
+"""Tariffs and their versions, bill runs, bills with their lines, held readings, payments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from quarterhour.billing.tariffs import TariffVersion, TierMode
+from quarterhour.storage.base import Base
+
+PRICE = Numeric(10, 4)  # yuan per kWh, as published (0.5653)
+MONEY = Numeric(14, 2)  # yuan, to the fen
+KWH = Numeric(14, 2)
+
+
+class Tariff(Base):
+    """A published tariff (居民阶梯, 合表, 非居民 …) with where its figures come from."""
+
+    __tablename__ = "tariff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    region: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(300))
+    # Samples whose figures nobody has checked against the official notice say so.
+    is_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class TariffVersionRow(Base):
+    """One version of a tariff's prices; `billing.tariffs.TariffVersion` is its value."""
+
+    __tablename__ = "tariff_version"
+    __table_args__ = (
+        UniqueConstraint("tariff_id", "effective_from"),
+        CheckConstraint("tier_mode in ('none','monthly','annual')", name="tier_mode_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tariff_id: Mapped[int] = mapped_column(ForeignKey("tariff.id"))
+    effective_from: Mapped[date]
+    effective_to: Mapped[date | None]  # exclusive; None: in force until a newer version
+    tier_mode: Mapped[str] = mapped_column(String(8))
+    flat_price: Mapped[Decimal] = mapped_column(PRICE)
+    tier1_limit: Mapped[Decimal | None] = mapped_column(KWH)
+    tier2_limit: Mapped[Decimal | None] = mapped_column(KWH)
+    tier2_surcharge: Mapped[Decimal] = mapped_column(PRICE, default=Decimal(0))
+    tier3_surcharge: Mapped[Decimal] = mapped_column(PRICE, default=Decimal(0))
+    peak_price: Mapped[Decimal | None] = mapped_column(PRICE)
+    valley_price: Mapped[Decimal | None] = mapped_column(PRICE)
+    source: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+
+    def terms(self, tariff_code: str) -> TariffVersion:
+        return TariffVersion(
+            tariff_code=tariff_code,
+            effective_from=self.effective_from,
+            effective_to=self.effective_to,
+            tier_mode=TierMode(self.tier_mode),
+            flat_price=self.flat_price,
+            tier1_limit=self.tier1_limit,
+            tier2_limit=self.tier2_limit,
+            tier2_surcharge=self.tier2_surcharge,
+            tier3_surcharge=self.tier3_surcharge,
+            peak_price=self.peak_price,
+            valley_price=self.valley_price,
+        )
+
+
+class BillRun(Base):
+    """One `billing run` of a period (and maybe one district): what it found and wrote."""
+
+    __tablename__ = "bill_run"
+    __table_args__ = (
+        CheckConstraint("status in ('running','done','failed')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[date]
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
+    status: Mapped[str] = mapped_column(String(8))
+    accounts: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    replaced: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    held: Mapped[int] = mapped_column(Integer, default=0)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Bill(Base):
+    """电费账单: one per account and period, whatever happens to the runs that compute it."""
+
+    __tablename__ = "bill"
+    __table_args__ = (UniqueConstraint("account_id", "period"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    period: Mapped[date]
+    kwh: Mapped[Decimal] = mapped_column(KWH)
+    # kWh billed in the calendar year up to and including this bill (annual tiers start here).
+    year_kwh: Mapped[Decimal] = mapped_column(KWH)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    due_on: Mapped[date]
+    # A digest of the lines: a re-run that computes the same bill leaves the row alone.
+    fingerprint: Mapped[int] = mapped_column(BigInteger)
+    run_id: Mapped[int] = mapped_column(ForeignKey("bill_run.id"), index=True)
+    issued_at: Mapped[datetime]
+
+
+class BillLine(Base):
+    """A priced quantity of a bill: a tier, a time band or a tier surcharge, for some days."""
+
+    __tablename__ = "bill_line"
+
+    bill_id: Mapped[int] = mapped_column(
+        ForeignKey("bill.id", ondelete="CASCADE"), primary_key=True
+    )
+    line_no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    kwh: Mapped[Decimal] = mapped_column(KWH)
+    unit_price: Mapped[Decimal] = mapped_column(PRICE)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]  # exclusive
+
+
+class HeldReading(Base):
+    """A period the bill run would not bill for an account: negative, missing or implausible
+    consumption waits here for a person instead of reaching the customer as a bill."""
+
+    __tablename__ = "held_reading"
+    __table_args__ = (
+        UniqueConstraint("account_id", "period", "reason"),
+        CheckConstraint(
+            "reason in ('negative','missing','implausible','no_tariff')", name="reason_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    period: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(12))
+    detail: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("bill_run.id"))
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class Payment(Base):
+    """缴费 against an account; applied to its oldest unpaid bills first, any excess is credit."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("channel in ('counter','bank','online')", name="channel_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    channel: Mapped[str] = mapped_column(String(8))
+    paid_at: Mapped[datetime]
+    # The bank's or counter's own reference: the same payment reported twice is one payment.
+    reference: Mapped[str | None] = mapped_column(String(64), unique=True)
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
