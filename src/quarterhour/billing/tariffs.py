@@ -16,7 +16,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from quarterhour.errors import ValidationFailed
@@ -88,6 +88,22 @@ class TariffVersion:
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise ValidationFailed(f"{prefix}: {name} is negative", field=name)
+        # Published prices have at most four decimals and limits two; the bill run counts in
+        # those units exactly (billing/pricing.py).
+        for name, places in (
+            ("flat_price", 4),
+            ("tier2_surcharge", 4),
+            ("tier3_surcharge", 4),
+            ("peak_price", 4),
+            ("valley_price", 4),
+            ("tier1_limit", 2),
+            ("tier2_limit", 2),
+        ):
+            value = getattr(self, name)
+            if value is not None and value != value.quantize(Decimal(1).scaleb(-places)):
+                raise ValidationFailed(
+                    f"{prefix}: {name} has more than {places} decimals", field=name
+                )
         if not self.is_tiered:
             return
         if self.tier1_limit is None or self.tier2_limit is None:
@@ -167,21 +183,21 @@ def price(
     consumption (and of monthly tier limits) in proportion to its days; the last part takes what
     rounding left. `tiered=False` bills a 合表 household at the flat price of a tiered tariff."""
     start, end = period_bounds(period)
-    segments = _segments(start, end, versions)
+    segments = price_segments(start, end, versions)
     days = (end - start).days
     lines: list[BillLine] = []
     taken = {"kwh": Decimal(0), "peak": Decimal(0), "valley": Decimal(0)}
     billed_before = usage.earlier_this_year
     for n, (version, seg_start, seg_end) in enumerate(segments):
         last = n == len(segments) - 1
-        share = Decimal((seg_end - seg_start).days) / days
+        part_days = (seg_end - seg_start).days
 
         def part(
-            key: str, total: Decimal | None, *, last: bool = last, share: Decimal = share
+            key: str, total: Decimal | None, *, last: bool = last, part_days: int = part_days
         ) -> Decimal:
             if total is None:
                 return Decimal(0)
-            value = total - taken[key] if last else (total * share).quantize(KWH)
+            value = total - taken[key] if last else prorate(total, part_days, days)
             taken[key] += value
             return value
 
@@ -195,7 +211,7 @@ def price(
                 peak if usage.peak_kwh is not None else None,
                 valley if usage.valley_kwh is not None else None,
                 billed_before,
-                share,
+                (part_days, days),
                 tiered,
                 seg_start,
                 seg_end,
@@ -205,9 +221,15 @@ def price(
     return lines
 
 
-def _segments(
+def prorate(quantity: Decimal, part_days: int, days: int) -> Decimal:
+    """The part of `quantity` that `part_days` of `days` carry, to 0.01 kWh, half-up."""
+    return (quantity * part_days / days).quantize(KWH, rounding=ROUND_HALF_UP)
+
+
+def price_segments(
     start: date, end: date, versions: Sequence[TariffVersion]
 ) -> list[tuple[TariffVersion, date, date]]:
+    """The parts of [start, end) each under one version; a day without a price is refused."""
     segments = []
     day = start
     while day < end:
@@ -223,14 +245,14 @@ def _segments(
 
 
 def _tier_quantities(
-    version: TariffVersion, kwh: Decimal, billed_before: Decimal, share: Decimal
+    version: TariffVersion, kwh: Decimal, billed_before: Decimal, share: tuple[int, int]
 ) -> tuple[Decimal, Decimal, Decimal]:
     assert version.tier1_limit is not None
     assert version.tier2_limit is not None
     if version.tier_mode is TierMode.MONTHLY:
         # A month's limits shrink with the part of the month this price covers.
-        limit1 = (version.tier1_limit * share).quantize(KWH)
-        limit2 = (version.tier2_limit * share).quantize(KWH)
+        limit1 = prorate(version.tier1_limit, *share)
+        limit2 = prorate(version.tier2_limit, *share)
         before = Decimal(0)
     else:
         limit1, limit2, before = version.tier1_limit, version.tier2_limit, billed_before
@@ -250,7 +272,7 @@ def _segment_lines(
     peak: Decimal | None,
     valley: Decimal | None,
     billed_before: Decimal,
-    share: Decimal,
+    share: tuple[int, int],
     tiered: bool,
     starts_on: date,
     ends_on: date,
