@@ -1,0 +1,153 @@
+"""The tariffs a utility publishes: stored versions, the shipped samples, adding a version."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from importlib.resources import files
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quarterhour.billing.models import Tariff, TariffVersionRow
+from quarterhour.billing.tariffs import TariffVersion, TierMode, check_versions
+from quarterhour.errors import NotFound, ValidationFailed
+from quarterhour.kit import clock
+from quarterhour.kit.money import decimal_of
+
+_PRICE_FIELDS = (
+    "flat_price",
+    "tier1_limit",
+    "tier2_limit",
+    "tier2_surcharge",
+    "tier3_surcharge",
+    "peak_price",
+    "valley_price",
+)
+
+
+def install_samples(session: Session) -> list[str]:
+    """Add the shipped sample tariffs that are not there yet (by code); their codes."""
+    data = json.loads((files("quarterhour.billing") / "data" / "sample_tariffs.json").read_text())
+    known = set(session.scalars(select(Tariff.code)))
+    added = []
+    for item in data["tariffs"]:
+        if item["code"] in known:
+            continue
+        tariff = Tariff(
+            code=item["code"],
+            name=item["name"],
+            region=item["region"],
+            source=item["source"],
+            is_verified=item["is_verified"],
+            created_at=clock.now(),
+        )
+        session.add(tariff)
+        session.flush()
+        for version in item["versions"]:
+            add_version(session, tariff, version, source=item["source"])
+        added.append(tariff.code)
+    return added
+
+
+def add_version(
+    session: Session, tariff: Tariff, values: dict[str, Any], *, source: str
+) -> TariffVersionRow:
+    """A new version from `effective_from`; the version in force until then now ends there.
+
+    Refused (naming the field) when its prices or tiers are inconsistent, or when it would
+    overlap or leave a gap with the versions already stored."""
+    try:
+        effective_from = date.fromisoformat(str(values["effective_from"]))
+    except (KeyError, ValueError):
+        raise ValidationFailed(
+            "effective_from must be a date (YYYY-MM-DD)", field="effective_from"
+        ) from None
+    prices = {
+        name: decimal_of(values[name], field=name) if values.get(name) is not None else None
+        for name in _PRICE_FIELDS
+    }
+    if prices["flat_price"] is None:
+        raise ValidationFailed("flat_price is required", field="flat_price")
+    try:
+        tier_mode = TierMode(values.get("tier_mode", "none"))
+    except ValueError:
+        raise ValidationFailed(
+            f"tier_mode must be one of {', '.join(TierMode)}", field="tier_mode"
+        ) from None
+    stored = list(
+        session.scalars(
+            select(TariffVersionRow)
+            .where(TariffVersionRow.tariff_id == tariff.id)
+            .order_by(TariffVersionRow.effective_from)
+        )
+    )
+    if any(row.effective_from >= effective_from for row in stored):
+        raise ValidationFailed(
+            f"tariff {tariff.code} already has a version from {effective_from} or later;"
+            " versions are added in date order",
+            field="effective_from",
+        )
+    row = TariffVersionRow(
+        tariff_id=tariff.id,
+        effective_from=effective_from,
+        effective_to=None,
+        tier_mode=tier_mode,
+        flat_price=prices["flat_price"],
+        tier1_limit=prices["tier1_limit"],
+        tier2_limit=prices["tier2_limit"],
+        tier2_surcharge=prices["tier2_surcharge"] or Decimal(0),
+        tier3_surcharge=prices["tier3_surcharge"] or Decimal(0),
+        peak_price=prices["peak_price"],
+        valley_price=prices["valley_price"],
+        source=source,
+        created_at=clock.now(),
+    )
+    previous = stored[-1] if stored else None
+    terms = [r.terms(tariff.code) for r in stored]
+    if previous is not None and previous.effective_to is None:
+        terms[-1] = _ending(terms[-1], effective_from)
+    check_versions([*terms, row.terms(tariff.code)])
+    if previous is not None and previous.effective_to is None:
+        previous.effective_to = effective_from
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _ending(version: TariffVersion, day: date) -> TariffVersion:
+    return replace(version, effective_to=day)
+
+
+def versions_by_tariff(session: Session) -> dict[int, list[TariffVersion]]:
+    rows = session.execute(
+        select(TariffVersionRow, Tariff.code)
+        .join(Tariff, Tariff.id == TariffVersionRow.tariff_id)
+        .order_by(TariffVersionRow.tariff_id, TariffVersionRow.effective_from)
+    )
+    out: dict[int, list[TariffVersion]] = defaultdict(list)
+    for row, code in rows:
+        out[row.tariff_id].append(row.terms(code))
+    return dict(out)
+
+
+def get_tariff(session: Session, code: str) -> Tariff:
+    tariff = session.scalar(select(Tariff).where(Tariff.code == code))
+    if tariff is None:
+        raise NotFound(f"no tariff {code!r}", field="tariff")
+    return tariff
+
+
+def in_force(session: Session, on: date) -> list[tuple[Tariff, TariffVersion]]:
+    """Every tariff with the version in force on `on` (the published price list)."""
+    tariffs = {t.id: t for t in session.scalars(select(Tariff).order_by(Tariff.code))}
+    published = []
+    for tariff_id, versions in versions_by_tariff(session).items():
+        current = next((v for v in versions if v.covers(on)), None)
+        if current is not None:
+            published.append((tariffs[tariff_id], current))
+    return sorted(published, key=lambda pair: pair[0].code)
