@@ -33,6 +33,7 @@ from quarterhour.errors import (
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.programme import service as programme
+from quarterhour.storage import driver
 from quarterhour.workorders import policies, writes
 from quarterhour.workorders.deadlines import due_with_settings, nearest_open
 from quarterhour.workorders.kinds import (
@@ -133,7 +134,7 @@ def take_contact(
     wanted = [(_CONTACT, 1), (_ORDER, len(data.matters))]
     if new_customer:
         wanted.append((_CUSTOMER, 1))
-    ids = writes.allocate_ids(session, wanted)
+    ids = driver.allocate_ids(session, wanted)
     if new_customer:
         customer.id = ids[2][0]
     contact = Contact(

@@ -14,7 +14,6 @@ Nobody can lose an update: a writer that read an older version changes no row an
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,15 +21,14 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, TypeVar
 
-import psycopg
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from quarterhour.kit import clock
 from quarterhour.storage.base import AwareDateTime, Base
+from quarterhour.storage.driver import driver_rows, on_postgresql
 from quarterhour.workorders.models import Deadline, FollowUp, OrderEvent, WorkOrder
 
 _M = TypeVar("_M", bound=Base)
@@ -64,8 +62,8 @@ class Loaded:
 
 
 def load(session: Session, order_id: int) -> Loaded | None:
-    if _on_postgresql(session):
-        rows = _driver_rows(session, _LOAD_POSTGRESQL, {"order_id": order_id})
+    if on_postgresql(session):
+        rows = driver_rows(session, _LOAD_POSTGRESQL, {"order_id": order_id})
         rows = [_in_shanghai(row) for row in rows]
     else:
         rows = [tuple(row) for row in session.execute(_LOAD, {"order_id": order_id})]
@@ -157,7 +155,7 @@ def change_of(
 def write(session: Session, change: Change) -> int | None:
     """Write the change if the order is still at the version it was read; its new version, or
     None when someone else changed it first (then nothing was written)."""
-    if _on_postgresql(session):
+    if on_postgresql(session):
         version = _write_postgresql(session, change)
     else:
         version = _write_in_steps(session, change)
@@ -208,7 +206,7 @@ def _write_postgresql(session: Session, change: Change) -> int | None:
         params.update({f"n{n}_{key}": value for key, value in deadline.items()})
     if change.follow_up is not None:
         params.update({f"f_{key}": value for key, value in change.follow_up.items()})
-    rows = _driver_rows(session, sql, params)
+    rows = driver_rows(session, sql, params)
     return int(rows[0][0]) if rows else None
 
 
@@ -218,32 +216,6 @@ def _pg_value(value: Any) -> Any:
 
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
 _LOAD_POSTGRESQL = str(_LOAD.compile(dialect=_PG))
-_SQL_LOG = logging.getLogger("sqlalchemy.engine.Engine")
-
-
-def _on_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def _driver_rows(session: Session, sql: str, params: dict[str, Any] | None) -> list[Any]:
-    """One statement on psycopg's own cursor, inside the session's connection and transaction.
-
-    For the few statements of the busiest path: SQLAlchemy's execution and result layers cost
-    more here than the statement itself (result metadata for forty-odd columns, processors). The
-    statement is logged as an echoing engine would, without its parameters."""
-    driver = session.connection().connection.driver_connection
-    if _SQL_LOG.isEnabledFor(logging.INFO):
-        _SQL_LOG.info("%s [psycopg cursor]", sql)
-    try:
-        with driver.cursor() as cursor:  # type: ignore[union-attr]
-            cursor.execute(sql, params)
-            return cursor.fetchall()  # type: ignore[no-any-return]
-    except psycopg.Error as error:
-        # Raised as SQLAlchemy would (IntegrityError for a unique key, and so on), so callers
-        # handle one family of errors whichever way the statement went.
-        raise DBAPIError.instance(sql, params, error, psycopg.Error) from error
-
-
 def _pg_type(table: Table, key: str) -> str:
     return str(table.c[key].type.compile(dialect=_PG))
 
@@ -306,26 +278,6 @@ def _forget(session: Session, change: Change) -> None:
 # --- New rows (intake): ids first, then every row of every table in one write -------------------
 
 
-def allocate_ids(session: Session, counts: Sequence[tuple[Table, int]]) -> list[list[int]]:
-    """Ids for new rows, so that numbers (LD…/GD…) and references are known before the insert.
-
-    PostgreSQL: from each table's sequence, all in one statement. SQLite: after the table's
-    largest id; the transaction holds the database's write lock since BEGIN IMMEDIATE."""
-    if _on_postgresql(session):
-        columns = ", ".join(
-            f"ARRAY(SELECT nextval(pg_get_serial_sequence('{table.name}', 'id'))"
-            f" FROM generate_series(1, {int(n)}))"
-            for table, n in counts
-        )
-        (row,) = _driver_rows(session, f"SELECT {columns}", None)
-        return [list(ids) for ids in row]
-    allocated = []
-    for table, n in counts:
-        top = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
-        allocated.append(list(range(top + 1, top + 1 + n)))
-    return allocated
-
-
 def row_of(table: Table, obj: object) -> dict[str, Any]:
     """A transient ORM object as a complete row; unset columns take their column default, and an
     unset primary key is left to the database."""
@@ -346,7 +298,7 @@ def insert_rows(
 ) -> None:
     """Insert complete rows (ids included), parents first; one statement on PostgreSQL."""
     batches = [(table, rows) for table, rows in batches if rows]
-    if not _on_postgresql(session):
+    if not on_postgresql(session):
         for table, rows in batches:
             session.execute(insert(table), list(rows))
         return
@@ -358,7 +310,7 @@ def insert_rows(
         f"t{t}": json.dumps(rows, ensure_ascii=False, default=_json_scalar)
         for t, (_, rows) in enumerate(batches)
     }
-    _driver_rows(session, _insert_statement(shape), params)
+    driver_rows(session, _insert_statement(shape), params)
 
 
 @lru_cache(maxsize=64)
