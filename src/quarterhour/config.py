@@ -30,6 +30,11 @@ class Settings:
     # Public lookups: failures allowed per caller per window before 429.
     public_lookup_limit: int = 10
     public_lookup_window_seconds: int = 300
+    # A bill falls due this many days after its period ends; late fees count from the day after.
+    bill_due_days: int = 20
+    # A month's consumption above this multiple of the account's usual (mean of up to 12
+    # earlier bills) is held for review instead of billed.
+    implausible_factor: int = 10
     argon2_time_cost: int = 2
     argon2_memory_cost: int = 19 * 1024
     log_sql: bool = False

@@ -55,3 +55,19 @@ def allocate_ids(session: Session, counts: Sequence[tuple[Table, int]]) -> list[
         top = session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
         allocated.append(list(range(top + 1, top + 1 + n)))
     return allocated
+
+
+def copy_rows(
+    session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Many rows into one table by COPY (PostgreSQL), inside the session's transaction."""
+    driver = session.connection().connection.driver_connection
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    if _SQL_LOG.isEnabledFor(logging.INFO):
+        _SQL_LOG.info("%s [psycopg copy, %d rows]", statement, len(rows))
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.Error as error:
+        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error

@@ -1,0 +1,362 @@
+"""`quarterhour billing run`: every account's bill for a period, set-based and idempotent.
+
+1. consumption per account from the readings (`consumption.period_usage`, three statements);
+2. accounts with missing, negative or implausible consumption, or no price in force, are held
+   (`held_reading`) instead of billed;
+3. the rest are priced over columns (`pricing.price_columns`) with a fingerprint per bill;
+4. bills already there with the same fingerprint are left alone; changed ones are replaced;
+   new ones are written — by COPY on PostgreSQL, in batches on SQLite.
+
+Exactly one bill per account and period (a unique key), so running twice, or again after a
+crash, leaves the same bills; a re-run that computes nothing new writes no bill.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Table, bindparam, delete, insert, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from quarterhour.billing import tariff_book
+from quarterhour.billing.consumption import PeriodUsage, period_usage
+from quarterhour.billing.models import Bill, BillLine, BillRun, HeldReading
+from quarterhour.billing.pricing import KINDS, Consumption, Lines, fingerprints, price_columns
+from quarterhour.billing.tariffs import TariffVersion, period_bounds, price_segments
+from quarterhour.config import Settings
+from quarterhour.errors import ValidationFailed
+from quarterhour.kit import clock
+from quarterhour.storage import driver
+
+I64 = npt.NDArray[np.int64]
+Progress = Callable[[str], None]
+
+_BILL: Table = Bill.__table__  # type: ignore[assignment]
+_LINE: Table = BillLine.__table__  # type: ignore[assignment]
+_CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class RunReport:
+    run_id: int
+    period: date
+    district_id: int | None
+    accounts: int
+    created: int
+    replaced: int
+    unchanged: int
+    held: int
+    amount: Decimal  # total of the bills written by this run
+
+
+def run(
+    session: Session,
+    period: date,
+    *,
+    settings: Settings,
+    district_id: int | None = None,
+    started_by_id: int | None = None,
+    progress: Progress | None = None,
+) -> RunReport:
+    say = progress or (lambda _message: None)
+    period = period.replace(day=1)
+    if period >= clock.now().date().replace(day=1):
+        raise ValidationFailed(
+            f"{period:%Y-%m} has not ended yet; bill a month after it is over", field="period"
+        )
+    started = clock.now()
+    record = BillRun(
+        period=period,
+        district_id=district_id,
+        status="running",
+        started_by_id=started_by_id,
+        started_at=started,
+    )
+    session.add(record)
+    session.flush()
+
+    say("reading consumption")
+    usage = period_usage(session, period, district_id=district_id)
+    versions = tariff_book.versions_by_tariff(session)
+    held = _hold(session, usage, versions, period, record.id, settings)
+    billable = np.flatnonzero(~held)
+
+    say(f"pricing {len(billable)} accounts")
+    tariff_ids = sorted(versions)
+    consumption = Consumption(
+        tariff=np.searchsorted(np.array(tariff_ids, dtype=np.int64), usage.tariff_id[billable]),
+        kwh=usage.kwh[billable],
+        peak=usage.peak[billable],
+        valley=usage.valley[billable],
+        earlier_this_year=usage.earlier_this_year[billable],
+        tiered=usage.tiered[billable],
+    )
+    lines, totals = price_columns(consumption, period, [versions[t] for t in tariff_ids])
+    digest = fingerprints(lines, len(billable)).view(np.int64)
+
+    say("comparing with the bills already there")
+    accounts = usage.account_id[billable]
+    existing = _existing_bills(session, period, accounts)
+    known, same, replaced_ids = _compare(existing, accounts, digest)
+    write = ~same
+
+    say(f"writing {int(write.sum())} bills")
+    if len(replaced_ids):
+        _delete_bills(session, replaced_ids)
+    due_on = period_bounds(period)[1] + timedelta(days=settings.bill_due_days - 1)
+    written = np.flatnonzero(write)
+    bill_ids = np.array(
+        driver.allocate_ids(session, [(_BILL, len(written))])[0] if len(written) else [],
+        dtype=np.int64,
+    )
+    _write(
+        session,
+        usage,
+        billable,
+        written,
+        bill_ids,
+        lines,
+        totals,
+        digest,
+        period,
+        due_on,
+        record.id,
+        started,
+    )
+
+    amount = Decimal(int(totals[written].sum())).scaleb(-2)
+    record.status = "done"
+    record.accounts = len(usage.account_id)
+    record.created = int((write & ~known).sum())
+    record.replaced = len(replaced_ids)
+    record.unchanged = int(same.sum())
+    record.held = int(held.sum())
+    record.finished_at = clock.now()
+    session.flush()
+    return RunReport(
+        run_id=record.id,
+        period=period,
+        district_id=district_id,
+        accounts=record.accounts,
+        created=record.created,
+        replaced=record.replaced,
+        unchanged=record.unchanged,
+        held=record.held,
+        amount=amount,
+    )
+
+
+def _hold(
+    session: Session,
+    usage: PeriodUsage,
+    versions: dict[int, list[TariffVersion]],
+    period: date,
+    run_id: int,
+    settings: Settings,
+) -> npt.NDArray[np.bool_]:
+    start, end = period_bounds(period)
+    priced = []
+    for tariff_id, its_versions in versions.items():
+        try:
+            price_segments(start, end, its_versions)
+        except ValidationFailed:
+            continue
+        priced.append(tariff_id)
+    no_tariff = ~np.isin(usage.tariff_id, np.array(priced, dtype=np.int64))
+    implausible = (usage.usual > 0) & (usage.kwh > settings.implausible_factor * usage.usual)
+    reasons = {
+        "missing": usage.missing,
+        "negative": usage.negative & ~usage.missing,
+        "no_tariff": no_tariff & ~usage.missing & ~usage.negative,
+        "implausible": implausible & ~usage.missing & ~usage.negative,
+    }
+    held = np.zeros(len(usage.account_id), dtype=np.bool_)
+    already = {
+        (account_id, reason)
+        for account_id, reason in (
+            session.execute(
+                select(HeldReading.account_id, HeldReading.reason).where(
+                    HeldReading.period == period
+                )
+            ).all()
+        )
+    }
+    now = clock.now()
+    rows = []
+    for reason, mask in reasons.items():
+        held |= mask
+        for n in np.flatnonzero(mask):
+            account_id = int(usage.account_id[n])
+            if (account_id, reason) in already:
+                continue
+            detail = None
+            if reason == "implausible":
+                detail = (
+                    f"{Decimal(int(usage.kwh[n])).scaleb(-2)} kWh against a usual"
+                    f" {Decimal(int(usage.usual[n])).scaleb(-2)} kWh"
+                )
+            rows.append(
+                {
+                    "account_id": account_id,
+                    "period": period,
+                    "reason": reason,
+                    "detail": detail,
+                    "run_id": run_id,
+                    "created_at": now,
+                }
+            )
+    if rows:
+        session.execute(insert(HeldReading), rows)
+    return held
+
+
+def _existing_bills(session: Session, period: date, accounts: I64) -> tuple[I64, I64, I64]:
+    """(account ids, bill ids, fingerprints) of the period's bills, sorted by account."""
+    rows = session.execute(
+        select(Bill.account_id, Bill.id, Bill.fingerprint)
+        .where(Bill.period == period)
+        .order_by(Bill.account_id)
+    ).all()
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    columns = [np.array(c, dtype=np.int64) for c in zip(*rows, strict=True)]
+    keep = np.isin(columns[0], accounts)
+    return columns[0][keep], columns[1][keep], columns[2][keep]
+
+
+def _compare(
+    existing: tuple[I64, I64, I64], accounts: I64, digest: I64
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], I64]:
+    """Which accounts have a bill already, which of those are unchanged, and the ids of the
+    changed ones (to be replaced)."""
+    known_accounts, bill_ids, known_digests = existing
+    if not len(known_accounts):
+        nothing = np.zeros(len(accounts), dtype=np.bool_)
+        return nothing, nothing, np.zeros(0, dtype=np.int64)
+    at = np.minimum(np.searchsorted(known_accounts, accounts), len(known_accounts) - 1)
+    known = known_accounts[at] == accounts
+    same = known & (known_digests[at] == digest)
+    return known, same, bill_ids[at[known & ~same]]
+
+
+def _delete_bills(session: Session, bill_ids: I64) -> None:
+    # Copies of these bills in the caller's session now describe rows that are gone.
+    for bill_id in bill_ids:
+        stale = session.identity_map.get(identity_key(Bill, int(bill_id)))
+        if stale is not None:
+            session.expunge(stale)
+    for chunk in _chunks([int(i) for i in bill_ids]):
+        session.execute(
+            delete(BillLine).where(BillLine.bill_id.in_(bindparam("ids", expanding=True))),
+            {"ids": chunk},
+        )
+        session.execute(
+            delete(Bill).where(Bill.id.in_(bindparam("ids", expanding=True))), {"ids": chunk}
+        )
+
+
+def _chunks(values: Sequence[int]) -> Iterator[list[int]]:
+    for start in range(0, len(values), _CHUNK):
+        yield list(values[start : start + _CHUNK])
+
+
+def _write(
+    session: Session,
+    usage: PeriodUsage,
+    billable: I64,
+    written: I64,
+    bill_ids: I64,
+    lines: Lines,
+    totals: I64,
+    digest: I64,
+    period: date,
+    due_on: date,
+    run_id: int,
+    issued_at: datetime,
+) -> None:
+    if not len(written):
+        return
+    account = usage.account_id[billable]
+    kwh = usage.kwh[billable]
+    year_kwh = usage.earlier_this_year[billable] + kwh
+    bills = [
+        (
+            int(bill_ids[k]),
+            int(account[n]),
+            period,
+            _centi(kwh[n]),
+            _centi(year_kwh[n]),
+            _centi(totals[n]),
+            due_on,
+            int(digest[n]),
+            run_id,
+            issued_at,
+        )
+        for k, n in enumerate(written)
+    ]
+    bill_of = np.full(len(billable), -1, dtype=np.int64)
+    bill_of[written] = bill_ids
+    keep = bill_of[lines.account] >= 0
+    line_rows = [
+        (
+            int(bill_of[a]),
+            int(no),
+            KINDS[int(kind)].value,
+            _centi(q),
+            Decimal(int(p)).scaleb(-4),
+            _centi(amount),
+            date.fromordinal(int(s)),
+            date.fromordinal(int(e)),
+        )
+        for a, no, kind, q, p, amount, s, e in zip(
+            lines.account[keep],
+            lines.line_no[keep],
+            lines.kind[keep],
+            lines.kwh[keep],
+            lines.unit_price[keep],
+            lines.amount[keep],
+            lines.starts_on[keep],
+            lines.ends_on[keep],
+            strict=True,
+        )
+    ]
+    bill_columns = (
+        "id",
+        "account_id",
+        "period",
+        "kwh",
+        "year_kwh",
+        "amount",
+        "due_on",
+        "fingerprint",
+        "run_id",
+        "issued_at",
+    )
+    line_columns = (
+        "bill_id",
+        "line_no",
+        "kind",
+        "kwh",
+        "unit_price",
+        "amount",
+        "starts_on",
+        "ends_on",
+    )
+    if driver.on_postgresql(session):
+        driver.copy_rows(session, "bill", bill_columns, bills)
+        driver.copy_rows(session, "bill_line", line_columns, line_rows)
+        return
+    session.execute(insert(_BILL), [dict(zip(bill_columns, row, strict=True)) for row in bills])
+    session.execute(insert(_LINE), [dict(zip(line_columns, row, strict=True)) for row in line_rows])
+
+
+def _centi(value: Any) -> Decimal:
+    return Decimal(int(value)).scaleb(-2)

@@ -1,0 +1,232 @@
+"""Customer records: premises, accounts (户号), meters and the households they serve, readings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quarterhour.customers.models import (
+    Account,
+    Customer,
+    Meter,
+    MeterHousehold,
+    MeterReading,
+    Premises,
+)
+from quarterhour.customers.service import normalise_phone
+from quarterhour.errors import Conflict, NotFound, ValidationFailed
+from quarterhour.kit import clock
+from quarterhour.kit.masking import last_four
+
+_ACCOUNT_NUMBER = re.compile(r"^\d{6,20}$")
+AREA_CLASSES = ("urban", "rural", "remote")
+CATEGORIES = ("residential", "non_residential")
+
+
+def add_premises(
+    session: Session, *, address: str, district_id: int, area_class: str = "urban"
+) -> Premises:
+    if not address.strip():
+        raise ValidationFailed("a premises needs an address", field="address")
+    if area_class not in AREA_CLASSES:
+        raise ValidationFailed(
+            f"area_class must be one of {', '.join(AREA_CLASSES)}", field="area_class"
+        )
+    premises = Premises(
+        address=address.strip(),
+        district_id=district_id,
+        area_class=area_class,
+        created_at=clock.now(),
+    )
+    session.add(premises)
+    session.flush()
+    return premises
+
+
+def open_account(
+    session: Session,
+    *,
+    customer: Customer,
+    premises: Premises,
+    tariff_id: int,
+    category: str = "residential",
+    phone: str | None = None,
+    opened_on: date,
+    number: str | None = None,
+) -> Account:
+    """A new 户号; without a number given, the next one (ten digits, from the account's id)."""
+    if category not in CATEGORIES:
+        raise ValidationFailed(f"category must be one of {', '.join(CATEGORIES)}", field="category")
+    if number is not None and not _ACCOUNT_NUMBER.match(number):
+        raise ValidationFailed("an account number has 6 to 20 digits", field="number")
+    if number is not None and session.scalar(select(Account.id).where(Account.number == number)):
+        raise Conflict(f"account {number} exists already", field="number")
+    registered = normalise_phone(phone, field="phone") if phone else customer.phone
+    account = Account(
+        number=number or "pending",
+        customer_id=customer.id,
+        premises_id=premises.id,
+        category=category,
+        tariff_id=tariff_id,
+        phone=registered,
+        phone_last4=last_four(registered),
+        opened_on=opened_on,
+        created_at=clock.now(),
+    )
+    session.add(account)
+    session.flush()
+    if number is None:
+        account.number = f"{account.id:010d}"
+        session.flush()
+    return account
+
+
+def install_meter(
+    session: Session,
+    *,
+    account: Account,
+    number: str,
+    installed_on: date,
+    households: Sequence[Premises],
+    multiplier: int = 1,
+    digits: int = 6,
+    is_time_of_use: bool = False,
+    initial: Decimal = Decimal(0),
+    initial_peak: Decimal | None = None,
+    initial_valley: Decimal | None = None,
+) -> Meter:
+    """A meter billed to `account`, serving `households` (more than one: a 合表), with the
+    register value it was installed at."""
+    if not households:
+        raise ValidationFailed("a meter serves at least one household", field="households")
+    if multiplier < 1:
+        raise ValidationFailed("multiplier must be a positive whole number", field="multiplier")
+    if not 4 <= digits <= 10:
+        raise ValidationFailed("a register has 4 to 10 digits", field="digits")
+    if session.scalar(select(Meter.id).where(Meter.number == number)):
+        raise Conflict(f"meter {number} exists already", field="number")
+    meter = Meter(
+        number=number,
+        account_id=account.id,
+        multiplier=multiplier,
+        digits=digits,
+        is_time_of_use=is_time_of_use,
+        is_shared=len(households) > 1,
+        installed_on=installed_on,
+    )
+    session.add(meter)
+    session.flush()
+    for premises in households:
+        session.add(MeterHousehold(meter_id=meter.id, premises_id=premises.id, since=installed_on))
+    record_reading(
+        session,
+        meter=meter,
+        read_on=installed_on,
+        total=initial,
+        peak=initial_peak if is_time_of_use else None,
+        valley=initial_valley if is_time_of_use else None,
+        kind="initial",
+    )
+    return meter
+
+
+def remove_household(session: Session, meter: Meter, premises_id: int) -> None:
+    """A household leaves a shared meter (it got its own): the meter may stop being shared."""
+    link = session.get(MeterHousehold, (meter.id, premises_id))
+    if link is None:
+        raise NotFound(
+            f"meter {meter.number} does not serve premises {premises_id}", field="premises_id"
+        )
+    session.delete(link)
+    session.flush()
+    left = session.scalars(
+        select(MeterHousehold.premises_id).where(MeterHousehold.meter_id == meter.id)
+    ).all()
+    meter.is_shared = len(left) > 1
+
+
+def households_of(session: Session, meter_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(MeterHousehold.premises_id)
+            .where(MeterHousehold.meter_id == meter_id)
+            .order_by(MeterHousehold.premises_id)
+        )
+    )
+
+
+def record_reading(
+    session: Session,
+    *,
+    meter: Meter,
+    read_on: date,
+    total: Decimal,
+    peak: Decimal | None = None,
+    valley: Decimal | None = None,
+    kind: str = "regular",
+    source: str = "actual",
+    rolled_over: bool = False,
+    period: date | None = None,
+) -> MeterReading:
+    """A register value. Lower than the previous one is refused unless the register rolled
+    over; the bill run decides what the consumption means."""
+    if kind not in ("regular", "initial", "final"):
+        raise ValidationFailed("kind must be regular, initial or final", field="kind")
+    if source not in ("actual", "estimated"):
+        raise ValidationFailed("source must be actual or estimated", field="source")
+    limit = Decimal(10) ** meter.digits
+    for name, value in (("total", total), ("peak", peak), ("valley", valley)):
+        if value is not None and not 0 <= value < limit:
+            raise ValidationFailed(
+                f"{name} must be between 0 and {limit - 1} on a {meter.digits}-digit register",
+                field=name,
+            )
+    if meter.is_time_of_use and kind != "initial" and (peak is None or valley is None):
+        raise ValidationFailed(
+            "a time-of-use meter reads peak and valley too",
+            field="peak" if peak is None else "valley",
+        )
+    if kind != "initial":
+        previous = session.scalar(
+            select(MeterReading)
+            .where(MeterReading.meter_id == meter.id, MeterReading.read_on <= read_on)
+            .order_by(MeterReading.read_on.desc(), MeterReading.id.desc())
+            .limit(1)
+        )
+        if previous is None:
+            raise ValidationFailed(
+                f"meter {meter.number} has no reading before {read_on}", field="read_on"
+            )
+        if total < previous.total and not rolled_over:
+            raise ValidationFailed(
+                f"{total} is lower than the previous reading {previous.total} of {previous.read_on};"
+                " mark it rolled_over if the register passed its maximum",
+                field="total",
+            )
+    reading = MeterReading(
+        meter_id=meter.id,
+        period=(period or read_on).replace(day=1),
+        read_on=read_on,
+        kind=kind,
+        source=source,
+        total=total,
+        peak=peak,
+        valley=valley,
+        rolled_over=rolled_over,
+        created_at=clock.now(),
+    )
+    session.add(reading)
+    session.flush()
+    return reading
+
+
+def get_account(session: Session, number: str) -> Account:
+    account = session.scalar(select(Account).where(Account.number == number))
+    if account is None:
+        raise NotFound(f"no account {number}", field="account")
+    return account
