@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from quarterhour.billing import bill_run, tariff_book
+from billing.town import Town
+from quarterhour.billing import bill_run
 from quarterhour.billing.models import Bill, BillLine, BillRun, HeldReading
 from quarterhour.config import Settings
 from quarterhour.customers import accounts
-from quarterhour.customers.models import Account, Customer, Meter, Premises
+from quarterhour.customers.models import Account, Customer, Premises
 from quarterhour.demo.organisation import Organisation
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
@@ -23,59 +24,6 @@ pytestmark = pytest.mark.db
 D = Decimal
 SEPTEMBER = date(2026, 9, 1)
 OCTOBER = date(2026, 10, 1)
-
-
-class Town:
-    """A handful of households in 包河区, each showing one case of the bill run."""
-
-    def __init__(self, session: Session, org: Organisation) -> None:
-        self.session = session
-        self.district = org.districts["baohe"]
-        tariff_book.install_samples(session)
-        self.tariffs = {
-            code: tariff_book.get_tariff(session, code).id
-            for code in ("ZJ-RES", "ZJ-RES-TOU", "AH-SHARED", "AH-BIZ")
-        }
-        self.count = 0
-
-    def household(
-        self, tariff: str, *, category: str = "residential", households: int = 1, **meter: object
-    ) -> tuple[Account, Meter]:
-        self.count += 1
-        n = self.count
-        customer = Customer(
-            name=f"户主{n}", phone=f"1390000{n:04d}", phone_last4=f"{n:04d}", created_at=clock.now()
-        )
-        self.session.add(customer)
-        self.session.flush()
-        flats = [
-            accounts.add_premises(
-                self.session,
-                address=f"合肥市包河区拱辰街{n}号楼{k + 1}室",
-                district_id=self.district,
-            )
-            for k in range(households)
-        ]
-        account = accounts.open_account(
-            self.session,
-            customer=customer,
-            premises=flats[0],
-            tariff_id=self.tariffs[tariff],
-            category=category,
-            opened_on=date(2026, 8, 1),
-        )
-        installed = accounts.install_meter(
-            self.session,
-            account=account,
-            number=f"M{n:06d}",
-            installed_on=date(2026, 8, 15),
-            households=flats,
-            **meter,  # type: ignore[arg-type]
-        )
-        return account, installed
-
-    def read(self, meter: Meter, day: date, total: str, **more: object) -> None:
-        accounts.record_reading(self.session, meter=meter, read_on=day, total=D(total), **more)  # type: ignore[arg-type]
 
 
 def bill_of(session: Session, account: Account, period: date) -> Bill | None:

@@ -1,0 +1,123 @@
+"""`quarterhour billing …`: bill runs and the tariff book."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from quarterhour.billing import bill_run, tariff_book
+from quarterhour.config import Settings
+from quarterhour.entrypoints.cli.common import console, err_console, transaction
+from quarterhour.kit import clock
+from quarterhour.organisation import service as organisation
+
+app = typer.Typer(help="Bills: bill runs and tariffs (电费).", no_args_is_help=True)
+tariffs = typer.Typer(
+    help="The tariff book: published prices and their versions.", no_args_is_help=True
+)
+app.add_typer(tariffs, name="tariffs")
+
+
+def _period(text: str) -> date:
+    try:
+        return date.fromisoformat(f"{text}-01")
+    except ValueError:
+        err_console.print(
+            f"[red]error {escape('[period]')}:[/red] {text!r} is not a month like 2026-10"
+        )
+        raise typer.Exit(code=2) from None
+
+
+@app.command("run")
+def run(
+    period: str = typer.Option(..., help="the month to bill, e.g. 2026-10"),
+    district: str | None = typer.Option(None, help="only this district (its code, e.g. baohe)"),
+) -> None:
+    """Bill every account for a month, one district after the other (each district is one
+    transaction: a crash leaves whole districts done, and running again finishes the rest)."""
+    month = _period(period)
+    settings = Settings.from_env()
+    with transaction(settings) as session:
+        known = {d.code: (d.id, d.name) for d in organisation.list_districts(session)}
+    if district is not None and district not in known:
+        err_console.print(
+            f"[red]error {escape('[district]')}:[/red] no district {district!r};"
+            f" one of {', '.join(sorted(known))}"
+        )
+        raise typer.Exit(code=2)
+    chosen = [district] if district is not None else sorted(known)
+    table = Table(
+        "district", "accounts", "created", "replaced", "unchanged", "held", "amount (yuan)"
+    )
+    totals = [0, 0, 0, 0, 0]
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+    ) as progress:
+        overall = progress.add_task(f"bill run {month:%Y-%m}", total=len(chosen))
+        for code in chosen:
+            district_id, name = known[code]
+            step = progress.add_task(f"{name}: starting", total=None)
+
+            def say(message: str, *, step: TaskID = step, name: str = name) -> None:
+                progress.update(step, description=f"{name}: {message}")
+
+            with transaction(settings) as session:
+                report = bill_run.run(
+                    session, month, settings=settings, district_id=district_id, progress=say
+                )
+            progress.update(step, description=f"{name}: done", total=1, completed=1)
+            progress.advance(overall)
+            counts = [
+                report.accounts,
+                report.created,
+                report.replaced,
+                report.unchanged,
+                report.held,
+            ]
+            totals = [a + b for a, b in zip(totals, counts, strict=True)]
+            table.add_row(name, *(str(c) for c in counts), f"{report.amount:,.2f}")
+    if len(chosen) > 1:
+        table.add_row("all", *(str(c) for c in totals), "")
+    console.print(table)
+
+
+@tariffs.command("list")
+def list_tariffs(
+    on: str | None = typer.Option(None, help="the day whose prices to show (default today)"),
+) -> None:
+    """The tariffs in force, as published."""
+    day = date.fromisoformat(on) if on else clock.now().date()
+    with transaction() as session:
+        published = tariff_book.in_force(session, day)
+        table = Table("code", "name", "tiers", "prices (yuan/kWh)", "since", "verified")
+        for tariff, version in published:
+            tiers = (
+                f"{version.tier_mode}: {version.tier1_limit} / {version.tier2_limit} kWh,"
+                f" +{version.tier2_surcharge} / +{version.tier3_surcharge}"
+                if version.is_tiered
+                else "flat"
+            )
+            prices = f"{version.flat_price}"
+            if version.has_time_of_use:
+                prices += f" (peak {version.peak_price}, valley {version.valley_price})"
+            table.add_row(
+                tariff.code,
+                tariff.name,
+                tiers,
+                prices,
+                f"{version.effective_from}",
+                "yes" if tariff.is_verified else "[yellow]no[/yellow]",
+            )
+    console.print(table)
+
+
+@tariffs.command("install-samples")
+def install_samples() -> None:
+    """Add the shipped sample tariffs that are missing (only ZJ-RES is confirmed)."""
+    with transaction() as session:
+        added = tariff_book.install_samples(session)
+    console.print(f"added: {', '.join(added)}" if added else "all samples are there already")
