@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from quarterhour.billing import bill_run, tariff_book
+from quarterhour.billing import bill_run, inquiry, tariff_book
 from quarterhour.config import Settings
 from quarterhour.entrypoints.cli.common import console, err_console, transaction
 from quarterhour.kit import clock
@@ -121,3 +121,23 @@ def install_samples() -> None:
     with transaction() as session:
         added = tariff_book.install_samples(session)
     console.print(f"added: {', '.join(added)}" if added else "all samples are there already")
+
+
+@app.command("inquire")
+def inquire(
+    account: str = typer.Argument(..., help="the account number (户号)"),
+    phone_last4: str = typer.Argument(..., help="the last four digits of its registered phone"),
+) -> None:
+    """The bill inquiry line's answer: this month's bill, the total due, the spoken sentence."""
+    settings = Settings.from_env()
+    with transaction(settings) as session:
+        answer = inquiry.inquire(
+            session, account, phone_last4, settings=settings, as_of=clock.now().date()
+        )
+    console.print(answer.sentence)
+    if answer.amount is not None:
+        console.print(
+            f"period {answer.period:%Y-%m}  kWh {answer.kwh}  amount {answer.amount}  "
+            f"due {answer.due_on}  total due {answer.total_due}  (late fees {answer.late_fees},"
+            f" credit {answer.credit})"
+        )

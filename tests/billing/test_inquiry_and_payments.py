@@ -1,0 +1,167 @@
+"""Payments, the account statement and the public bill inquiry (电话管家), on a real database."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from billing.town import Town
+from quarterhour.billing import bill_run, payments
+from quarterhour.billing.inquiry import sentence
+from quarterhour.billing.models import Payment
+from quarterhour.config import Settings
+from quarterhour.customers.models import Account
+from quarterhour.demo.organisation import Organisation
+from quarterhour.entrypoints.cli.main import app as cli
+from quarterhour.errors import Conflict, ValidationFailed
+from quarterhour.kit import clock
+
+pytestmark = pytest.mark.db
+D = Decimal
+PAID_AT = datetime(2026, 10, 15, 9, 30, tzinfo=clock.SHANGHAI)  # before either due date
+
+
+def billed_household(session: Session, org: Organisation, settings: Settings) -> Account:
+    town = Town(session, org)
+    account, meter = town.household("ZJ-RES", initial=D(0))
+    town.read(meter, date(2026, 9, 30), "200")
+    town.read(meter, date(2026, 10, 31), "500")
+    bill_run.run(session, date(2026, 9, 1), settings=settings)  # 200 kWh: 107.60, due 10-20
+    bill_run.run(session, date(2026, 10, 1), settings=settings)  # 300 kWh: 161.40, due 11-20
+    return account
+
+
+def test_a_statement_applies_payments_oldest_first_with_late_fees(
+    session: Session, org: Organisation, settings: Settings
+) -> None:
+    account = billed_household(session, org, settings)
+    shanghai = clock.SHANGHAI
+    payments.record_payment(
+        session,
+        account,
+        amount="50.00",
+        channel="counter",
+        paid_at=datetime(2026, 10, 10, tzinfo=shanghai),
+    )
+    owed = payments.account_statement(session, account, settings=settings, as_of=date(2026, 11, 19))
+    # September: 57.60 left, 30 days late at 0.1 % → 1.728 → 1.73; October not yet due.
+    assert owed.unpaid == D("219.00")
+    assert owed.late_fees == D("1.73")
+    assert owed.total_due == D("220.73")
+
+
+def test_a_payment_reported_twice_is_one_payment_and_a_clash_is_refused(
+    session: Session, org: Organisation, settings: Settings
+) -> None:
+    account = billed_household(session, org, settings)
+    first = payments.record_payment(
+        session, account, amount="300.00", channel="bank", reference="B-1", paid_at=PAID_AT
+    )
+    again = payments.record_payment(
+        session, account, amount="300.00", channel="bank", reference="B-1", paid_at=PAID_AT
+    )
+    assert again.id == first.id
+    with pytest.raises(Conflict) as caught:
+        payments.record_payment(session, account, amount="30.00", channel="bank", reference="B-1")
+    assert caught.value.field == "reference"
+    assert session.scalar(select(func.count()).select_from(Payment)) == 1
+    owed = payments.account_statement(session, account, settings=settings, as_of=date(2026, 11, 1))
+    assert owed.total_due == D("0.00")
+    assert owed.credit == D("31.00")  # 300 − 107.60 − 161.40: kept, not lost
+
+
+@pytest.mark.parametrize(
+    ("amount", "channel", "field"),
+    [
+        ("0", "bank", "amount"),
+        ("-5", "bank", "amount"),
+        ("1.005", "bank", "amount"),
+        (1.5, "bank", "amount"),
+        ("10", "cheque", "channel"),
+    ],
+)
+def test_bad_payments_are_refused_naming_the_field(
+    session: Session,
+    org: Organisation,
+    settings: Settings,
+    amount: object,
+    channel: str,
+    field: str,
+) -> None:
+    account = billed_household(session, org, settings)
+    with pytest.raises(ValidationFailed) as caught:
+        payments.record_payment(session, account, amount=amount, channel=channel)
+    assert caught.value.field == field
+
+
+def test_the_public_inquiry_answers_the_bill_and_nothing_personal(
+    session: Session, org: Organisation, settings: Settings, client: TestClient
+) -> None:
+    account = billed_household(session, org, settings)
+    session.commit()
+    last4 = account.phone_last4
+    response = client.get(
+        "/api/v1/public/bill", params={"account": account.number, "phone_last4": last4}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["period"] == "2026-10-01"
+    assert D(body["amount"]) == D("161.40")
+    assert D(body["total_due"]) >= D("269.00")  # both bills unpaid (and September late by now)
+    assert body["due_on"] == "2026-11-20"
+    assert body["sentence"].startswith("您户号")
+    assert "2026年10月电费161.40元" in body["sentence"]
+    text = response.text
+    for personal in (account.phone or "", "户主", "拱辰街"):
+        assert personal not in text
+
+
+def test_a_wrong_account_and_a_wrong_check_answer_alike_and_repeated_failures_are_refused(
+    session: Session, org: Organisation, settings: Settings, client: TestClient
+) -> None:
+    account = billed_household(session, org, settings)
+    session.commit()
+    wrong_check = client.get(
+        "/api/v1/public/bill", params={"account": account.number, "phone_last4": "0000"}
+    )
+    wrong_account = client.get(
+        "/api/v1/public/bill", params={"account": "9999999999", "phone_last4": account.phone_last4}
+    )
+    assert wrong_check.status_code == wrong_account.status_code == 404
+    assert wrong_check.json() == wrong_account.json()
+    for _ in range(settings.public_lookup_limit):
+        client.get("/api/v1/public/bill", params={"account": "9999999999", "phone_last4": "0000"})
+    blocked = client.get(
+        "/api/v1/public/bill",
+        params={"account": account.number, "phone_last4": account.phone_last4},
+    )
+    assert blocked.status_code == 429
+
+
+def test_the_voice_sentence_reads_the_account_digit_by_digit() -> None:
+    assert sentence("0012", None, D("0")) == "您户号零零一二暂无电费账单，累计应缴0.00元。"
+
+
+def test_billing_inquire_cli(
+    session: Session,
+    org: Organisation,
+    settings: Settings,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    account = billed_household(session, org, settings)
+    session.commit()
+    monkeypatch.setenv("QUARTERHOUR_DATABASE_URL", database_url)
+    result = CliRunner().invoke(
+        cli, ["billing", "inquire", account.number, account.phone_last4 or ""]
+    )
+    assert result.exit_code == 0, result.output
+    assert "161.40" in result.output
+    refused = CliRunner().invoke(cli, ["billing", "inquire", account.number, "0000"])
+    assert refused.exit_code == 2
