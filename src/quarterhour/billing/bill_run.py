@@ -268,6 +268,45 @@ def _chunks(values: Sequence[int]) -> Iterator[list[int]]:
         yield list(values[start : start + _CHUNK])
 
 
+_BILL_COLUMNS = (
+    "id",
+    "account_id",
+    "period",
+    "kwh",
+    "year_kwh",
+    "amount",
+    "due_on",
+    "fingerprint",
+    "run_id",
+    "issued_at",
+)
+_LINE_COLUMNS = (
+    "bill_id",
+    "line_no",
+    "kind",
+    "kwh",
+    "unit_price",
+    "amount",
+    "starts_on",
+    "ends_on",
+)
+
+
+@dataclass(frozen=True)
+class _NewBills:
+    """The bills and lines a run writes, as columns (quantities 0.01 kWh, prices 0.0001 yuan,
+    amounts fen, days as ordinals)."""
+
+    id: I64
+    account_id: I64
+    kwh: I64
+    year_kwh: I64
+    amount: I64
+    fingerprint: I64
+    line_bill: I64
+    line: Lines
+
+
 def _write(
     session: Session,
     usage: PeriodUsage,
@@ -284,78 +323,115 @@ def _write(
 ) -> None:
     if not len(written):
         return
-    account = usage.account_id[billable]
-    kwh = usage.kwh[billable]
-    year_kwh = usage.earlier_this_year[billable] + kwh
-    bills = [
-        (
-            int(bill_ids[k]),
-            int(account[n]),
-            period,
-            _centi(kwh[n]),
-            _centi(year_kwh[n]),
-            _centi(totals[n]),
-            due_on,
-            int(digest[n]),
-            run_id,
-            issued_at,
-        )
-        for k, n in enumerate(written)
-    ]
     bill_of = np.full(len(billable), -1, dtype=np.int64)
     bill_of[written] = bill_ids
     keep = bill_of[lines.account] >= 0
-    line_rows = [
-        (
-            int(bill_of[a]),
-            int(no),
-            KINDS[int(kind)].value,
-            _centi(q),
-            Decimal(int(p)).scaleb(-4),
-            _centi(amount),
-            date.fromordinal(int(s)),
-            date.fromordinal(int(e)),
-        )
-        for a, no, kind, q, p, amount, s, e in zip(
-            lines.account[keep],
-            lines.line_no[keep],
-            lines.kind[keep],
-            lines.kwh[keep],
-            lines.unit_price[keep],
-            lines.amount[keep],
-            lines.starts_on[keep],
-            lines.ends_on[keep],
-            strict=True,
-        )
-    ]
-    bill_columns = (
-        "id",
-        "account_id",
-        "period",
-        "kwh",
-        "year_kwh",
-        "amount",
-        "due_on",
-        "fingerprint",
-        "run_id",
-        "issued_at",
-    )
-    line_columns = (
-        "bill_id",
-        "line_no",
-        "kind",
-        "kwh",
-        "unit_price",
-        "amount",
-        "starts_on",
-        "ends_on",
+    kwh = usage.kwh[billable]
+    new = _NewBills(
+        id=bill_ids,
+        account_id=usage.account_id[billable][written],
+        kwh=kwh[written],
+        year_kwh=(usage.earlier_this_year[billable] + kwh)[written],
+        amount=totals[written],
+        fingerprint=digest[written],
+        line_bill=bill_of[lines.account[keep]],
+        line=Lines(**{name: getattr(lines, name)[keep] for name in Lines.__annotations__}),
     )
     if driver.on_postgresql(session):
-        driver.copy_rows(session, "bill", bill_columns, bills)
-        driver.copy_rows(session, "bill_line", line_columns, line_rows)
+        _copy_binary(session, new, period, due_on, run_id, issued_at)
         return
-    session.execute(insert(_BILL), [dict(zip(bill_columns, row, strict=True)) for row in bills])
-    session.execute(insert(_LINE), [dict(zip(line_columns, row, strict=True)) for row in line_rows])
+    bills = [
+        {
+            "id": int(new.id[k]),
+            "account_id": int(new.account_id[k]),
+            "period": period,
+            "kwh": _centi(new.kwh[k]),
+            "year_kwh": _centi(new.year_kwh[k]),
+            "amount": _centi(new.amount[k]),
+            "due_on": due_on,
+            "fingerprint": int(new.fingerprint[k]),
+            "run_id": run_id,
+            "issued_at": issued_at,
+        }
+        for k in range(len(new.id))
+    ]
+    line = new.line
+    line_rows = [
+        {
+            "bill_id": int(new.line_bill[k]),
+            "line_no": int(line.line_no[k]),
+            "kind": KINDS[int(line.kind[k])].value,
+            "kwh": _centi(line.kwh[k]),
+            "unit_price": Decimal(int(line.unit_price[k])).scaleb(-4),
+            "amount": _centi(line.amount[k]),
+            "starts_on": date.fromordinal(int(line.starts_on[k])),
+            "ends_on": date.fromordinal(int(line.ends_on[k])),
+        }
+        for k in range(len(new.line_bill))
+    ]
+    session.execute(insert(_BILL), bills)
+    session.execute(insert(_LINE), line_rows)
+
+
+def _copy_binary(
+    session: Session, new: _NewBills, period: date, due_on: date, run_id: int, issued_at: datetime
+) -> None:
+    """Bills and lines as PostgreSQL binary COPY records built over columns: no Python object
+    per row. Lines go one kind at a time, so that the kind's text has one width."""
+    bills = driver.binary_fields(
+        len(new.id),
+        [
+            ("id", ">i8"),
+            ("account_id", ">i4"),
+            ("period", ">i4"),
+            ("kwh", driver.NUMERIC),
+            ("year_kwh", driver.NUMERIC),
+            ("amount", driver.NUMERIC),
+            ("due_on", ">i4"),
+            ("fingerprint", ">i8"),
+            ("run_id", ">i4"),
+            ("issued_at", ">i8"),
+        ],
+    )
+    bills["id"]["value"] = new.id
+    bills["account_id"]["value"] = new.account_id
+    bills["period"]["value"] = period.toordinal() - driver.PG_EPOCH_DAYS
+    bills["kwh"]["value"] = driver.numeric_values(new.kwh, 2)
+    bills["year_kwh"]["value"] = driver.numeric_values(new.year_kwh, 2)
+    bills["amount"]["value"] = driver.numeric_values(new.amount, 2)
+    bills["due_on"]["value"] = due_on.toordinal() - driver.PG_EPOCH_DAYS
+    bills["fingerprint"]["value"] = new.fingerprint
+    bills["run_id"]["value"] = run_id
+    bills["issued_at"]["value"] = driver.pg_microseconds(issued_at)
+    driver.copy_in_records(session, "bill", _BILL_COLUMNS, bills)
+    line = new.line
+    for code, kind in enumerate(KINDS):
+        picked = np.flatnonzero(line.kind == code)
+        if not len(picked):
+            continue
+        name = kind.value.encode()
+        records = driver.binary_fields(
+            len(picked),
+            [
+                ("bill_id", ">i8"),
+                ("line_no", ">i2"),
+                ("kind", f"S{len(name)}"),
+                ("kwh", driver.NUMERIC),
+                ("unit_price", driver.NUMERIC),
+                ("amount", driver.NUMERIC),
+                ("starts_on", ">i4"),
+                ("ends_on", ">i4"),
+            ],
+        )
+        records["bill_id"]["value"] = new.line_bill[picked]
+        records["line_no"]["value"] = line.line_no[picked]
+        records["kind"]["value"] = name
+        records["kwh"]["value"] = driver.numeric_values(line.kwh[picked], 2)
+        records["unit_price"]["value"] = driver.numeric_values(line.unit_price[picked], 4)
+        records["amount"]["value"] = driver.numeric_values(line.amount[picked], 2)
+        records["starts_on"]["value"] = line.starts_on[picked] - driver.PG_EPOCH_DAYS
+        records["ends_on"]["value"] = line.ends_on[picked] - driver.PG_EPOCH_DAYS
+        driver.copy_in_records(session, "bill_line", _LINE_COLUMNS, records)
 
 
 def _centi(value: Any) -> Decimal:

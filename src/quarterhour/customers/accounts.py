@@ -191,6 +191,7 @@ def record_reading(
             "a time-of-use meter reads peak and valley too",
             field="peak" if peak is None else "valley",
         )
+    previous = None
     if kind != "initial":
         previous = session.scalar(
             select(MeterReading)
@@ -218,6 +219,9 @@ def record_reading(
         peak=peak,
         valley=valley,
         rolled_over=rolled_over,
+        previous_total=previous.total if previous else None,
+        previous_peak=previous.peak if previous else None,
+        previous_valley=previous.valley if previous else None,
         created_at=clock.now(),
     )
     session.add(reading)

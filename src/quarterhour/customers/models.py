@@ -131,6 +131,11 @@ class MeterReading(Base):
     total: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     peak: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     valley: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    # 上次示数: the register values this reading follows (none for an installation reading), so
+    # that a month's consumption is read from the month's own rows.
+    previous_total: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    previous_peak: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    previous_valley: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     # Set when the register passed its maximum since the previous reading.
     rolled_over: Mapped[bool] = mapped_column(Boolean, default=False)
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
