@@ -216,6 +216,8 @@ def _pg_value(value: Any) -> Any:
 
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
 _LOAD_POSTGRESQL = str(_LOAD.compile(dialect=_PG))
+
+
 def _pg_type(table: Table, key: str) -> str:
     return str(table.c[key].type.compile(dialect=_PG))
 
