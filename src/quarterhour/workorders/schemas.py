@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -187,3 +187,22 @@ class PublicStatus(BaseModel):
     replied_at: datetime | None
     closed_at: datetime | None
     steps: list[dict[str, str]]
+
+
+class PublishedLimit(BaseModel):
+    """One service commitment (服务承诺时限) in force, with where it comes from."""
+
+    order_type: str
+    subtype: str | None
+    area_class: str | None
+    kind: str
+    amount: int
+    unit: str
+    source: str
+
+
+class PublishedCommitments(BaseModel):
+    policy: str
+    effective_from: date
+    limits: list[PublishedLimit]
+    follow_up_required: dict[str, bool]

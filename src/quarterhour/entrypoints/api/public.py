@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
 
-from quarterhour.billing import inquiry
-from quarterhour.billing.schemas import BillInquiryOut
+from quarterhour.billing import inquiry, tariff_book
+from quarterhour.billing.schemas import BillInquiryOut, PublishedTariff
 from quarterhour.entrypoints.api.deps import SessionDep, SettingsDep
 from quarterhour.errors import NotFound, TooManyRequests
 from quarterhour.kit import clock
 from quarterhour.kit.ratelimit import FailureLimiter
-from quarterhour.workorders import service
-from quarterhour.workorders.schemas import PublicStatus
+from quarterhour.workorders import policies, service
+from quarterhour.workorders.schemas import PublicStatus, PublishedCommitments, PublishedLimit
 
 router = APIRouter(prefix="/public", tags=["public"])
 
@@ -61,3 +63,59 @@ def bill_inquiry(
         limiter.fail(caller)
         raise
     return BillInquiryOut.model_validate(answer, from_attributes=True)
+
+
+class Disclosure(BaseModel):
+    """公开: the tariffs and the service commitments in force on a day."""
+
+    on: date
+    tariffs: list[PublishedTariff]
+    commitments: PublishedCommitments
+
+
+@router.get("/disclosure", response_model=Disclosure)
+def disclosure(
+    session: SessionDep, on: Annotated[date | None, Query(description="default: today")] = None
+) -> Disclosure:
+    """The tariffs in force and the time limits the utility commits to, as published."""
+    day = on or clock.now().date()
+    policy = policies.policy_in_force(session, day)
+    return Disclosure(
+        on=day,
+        tariffs=[
+            PublishedTariff(
+                code=tariff.code,
+                name=tariff.name,
+                region=tariff.region,
+                source=tariff.source,
+                is_verified=tariff.is_verified,
+                effective_from=version.effective_from,
+                tier_mode=version.tier_mode,
+                flat_price=version.flat_price,
+                tier1_limit=version.tier1_limit,
+                tier2_limit=version.tier2_limit,
+                tier2_surcharge=version.tier2_surcharge,
+                tier3_surcharge=version.tier3_surcharge,
+                peak_price=version.peak_price,
+                valley_price=version.valley_price,
+            )
+            for tariff, version in tariff_book.in_force(session, day)
+        ],
+        commitments=PublishedCommitments(
+            policy=policy.code,
+            effective_from=policy.effective_from,
+            limits=[
+                PublishedLimit(
+                    order_type=limit.order_type,
+                    subtype=limit.subtype,
+                    area_class=limit.area_class,
+                    kind=limit.kind,
+                    amount=limit.amount,
+                    unit=limit.unit,
+                    source=limit.source,
+                )
+                for limit in policy.limits
+            ],
+            follow_up_required={str(k): v for k, v in policy.follow_up.items()},
+        ),
+    )

@@ -1,0 +1,41 @@
+"""公开: the tariffs and service commitments in force, for anyone."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from quarterhour.billing import tariff_book
+
+pytestmark = pytest.mark.db
+
+
+def test_disclosure_publishes_tariffs_and_time_limits_without_a_login(
+    session: Session, client: TestClient
+) -> None:
+    tariff_book.install_samples(session)
+    tariff = tariff_book.get_tariff(session, "AH-BIZ")
+    tariff_book.add_version(
+        session, tariff, {"effective_from": "2026-10-17", "flat_price": "0.7542"}, source="test"
+    )
+    session.commit()
+    before = client.get("/api/v1/public/disclosure", params={"on": "2026-10-16"}).json()
+    after = client.get("/api/v1/public/disclosure", params={"on": "2026-11-01"})
+    assert after.status_code == 200, after.text
+    body = after.json()
+    prices = {t["code"]: t for t in body["tariffs"]}
+    assert Decimal(prices["AH-BIZ"]["flat_price"]) == Decimal("0.7542")
+    assert Decimal({t["code"]: t for t in before["tariffs"]}["AH-BIZ"]["flat_price"]) == Decimal(
+        "0.7342"
+    )
+    assert prices["ZJ-RES"]["is_verified"] is True
+    assert prices["AH-RES"]["is_verified"] is False
+    assert Decimal(prices["ZJ-RES"]["tier1_limit"]) == 2760
+    limits = body["commitments"]["limits"]
+    assert limits and all(limit["source"] for limit in limits)
+    assert any(
+        limit["order_type"] == "fault_repair" and limit["area_class"] == "urban" for limit in limits
+    )
