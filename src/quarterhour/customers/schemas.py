@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
+
 from pydantic import BaseModel
+
+from quarterhour.workorders.schemas import OrderSummary
 
 
 class CustomerOut(BaseModel):
@@ -16,3 +21,52 @@ class CustomerOut(BaseModel):
 class FullPhoneOut(BaseModel):
     customer_id: int
     phone: str | None
+
+
+class MeterOut(BaseModel):
+    number: str
+    multiplier: int
+    is_time_of_use: bool
+    is_shared: bool  # 合表: serves several households
+    households: int
+    installed_on: date
+    removed_on: date | None
+
+
+class BillOut(BaseModel):
+    period: date
+    kwh: Decimal
+    amount: Decimal
+    due_on: date
+
+
+class PaymentOut(BaseModel):
+    amount: Decimal
+    channel: str
+    paid_at: datetime
+
+
+class AccountOut(BaseModel):
+    number: str
+    category: str
+    tariff: str
+    address: str
+    district_id: int
+    phone: str | None  # masked
+    opened_on: date
+    meters: list[MeterOut]
+    bills: list[BillOut]  # the last 12
+    payments: list[PaymentOut]  # the last 12
+    unpaid: Decimal
+    late_fees: Decimal
+    total_due: Decimal  # 累计应缴
+    credit: Decimal
+
+
+class CustomerView(BaseModel):
+    """Everything the agent needs while the caller is on the line; personal data masked."""
+
+    customer: CustomerOut
+    id_number: str | None  # masked
+    accounts: list[AccountOut]
+    orders: list[OrderSummary]

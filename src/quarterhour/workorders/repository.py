@@ -230,3 +230,14 @@ def episode_orders(session: Session, episode_id: int, *, by: Actor) -> list[Orde
         .order_by(Contact.received_at, WorkOrder.id)
     ).all()
     return [_summary(o, name, phone) for o, name, phone in rows]
+
+
+def recent_of_customer(session: Session, customer: Customer, limit: int) -> list[OrderSummary]:
+    """A customer's orders, newest first: the agent's view of what this caller raised before."""
+    orders = session.scalars(
+        select(WorkOrder)
+        .where(WorkOrder.customer_id == customer.id)
+        .order_by(WorkOrder.accepted_at.desc(), WorkOrder.id.desc())
+        .limit(limit)
+    ).all()
+    return summaries_of_customer(orders, customer)

@@ -34,7 +34,7 @@ from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.programme import service as programme
 from quarterhour.storage import driver
-from quarterhour.workorders import policies, writes
+from quarterhour.workorders import policies, repository, writes
 from quarterhour.workorders.deadlines import due_with_settings, nearest_open
 from quarterhour.workorders.kinds import (
     SUBTYPES,
@@ -55,7 +55,13 @@ from quarterhour.workorders.lifecycle import (
     resolve_target,
 )
 from quarterhour.workorders.models import Contact, Deadline, OrderEvent, WorkOrder
-from quarterhour.workorders.schemas import ActionIn, ContactIn, MatterIn, PublicStatus
+from quarterhour.workorders.schemas import (
+    ActionIn,
+    ContactIn,
+    MatterIn,
+    OrderSummary,
+    PublicStatus,
+)
 
 CLOSABLE_ON_INTAKE = frozenset({OrderType.CONSULTATION})
 REPLY_BY_CHANNEL = {
@@ -831,3 +837,11 @@ def public_status(session: Session, number: str, phone_last4: str) -> PublicStat
             if Action(action) in PUBLIC_STEPS
         ],
     )
+
+
+def orders_of_customer(
+    session: Session, customer: Customer, *, by: Actor, limit: int = 50
+) -> list[OrderSummary]:
+    """Open and past orders of one customer (masked like every list)."""
+    require(by, Permission.VIEW_CUSTOMERS)
+    return repository.recent_of_customer(session, customer, limit)

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from quarterhour.customers import service as customers
-from quarterhour.customers.schemas import CustomerOut, FullPhoneOut
+from quarterhour.customers import view
+from quarterhour.customers.schemas import CustomerOut, CustomerView, FullPhoneOut
 from quarterhour.entrypoints.api.deps import CtxDep
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -19,16 +20,25 @@ def search(
     phone: Annotated[str | None, Query(max_length=32)] = None,
     name: Annotated[str | None, Query(max_length=64)] = None,
     address: Annotated[str | None, Query(max_length=200)] = None,
+    account: Annotated[str | None, Query(max_length=20, description="户号")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[CustomerOut]:
     return customers.search(
-        ctx.session, by=ctx.actor, phone=phone, name=name, address=address, limit=limit
+        ctx.session,
+        by=ctx.actor,
+        phone=phone,
+        name=name,
+        address=address,
+        account=account,
+        limit=limit,
     )
 
 
-@router.get("/{customer_id}", response_model=CustomerOut)
-def get(customer_id: int, ctx: CtxDep) -> CustomerOut:
-    return customers.view(ctx.session, customer_id, by=ctx.actor)
+@router.get("/{customer_id}", response_model=CustomerView)
+def get(customer_id: int, ctx: CtxDep) -> CustomerView:
+    """The customer view: masked personal data, accounts with meters, the last 12 bills and
+    payments, arrears and late fees, open and past work orders."""
+    return view.customer_view(ctx.session, customer_id, by=ctx.actor, settings=ctx.settings)
 
 
 @router.post("/{customer_id}/phone", response_model=FullPhoneOut)

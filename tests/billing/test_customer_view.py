@@ -1,0 +1,100 @@
+"""The customer view at the intake desk: accounts, meters, bills, arrears and orders, masked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from billing.town import Town
+from quarterhour.billing import bill_run, payments
+from quarterhour.config import Settings
+from quarterhour.demo.organisation import Organisation
+from quarterhour.kit import clock
+
+pytestmark = pytest.mark.db
+D = Decimal
+
+
+def test_the_view_shows_what_the_agent_needs_and_masks_personal_data(
+    session: Session,
+    org: Organisation,
+    settings: Settings,
+    client: TestClient,
+    login: Callable[[str], dict[str, str]],
+) -> None:
+    town = Town(session, org)
+    account, meter = town.household("ZJ-RES", households=2, initial=D(0))  # a 合表
+    town.read(meter, date(2026, 9, 30), "200")
+    town.read(meter, date(2026, 10, 31), "500")
+    bill_run.run(session, date(2026, 9, 1), settings=settings)
+    bill_run.run(session, date(2026, 10, 1), settings=settings)
+    payments.record_payment(
+        session,
+        account,
+        amount="100.00",
+        channel="counter",
+        paid_at=datetime(2026, 10, 12, 10, 0, tzinfo=clock.SHANGHAI),
+    )
+    session.commit()
+    agent = login("agent")
+    taken = client.post(
+        "/api/v1/contacts",
+        headers=agent,
+        json={
+            "channel": "hotline",
+            "customer": {"id": account.customer_id},
+            "matters": [{"order_type": "complaint", "title": "合表电费纠纷"}],
+        },
+    )
+    assert taken.status_code == 201, taken.text
+
+    response = client.get(f"/api/v1/customers/{account.customer_id}", headers=agent)
+    assert response.status_code == 200, response.text
+    view = response.json()
+    assert view["customer"]["phone"].count("*") == 4
+    (shown,) = view["accounts"]
+    assert shown["number"] == account.number
+    assert shown["tariff"] == "ZJ-RES"
+    assert shown["meters"][0]["is_shared"] is True
+    assert shown["meters"][0]["households"] == 2
+    assert [b["period"] for b in shown["bills"]] == ["2026-10-01", "2026-09-01"]
+    assert D(shown["bills"][0]["amount"]) == D("161.40")  # 300 kWh at the flat 0.538 (合表)
+    assert D(shown["payments"][0]["amount"]) == D("100.00")
+    assert D(shown["unpaid"]) == D("107.60") + D("161.40") - D("100.00")
+    assert [o["title"] for o in view["orders"]] == ["合表电费纠纷"]
+    assert view["orders"][0]["customer_phone"].count("*") == 4
+    assert account.phone not in response.text
+
+
+def test_a_role_without_customer_access_is_refused(
+    session: Session, org: Organisation, client: TestClient, login: Callable[[str], dict[str, str]]
+) -> None:
+    town = Town(session, org)
+    account, _ = town.household("ZJ-RES")
+    session.commit()
+    # Administrators manage staff and reference data; they do not read customers' accounts.
+    response = client.get(f"/api/v1/customers/{account.customer_id}", headers=login("admin"))
+    assert response.status_code == 403
+    unknown = client.get("/api/v1/customers/999999", headers=login("agent"))
+    assert unknown.status_code == 404
+
+
+def test_search_finds_a_caller_by_account_number(
+    session: Session, org: Organisation, client: TestClient, login: Callable[[str], dict[str, str]]
+) -> None:
+    town = Town(session, org)
+    account, _ = town.household("ZJ-RES")
+    town.household("ZJ-RES")
+    session.commit()
+    found = client.get(
+        "/api/v1/customers", params={"account": account.number}, headers=login("agent")
+    )
+    assert found.status_code == 200, found.text
+    assert [c["id"] for c in found.json()] == [account.customer_id]
+    none = client.get("/api/v1/customers", params={"account": "0000000000"}, headers=login("agent"))
+    assert none.json() == []
