@@ -1,20 +1,30 @@
-"""Story 1 of PRODUCT.md through the API: the shared meter, up to where a meter and account exist.
+"""Story 1 of PRODUCT.md through the API, to the end: the shared meter becomes his own.
 
 Early morning the programme's line gets a call from an 82-year-old man living alone at
 拱辰街99号楼: his shared meter causes constant bill disputes; he wants his own meter but cannot get
 about and does not know the paperwork. The same afternoon the team leader of the 包河区 business
 hall phones him, comes with a meter installer, takes the application on site, installs the meter
 and rewires his flat, done by nightfall; he is told, followed up, and the order archived, all
-within limits. (2005-11-09 in the article; here 2026-11-09, a Monday, at the same times of day.
-The new meter and account, and the shared meter's households, come with the customers/billing
-issue, which finishes this story.)
+within limits. (2005-11-09 in the article; here 2026-11-09, a Monday, at the same times of day.)
+In the system the new meter and account exist that evening, the shared meter (合表) serves one
+household fewer, and November's bill run bills him tiered on his own meter and the shared meter
+flat for what it measured.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quarterhour.billing import bill_run, tariff_book
+from quarterhour.billing.models import Bill, BillLine
+from quarterhour.config import Settings
+from quarterhour.customers import accounts
+from quarterhour.customers.models import Account, Customer, Meter
 from quarterhour.kit import clock
 from workorders.loop_client import LoopApi
 
@@ -25,8 +35,52 @@ def at(day: str, hhmm: str) -> datetime:
     return datetime.fromisoformat(f"{day} {hhmm}").replace(tzinfo=clock.SHANGHAI)
 
 
-def test_story1_shared_meter_until_the_new_meter(loop: LoopApi, frozen_clock: Any) -> None:
+def shared_building(session: Session, district_id: int) -> tuple[Meter, dict[str, int]]:
+    """拱辰街99号楼 before the story: four flats on one shared meter, billed to the building."""
+    tariff_book.install_samples(session)
+    flats = {
+        flat: accounts.add_premises(
+            session, address=f"合肥市包河区拱辰街99号楼{flat}", district_id=district_id
+        )
+        for flat in ("101", "102", "201", "202")
+    }
+    him = Customer(
+        name="唐邦铮",
+        phone="13905519909",
+        phone_last4="9909",
+        address="拱辰街99号楼",
+        district_id=district_id,
+        created_at=clock.now(),
+    )
+    keeper = Customer(name="楼长", phone="13905510000", phone_last4="0000", created_at=clock.now())
+    session.add_all([him, keeper])
+    session.flush()
+    building = accounts.open_account(
+        session,
+        customer=keeper,
+        premises=flats["101"],
+        tariff_id=tariff_book.get_tariff(session, "AH-SHARED").id,
+        opened_on=date(2010, 1, 1),
+    )
+    meter = accounts.install_meter(
+        session,
+        account=building,
+        number="HB-99-SHARED",
+        installed_on=date(2010, 1, 1),
+        households=list(flats.values()),
+        initial=Decimal(0),
+    )
+    accounts.record_reading(session, meter=meter, read_on=date(2026, 10, 31), total=Decimal(5000))
+    session.commit()
+    return meter, {flat: premises.id for flat, premises in flats.items()}
+
+
+def test_story1_shared_meter_to_the_new_meter_and_its_first_bill(
+    loop: LoopApi, frozen_clock: Any, session: Session, settings: Settings
+) -> None:
     org = loop.org
+    frozen_clock.set(at("2026-11-01", "09:00"))
+    shared, flats = shared_building(session, org.districts["baohe"])
     frozen_clock.set(at("2026-11-06", "17:00"))  # the Friday before: next Monday's roster
     response = loop.client.post(
         "/api/v1/episodes",
@@ -84,12 +138,28 @@ def test_story1_shared_meter_until_the_new_meter(loop: LoopApi, frozen_clock: An
         "record_progress",
         note="携装表工上门，现场受理申请，复印身份证、户口簿，代填资料",
     )
+    frozen_clock.set(at(DAY, "17:30"))
+    split = loop.client.post(
+        f"/api/v1/orders/{order_id}/meter-split",
+        json={
+            "shared_meter": "HB-99-SHARED",
+            "premises_id": flats["201"],
+            "new_meter": "HB-99-201",
+            "tariff": "AH-RES",
+            "initial_reading": "0",
+            "shared_meter_reading": "5100",
+        },
+        headers=loop.headers("hall-baohe"),
+    )
+    assert split.status_code == 200, split.text
+    new_account = split.json()["account"]
+    assert split.json()["order"]["state"] == "in_progress"
     step(
         DAY,
         "18:30",
         "hall-baohe",
         "return_result",
-        result="已单独装表并改造户内线路，当日通电",
+        result=f"已单独装表（表号HB-99-201，户号{new_account}）并改造户内线路，当日通电",
     )
     step(DAY, "18:50", "dispatcher", "approve")
     step("2026-11-10", "07:45", "specialist", "reply", reply_method="programme")
@@ -103,6 +173,7 @@ def test_story1_shared_meter_until_the_new_meter(loop: LoopApi, frozen_clock: An
         ("acknowledge", "acknowledged", "2026-11-09T13:30"),
         ("contact_customer", "in_progress", "2026-11-09T13:40"),
         ("record_progress", "in_progress", "2026-11-09T15:00"),
+        ("record_progress", "in_progress", "2026-11-09T17:30"),
         ("return_result", "returned", "2026-11-09T18:30"),
         ("approve", "reviewed", "2026-11-09T18:50"),
         ("reply", "replied", "2026-11-10T07:45"),
@@ -120,3 +191,45 @@ def test_story1_shared_meter_until_the_new_meter(loop: LoopApi, frozen_clock: An
 
     calls = loop.client.get(f"/api/v1/episodes/{episode_id}", headers=loop.headers("supervisor"))
     assert [c["id"] for c in calls.json()["calls"]] == [order_id]
+
+    # The new meter and account exist, and the shared meter serves three flats now.
+    session.expire_all()
+    mine = session.scalar(select(Account).where(Account.number == new_account))
+    assert mine is not None
+    assert session.get(Customer, mine.customer_id).name == "唐邦铮"  # type: ignore[union-attr]
+    assert mine.premises_id == flats["201"]
+    own = session.scalar(select(Meter).where(Meter.number == "HB-99-201"))
+    assert own is not None and not own.is_shared and own.work_order_id == order_id
+    assert sorted(accounts.households_of(session, shared.id)) == sorted(
+        flats[f] for f in ("101", "102", "202")
+    )
+    assert session.get(Meter, shared.id).is_shared  # type: ignore[union-attr]
+
+    # End of November: both meters are read and the month is billed.
+    accounts.record_reading(session, meter=own, read_on=date(2026, 11, 30), total=Decimal(60))
+    accounts.record_reading(
+        session,
+        meter=session.get_one(Meter, shared.id),
+        read_on=date(2026, 11, 30),
+        total=Decimal(5400),
+    )
+    session.commit()
+    frozen_clock.set(at("2026-12-01", "02:00"))
+    report = bill_run.run(session, date(2026, 11, 1), settings=settings)
+    assert (report.created, report.held) == (2, 0)
+
+    def lines(account_id: int) -> list[tuple[str, Decimal, Decimal, Decimal]]:
+        bill = session.scalars(select(Bill).where(Bill.account_id == account_id)).one()
+        return [
+            (line.kind, line.kwh, line.unit_price, line.amount)
+            for line in session.scalars(
+                select(BillLine).where(BillLine.bill_id == bill.id).order_by(BillLine.line_no)
+            )
+        ]
+
+    # His own meter: tiered (一户一表), 60 kWh in tier 1 of the monthly tariff.
+    assert lines(mine.id) == [("tier1", Decimal("60.00"), Decimal("0.5653"), Decimal("33.92"))]
+    # The shared meter: flat, 100 kWh before the split and 300 after, all on the building.
+    assert lines(session.get_one(Meter, shared.id).account_id) == [
+        ("flat", Decimal("400.00"), Decimal("0.5753"), Decimal("230.12"))
+    ]

@@ -234,3 +234,71 @@ def get_account(session: Session, number: str) -> Account:
     if account is None:
         raise NotFound(f"no account {number}", field="account")
     return account
+
+
+def split_from_shared_meter(
+    session: Session,
+    *,
+    customer: Customer,
+    shared_meter_number: str,
+    premises_id: int,
+    tariff_id: int,
+    new_meter_number: str,
+    installed_on: date,
+    initial: Decimal = Decimal(0),
+    shared_meter_reading: Decimal | None = None,
+    multiplier: int = 1,
+    digits: int = 6,
+    work_order_id: int | None = None,
+) -> tuple[Account, Meter]:
+    """分户装表: one household of a 合表 gets its own meter and account (一户一表).
+
+    The shared meter is read at the split, so what was used before stays on the shared account;
+    the household leaves the shared meter's list, and the new account is billed on its own
+    tariff from the installation reading on."""
+    shared = session.scalar(select(Meter).where(Meter.number == shared_meter_number.strip()))
+    if shared is None:
+        raise NotFound(f"no meter {shared_meter_number}", field="shared_meter")
+    if not shared.is_shared:
+        raise ValidationFailed(
+            f"meter {shared.number} serves one household already", field="shared_meter"
+        )
+    if premises_id not in households_of(session, shared.id):
+        raise ValidationFailed(
+            f"meter {shared.number} does not serve premises {premises_id}", field="premises_id"
+        )
+    premises = session.get(Premises, premises_id)
+    assert premises is not None  # a household of the meter, so it exists
+    if shared_meter_reading is not None:
+        record_reading(session, meter=shared, read_on=installed_on, total=shared_meter_reading)
+    account = open_account(
+        session,
+        customer=customer,
+        premises=premises,
+        tariff_id=tariff_id,
+        category="residential",
+        opened_on=installed_on,
+    )
+    meter = install_meter(
+        session,
+        account=account,
+        number=new_meter_number.strip(),
+        installed_on=installed_on,
+        households=[premises],
+        multiplier=multiplier,
+        digits=digits,
+        initial=initial,
+    )
+    meter.work_order_id = work_order_id
+    remove_household(session, shared, premises_id)
+    return account, meter
+
+
+def readings_of(session: Session, meter_id: int) -> list[MeterReading]:
+    return list(
+        session.scalars(
+            select(MeterReading)
+            .where(MeterReading.meter_id == meter_id)
+            .order_by(MeterReading.read_on, MeterReading.id)
+        )
+    )

@@ -96,6 +96,8 @@ class Meter(Base):
     is_shared: Mapped[bool] = mapped_column(Boolean, default=False)
     installed_on: Mapped[date]
     removed_on: Mapped[date | None]
+    # The service request (分户装表, 新装) that installed it, when there was one.
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)
 
 
 class MeterHousehold(Base):

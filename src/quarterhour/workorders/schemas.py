@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -206,3 +207,27 @@ class PublishedCommitments(BaseModel):
     effective_from: date
     limits: list[PublishedLimit]
     follow_up_required: dict[str, bool]
+
+
+class MeterSplitIn(Strict):
+    """分户装表 done on site: the household leaves the shared meter for its own meter and account."""
+
+    version: int | None = Field(default=None, ge=1, description="the version you saw; 409 if stale")
+    shared_meter: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)
+    ]
+    premises_id: int = Field(gt=0, description="the household leaving the shared meter")
+    new_meter: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    tariff: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    installed_on: date | None = Field(default=None, description="default: today")
+    initial_reading: Decimal = Field(default=Decimal(0), ge=0, decimal_places=2)
+    shared_meter_reading: Decimal | None = Field(default=None, ge=0, decimal_places=2)
+    multiplier: int = Field(default=1, ge=1)
+    digits: int = Field(default=6, ge=4, le=10)
+    note: LongText | None = None
+
+
+class MeterSplitOut(BaseModel):
+    account: str
+    meter: str
+    order: ActionResult

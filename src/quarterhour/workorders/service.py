@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require, require_see_order
+from quarterhour.billing import tariff_book
 from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.workdays import WorkCalendar
 from quarterhour.config import Settings
+from quarterhour.customers import accounts
 from quarterhour.customers import service as customers
 from quarterhour.customers.models import Customer
 from quarterhour.errors import (
@@ -44,6 +46,7 @@ from quarterhour.workorders.kinds import (
     LimitUnit,
     OrderType,
     ReplyMethod,
+    ServiceSubtype,
 )
 from quarterhour.workorders.lifecycle import (
     SYSTEM_ACTIONS,
@@ -59,6 +62,7 @@ from quarterhour.workorders.schemas import (
     ActionIn,
     ContactIn,
     MatterIn,
+    MeterSplitIn,
     OrderSummary,
     PublicStatus,
 )
@@ -845,3 +849,48 @@ def orders_of_customer(
     """Open and past orders of one customer (masked like every list)."""
     require(by, Permission.VIEW_CUSTOMERS)
     return repository.recent_of_customer(session, customer, limit)
+
+
+def record_meter_split(
+    session: Session,
+    order_id: int,
+    data: MeterSplitIn,
+    *,
+    by: Actor,
+    settings: Settings,
+) -> tuple[str, str, WorkOrder]:
+    """分户装表 on site, by the order's department: a progress step on the order, and the new
+    meter and account (customers.accounts). One transaction; the new account number, the new
+    meter number and the order as moved."""
+    order = session.get(WorkOrder, order_id)
+    if order is None:
+        raise NotFound(f"no work order {order_id}", field="order_id")
+    if (order.order_type, order.subtype) != (OrderType.SERVICE_REQUEST, ServiceSubtype.METER_SPLIT):
+        raise ValidationFailed(
+            "only a 分户装表 service request (meter_split) records a meter split", field="order_id"
+        )
+    customer_id = order.customer_id
+    moved = act(
+        session,
+        order_id,
+        Action.RECORD_PROGRESS,
+        ActionIn(version=data.version, note=data.note or f"分户装表：装新表 {data.new_meter}"),
+        by=by,
+        settings=settings,
+    )
+    tariff = tariff_book.get_tariff(session, data.tariff)
+    account, meter = accounts.split_from_shared_meter(
+        session,
+        customer=customers.get_customer(session, customer_id),
+        shared_meter_number=data.shared_meter,
+        premises_id=data.premises_id,
+        tariff_id=tariff.id,
+        new_meter_number=data.new_meter,
+        installed_on=data.installed_on or clock.now().date(),
+        initial=data.initial_reading,
+        shared_meter_reading=data.shared_meter_reading,
+        multiplier=data.multiplier,
+        digits=data.digits,
+        work_order_id=order_id,
+    )
+    return account.number, meter.number, moved

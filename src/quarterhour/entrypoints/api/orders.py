@@ -18,6 +18,8 @@ from quarterhour.workorders.schemas import (
     ActionResult,
     ContactIn,
     ContactOut,
+    MeterSplitIn,
+    MeterSplitOut,
     OrderDetail,
     OrderPage,
 )
@@ -117,6 +119,33 @@ def act(
     )
     ctx.session.commit()
     return _json(result)
+
+
+@router.post("/orders/{order_id}/meter-split", response_model=MeterSplitOut)
+def meter_split(order_id: int, body: MeterSplitIn, ctx: CtxDep) -> MeterSplitOut:
+    """分户装表 done on site: the household gets its own meter and account, the shared meter
+    (合表) loses it, and the order records the step. For the order's department."""
+    account, meter, order = service.record_meter_split(
+        ctx.session, order_id, body, by=ctx.actor, settings=ctx.settings
+    )
+    result = MeterSplitOut(
+        account=account,
+        meter=meter,
+        order=ActionResult(
+            id=order.id,
+            number=order.number or "",
+            state=order.state,
+            version=order.version,
+            due_at=order.due_at,
+            rework_count=order.rework_count,
+            allowed_actions=[
+                str(a)
+                for a in allowed_actions(State(order.state), ctx.actor.role, order.order_type)
+            ],
+        ),
+    )
+    ctx.session.commit()
+    return result
 
 
 @router.get("/lifecycle")

@@ -162,16 +162,23 @@ def upgrade() -> None:
         sa.Column("is_shared", sa.Boolean(), nullable=False),
         sa.Column("installed_on", sa.Date(), nullable=False),
         sa.Column("removed_on", sa.Date(), nullable=True),
+        sa.Column(
+            "work_order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
         sa.CheckConstraint("digits between 4 and 10", name=op.f("ck_meter_digits_range")),
         sa.CheckConstraint("multiplier > 0", name=op.f("ck_meter_multiplier_positive")),
         sa.ForeignKeyConstraint(
             ["account_id"], ["account.id"], name=op.f("fk_meter_account_id_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["work_order_id"], ["work_order.id"], name=op.f("fk_meter_work_order_id_work_order")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_meter")),
         sa.UniqueConstraint("number", name=op.f("uq_meter_number")),
     )
     with op.batch_alter_table("meter", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_meter_account_id"), ["account_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_meter_work_order_id"), ["work_order_id"], unique=False)
 
     op.create_table(
         "payment",
@@ -358,6 +365,7 @@ def downgrade() -> None:
 
     op.drop_table("payment")
     with op.batch_alter_table("meter", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_meter_work_order_id"))
         batch_op.drop_index(batch_op.f("ix_meter_account_id"))
 
     op.drop_table("meter")
