@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from quarterhour.billing import tariff_book
 from quarterhour.config import Settings
 from quarterhour.demo.organisation import DEMO_PASSWORD
 from quarterhour.demo.simulation import Report, Simulation
@@ -46,6 +47,10 @@ def generate(
             seed=seed,
             password_cost=password_cost,
         ).run()
+        with factory() as session:
+            # The published sample tariffs (customer accounts and bills join the demo later).
+            tariff_book.install_samples(session)
+            session.commit()
         return summary(report, timer.perf_counter() - started)
     finally:
         engine.dispose()
