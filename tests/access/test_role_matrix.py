@@ -311,6 +311,29 @@ ENDPOINTS = {
         _rule_body,
     ),
     "policies": endpoint("GET", "/api/v1/admin/policies", {A, D, H, F, S, ADM}),
+    "customer search": endpoint(
+        "GET",
+        "/api/v1/customers?phone=13900000000",
+        {A, D, H, F, S},
+        200,
+        Permission.VIEW_CUSTOMERS,
+    ),
+    # No such account: the roles allowed learn that (404); the others are refused first (403).
+    "account statement": endpoint(
+        "GET",
+        "/api/v1/accounts/0000000000/statement",
+        {A, D, H, F, S},
+        404,
+        Permission.VIEW_CUSTOMERS,
+    ),
+    "counter payment": endpoint(
+        "POST",
+        "/api/v1/accounts/0000000000/payments",
+        {H},
+        404,
+        Permission.RECORD_PAYMENT,
+        lambda _org: {"amount": "10.00", "channel": "counter"},
+    ),
     "districts": endpoint("GET", "/api/v1/districts", {A, D, H, F, S, ADM}),
 }
 ROLES_ONLY = (A, D, H, F, S, ADM)  # outside the lifecycle a handler's department does not matter

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -165,3 +166,42 @@ def test_billing_inquire_cli(
     assert "161.40" in result.output
     refused = CliRunner().invoke(cli, ["billing", "inquire", account.number, "0000"])
     assert refused.exit_code == 2
+
+
+def test_the_counter_takes_a_payment_and_shows_the_statement(
+    session: Session,
+    org: Organisation,
+    settings: Settings,
+    client: TestClient,
+    login: Any,
+) -> None:
+    account = billed_household(session, org, settings)
+    session.commit()
+    hall = login("hall-baohe")
+    body = {
+        "amount": "107.60",
+        "channel": "counter",
+        "reference": "R-001",
+        "paid_at": "2026-10-15T09:00:00+08:00",
+    }
+    first = client.post(f"/api/v1/accounts/{account.number}/payments", json=body, headers=hall)
+    assert first.status_code == 201, first.text
+    again = client.post(f"/api/v1/accounts/{account.number}/payments", json=body, headers=hall)
+    assert again.json()["id"] == first.json()["id"]  # the same receipt is one payment
+    owed = first.json()["statement"]
+    assert [(b["period"], D(b["unpaid"])) for b in owed["bills"]] == [
+        ("2026-09-01", D("0.00")),
+        ("2026-10-01", D("161.40")),
+    ]
+    statement = client.get(f"/api/v1/accounts/{account.number}/statement", headers=login("agent"))
+    assert statement.status_code == 200
+    assert D(statement.json()["unpaid"]) == D("161.40")
+    refused = client.post(
+        f"/api/v1/accounts/{account.number}/payments", json=body, headers=login("agent")
+    )
+    assert refused.status_code == 403
+    bad = client.post(
+        f"/api/v1/accounts/{account.number}/payments", json={"amount": "-1"}, headers=hall
+    )
+    assert bad.status_code == 422
+    assert "amount" in bad.text

@@ -27,6 +27,7 @@ class Permission(StrEnum):
     MANAGE_CALENDAR = "manage_calendar"
     RUN_SWEEP = "run_sweep"
     VIEW_ADMIN_WARNINGS = "view_admin_warnings"
+    RECORD_PAYMENT = "record_payment"  # at the business hall's counter
 
 
 _A = Role.DUTY_AGENT
@@ -51,6 +52,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_CALENDAR: frozenset({_ADMIN}),
     Permission.RUN_SWEEP: frozenset({_S, _ADMIN}),
     Permission.VIEW_ADMIN_WARNINGS: frozenset({_S, _ADMIN}),
+    Permission.RECORD_PAYMENT: frozenset({_H}),
 }
 
 

@@ -8,9 +8,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, require
 from quarterhour.billing.arrears import BillDue, LateFeeRates, PaymentMade, Statement, statement
 from quarterhour.billing.models import Bill, Payment
 from quarterhour.config import Settings
+from quarterhour.customers import accounts
 from quarterhour.customers.models import Account
 from quarterhour.errors import Conflict, ValidationFailed
 from quarterhour.kit import clock
@@ -93,3 +96,35 @@ def total_paid(session: Session, account: Account) -> Decimal:
         session.scalars(select(Payment.amount).where(Payment.account_id == account.id)),
         Decimal(0),
     )
+
+
+def take_payment(
+    session: Session,
+    account_number: str,
+    *,
+    by: Actor,
+    amount: object,
+    channel: str,
+    paid_at: datetime | None = None,
+    reference: str | None = None,
+) -> Payment:
+    """A payment taken by staff (the counter); bank and online payments arrive by file."""
+    require(by, Permission.RECORD_PAYMENT)
+    account = accounts.get_account(session, account_number)
+    return record_payment(
+        session,
+        account,
+        amount=amount,
+        channel=channel,
+        paid_at=paid_at,
+        reference=reference,
+        taken_by_id=by.id,
+    )
+
+
+def statement_of(
+    session: Session, account_number: str, *, by: Actor, settings: Settings
+) -> tuple[Account, Statement]:
+    require(by, Permission.VIEW_CUSTOMERS)
+    account = accounts.get_account(session, account_number)
+    return account, account_statement(session, account, settings=settings)

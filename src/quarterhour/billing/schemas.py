@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 
 
 class BillInquiryOut(BaseModel):
@@ -39,3 +40,42 @@ class PublishedTariff(BaseModel):
     tier3_surcharge: Decimal
     peak_price: Decimal | None
     valley_price: Decimal | None
+
+
+class PaymentIn(BaseModel):
+    amount: Decimal = Field(gt=0, decimal_places=2, description="yuan, to the fen")
+    channel: Literal["counter", "bank", "online"] = "counter"
+    reference: str | None = Field(
+        default=None, max_length=64, description="receipt or bank reference"
+    )
+    paid_at: AwareDatetime | None = None
+
+
+class StatementBill(BaseModel):
+    period: date
+    amount: Decimal
+    due_on: date
+    paid: Decimal
+    unpaid: Decimal
+    late_fee: Decimal
+
+
+class StatementOut(BaseModel):
+    """What an account owes on a day: bills oldest first, payments applied, late fees."""
+
+    account: str
+    as_of: date
+    bills: list[StatementBill]
+    unpaid: Decimal
+    late_fees: Decimal
+    total_due: Decimal
+    credit: Decimal
+
+
+class PaymentOut(BaseModel):
+    id: int
+    account: str
+    amount: Decimal
+    channel: str
+    paid_at: datetime
+    statement: StatementOut

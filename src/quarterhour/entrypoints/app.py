@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 
 from quarterhour.config import Settings
 from quarterhour.entrypoints.api import (
+    accounts,
     admin,
     auth,
     customers,
@@ -105,7 +106,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     errors.install(app)
 
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, orders, customers, organisation, admin, programme, public, stats):
+    for module in (
+        auth,
+        orders,
+        customers,
+        accounts,
+        organisation,
+        admin,
+        programme,
+        public,
+        stats,
+    ):
         api.include_router(module.router)
     app.include_router(api)
 
