@@ -326,6 +326,14 @@ ENDPOINTS = {
         404,
         Permission.VIEW_CUSTOMERS,
     ),
+    "tariff version": endpoint(
+        "POST",
+        "/api/v1/admin/tariffs/NOPE/versions",
+        {ADM},
+        404,
+        Permission.MANAGE_TARIFFS,
+        lambda _org: {"effective_from": "2027-01-01", "flat_price": "0.6", "source": "通知"},
+    ),
     "counter payment": endpoint(
         "POST",
         "/api/v1/accounts/0000000000/payments",

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from quarterhour.billing import tariff_book
 from quarterhour.billing.models import Tariff, TariffVersionRow
 from quarterhour.billing.tariffs import Usage, price
+from quarterhour.entrypoints.cli.main import app
 from quarterhour.errors import ValidationFailed
 
 pytestmark = pytest.mark.db
@@ -100,3 +103,65 @@ def test_a_bad_version_is_refused_naming_the_field_and_nothing_changes(
         select(TariffVersionRow).where(TariffVersionRow.tariff_id == tariff.id)
     ).one()
     assert current.effective_to is None
+
+
+def test_administrators_add_tariffs_and_versions_through_the_api_and_the_cli(
+    session: Session, client: Any, login: Any, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = login("admin")
+    created = client.post(
+        "/api/v1/admin/tariffs",
+        json={
+            "code": "HF-RES",
+            "name": "合肥 居民（本公司）",
+            "region": "安徽",
+            "first_version": {
+                "effective_from": "2026-01-01",
+                "tier_mode": "monthly",
+                "flat_price": "0.5653",
+                "tier1_limit": "180",
+                "tier2_limit": "350",
+                "tier2_surcharge": "0.05",
+                "tier3_surcharge": "0.30",
+                "source": "皖价商〔2012〕…号",
+            },
+        },
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["is_verified"] is True
+    gap = client.post(
+        "/api/v1/admin/tariffs/HF-RES/versions",
+        json={"effective_from": "2025-06-01", "flat_price": "0.6", "source": "x"},
+        headers=admin,
+    )
+    assert gap.status_code == 422
+    assert gap.json()["field"] == "effective_from"
+    refused = client.post(
+        "/api/v1/admin/tariffs/HF-RES/versions",
+        json={"effective_from": "2027-01-01", "flat_price": "0.6", "source": "x"},
+        headers=login("supervisor"),
+    )
+    assert refused.status_code == 403
+    monkeypatch.setenv("QUARTERHOUR_DATABASE_URL", database_url)
+    result = CliRunner().invoke(
+        app,
+        [
+            "billing",
+            "tariffs",
+            "add-version",
+            "HF-RES",
+            "--from",
+            "2027-01-01",
+            "--flat-price",
+            "0.5853",
+            "--source",
+            "新通知",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    versions = tariff_book.versions_by_tariff(session)[tariff_book.get_tariff(session, "HF-RES").id]
+    assert [(v.effective_from, v.effective_to, v.flat_price) for v in versions] == [
+        (date(2026, 1, 1), date(2027, 1, 1), Decimal("0.5653")),
+        (date(2027, 1, 1), None, Decimal("0.5853")),
+    ]

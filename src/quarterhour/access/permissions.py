@@ -28,6 +28,7 @@ class Permission(StrEnum):
     RUN_SWEEP = "run_sweep"
     VIEW_ADMIN_WARNINGS = "view_admin_warnings"
     RECORD_PAYMENT = "record_payment"  # at the business hall's counter
+    MANAGE_TARIFFS = "manage_tariffs"
 
 
 _A = Role.DUTY_AGENT
@@ -53,6 +54,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.RUN_SWEEP: frozenset({_S, _ADMIN}),
     Permission.VIEW_ADMIN_WARNINGS: frozenset({_S, _ADMIN}),
     Permission.RECORD_PAYMENT: frozenset({_H}),
+    Permission.MANAGE_TARIFFS: frozenset({_ADMIN}),
 }
 
 

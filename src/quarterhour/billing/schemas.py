@@ -79,3 +79,25 @@ class PaymentOut(BaseModel):
     channel: str
     paid_at: datetime
     statement: StatementOut
+
+
+class TariffVersionIn(BaseModel):
+    """A version of a tariff's prices from a day on (published notices give every figure)."""
+
+    effective_from: date
+    tier_mode: Literal["none", "monthly", "annual"] = "none"
+    flat_price: Decimal = Field(ge=0, decimal_places=4)
+    tier1_limit: Decimal | None = Field(default=None, gt=0, decimal_places=2)
+    tier2_limit: Decimal | None = Field(default=None, gt=0, decimal_places=2)
+    tier2_surcharge: Decimal = Field(default=Decimal(0), ge=0, decimal_places=4)
+    tier3_surcharge: Decimal = Field(default=Decimal(0), ge=0, decimal_places=4)
+    peak_price: Decimal | None = Field(default=None, ge=0, decimal_places=4)
+    valley_price: Decimal | None = Field(default=None, ge=0, decimal_places=4)
+    source: str = Field(min_length=1, max_length=300, description="the price notice")
+
+
+class TariffIn(BaseModel):
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=100)
+    region: str = Field(default="", max_length=32)
+    first_version: TariffVersionIn

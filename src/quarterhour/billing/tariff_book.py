@@ -13,9 +13,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, require
 from quarterhour.billing.models import Tariff, TariffVersionRow
 from quarterhour.billing.tariffs import TariffVersion, TierMode, check_versions
-from quarterhour.errors import NotFound, ValidationFailed
+from quarterhour.errors import Conflict, NotFound, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.kit.money import decimal_of
 
@@ -151,3 +153,47 @@ def in_force(session: Session, on: date) -> list[tuple[Tariff, TariffVersion]]:
         if current is not None:
             published.append((tariffs[tariff_id], current))
     return sorted(published, key=lambda pair: pair[0].code)
+
+
+def add_tariff(
+    session: Session,
+    *,
+    by: Actor | None,
+    code: str,
+    name: str,
+    region: str,
+    source: str,
+    first_version: dict[str, Any],
+) -> Tariff:
+    """A utility's own tariff with its first version (administrators; the CLI passes no actor)."""
+    if by is not None:
+        require(by, Permission.MANAGE_TARIFFS)
+    code = code.strip()
+    if not code or len(code) > 32:
+        raise ValidationFailed("a tariff code has 1 to 32 characters", field="code")
+    if not source.strip():
+        raise ValidationFailed("say where the prices come from (the notice)", field="source")
+    if session.scalar(select(Tariff.id).where(Tariff.code == code)) is not None:
+        raise Conflict(f"tariff {code} exists already; add a version to it", field="code")
+    tariff = Tariff(
+        code=code,
+        name=name.strip() or code,
+        region=region.strip(),
+        source=source.strip(),
+        is_verified=True,  # entered by the utility from its own notice
+        created_at=clock.now(),
+    )
+    session.add(tariff)
+    session.flush()
+    add_version(session, tariff, first_version, source=source.strip())
+    return tariff
+
+
+def add_version_by(
+    session: Session, code: str, values: dict[str, Any], *, by: Actor | None, source: str
+) -> TariffVersionRow:
+    if by is not None:
+        require(by, Permission.MANAGE_TARIFFS)
+    if not source.strip():
+        raise ValidationFailed("say where the prices come from (the notice)", field="source")
+    return add_version(session, get_tariff(session, code), values, source=source.strip())

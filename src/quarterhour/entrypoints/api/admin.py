@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile, status
 from pydantic import BaseModel
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from quarterhour.access.permissions import Permission, require
+from quarterhour.billing import tariff_book
+from quarterhour.billing.schemas import PublishedTariff, TariffIn, TariffVersionIn
 from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.schedule_file import parse_schedule
 from quarterhour.entrypoints.api.deps import CtxDep
@@ -174,3 +177,57 @@ def run_sweep(ctx: CtxDep) -> SweepOut:
     report = sla.sweep(ctx.session)
     ctx.session.commit()
     return SweepOut(at=report.at, warned=report.warned, escalated=report.escalated)
+
+
+@router.post("/tariffs", response_model=PublishedTariff, status_code=status.HTTP_201_CREATED)
+def add_tariff(body: TariffIn, ctx: CtxDep) -> PublishedTariff:
+    """A utility's own tariff with its first version (the disclosure publishes it at once)."""
+    version = body.first_version
+    tariff = tariff_book.add_tariff(
+        ctx.session,
+        by=ctx.actor,
+        code=body.code,
+        name=body.name,
+        region=body.region,
+        source=version.source,
+        first_version=version.model_dump(exclude={"source"}),
+    )
+    out = _published(ctx.session, tariff.code)
+    ctx.session.commit()
+    return out
+
+
+@router.post(
+    "/tariffs/{code}/versions", response_model=PublishedTariff, status_code=status.HTTP_201_CREATED
+)
+def add_tariff_version(code: str, body: TariffVersionIn, ctx: CtxDep) -> PublishedTariff:
+    """New prices from a day on; the version in force until then ends there."""
+    row = tariff_book.add_version_by(
+        ctx.session, code, body.model_dump(exclude={"source"}), by=ctx.actor, source=body.source
+    )
+    out = _published(ctx.session, code, on=row.effective_from)
+    ctx.session.commit()
+    return out
+
+
+def _published(session: Session, code: str, on: date | None = None) -> PublishedTariff:
+    day = on or clock.now().date()
+    tariff = tariff_book.get_tariff(session, code)
+    versions = tariff_book.versions_by_tariff(session)[tariff.id]
+    version = next((v for v in versions if v.covers(day)), versions[-1])
+    return PublishedTariff(
+        code=tariff.code,
+        name=tariff.name,
+        region=tariff.region,
+        source=tariff.source,
+        is_verified=tariff.is_verified,
+        effective_from=version.effective_from,
+        tier_mode=version.tier_mode,
+        flat_price=version.flat_price,
+        tier1_limit=version.tier1_limit,
+        tier2_limit=version.tier2_limit,
+        tier2_surcharge=version.tier2_surcharge,
+        tier3_surcharge=version.tier3_surcharge,
+        peak_price=version.peak_price,
+        valley_price=version.valley_price,
+    )

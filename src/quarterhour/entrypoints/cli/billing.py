@@ -141,3 +141,39 @@ def inquire(
             f"due {answer.due_on}  total due {answer.total_due}  (late fees {answer.late_fees},"
             f" credit {answer.credit})"
         )
+
+
+@tariffs.command("add-version")
+def add_version(
+    code: str = typer.Argument(..., help="the tariff's code, e.g. AH-RES"),
+    effective_from: str = typer.Option(..., "--from", help="first day of the new prices"),
+    source: str = typer.Option(..., help="the price notice they come from"),
+    flat_price: str = typer.Option(..., help="base price, yuan/kWh"),
+    tier_mode: str = typer.Option("none", help="none, monthly or annual"),
+    tier1_limit: str | None = typer.Option(None, help="upper kWh of tier 1"),
+    tier2_limit: str | None = typer.Option(None, help="upper kWh of tier 2"),
+    tier2_surcharge: str = typer.Option("0", help="yuan/kWh added in tier 2"),
+    tier3_surcharge: str = typer.Option("0", help="yuan/kWh added in tier 3"),
+    peak_price: str | None = typer.Option(None, help="time-of-use peak price"),
+    valley_price: str | None = typer.Option(None, help="time-of-use valley price"),
+) -> None:
+    """New prices for a tariff from a day on; the version in force until then ends there."""
+    with transaction() as session:
+        row = tariff_book.add_version_by(
+            session,
+            code,
+            {
+                "effective_from": effective_from,
+                "tier_mode": tier_mode,
+                "flat_price": flat_price,
+                "tier1_limit": tier1_limit,
+                "tier2_limit": tier2_limit,
+                "tier2_surcharge": tier2_surcharge,
+                "tier3_surcharge": tier3_surcharge,
+                "peak_price": peak_price,
+                "valley_price": valley_price,
+            },
+            by=None,
+            source=source,
+        )
+        console.print(f"{code}: new prices from {row.effective_from}")
