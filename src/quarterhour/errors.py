@@ -63,3 +63,10 @@ class StaleVersion(Conflict):
 class TooManyRequests(DomainError):
     status_code = 429
     code = "too_many_requests"
+
+
+class Unavailable(DomainError):
+    """A feature that needs something this machine does not have (e.g. a speech engine)."""
+
+    status_code = 503
+    code = "unavailable"

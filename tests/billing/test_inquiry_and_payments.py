@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from billing.town import Town
-from quarterhour.billing import bill_run, payments
+from quarterhour.billing import bill_run, payments, voice
 from quarterhour.billing.inquiry import sentence
 from quarterhour.billing.models import Payment
 from quarterhour.config import Settings
@@ -205,3 +205,29 @@ def test_the_counter_takes_a_payment_and_shows_the_statement(
     )
     assert bad.status_code == 422
     assert "amount" in bad.text
+
+
+def test_the_spoken_answer_is_a_wav_with_espeak_and_a_clear_503_without(
+    session: Session,
+    org: Organisation,
+    settings: Settings,
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    account = billed_household(session, org, settings)
+    session.commit()
+    params = {"account": account.number, "phone_last4": account.phone_last4}
+    if voice.available():
+        spoken = client.get("/api/v1/public/bill.wav", params=params)
+        assert spoken.status_code == 200, spoken.text
+        assert spoken.headers["content-type"] == "audio/wav"
+        assert spoken.content[:4] == b"RIFF"
+    # Without the engine (PATH emptied): the text answer still works, the spoken one says why.
+    monkeypatch.setenv("PATH", "")
+    assert not voice.available()
+    silent = client.get("/api/v1/public/bill.wav", params=params)
+    assert silent.status_code == 503
+    assert silent.json()["error"] == "unavailable"
+    assert client.get("/api/v1/public/bill", params=params).status_code == 200
+    wrong = client.get("/api/v1/public/bill.wav", params={**params, "phone_last4": "0000"})
+    assert wrong.status_code == 404  # checked before anything is spoken

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from quarterhour.billing import inquiry, tariff_book
+from quarterhour.billing import inquiry, tariff_book, voice
 from quarterhour.billing.schemas import BillInquiryOut, PublishedTariff
 from quarterhour.entrypoints.api.deps import SessionDep, SettingsDep
 from quarterhour.errors import NotFound, TooManyRequests
@@ -119,3 +119,20 @@ def disclosure(
             follow_up_required={str(k): v for k, v in policy.follow_up.items()},
         ),
     )
+
+
+@router.get(
+    "/bill.wav",
+    response_class=Response,
+    responses={200: {"content": {"audio/wav": {}}}, 503: {"description": "no speech engine"}},
+)
+def bill_inquiry_spoken(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    account: Annotated[str, Query(min_length=1, max_length=20, description="户号")],
+    phone_last4: Annotated[str, Query(min_length=4, max_length=4, pattern=r"^\d{4}$")],
+) -> Response:
+    """The same answer as /bill, spoken (WAV), when the server has espeak-ng; 503 otherwise."""
+    answer = bill_inquiry(request, session, settings, account, phone_last4)
+    return Response(voice.speak(answer.sentence), media_type="audio/wav")
