@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -88,13 +87,6 @@ def account_statement(
         [PaymentMade(amount, clock.local(paid_at).date()) for amount, paid_at in payments],
         as_of or clock.now().date(),
         rates_of(settings),
-    )
-
-
-def total_paid(session: Session, account: Account) -> Decimal:
-    return sum(
-        session.scalars(select(Payment.amount).where(Payment.account_id == account.id)),
-        Decimal(0),
     )
 
 

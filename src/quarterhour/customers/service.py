@@ -33,24 +33,6 @@ def get_customer(session: Session, customer_id: int, *, field: str = "customer.i
     return customer
 
 
-def find_or_create(
-    session: Session,
-    *,
-    name: str | None,
-    phone: str | None,
-    address: str | None,
-    district_id: int | None,
-) -> Customer:
-    """A caller identified by phone is the same customer next time; without a phone, by address."""
-    customer, is_new = find_or_new(
-        session, name=name, phone=phone, address=address, district_id=district_id
-    )
-    if is_new:
-        session.add(customer)
-        session.flush()
-    return customer
-
-
 def find_or_new(
     session: Session,
     *,
@@ -94,11 +76,6 @@ def masked(customer: Customer) -> CustomerOut:
         address=customer.address,
         district_id=customer.district_id,
     )
-
-
-def view(session: Session, customer_id: int, *, by: Actor) -> CustomerOut:
-    require(by, Permission.VIEW_CUSTOMERS)
-    return masked(get_customer(session, customer_id, field="customer_id"))
 
 
 def search(

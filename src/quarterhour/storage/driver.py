@@ -60,22 +60,6 @@ def allocate_ids(session: Session, counts: Sequence[tuple[Table, int]]) -> list[
     return allocated
 
 
-def copy_rows(
-    session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> None:
-    """Many rows into one table by COPY (PostgreSQL), inside the session's transaction."""
-    driver = session.connection().connection.driver_connection
-    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    if _SQL_LOG.isEnabledFor(logging.INFO):
-        _SQL_LOG.info("%s [psycopg copy, %d rows]", statement, len(rows))
-    try:
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            for row in rows:
-                copy.write_row(row)
-    except psycopg.Error as error:
-        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
-
-
 # --- COPY in PostgreSQL's binary format, straight from and into numpy arrays -------------------
 # A binary COPY stream is a 19-byte header, one tuple per row (a 16-bit field count, then each
 # field as a 32-bit length and its bytes, big-endian) and a 16-bit −1 trailer. When every field
