@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
 from quarterhour.billing.models import Tariff, TariffVersionRow
+from quarterhour.billing.schemas import PublishedTariff
 from quarterhour.billing.tariffs import TariffVersion, TierMode, check_versions
 from quarterhour.errors import Conflict, NotFound, ValidationFailed
 from quarterhour.kit import clock
@@ -197,3 +198,23 @@ def add_version_by(
     if not source.strip():
         raise ValidationFailed("say where the prices come from (the notice)", field="source")
     return add_version(session, get_tariff(session, code), values, source=source.strip())
+
+
+def published(tariff: Tariff, version: TariffVersion) -> PublishedTariff:
+    """A tariff and one of its versions as the disclosure and the administration show them."""
+    return PublishedTariff(
+        code=tariff.code,
+        name=tariff.name,
+        region=tariff.region,
+        source=tariff.source,
+        is_verified=tariff.is_verified,
+        effective_from=version.effective_from,
+        tier_mode=version.tier_mode,
+        flat_price=version.flat_price,
+        tier1_limit=version.tier1_limit,
+        tier2_limit=version.tier2_limit,
+        tier2_surcharge=version.tier2_surcharge,
+        tier3_surcharge=version.tier3_surcharge,
+        peak_price=version.peak_price,
+        valley_price=version.valley_price,
+    )

@@ -215,19 +215,4 @@ def _published(session: Session, code: str, on: date | None = None) -> Published
     tariff = tariff_book.get_tariff(session, code)
     versions = tariff_book.versions_by_tariff(session)[tariff.id]
     version = next((v for v in versions if v.covers(day)), versions[-1])
-    return PublishedTariff(
-        code=tariff.code,
-        name=tariff.name,
-        region=tariff.region,
-        source=tariff.source,
-        is_verified=tariff.is_verified,
-        effective_from=version.effective_from,
-        tier_mode=version.tier_mode,
-        flat_price=version.flat_price,
-        tier1_limit=version.tier1_limit,
-        tier2_limit=version.tier2_limit,
-        tier2_surcharge=version.tier2_surcharge,
-        tier3_surcharge=version.tier3_surcharge,
-        peak_price=version.peak_price,
-        valley_price=version.valley_price,
-    )
+    return tariff_book.published(tariff, version)

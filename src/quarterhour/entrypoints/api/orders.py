@@ -8,11 +8,13 @@ from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
+from quarterhour.access.actor import Actor
 from quarterhour.entrypoints.api.deps import CtxDep, OneWriteCtxDep
 from quarterhour.errors import ValidationFailed
 from quarterhour.workorders import repository, service
 from quarterhour.workorders.filters import OrderFilter
 from quarterhour.workorders.lifecycle import MOVES, SYSTEM_ACTIONS, Action, State, allowed_actions
+from quarterhour.workorders.models import WorkOrder
 from quarterhour.workorders.schemas import (
     ActionIn,
     ActionResult,
@@ -106,7 +108,13 @@ def act(
                 "If-Match must hold the order's version number", field="If-Match"
             ) from None
     order = service.act(ctx.session, order_id, action, body, by=ctx.actor, settings=ctx.settings)
-    result = ActionResult(
+    result = _moved(order, ctx.actor)
+    ctx.session.commit()
+    return _json(result)
+
+
+def _moved(order: WorkOrder, actor: Actor) -> ActionResult:
+    return ActionResult(
         id=order.id,
         number=order.number or "",
         state=order.state,
@@ -114,11 +122,9 @@ def act(
         due_at=order.due_at,
         rework_count=order.rework_count,
         allowed_actions=[
-            str(a) for a in allowed_actions(State(order.state), ctx.actor.role, order.order_type)
+            str(a) for a in allowed_actions(State(order.state), actor.role, order.order_type)
         ],
     )
-    ctx.session.commit()
-    return _json(result)
 
 
 @router.post("/orders/{order_id}/meter-split", response_model=MeterSplitOut)
@@ -131,18 +137,7 @@ def meter_split(order_id: int, body: MeterSplitIn, ctx: CtxDep) -> MeterSplitOut
     result = MeterSplitOut(
         account=account,
         meter=meter,
-        order=ActionResult(
-            id=order.id,
-            number=order.number or "",
-            state=order.state,
-            version=order.version,
-            due_at=order.due_at,
-            rework_count=order.rework_count,
-            allowed_actions=[
-                str(a)
-                for a in allowed_actions(State(order.state), ctx.actor.role, order.order_type)
-            ],
-        ),
+        order=_moved(order, ctx.actor),
     )
     ctx.session.commit()
     return result

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
@@ -18,10 +19,25 @@ from quarterhour.workorders import policies, service
 from quarterhour.workorders.schemas import PublicStatus, PublishedCommitments, PublishedLimit
 
 router = APIRouter(prefix="/public", tags=["public"])
+_T = TypeVar("_T")
 
 
 def _caller(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def _counting_failures(request: Request, field: str, lookup: Callable[[], _T]) -> _T:
+    """A lookup that must not be usable to probe: failures are counted per caller, and a caller
+    over the limit is refused before anything is looked up."""
+    limiter: FailureLimiter = request.app.state.public_limiter
+    caller = _caller(request)
+    if limiter.is_blocked(caller):
+        raise TooManyRequests("too many failed lookups; try again later", field=field)
+    try:
+        return lookup()
+    except NotFound:
+        limiter.fail(caller)
+        raise
 
 
 @router.get("/orders/{number}", response_model=PublicStatus)
@@ -31,15 +47,9 @@ def order_status(
     session: SessionDep,
     phone_last4: Annotated[str, Query(min_length=4, max_length=4, pattern=r"^\d{4}$")],
 ) -> PublicStatus:
-    limiter: FailureLimiter = request.app.state.public_limiter
-    caller = _caller(request)
-    if limiter.is_blocked(caller):
-        raise TooManyRequests("too many failed lookups; try again later", field="phone_last4")
-    try:
-        return service.public_status(session, number, phone_last4)
-    except NotFound:
-        limiter.fail(caller)
-        raise
+    return _counting_failures(
+        request, "phone_last4", lambda: service.public_status(session, number, phone_last4)
+    )
 
 
 @router.get("/bill", response_model=BillInquiryOut)
@@ -51,17 +61,13 @@ def bill_inquiry(
     phone_last4: Annotated[str, Query(min_length=4, max_length=4, pattern=r"^\d{4}$")],
 ) -> BillInquiryOut:
     """电话管家: this month's bill and the total due for an account and its phone's last four."""
-    limiter: FailureLimiter = request.app.state.public_limiter
-    caller = _caller(request)
-    if limiter.is_blocked(caller):
-        raise TooManyRequests("too many failed lookups; try again later", field="account")
-    try:
-        answer = inquiry.inquire(
+    answer = _counting_failures(
+        request,
+        "account",
+        lambda: inquiry.inquire(
             session, account, phone_last4, settings=settings, as_of=clock.now().date()
-        )
-    except NotFound:
-        limiter.fail(caller)
-        raise
+        ),
+    )
     return BillInquiryOut.model_validate(answer, from_attributes=True)
 
 
@@ -83,22 +89,7 @@ def disclosure(
     return Disclosure(
         on=day,
         tariffs=[
-            PublishedTariff(
-                code=tariff.code,
-                name=tariff.name,
-                region=tariff.region,
-                source=tariff.source,
-                is_verified=tariff.is_verified,
-                effective_from=version.effective_from,
-                tier_mode=version.tier_mode,
-                flat_price=version.flat_price,
-                tier1_limit=version.tier1_limit,
-                tier2_limit=version.tier2_limit,
-                tier2_surcharge=version.tier2_surcharge,
-                tier3_surcharge=version.tier3_surcharge,
-                peak_price=version.peak_price,
-                valley_price=version.valley_price,
-            )
+            tariff_book.published(tariff, version)
             for tariff, version in tariff_book.in_force(session, day)
         ],
         commitments=PublishedCommitments(
