@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from billing.town import Town
@@ -98,3 +99,25 @@ def test_search_finds_a_caller_by_account_number(
     assert [c["id"] for c in found.json()] == [account.customer_id]
     none = client.get("/api/v1/customers", params={"account": "0000000000"}, headers=login("agent"))
     assert none.json() == []
+
+
+def test_search_finds_a_caller_by_part_of_a_service_address(
+    session: Session,
+    org: Organisation,
+    client: TestClient,
+    login: Callable[[str], dict[str, str]],
+    backend: str,
+) -> None:
+    town = Town(session, org)
+    account, _ = town.household("ZJ-RES")  # 合肥市包河区拱辰街1号楼1室
+    town.household("ZJ-RES")
+    session.commit()
+    found = client.get(
+        "/api/v1/customers", params={"address": "拱辰街1号楼"}, headers=login("agent")
+    )
+    assert [c["id"] for c in found.json()] == [account.customer_id]
+    if backend == "postgresql":  # the trigram indexes that keep this fast at a million rows
+        names = set(
+            session.scalars(text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%_trgm'"))
+        )
+        assert names == {"ix_premises_address_trgm", "ix_customer_address_trgm"}
