@@ -1,6 +1,6 @@
 """`quarterhour billing run`: every account's bill for a period, set-based and idempotent.
 
-1. consumption per account from the readings (`consumption.period_usage`, three statements);
+1. consumption per account from the readings (`consumption.period_usage`, two statements);
 2. accounts with missing, negative or implausible consumption, or no price in force, are held
    (`held_reading`) instead of billed;
 3. the rest are priced over columns (`pricing.price_columns`) with a fingerprint per bill;
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from quarterhour.billing import tariff_book
-from quarterhour.billing.consumption import PeriodUsage, period_usage
+from quarterhour.billing.consumption import DISTRICT_OF_BILL, PeriodUsage, period_usage
 from quarterhour.billing.models import Bill, BillLine, BillRun, HeldReading
 from quarterhour.billing.pricing import KINDS, Consumption, Lines, fingerprints, price_columns
 from quarterhour.billing.tariffs import TariffVersion, period_bounds, price_segments
@@ -103,7 +103,7 @@ def run(
 
     say("comparing with the bills already there")
     accounts = usage.account_id[billable]
-    existing = _existing_bills(session, period, accounts)
+    existing = _existing_bills(session, period, district_id)
     known, same, replaced_ids = _compare(existing, accounts, digest)
     write = ~same
 
@@ -217,19 +217,28 @@ def _hold(
     return held
 
 
-def _existing_bills(session: Session, period: date, accounts: I64) -> tuple[I64, I64, I64]:
-    """(account ids, bill ids, fingerprints) of the period's bills, sorted by account."""
-    rows = session.execute(
-        select(Bill.account_id, Bill.id, Bill.fingerprint)
-        .where(Bill.period == period)
-        .order_by(Bill.account_id)
-    ).all()
-    if not rows:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
-    columns = [np.array(c, dtype=np.int64) for c in zip(*rows, strict=True)]
-    keep = np.isin(columns[0], accounts)
-    return columns[0][keep], columns[1][keep], columns[2][keep]
+_EXISTING = """
+SELECT CAST(b.account_id AS BIGINT), CAST(b.id AS BIGINT), CAST(b.fingerprint AS BIGINT)
+FROM bill b {district_join}
+WHERE b.period = :period {district}
+ORDER BY b.account_id
+"""
+
+
+def _existing_bills(
+    session: Session, period: date, district_id: int | None
+) -> tuple[I64, I64, I64]:
+    """(account ids, bill ids, fingerprints) of the period's bills in the run's scope, sorted by
+    account."""
+    params: dict[str, object] = {"period": period}
+    query = _EXISTING.format(district="", district_join="")
+    if district_id is not None:
+        params["district"] = district_id
+        query = _EXISTING.format(
+            district="AND p.district_id = :district", district_join=DISTRICT_OF_BILL
+        )
+    table = driver.bigint_table(session, query, params, 3)
+    return table[:, 0], table[:, 1], table[:, 2]
 
 
 def _compare(

@@ -10,7 +10,6 @@ reported, not guessed; `bill_run` holds such accounts back for a person to look 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -84,7 +83,7 @@ GROUP BY b.account_id
 """
 _HISTORY_COLUMNS = 3
 _DISTRICT_OF_ACCOUNT = "JOIN premises p ON p.id = a.premises_id"
-_DISTRICT_OF_BILL = "JOIN account a ON a.id = b.account_id JOIN premises p ON p.id = a.premises_id"
+DISTRICT_OF_BILL = "JOIN account a ON a.id = b.account_id JOIN premises p ON p.id = a.premises_id"
 
 
 @dataclass(frozen=True)
@@ -101,17 +100,6 @@ class PeriodUsage:
     tiered: Bool
     missing: Bool  # a meter without a reading this period (or without one to start from)
     negative: Bool
-
-
-def _psycopg(query: str) -> str:
-    # SQLAlchemy's :name placeholders as psycopg's %(name)s (the statements hold no % sign).
-    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", query)
-
-
-def _rows(session: Session, query: str, params: dict[str, object], columns: int) -> I64:
-    rows = session.execute(text(query), params).all()
-    table: I64 = np.array(rows, dtype=np.int64).reshape(len(rows), columns)
-    return table
 
 
 def _month_back(day: date, months: int) -> date:
@@ -135,18 +123,15 @@ def period_usage(session: Session, period: date, *, district_id: int | None = No
         district=condition, district_join=_DISTRICT_OF_ACCOUNT if condition else ""
     )
     history_sql = _HISTORY.format(
-        district=condition, district_join=_DISTRICT_OF_BILL if condition else ""
+        district=condition, district_join=DISTRICT_OF_BILL if condition else ""
     )
     if driver.on_postgresql(session):
-        # Sorting and hashing a million readings wants more than the default 4 MB, and the
+        # Hashing a million readings by meter wants more than the default 4 MB, and the
         # statement is planned once per run, so compiling it (JIT) only costs time.
         session.execute(text("SET LOCAL work_mem = '256MB'"))
         session.execute(text("SET LOCAL jit = off"))
-        meters = driver.bigint_columns(session, _psycopg(meter_sql), params, _METER_COLUMNS)
-        history = driver.bigint_columns(session, _psycopg(history_sql), params, _HISTORY_COLUMNS)
-    else:
-        meters = _rows(session, meter_sql, params, _METER_COLUMNS)
-        history = _rows(session, history_sql, params, _HISTORY_COLUMNS)
+    meters = driver.bigint_table(session, meter_sql, params, _METER_COLUMNS)
+    history = driver.bigint_table(session, history_sql, params, _HISTORY_COLUMNS)
     columns = meters.T
     meter_account = columns[0]
     account_id, first = np.unique(meter_account, return_index=True)

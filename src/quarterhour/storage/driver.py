@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import psycopg
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -21,23 +23,31 @@ def on_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def driver_rows(session: Session, sql: str, params: dict[str, Any] | None) -> list[Any]:
-    """One statement on psycopg's own cursor, inside the session's connection and transaction.
-
-    For the few statements of the busiest path: SQLAlchemy's execution and result layers cost
-    more here than the statement itself (result metadata for forty-odd columns, processors). The
-    statement is logged as an echoing engine would, without its parameters."""
+@contextmanager
+def _cursor(
+    session: Session, statement: str, params: dict[str, Any] | None, note: str, **options: Any
+) -> Iterator[Any]:
+    """psycopg's own cursor inside the session's connection and transaction; the statement is
+    logged as an echoing engine would (without its parameters), and errors are raised as
+    SQLAlchemy would (IntegrityError for a unique key, and so on), so callers handle one family
+    of errors whichever way a statement went."""
     driver = session.connection().connection.driver_connection
     if _SQL_LOG.isEnabledFor(logging.INFO):
-        _SQL_LOG.info("%s [psycopg cursor]", sql)
+        _SQL_LOG.info("%s [%s]", statement, note)
     try:
-        with driver.cursor() as cursor:  # type: ignore[union-attr]
-            cursor.execute(sql, params)
-            return cursor.fetchall()  # type: ignore[no-any-return]
+        with driver.cursor(**options) as cursor:  # type: ignore[union-attr]
+            yield cursor
     except psycopg.Error as error:
-        # Raised as SQLAlchemy would (IntegrityError for a unique key, and so on), so callers
-        # handle one family of errors whichever way the statement went.
-        raise DBAPIError.instance(sql, params, error, psycopg.Error) from error
+        raise DBAPIError.instance(statement, params, error, psycopg.Error) from error
+
+
+def driver_rows(session: Session, sql: str, params: dict[str, Any] | None) -> list[Any]:
+    """One statement on psycopg's own cursor, for the few statements of the busiest path:
+    SQLAlchemy's execution and result layers cost more there than the statement itself (result
+    metadata for forty-odd columns, processors)."""
+    with _cursor(session, sql, params, "psycopg cursor") as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()  # type: ignore[no-any-return]
 
 
 def allocate_ids(session: Session, counts: Sequence[tuple[Table, int]]) -> list[list[int]]:
@@ -60,10 +70,10 @@ def allocate_ids(session: Session, counts: Sequence[tuple[Table, int]]) -> list[
     return allocated
 
 
-# --- COPY in PostgreSQL's binary format, straight from and into numpy arrays -------------------
+# --- Columns in PostgreSQL's binary forms, read into and written from numpy arrays -------------
 # A binary COPY stream is a 19-byte header, one tuple per row (a 16-bit field count, then each
 # field as a 32-bit length and its bytes, big-endian) and a 16-bit −1 trailer. When every field
-# has a fixed width the tuples are fixed-size records, which numpy reads and writes as a whole.
+# has a fixed width the tuples are fixed-size records, which numpy writes as a whole.
 
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 _TRAILER = (-1).to_bytes(2, "big", signed=True)
@@ -77,6 +87,21 @@ def pg_microseconds(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+def bigint_table(
+    session: Session, query: str, params: dict[str, Any], columns: int
+) -> npt.NDArray[np.int64]:
+    """The rows of `query` (SQLAlchemy's `:name` parameters; `columns` BIGINT columns, none
+    NULL) as an (n, columns) array: on PostgreSQL by `bigint_columns`, elsewhere row by row."""
+    if on_postgresql(session):
+        # :name as psycopg's %(name)s (these statements hold no % sign).
+        return bigint_columns(
+            session, re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", query), params, columns
+        )
+    rows = session.execute(text(query), params).all()
+    table: npt.NDArray[np.int64] = np.array(rows, dtype=np.int64).reshape(len(rows), columns)
+    return table
+
+
 def bigint_columns(
     session: Session, query: str, params: dict[str, Any], columns: int
 ) -> npt.NDArray[np.int64]:
@@ -88,15 +113,9 @@ def bigint_columns(
     names = ", ".join(f"c{i}" for i in range(columns))
     gathered = ", ".join(f"array_send(array_agg(c{i}))" for i in range(columns))
     statement = f"SELECT {gathered} FROM ({query}) AS q ({names})"
-    driver = session.connection().connection.driver_connection
-    if _SQL_LOG.isEnabledFor(logging.INFO):
-        _SQL_LOG.info("%s [psycopg, binary arrays]", statement)
-    try:
-        with driver.cursor(binary=True) as cursor:  # type: ignore[union-attr]
-            cursor.execute(statement, params)
-            row = cursor.fetchone()
-    except psycopg.Error as error:
-        raise DBAPIError.instance(statement, params, error, psycopg.Error) from error
+    with _cursor(session, statement, params, "psycopg, binary arrays", binary=True) as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
     if row is None or row[0] is None:  # no rows: array_agg gives NULL
         return np.zeros((0, columns), dtype=np.int64)
     element = np.dtype([("size", ">i4"), ("value", ">i8")])
@@ -121,20 +140,15 @@ def copy_in_records(
     session: Session, table: str, columns: Sequence[str], records: npt.NDArray[Any]
 ) -> None:
     """Fixed-size binary tuples (built with `binary_fields`) into `table` by one COPY."""
-    driver = session.connection().connection.driver_connection
     statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)"
-    if _SQL_LOG.isEnabledFor(logging.INFO):
-        _SQL_LOG.info("%s [psycopg binary copy, %d rows]", statement, len(records))
     payload = records.tobytes()
-    try:
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            copy.write(_SIGNATURE)
-            step = 1 << 22
-            for offset in range(0, len(payload), step):
-                copy.write(payload[offset : offset + step])
-            copy.write(_TRAILER)
-    except psycopg.Error as error:
-        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+    note = f"psycopg binary copy, {len(records)} rows"
+    with _cursor(session, statement, None, note) as cursor, cursor.copy(statement) as copy:
+        copy.write(_SIGNATURE)
+        step = 1 << 22
+        for offset in range(0, len(payload), step):
+            copy.write(payload[offset : offset + step])
+        copy.write(_TRAILER)
 
 
 def binary_fields(count: int, fields: Sequence[tuple[str, Any]]) -> npt.NDArray[Any]:
