@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -75,19 +76,36 @@ def record_payment(
 def account_statement(
     session: Session, account: Account, *, settings: Settings, as_of: date | None = None
 ) -> Statement:
-    bills = session.execute(
-        select(Bill.id, Bill.period, Bill.amount, Bill.due_on).where(Bill.account_id == account.id)
-    ).all()
-    payments = session.execute(
-        select(Payment.amount, Payment.paid_at).where(Payment.account_id == account.id)
-    ).all()
-    residential = account.category == "residential"
-    return statement(
-        [BillDue(i, period, amount, due_on, residential) for i, period, amount, due_on in bills],
-        [PaymentMade(amount, clock.local(paid_at).date()) for amount, paid_at in payments],
-        as_of or clock.now().date(),
-        rates_of(settings),
-    )
+    return statements(session, [account], settings=settings, as_of=as_of)[account.id]
+
+
+def statements(
+    session: Session,
+    accounts: Sequence[Account],
+    *,
+    settings: Settings,
+    as_of: date | None = None,
+) -> dict[int, Statement]:
+    """Each account's statement, from two reads whatever the number of accounts."""
+    ids = [account.id for account in accounts]
+    bills: dict[int, list[BillDue]] = {i: [] for i in ids}
+    paid: dict[int, list[PaymentMade]] = {i: [] for i in ids}
+    residential = {account.id: account.category == "residential" for account in accounts}
+    for account_id, bill_id, period, amount, due_on in session.execute(
+        select(Bill.account_id, Bill.id, Bill.period, Bill.amount, Bill.due_on).where(
+            Bill.account_id.in_(ids)
+        )
+    ):
+        bills[account_id].append(BillDue(bill_id, period, amount, due_on, residential[account_id]))
+    for account_id, amount, paid_at in session.execute(
+        select(Payment.account_id, Payment.amount, Payment.paid_at).where(
+            Payment.account_id.in_(ids)
+        )
+    ):
+        paid[account_id].append(PaymentMade(amount, clock.local(paid_at).date()))
+    day = as_of or clock.now().date()
+    rates = rates_of(settings)
+    return {i: statement(bills[i], paid[i], day, rates) for i in ids}
 
 
 def take_payment(
@@ -95,15 +113,17 @@ def take_payment(
     account_number: str,
     *,
     by: Actor,
+    settings: Settings,
     amount: object,
     channel: str,
     paid_at: datetime | None = None,
     reference: str | None = None,
-) -> Payment:
-    """A payment taken by staff (the counter); bank and online payments arrive by file."""
+) -> tuple[Payment, Statement]:
+    """A payment taken by staff (the counter), and what the account owes after it; bank and
+    online payments arrive by file."""
     require(by, Permission.RECORD_PAYMENT)
     account = accounts.get_account(session, account_number)
-    return record_payment(
+    payment = record_payment(
         session,
         account,
         amount=amount,
@@ -112,6 +132,7 @@ def take_payment(
         reference=reference,
         taken_by_id=by.id,
     )
+    return payment, account_statement(session, account, settings=settings)
 
 
 def statement_of(

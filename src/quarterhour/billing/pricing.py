@@ -230,7 +230,7 @@ def fingerprints(lines: Lines, n: int) -> npt.NDArray[np.uint64]:
 
 
 def lines_of(lines: Lines, account: int) -> list[Mapping[str, object]]:
-    """One account's lines back as readable values (tests, the CLI's `--explain`)."""
+    """One account's lines back as readable values, as `tariffs.price()` would give them."""
     picked = np.flatnonzero(lines.account == account)
     picked = picked[np.argsort(lines.line_no[picked])]
     return [

@@ -113,17 +113,13 @@ def add_version(
     previous = stored[-1] if stored else None
     terms = [r.terms(tariff.code) for r in stored]
     if previous is not None and previous.effective_to is None:
-        terms[-1] = _ending(terms[-1], effective_from)
+        terms[-1] = replace(terms[-1], effective_to=effective_from)
     check_versions([*terms, row.terms(tariff.code)])
     if previous is not None and previous.effective_to is None:
         previous.effective_to = effective_from
     session.add(row)
     session.flush()
     return row
-
-
-def _ending(version: TariffVersion, day: date) -> TariffVersion:
-    return replace(version, effective_to=day)
 
 
 def versions_by_tariff(session: Session) -> dict[int, list[TariffVersion]]:

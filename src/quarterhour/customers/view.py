@@ -83,9 +83,12 @@ def customer_view(
             paid[payment.account_id].append(
                 PaymentOut(amount=payment.amount, channel=payment.channel, paid_at=payment.paid_at)
             )
+    owing = payments.statements(
+        session, [account for account, *_ in rows], settings=settings, as_of=day
+    )
     accounts = []
     for account, address, district_id, tariff_code in rows:
-        owed = payments.account_statement(session, account, settings=settings, as_of=day)
+        owed = owing[account.id]
         accounts.append(
             AccountOut(
                 number=account.number,

@@ -45,23 +45,23 @@ def statement(number: str, ctx: CtxDep) -> StatementOut:
 def take_payment(number: str, body: PaymentIn, ctx: CtxDep) -> PaymentOut:
     """A payment at the counter; more than is owed stays as credit. A `reference` sent twice
     records one payment."""
-    payment = payments.take_payment(
+    payment, owed = payments.take_payment(
         ctx.session,
         number,
         by=ctx.actor,
+        settings=ctx.settings,
         amount=body.amount,
         channel=body.channel,
         paid_at=body.paid_at,
         reference=body.reference,
     )
-    account, owed = payments.statement_of(ctx.session, number, by=ctx.actor, settings=ctx.settings)
     out = PaymentOut(
         id=payment.id,
-        account=account.number,
+        account=number,
         amount=payment.amount,
         channel=payment.channel,
         paid_at=payment.paid_at,
-        statement=_statement(account.number, owed),
+        statement=_statement(number, owed),
     )
     ctx.session.commit()
     return out
