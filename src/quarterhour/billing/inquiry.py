@@ -8,7 +8,6 @@ Nothing personal is in the answer: no name, no address, no phone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from quarterhour.billing.models import Bill
 from quarterhour.billing.payments import account_statement
+from quarterhour.billing.schemas import BillInquiryOut
 from quarterhour.config import Settings
 from quarterhour.customers.models import Account
 from quarterhour.errors import NotFound
@@ -24,22 +24,9 @@ from quarterhour.errors import NotFound
 NO_MATCH = "no account matches this number and phone"
 
 
-@dataclass(frozen=True)
-class BillAnswer:
-    account: str
-    period: date | None
-    kwh: Decimal | None
-    amount: Decimal | None
-    due_on: date | None
-    total_due: Decimal
-    late_fees: Decimal
-    credit: Decimal
-    sentence: str
-
-
 def inquire(
     session: Session, account_number: str, phone_last4: str, *, settings: Settings, as_of: date
-) -> BillAnswer:
+) -> BillInquiryOut:
     number = account_number.strip()
     account = session.scalar(select(Account).where(Account.number == number))
     if account is None or not phone_last4.isdigit() or account.phone_last4 != phone_last4:
@@ -51,7 +38,7 @@ def inquire(
         .limit(1)
     )
     owed = account_statement(session, account, settings=settings, as_of=as_of)
-    return BillAnswer(
+    return BillInquiryOut(
         account=number,
         period=latest.period if latest else None,
         kwh=latest.kwh if latest else None,

@@ -68,7 +68,7 @@ def bill_inquiry(
             session, account, phone_last4, settings=settings, as_of=clock.now().date()
         ),
     )
-    return BillInquiryOut.model_validate(answer, from_attributes=True)
+    return answer
 
 
 class Disclosure(BaseModel):
