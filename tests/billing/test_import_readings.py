@@ -15,7 +15,7 @@ from billing.town import Town
 from quarterhour.billing import bill_run
 from quarterhour.billing.models import Bill
 from quarterhour.config import Settings
-from quarterhour.customers import accounts, imports
+from quarterhour.customers import reading_import
 from quarterhour.customers.models import Account, Meter, MeterReading
 from quarterhour.demo.organisation import Organisation
 from quarterhour.entrypoints.cli.main import app
@@ -56,7 +56,7 @@ def test_good_rows_go_in_bad_rows_are_set_aside_with_the_reason(
 ) -> None:
     made = households(session, org)
     before = readings(session)
-    report = imports.import_readings(session, GOOD_AND_BAD.encode(), file_name="oct.csv")
+    report = reading_import.import_readings(session, GOOD_AND_BAD.encode(), file_name="oct.csv")
     assert (report.rows, report.accepted, report.rejected) == (7, 3, 4)
     assert [(p.row, p.field) for p in report.problems] == [
         (4, "meter"),  # unknown meter
@@ -89,9 +89,9 @@ def test_good_rows_go_in_bad_rows_are_set_aside_with_the_reason(
 
 def test_the_same_file_twice_changes_nothing(session: Session, org: Organisation) -> None:
     households(session, org)
-    imports.import_readings(session, GOOD_AND_BAD.encode(), file_name="oct.csv")
+    reading_import.import_readings(session, GOOD_AND_BAD.encode(), file_name="oct.csv")
     count = readings(session)
-    again = imports.import_readings(session, GOOD_AND_BAD.encode(), file_name="copy.csv")
+    again = reading_import.import_readings(session, GOOD_AND_BAD.encode(), file_name="copy.csv")
     assert again.already_imported
     assert readings(session) == count
 
@@ -102,24 +102,28 @@ def test_strict_mode_imports_nothing_when_one_row_is_wrong(
     households(session, org)
     before = readings(session)
     with pytest.raises(ValidationFailed) as caught:
-        imports.import_readings(session, GOOD_AND_BAD.encode(), file_name="oct.csv", strict=True)
+        reading_import.import_readings(
+            session, GOOD_AND_BAD.encode(), file_name="oct.csv", strict=True
+        )
     assert caught.value.field == "meter"
-    assert "line 4" in caught.value.message
+    assert "row 4" in caught.value.message
     assert readings(session) == before
 
 
 def test_gb18030_files_and_missing_columns(session: Session, org: Organisation) -> None:
     households(session, org)
     text = "meter,read_on,total\nM000001,2026-10-31,100\n"
-    report = imports.import_readings(
+    report = reading_import.import_readings(
         session, ("\ufeff" + text).encode("utf-8"), file_name="bom.csv"
     )
     assert report.accepted == 1
     chinese = "meter,read_on,total,source\nM000002,2026-10-31,150,估抄\n"
-    wrong_source = imports.import_readings(session, chinese.encode("gb18030"), file_name="gb.csv")
+    wrong_source = reading_import.import_readings(
+        session, chinese.encode("gb18030"), file_name="gb.csv"
+    )
     assert [(p.field, p.values["source"]) for p in wrong_source.problems] == [("source", "估抄")]
     with pytest.raises(ValidationFailed) as caught:
-        imports.import_readings(session, b"meter,total\nM000001,1\n", file_name="bad.csv")
+        reading_import.import_readings(session, b"meter,total\nM000001,1\n", file_name="bad.csv")
     assert caught.value.field == "read_on"
 
 
@@ -139,8 +143,7 @@ def test_the_cli_writes_a_rejects_file(
     assert result.exit_code == 0, result.output
     assert "3 imported, 4 set aside" in result.output
     rejects = (tmp_path / "oct.rejects.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert rejects[0].startswith("line,field,problem,meter")
+    assert rejects[0].startswith("row,field,problem,meter")
     assert len(rejects) == 5
     again = CliRunner().invoke(app, ["billing", "import-readings", str(source)])
     assert "imported before" in again.output
-    assert accounts  # the module that records single readings checks the same rules

@@ -1,9 +1,11 @@
-"""Meter readings from a CSV file (UTF-8 or GB18030), checked row by row and field by field.
+"""What every import of customer records shares: reading the file, the per-row report, the batch.
 
-Either every good row goes in and the bad ones are set aside with the reason (the caller writes
-them to a rejects file), or, strict, one bad row stops the whole file. The same file (by its
-SHA-256) is never imported twice: importing it again changes nothing. Nothing is half-written:
-the caller's transaction holds the batch record and all its rows.
+A file is CSV (UTF-8 or GB18030, what Excel in China saves) or Parquet (when `pyarrow` is
+installed). Every value reaches the checks as text, whatever the file's format, so one set of
+checks serves both. Either every good row goes in and the bad ones are set aside with the reason
+(the caller writes them to a rejects file), or, strict, one bad row stops the whole file. The same
+file (by its SHA-256) is never imported twice: importing it again changes nothing. Nothing is
+half-written: the caller's transaction holds the batch record and all its rows.
 """
 
 from __future__ import annotations
@@ -11,28 +13,31 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quarterhour.customers.models import ImportBatch, Meter, MeterReading
+from quarterhour.customers.models import ImportBatch
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
 
-REQUIRED = ("meter", "read_on", "total")
-OPTIONAL = ("peak", "valley", "kind", "source", "rolled_over", "period")
-_CHUNK = 5_000
-_TRUE = {"1", "true", "yes", "y", "是"}
-_FALSE = {"", "0", "false", "no", "n", "否"}
+CHUNK = 5_000
+TRUE = {"1", "true", "yes", "y", "是"}
+FALSE = {"", "0", "false", "no", "n", "否"}
+_PARQUET_MAGIC = b"PAR1"
+
+Row = tuple[int, dict[str, str]]  # (its number in the file, column → text)
+Plan = TypeVar("Plan")
 
 
 @dataclass(frozen=True)
 class Problem:
-    row: int  # the file's line number (the header is line 1)
+    row: int  # CSV: the line number (the header is line 1); Parquet: the record number from 1
     field: str
     message: str
     values: dict[str, str]
@@ -52,8 +57,16 @@ class ImportReport:
         return len({p.row for p in self.problems})
 
 
+class RowProblem(Exception):
+    """Raised by a row's check: the field at fault and why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without a BOM), else GB18030 — what Excel in China saves."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -62,107 +75,60 @@ def decode(data: bytes) -> str:
     raise ValidationFailed("the file is neither UTF-8 nor GB18030 text", field="file")
 
 
-@dataclass
-class _Last:
-    read_on: date
-    total: Decimal
-    peak: Decimal | None
-    valley: Decimal | None
-
-
-def import_readings(
-    session: Session, data: bytes, *, file_name: str, strict: bool = False, by_id: int | None = None
-) -> ImportReport:
-    report = ImportReport(file_name=file_name)
-    digest = hashlib.sha256(data).hexdigest()
-    earlier = session.scalar(
-        select(ImportBatch).where(ImportBatch.kind == "readings", ImportBatch.sha256 == digest)
-    )
-    if earlier is not None:
-        report.already_imported = True
-        report.batch_id = earlier.id
-        report.rows, report.accepted = earlier.rows, earlier.accepted
-        return report
-    reader = csv.DictReader(io.StringIO(decode(data)))
-    columns = [c.strip() for c in reader.fieldnames or []]
-    for column in REQUIRED:
+def read_rows(data: bytes, required: Sequence[str]) -> list[Row]:
+    """The file's rows as text, after checking it has the `required` columns."""
+    if data[:4] == _PARQUET_MAGIC:
+        columns, rows = _parquet_rows(data)
+    else:
+        reader = csv.DictReader(io.StringIO(decode(data)))
+        columns = [c.strip() for c in reader.fieldnames or []]
+        rows = [
+            (n, {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None})
+            for n, raw in enumerate(reader, start=2)
+        ]
+    for column in required:
         if column not in columns:
             raise ValidationFailed(
-                f"the file has no {column!r} column (needs {', '.join(REQUIRED)})", field=column
+                f"the file has no {column!r} column (needs {', '.join(required)})", field=column
             )
-    rows = [
-        (n, {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None})
-        for n, raw in enumerate(reader, start=2)
-    ]
-    report.rows = len(rows)
-    meters = _meters(session, {values["meter"] for _, values in rows})
-    last = _last_readings(session, [m.id for m in meters.values()])
-    seen: set[tuple[int, date, str]] = set()
-    accepted: list[dict[str, Any]] = []
-    now = clock.now()
-    for n, values in rows:
-        problem = _check(n, values, meters, last, seen)
-        if problem is not None:
-            report.problems.append(problem)
-            continue
-        accepted.append(_row(values, meters, last, seen, now))
-    if strict and report.problems:
-        first = report.problems[0]
+    return rows
+
+
+def _parquet_rows(data: bytes) -> tuple[list[str], list[Row]]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
         raise ValidationFailed(
-            f"{report.rejected} of {report.rows} rows are wrong; nothing was imported"
-            f" (first: line {first.row}, {first.field}: {first.message})",
-            field=first.field,
-            problems=[f"line {p.row}, {p.field}: {p.message}" for p in report.problems[:50]],
-        )
-    batch = ImportBatch(
-        kind="readings",
-        file_name=file_name[:200],
-        sha256=digest,
-        rows=report.rows,
-        accepted=len(accepted),
-        rejected=report.rejected,
-        by_id=by_id,
-        created_at=now,
-    )
-    session.add(batch)
-    session.flush()
-    for start in range(0, len(accepted), _CHUNK):
-        chunk = accepted[start : start + _CHUNK]
-        for row in chunk:
-            row["import_batch_id"] = batch.id
-        session.execute(insert(MeterReading), chunk)
-    report.accepted = len(accepted)
-    report.batch_id = batch.id
-    return report
+            "this is a Parquet file and pyarrow is not installed"
+            " (pip install 'quarterhour[parquet]'), or save it as CSV",
+            field="file",
+        ) from None
+    try:
+        table = pq.read_table(io.BytesIO(data))
+    except Exception as error:  # pyarrow raises its own zoo of errors for a damaged file
+        raise ValidationFailed(f"not a readable Parquet file: {error}", field="file") from None
+    columns = [name.strip() for name in table.column_names]
+    records = table.to_pylist()
+    return columns, [
+        (n, {k.strip(): _text(v) for k, v in record.items()})
+        for n, record in enumerate(records, start=1)
+    ]
 
 
-def _meters(session: Session, numbers: set[str]) -> dict[str, Meter]:
-    found: dict[str, Meter] = {}
-    ordered = sorted(numbers)
-    for start in range(0, len(ordered), _CHUNK):
-        for meter in session.scalars(
-            select(Meter).where(Meter.number.in_(ordered[start : start + _CHUNK]))
-        ):
-            found[meter.number] = meter
-    return found
+def _text(value: Any) -> str:
+    """A Parquet value as the text a CSV would have held."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
 
 
-def _last_readings(session: Session, meter_ids: list[int]) -> dict[int, _Last]:
-    last: dict[int, _Last] = {}
-    for start in range(0, len(meter_ids), _CHUNK):
-        chunk = meter_ids[start : start + _CHUNK]
-        for reading in session.scalars(
-            select(MeterReading)
-            .where(MeterReading.meter_id.in_(chunk))
-            .order_by(MeterReading.meter_id, MeterReading.read_on, MeterReading.id)
-        ):
-            last[reading.meter_id] = _Last(
-                reading.read_on, reading.total, reading.peak, reading.valley
-            )
-    return last
-
-
-def _date(text: str) -> date:
+def parse_date(text: str) -> date:
     for form in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"):
         try:
             return datetime.strptime(text, form).date()  # noqa: DTZ007 - a calendar date
@@ -171,7 +137,7 @@ def _date(text: str) -> date:
     raise ValueError(text)
 
 
-def _number(text: str) -> Decimal | None:
+def parse_number(text: str) -> Decimal | None:
     if text == "":
         return None
     try:
@@ -183,94 +149,97 @@ def _number(text: str) -> Decimal | None:
     return value
 
 
-def _check(
-    n: int,
-    values: dict[str, str],
-    meters: dict[str, Meter],
-    last: dict[int, _Last],
-    seen: set[tuple[int, date, str]],
-) -> Problem | None:
-    def problem(name: str, message: str) -> Problem:
-        return Problem(n, name, message, values)
-
-    meter = meters.get(values.get("meter", ""))
-    if meter is None:
-        return problem("meter", f"no meter {values.get('meter')!r}")
+def date_field(values: dict[str, str], name: str) -> date:
     try:
-        read_on = _date(values["read_on"])
+        return parse_date(values.get(name, ""))
     except ValueError:
-        return problem("read_on", f"{values['read_on']!r} is not a date (YYYY-MM-DD)")
-    numbers: dict[str, Decimal | None] = {}
-    for name in ("total", "peak", "valley"):
-        try:
-            numbers[name] = _number(values.get(name, ""))
-        except ValueError:
-            return problem(name, f"{values.get(name)!r} is not a number")
-    total = numbers["total"]
-    if total is None:
-        return problem("total", "the register value is missing")
-    limit = Decimal(10) ** meter.digits
-    for name, value in numbers.items():
-        if value is not None and not 0 <= value < limit:
-            return problem(name, f"must lie between 0 and {limit - 1} on this register")
-        if value is not None and value != value.quantize(Decimal("0.01")):
-            return problem(name, "at most two decimals")
-    if meter.is_time_of_use and (numbers["peak"] is None or numbers["valley"] is None):
-        return problem("peak" if numbers["peak"] is None else "valley", "a TOU meter reads both")
-    kind = values.get("kind") or "regular"
-    if kind not in ("regular", "final"):
-        return problem("kind", "kind is regular or final (installations are not imported)")
-    if (values.get("source") or "actual") not in ("actual", "estimated"):
-        return problem("source", "source is actual or estimated")
-    rolled = (values.get("rolled_over") or "").lower()
-    if rolled not in _TRUE | _FALSE:
-        return problem("rolled_over", "yes or no")
-    previous = last.get(meter.id)
-    if previous is None:
-        return problem("meter", "the meter has no reading to follow (install it first)")
-    if read_on < previous.read_on:
-        return problem("read_on", f"before the meter's last reading of {previous.read_on}")
-    if (meter.id, read_on, kind) in seen:
-        return problem("read_on", "this meter already has a reading of this kind that day")
-    if total < previous.total and rolled not in _TRUE:
-        return problem(
-            "total",
-            f"{total} is lower than the previous reading {previous.total} without roll-over",
+        raise RowProblem(name, f"{values.get(name)!r} is not a date (YYYY-MM-DD)") from None
+
+
+def number_field(values: dict[str, str], name: str) -> Decimal | None:
+    try:
+        return parse_number(values.get(name, ""))
+    except ValueError:
+        raise RowProblem(name, f"{values.get(name)!r} is not a number") from None
+
+
+def whole_field(values: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = values.get(name, "")
+    if text == "":
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise RowProblem(name, f"{text!r} is not a whole number from {low} to {high}")
+    return int(text)
+
+
+def flag_field(values: dict[str, str], name: str) -> bool:
+    text = values.get(name, "").lower()
+    if text not in TRUE | FALSE:
+        raise RowProblem(name, "yes or no")
+    return text in TRUE
+
+
+def text_field(values: dict[str, str], name: str, limit: int, *, required: bool = True) -> str:
+    text = values.get(name, "")
+    if required and not text:
+        raise RowProblem(name, "missing")
+    if len(text) > limit:
+        raise RowProblem(name, f"longer than {limit} characters")
+    return text
+
+
+def run(
+    session: Session,
+    data: bytes,
+    *,
+    kind: str,
+    file_name: str,
+    required: Sequence[str],
+    strict: bool,
+    by_id: int | None,
+    plan: Callable[[Session, list[Row], ImportReport], tuple[Plan, int]],
+    write: Callable[[Session, Plan, int], None],
+) -> ImportReport:
+    """The shape of every import: `plan` checks the rows (recording problems in the report) and
+    says how many it accepted; `write` puts the accepted ones in under the new batch's id."""
+    report = ImportReport(file_name=file_name)
+    digest = hashlib.sha256(data).hexdigest()
+    earlier = session.scalar(
+        select(ImportBatch).where(ImportBatch.kind == kind, ImportBatch.sha256 == digest)
+    )
+    if earlier is not None:
+        report.already_imported = True
+        report.batch_id = earlier.id
+        report.rows, report.accepted = earlier.rows, earlier.accepted
+        return report
+    rows = read_rows(data, required)
+    report.rows = len(rows)
+    accepted, count = plan(session, rows, report)
+    if strict and report.problems:
+        first = report.problems[0]
+        raise ValidationFailed(
+            f"{report.rejected} of {report.rows} rows are wrong; nothing was imported"
+            f" (first: row {first.row}, {first.field}: {first.message})",
+            field=first.field,
+            problems=[f"row {p.row}, {p.field}: {p.message}" for p in report.problems[:50]],
         )
-    return None
+    batch = ImportBatch(
+        kind=kind,
+        file_name=file_name[:200],
+        sha256=digest,
+        rows=report.rows,
+        accepted=count,
+        rejected=report.rejected,
+        by_id=by_id,
+        created_at=clock.now(),
+    )
+    session.add(batch)
+    session.flush()
+    write(session, accepted, batch.id)
+    report.accepted = count
+    report.batch_id = batch.id
+    return report
 
 
-def _row(
-    values: dict[str, str],
-    meters: dict[str, Meter],
-    last: dict[int, _Last],
-    seen: set[tuple[int, date, str]],
-    now: datetime,
-) -> dict[str, Any]:
-    meter = meters[values["meter"]]
-    read_on = _date(values["read_on"])
-    kind = values.get("kind") or "regular"
-    previous = last[meter.id]
-    total = _number(values["total"])
-    peak = _number(values.get("peak", "")) if meter.is_time_of_use else None
-    valley = _number(values.get("valley", "")) if meter.is_time_of_use else None
-    period_text = values.get("period") or ""
-    period = _date(period_text + "-01") if len(period_text) == 7 else read_on
-    seen.add((meter.id, read_on, kind))
-    assert total is not None
-    last[meter.id] = _Last(read_on, total, peak, valley)
-    return {
-        "meter_id": meter.id,
-        "period": period.replace(day=1),
-        "read_on": read_on,
-        "kind": kind,
-        "source": values.get("source") or "actual",
-        "total": total,
-        "peak": peak,
-        "valley": valley,
-        "previous_total": previous.total,
-        "previous_peak": previous.peak,
-        "previous_valley": previous.valley,
-        "rolled_over": (values.get("rolled_over") or "").lower() in _TRUE,
-        "created_at": now,
-    }
+def chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
+    return [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]

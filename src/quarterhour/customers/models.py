@@ -24,7 +24,11 @@ from quarterhour.storage.base import Base
 
 class Customer(Base):
     __tablename__ = "customer"
-    __table_args__ = (Index("ix_customer_phone_last4", "phone_last4"),)
+    __table_args__ = (
+        Index("ix_customer_phone_last4", "phone_last4"),
+        # Imports match customers by ID number.
+        Index("ix_customer_id_number", "id_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64))

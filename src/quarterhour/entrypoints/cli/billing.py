@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
 
@@ -13,8 +12,9 @@ from rich.table import Table
 
 from quarterhour.billing import bill_run, inquiry, tariff_book
 from quarterhour.config import Settings
-from quarterhour.customers import imports
+from quarterhour.customers import reading_import
 from quarterhour.entrypoints.cli.common import console, err_console, transaction
+from quarterhour.entrypoints.cli.records import import_file
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 
@@ -188,23 +188,6 @@ def import_readings(
     strict: bool = typer.Option(False, help="one bad row stops the whole file"),
     rejects: Path | None = typer.Option(None, help="where to write the rows set aside (CSV)"),
 ) -> None:
-    """Meter readings from CSV (UTF-8 or GB18030): meter, read_on, total[, peak, valley, kind,
-    source, rolled_over, period]. The same file twice changes nothing."""
-    with transaction() as session:
-        report = imports.import_readings(
-            session, path.read_bytes(), file_name=path.name, strict=strict
-        )
-    if report.already_imported:
-        console.print(f"{path.name} was imported before (batch {report.batch_id}); nothing changed")
-        return
-    console.print(f"{report.rows} rows: {report.accepted} imported, {report.rejected} set aside")
-    if report.problems:
-        target = rejects or path.with_name(f"{path.stem}.rejects.csv")
-        with target.open("w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(["line", "field", "problem", *report.problems[0].values])
-            for problem in report.problems:
-                writer.writerow(
-                    [problem.row, problem.field, problem.message, *problem.values.values()]
-                )
-        err_console.print(f"[yellow]rows set aside, with the reasons: {target}[/yellow]")
+    """Meter readings from CSV (UTF-8 or GB18030) or Parquet: meter, read_on, total[, peak,
+    valley, kind, source, rolled_over, period]. The same file twice changes nothing."""
+    import_file(reading_import.import_readings, path, strict=strict, rejects=rejects)

@@ -9,7 +9,7 @@ import typer
 import uvicorn
 
 from quarterhour.config import Settings
-from quarterhour.entrypoints.cli import billing, calendar, db, sla, stats, users
+from quarterhour.entrypoints.cli import billing, calendar, customers, db, sla, stats, users
 from quarterhour.entrypoints.cli.common import console
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.add_typer(sla.app, name="sla")
 app.add_typer(users.app, name="user")
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(billing.app, name="billing")
+app.add_typer(customers.app, name="customers")
 app.command("stats")(stats.stats)
 
 

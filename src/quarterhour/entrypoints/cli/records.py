@@ -1,0 +1,35 @@
+"""Importing a file of customer records from the command line: the report and the rejects file."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from quarterhour.customers.imports import ImportReport
+from quarterhour.entrypoints.cli.common import console, err_console, transaction
+
+Importer = Callable[..., ImportReport]
+
+
+def import_file(importer: Importer, path: Path, *, strict: bool, rejects: Path | None) -> None:
+    """Runs one import in one transaction; rows set aside go to `rejects` (by default beside the
+    file, as NAME.rejects.csv) with the row number, the field and the reason first."""
+    session: Session
+    with transaction() as session:
+        report = importer(session, path.read_bytes(), file_name=path.name, strict=strict)
+    if report.already_imported:
+        console.print(f"{path.name} was imported before (batch {report.batch_id}); nothing changed")
+        return
+    console.print(f"{report.rows} rows: {report.accepted} imported, {report.rejected} set aside")
+    if not report.problems:
+        return
+    target = rejects or path.with_name(f"{path.stem}.rejects.csv")
+    with target.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["row", "field", "problem", *report.problems[0].values])
+        for problem in report.problems:
+            writer.writerow([problem.row, problem.field, problem.message, *problem.values.values()])
+    err_console.print(f"[yellow]rows set aside, with the reasons: {target}[/yellow]")
