@@ -28,6 +28,7 @@ from quarterhour.entrypoints.api import (
 )
 from quarterhour.kit.masking import MaskingFilter
 from quarterhour.kit.ratelimit import FailureLimiter
+from quarterhour.storage import reads
 from quarterhour.storage.engine import (
     make_engine,
     make_one_write_session_factory,
@@ -80,6 +81,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_log_masking()
+        if app.state.read_pool is not None:
+            await app.state.read_pool.open()
         task = None
         if settings.run_background_sweep:
             task = asyncio.create_task(_sweep_forever(app, settings.sweep_interval_seconds))
@@ -88,6 +91,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if app.state.read_pool is not None:
+            await app.state.read_pool.close()
 
     # The docs pages load Swagger UI and ReDoc from the fastapi-offline package, never from a CDN.
     app = FastAPIOffline(
@@ -100,21 +105,24 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.one_write_session_factory = make_one_write_session_factory(engine)
+    app.state.read_pool = reads.read_pool(engine)
     app.state.public_limiter = FailureLimiter(
         settings.public_lookup_limit, settings.public_lookup_window_seconds
     )
     errors.install(app)
 
     api = APIRouter(prefix="/api/v1")
+    # Routes are matched in order: the public lines (the bill inquiry answers thousands of
+    # calls a second) and the work-order routes come first.
     for module in (
-        auth,
+        public,
         orders,
+        auth,
         customers,
         accounts,
         organisation,
         admin,
         programme,
-        public,
         stats,
     ):
         api.include_router(module.router)

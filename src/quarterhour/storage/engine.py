@@ -59,11 +59,12 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def make_one_write_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for use cases that write with exactly one statement (a lifecycle move, an intake).
+    """Sessions for use cases that write with exactly one statement (a lifecycle move, an intake),
+    or read with one (the bill inquiry).
 
     On PostgreSQL they run in autocommit: the one write is atomic by itself and guarded (by the
-    order's version, by unique keys), and the reads before it need no transaction, so BEGIN and
-    COMMIT would only add two round trips. SQLite keeps its transaction: its ids are allocated
+    order's version, by unique keys), and the reads before it need no transaction (one statement
+    sees one snapshot), so BEGIN and COMMIT would only add two round trips. SQLite keeps its transaction: its ids are allocated
     under the write lock taken at BEGIN IMMEDIATE."""
     if engine.dialect.name != "postgresql":
         return make_session_factory(engine)
