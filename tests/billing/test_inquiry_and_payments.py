@@ -123,6 +123,27 @@ def test_the_public_inquiry_answers_the_bill_and_nothing_personal(
         assert personal not in text
 
 
+def test_the_line_counts_payments_and_late_fees_as_the_statement_does(
+    session: Session, org: Organisation, settings: Settings, client: TestClient
+) -> None:
+    # On PostgreSQL the route reads on the event loop (storage.reads), elsewhere in a session:
+    # both must owe what the account statement owes.
+    account = billed_household(session, org, settings)
+    payments.record_payment(session, account, amount="100.00", channel="bank")
+    session.commit()
+    owed = payments.account_statement(session, account, settings=settings)
+    params = {"account": account.number, "phone_last4": account.phone_last4}
+    session.rollback()  # SQLite: a reading session would hold the write lock the route takes
+    assert owed.late_fees > 0
+    body = client.get("/api/v1/public/bill", params=params).json()
+    assert (D(body["total_due"]), D(body["late_fees"]), D(body["credit"])) == (
+        owed.total_due,
+        owed.late_fees,
+        owed.credit,
+    )
+    assert f"累计应缴{owed.total_due:.2f}元" in body["sentence"]
+
+
 def test_a_wrong_account_and_a_wrong_check_answer_alike_and_repeated_failures_are_refused(
     session: Session, org: Organisation, settings: Settings, client: TestClient
 ) -> None:
