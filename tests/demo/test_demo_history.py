@@ -12,9 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from quarterhour.billing import payments
+from quarterhour.billing.models import Bill, HeldReading, Payment
 from quarterhour.config import Settings
-from quarterhour.customers.models import Customer
-from quarterhour.demo import generator, stories
+from quarterhour.customers import accounts
+from quarterhour.customers.models import Account, Customer, Meter
+from quarterhour.demo import generator, register, stories
 from quarterhour.demo.organisation import DEMO_PASSWORD, FAST_HASH
 from quarterhour.entrypoints.app import create_app
 from quarterhour.kit import clock
@@ -200,7 +203,8 @@ def test_story_1_shared_meter(settings: Settings, engine: Engine) -> None:
         episode = session.get(Episode, contact.episode_id)
         assert episode is not None and episode.air_date == day
         customer = session.get(Customer, order.customer_id)
-        assert customer is not None and customer.address == stories.SHARED_METER_ADDRESS
+        assert customer is not None
+        assert customer.address == f"{stories.SHARED_METER_ADDRESS}{register.CALLER_FLAT}"
         assert (
             session.scalar(select(District.code).where(District.id == customer.district_id))
             == "baohe"
@@ -223,6 +227,47 @@ def test_story_1_shared_meter(settings: Settings, engine: Engine) -> None:
         assert acts[Action.APPROVE][0].date() == day and acts[Action.REPLY][0].date() == day
         assert [a for a, *_ in events if a in _LOOP] == _LOOP_ORDER
         _on_time(session, order.id)
+        # The split was recorded on site, before the result went back: his own meter and
+        # account, and the building's shared meter now serves the three other flats.
+        new = session.scalars(select(Meter).where(Meter.number == register.NEW_METER)).one()
+        own = session.get(Account, new.account_id)
+        assert own is not None and own.customer_id == customer.id
+        assert (new.work_order_id, new.installed_on, new.is_shared) == (order.id, day, False)
+        shared = session.scalars(select(Meter).where(Meter.number == register.SHARED_METER)).one()
+        assert shared.is_shared
+        assert len(accounts.households_of(session, shared.id)) == 3
+        splits = [at for action, at, who, _ in events if action == Action.RECORD_PROGRESS]
+        assert any(at < returned for at in splits)
+
+
+def test_callers_have_accounts_billed_monthly_and_mostly_paid(
+    settings: Settings, engine: Engine
+) -> None:
+    summary = _generate(settings)
+    assert "accounts with" in summary
+    with Session(engine) as session:
+        callers = session.scalar(select(func.count()).select_from(Customer)) or 0
+        holders = session.scalar(select(func.count(func.distinct(Account.customer_id)))) or 0
+        assert holders == callers  # every caller (and the 合表's holder) has an account
+        months = session.execute(
+            select(Bill.period, func.count()).group_by(Bill.period).order_by(Bill.period)
+        ).all()
+        assert len(months) >= register.MONTHS_BEFORE_HISTORY
+        assert months[-1][0] < clock.local_date(ANCHOR).replace(day=1)  # whole months only
+        # One implausible month was held for review, not billed.
+        held = session.scalars(select(HeldReading.reason)).all()
+        assert held == ["implausible"]
+        assert session.scalar(select(func.count()).select_from(Payment))
+        owing = [
+            payments.account_statement(session, a, settings=settings)
+            for a in session.scalars(select(Account).order_by(Account.id).limit(200))
+        ]
+        assert any(s.late_fees > 0 for s in owing)  # some accounts fell behind
+        assert sum(s.total_due == 0 for s in owing) > len(owing) / 3  # many are paid up
+        with_id = session.scalar(
+            select(func.count()).select_from(Customer).where(Customer.id_number.is_not(None))
+        )
+        assert with_id == callers
 
 
 _LOOP_ORDER = [

@@ -11,13 +11,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from quarterhour.billing import tariff_book
 from quarterhour.config import Settings
+from quarterhour.demo import register
 from quarterhour.demo.organisation import DEMO_PASSWORD
 from quarterhour.demo.simulation import Report, Simulation
 from quarterhour.kit import clock
 from quarterhour.organisation.models import Staff
-from quarterhour.storage.engine import make_engine, make_session_factory
+from quarterhour.storage.engine import make_engine, make_session_factory, unit_of_work
 from quarterhour.workorders.lifecycle import State
 
 DEFAULT_SEED = 19960715  # the programme's first broadcast
@@ -47,16 +47,16 @@ def generate(
             seed=seed,
             password_cost=password_cost,
         ).run()
-        with factory() as session:
-            # The published sample tariffs (customer accounts and bills join the demo later).
-            tariff_book.install_samples(session)
-            session.commit()
-        return summary(report, timer.perf_counter() - started)
+        with unit_of_work(factory) as session:
+            filled = register.fill(
+                session, settings, first_day=report.first_day, anchor=report.anchor, seed=seed
+            )
+        return summary(report, filled, timer.perf_counter() - started)
     finally:
         engine.dispose()
 
 
-def summary(report: Report, seconds: float) -> str:
+def summary(report: Report, records: dict[str, int], seconds: float) -> str:
     states = ", ".join(
         f"{state} {report.states[state]}" for state in State if report.states.get(state)
     )
@@ -69,7 +69,9 @@ def summary(report: Report, seconds: float) -> str:
     return (
         f"Demo history {report.first_day:%Y-%m-%d} to {report.anchor:%Y-%m-%d %H:%M} generated in "
         f"{seconds:.1f} s: {report.contacts} contacts, {report.orders} work orders ({states}), "
-        f"{report.episodes} programme episodes; the deadline sweep warned {report.warned} and "
+        f"{report.episodes} programme episodes; {records['accounts']} accounts with "
+        f"{records['readings']} meter readings, billed monthly, {records['payments']} payments; "
+        f"the deadline sweep warned {report.warned} and "
         f"escalated {report.escalated} deadlines. PRODUCT.md stories: {stories}. Every demo "
         f"account (admin, agent, agent2, dispatcher, followup, supervisor, leader, specialist, "
         f"hall-baohe, repair-baohe, metering, …) has the password {DEMO_PASSWORD}."

@@ -22,7 +22,7 @@ from quarterhour.access import service as access
 from quarterhour.access.actor import Actor
 from quarterhour.calendar import service as calendar_service
 from quarterhour.config import Settings
-from quarterhour.demo import organisation, stories
+from quarterhour.demo import organisation, register, stories
 from quarterhour.demo.people import Population
 from quarterhour.demo.plans import HOLD_AFTER, Hours, OrderFacts, Planner, Step, hold
 from quarterhour.demo.traffic import ContactDraft, Traffic
@@ -118,7 +118,7 @@ class Simulation:
         self._next_due: datetime | None = None
         self._deadlines_added = True
         self.population = Population(self.rng)
-        for phone in stories.RESERVED_PHONES:
+        for phone in (*stories.RESERVED_PHONES, register.BUILDING_HOLDER[1]):
             self.population.reserve(phone)
         self.traffic = Traffic(self.rng, self.population)
 
@@ -201,6 +201,15 @@ class Simulation:
         )
         self.story_days = stories.place(self.hours, self.first_day, self.anchor)
         self.report.story_days = self.story_days
+        register.install_story_building(
+            session,
+            self.org,
+            first_day=self.first_day,
+            story_day=self.story_days.shared_meter if self.story_days else None,
+            building=stories.SHARED_METER_ADDRESS,
+            district=stories.DISTRICT,
+            caller=(stories.SHARED_METER_CALLER, stories.SHARED_METER_PHONE),
+        )
 
     # --- one simulated day ---------------------------------------------------------------------
     def _plan_day(self, day: date) -> None:

@@ -23,8 +23,10 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
+from quarterhour.demo import register
 from quarterhour.demo.plans import DISPATCHER, FOLLOW_UP, Hours, Step
 from quarterhour.kit import clock
+from quarterhour.workorders import service
 from quarterhour.workorders.kinds import (
     AreaClass,
     Channel,
@@ -34,7 +36,7 @@ from quarterhour.workorders.kinds import (
     ServiceSubtype,
 )
 from quarterhour.workorders.lifecycle import Action
-from quarterhour.workorders.schemas import ContactIn, CustomerRef, MatterIn
+from quarterhour.workorders.schemas import ContactIn, CustomerRef, MatterIn, MeterSplitIn
 
 if TYPE_CHECKING:
     from quarterhour.demo.simulation import Simulation
@@ -160,17 +162,11 @@ def _shared_meter(sim: Simulation, day: date) -> None:
             note="上门现场受理：复印身份证、户口簿，代客户填写分户申请材料",
         ),
         Step(
-            clock.at(day, SHARED_METER_ON_SITE[1]),
-            hall,
-            Action.RECORD_PROGRESS,
-            note="装表工安装新电能表，改接室内线路",
-        ),
-        Step(
             at[Action.RETURN_RESULT],
             hall,
             Action.RETURN_RESULT,
             result="当日上门受理并装表：为客户新装一户一表电能表，改接户内线路，合表其余住户的分摊"
-            "关系已调整，天黑前完工。新表户号待客户档案建立后补登。",
+            "关系已调整，天黑前完工。新户号、新表号见分户装表记录。",
         ),
         Step(at[Action.APPROVE], DISPATCHER, Action.APPROVE),
         Step(
@@ -190,6 +186,28 @@ def _shared_meter(sim: Simulation, day: date) -> None:
         Step(archive, FOLLOW_UP, Action.ARCHIVE),
     ]
     sim.schedule(order.id, steps)
+    # The meter split itself, through the service the hall's handler uses: the new meter and
+    # account, and the shared meter read and its household list updated.
+    sim.at(clock.at(day, SHARED_METER_ON_SITE[1]), partial(_split_meter, sim, order.id, day))
+
+
+def _split_meter(sim: Simulation, order_id: int, day: date) -> None:
+    session = sim.session
+    service.record_meter_split(
+        session,
+        order_id,
+        MeterSplitIn(
+            shared_meter=register.SHARED_METER,
+            premises_id=register.caller_premises_id(session, SHARED_METER_ADDRESS),
+            new_meter=register.NEW_METER,
+            tariff="AH-RES",
+            installed_on=day,
+            shared_meter_reading=register.split_reading(session),
+            note="装表工安装新电能表，改接室内线路；合表同时抄表，唐老先生家从合表分出",
+        ),
+        by=sim.actors[SHARED_METER_HALL],
+        settings=sim.settings,
+    )
 
 
 def _repair_contact(
