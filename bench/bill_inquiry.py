@@ -55,6 +55,7 @@ def _measure(
 ) -> dict[str, Any]:
     database = server.database_url.rsplit("/", 1)[1]
     workers_before = server.workers_cpu_seconds()
+    each_before = {pid: cpu_seconds(pid) for pid in server.worker_pids()}
     pg_before = backend_cpu(database)
     me_before = cpu_seconds(os.getpid())
     result = loadgen.run(
@@ -71,6 +72,10 @@ def _measure(
     answers = max(figures["answers"], 1)
     # The CPU of the warm-up is in these totals too; per answer it is counted over the whole run.
     total = answers * (args.seconds + args.warmup) / args.seconds
+    # How evenly the kernel spread the keep-alive connections over the worker processes.
+    figures["worker_cpu_s"] = sorted(
+        round(cpu_seconds(pid) - before, 2) for pid, before in each_before.items()
+    )
     figures["cpu_ms_per_answer"] = {
         "workers": round((server.workers_cpu_seconds() - workers_before) * 1000 / total, 3),
         "postgresql": round(cpu_delta(pg_before, backend_cpu(database)) * 1000 / total, 3),

@@ -70,7 +70,12 @@ async def _connection(
     check: Callable[[int, bytes], bool],
     result: LoadResult,
     arrivals: _Arrivals | None,
+    order: int = 0,
 ) -> None:
+    # Callers do not all dial in the same millisecond: connections opened in one burst are all
+    # accepted by whichever server process wakes first (every worker of `uvicorn --workers`
+    # accepts on one shared socket), leaving the others idle.
+    await asyncio.sleep(order * 0.005)
     reader, writer = await asyncio.open_connection(host, port)
     requests = [f"GET {p} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode() for p in paths]
     n = offset
@@ -133,7 +138,7 @@ async def _run(
     step = max(1, len(paths) // concurrency)
     await asyncio.gather(
         *(
-            _connection(host, port, paths, i * step, start_at, stop_at, check, result, arrivals)
+            _connection(host, port, paths, i * step, start_at, stop_at, check, result, arrivals, i)
             for i in range(concurrency)
         )
     )

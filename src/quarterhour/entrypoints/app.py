@@ -26,6 +26,7 @@ from quarterhour.entrypoints.api import (
     public,
     stats,
 )
+from quarterhour.entrypoints.api.bill_line import BillLine
 from quarterhour.kit.masking import MaskingFilter
 from quarterhour.kit.ratelimit import FailureLimiter
 from quarterhour.storage import reads
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         settings.public_lookup_limit, settings.public_lookup_window_seconds
     )
     errors.install(app)
+    app.add_middleware(BillLine)
 
     api = APIRouter(prefix="/api/v1")
     # Routes are matched in order: the public lines (the bill inquiry answers thousands of
