@@ -70,14 +70,15 @@ async def _connection(
     check: Callable[[int, bytes], bool],
     result: LoadResult,
     arrivals: _Arrivals | None,
-    order: int = 0,
+    order: int,
+    headers: str,
 ) -> None:
     # Callers do not all dial in the same millisecond: connections opened in one burst are all
     # accepted by whichever server process wakes first (every worker of `uvicorn --workers`
     # accepts on one shared socket), leaving the others idle.
     await asyncio.sleep(order * 0.005)
     reader, writer = await asyncio.open_connection(host, port)
-    requests = [f"GET {p} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode() for p in paths]
+    requests = [f"GET {p} HTTP/1.1\r\nHost: {host}\r\n{headers}\r\n".encode() for p in paths]
     n = offset
     try:
         while True:
@@ -130,6 +131,7 @@ async def _run(
     warmup: float,
     check: Callable[[int, bytes], bool],
     rate: float | None,
+    headers: str,
 ) -> LoadResult:
     now = time.perf_counter()
     arrivals = _Arrivals(now, 1 / rate) if rate else None
@@ -138,7 +140,9 @@ async def _run(
     step = max(1, len(paths) // concurrency)
     await asyncio.gather(
         *(
-            _connection(host, port, paths, i * step, start_at, stop_at, check, result, arrivals, i)
+            _connection(
+                host, port, paths, i * step, start_at, stop_at, check, result, arrivals, i, headers
+            )
             for i in range(concurrency)
         )
     )
@@ -155,6 +159,7 @@ def run(
     warmup: float = 3.0,
     check: Callable[[int, bytes], bool] = lambda status, _body: status == 200,
     rate: float | None = None,
+    headers: dict[str, str] | None = None,
 ) -> LoadResult:
     """`concurrency` connections cycling through `paths` (each starting at its own place) for
     `warmup` + `seconds`; only the answers that started after the warm-up are counted.
@@ -163,7 +168,8 @@ def run(
     finds the most the server answers (and, by Little's law, a mean latency of concurrency /
     rate). With `rate`, an open loop offering that many requests a second in all, at most
     `concurrency` at a time: the latency callers see at that load."""
-    main = _run(host, port, paths, concurrency, seconds, warmup, check, rate)
+    lines = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+    main = _run(host, port, paths, concurrency, seconds, warmup, check, rate, lines)
     try:
         import uvloop
     except ImportError:  # uvicorn[standard] brings it; plain asyncio is slower, not wrong

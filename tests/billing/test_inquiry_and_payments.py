@@ -158,9 +158,13 @@ def test_a_wrong_account_and_a_wrong_check_answer_alike_and_repeated_failures_ar
     assert wrong_check.status_code == wrong_account.status_code == 404
     # Byte for byte, whichever answered it: the line in front of the router (PostgreSQL) or
     # FastAPI's route (SQLite).
-    assert wrong_check.text == wrong_account.text == (
-        '{"error":"not_found","message":"no account matches this number and phone",'
-        '"field":"account"}'
+    assert (
+        wrong_check.text
+        == wrong_account.text
+        == (
+            '{"error":"not_found","message":"no account matches this number and phone",'
+            '"field":"account"}'
+        )
     )
     for params, field in (
         ({"account": account.number, "phone_last4": "12a4"}, "phone_last4"),

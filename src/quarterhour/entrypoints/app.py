@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine, text
@@ -113,7 +113,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     errors.install(app)
     app.add_middleware(BillLine)
 
-    api = APIRouter(prefix="/api/v1")
     # Routes are matched in order: the public lines (the bill inquiry answers thousands of
     # calls a second) and the work-order routes come first.
     for module in (
@@ -127,8 +126,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         programme,
         stats,
     ):
-        api.include_router(module.router)
-    app.include_router(api)
+        app.include_router(module.router, prefix="/api/v1")
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

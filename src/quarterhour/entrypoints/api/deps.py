@@ -66,14 +66,18 @@ class Ctx:
     settings: Settings
 
 
-async def get_ctx(session: SessionDep, settings: SettingsDep, credentials: BearerDep) -> Ctx:
-    return await _ctx(session, settings, credentials)
+async def get_ctx(request: Request, credentials: BearerDep) -> AsyncIterator[Ctx]:
+    # One dependency besides the bearer scheme (kept so the API description shows it) instead of
+    # three (session, settings, credentials): every dependency FastAPI solves has a price per
+    # request, and this one is solved on every authenticated route.
+    settings: Settings = request.app.state.settings
+    async with _session_from(request.app.state.session_factory) as session:
+        yield await _ctx(session, settings, credentials)
 
 
 async def get_one_write_ctx(request: Request, credentials: BearerDep) -> AsyncIterator[Ctx]:
     # For the two busiest routes, whose use case writes once (storage.engine says why their
-    # sessions differ): one dependency besides the bearer scheme (kept so the API description
-    # shows it) instead of three, since every dependency FastAPI solves has a price per request.
+    # sessions differ); otherwise as get_ctx.
     settings: Settings = request.app.state.settings
     async with _session_from(request.app.state.one_write_session_factory) as session:
         yield await _ctx(session, settings, credentials)
