@@ -101,6 +101,34 @@ def test_search_finds_a_caller_by_account_number(
     assert none.json() == []
 
 
+def test_search_by_phone_last_four_and_name_masks_what_it_returns(
+    session: Session, org: Organisation, client: TestClient, login: Callable[[str], dict[str, str]]
+) -> None:
+    # On PostgreSQL the route reads on the event loop, elsewhere in a session: the same answers.
+    town = Town(session, org)
+    first, _ = town.household("ZJ-RES")  # 户主1, 13900000001
+    town.household("ZJ-RES")  # 户主2, 13900000002
+    session.commit()
+    agent = login("agent")
+
+    def ids(**params: str) -> list[int]:
+        answer = client.get("/api/v1/customers", params=params, headers=agent)
+        assert answer.status_code == 200, answer.text
+        return [c["id"] for c in answer.json()]
+
+    assert ids(phone="139-0000-0001") == [first.customer_id]
+    assert ids(phone="0001") == [first.customer_id]  # the last four digits
+    assert len(ids(name="户主")) == 2
+    assert ids(name="户%") == []  # a LIKE wildcard typed in is a character, not a pattern
+    found = client.get("/api/v1/customers", params={"phone": "0001"}, headers=agent).json()
+    assert found[0]["phone"] == "139****0001"
+    assert found[0]["name"] == "户**"
+    nothing = client.get("/api/v1/customers", headers=agent)
+    assert (nothing.status_code, nothing.json()["field"]) == (422, "phone")
+    refused = client.get("/api/v1/customers", params={"phone": "0001"}, headers=login("admin"))
+    assert refused.status_code == 403
+
+
 def test_search_finds_a_caller_by_part_of_a_service_address(
     session: Session,
     org: Organisation,

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select, union
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import Select, bindparam, select, union
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
@@ -14,6 +18,7 @@ from quarterhour.customers.schemas import CustomerOut
 from quarterhour.errors import NotFound, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.kit.masking import last_four, mask_name, mask_phone
+from quarterhour.storage import reads
 
 _PHONE_OK = re.compile(r"^\+?[\d\- ]{5,20}$")
 
@@ -78,6 +83,9 @@ def masked(customer: Customer) -> CustomerOut:
     )
 
 
+_PG = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
 def search(
     session: Session,
     *,
@@ -88,41 +96,108 @@ def search(
     account: str | None = None,
     limit: int = 20,
 ) -> list[CustomerOut]:
-    """Caller lookup at intake: a full phone is an indexed equality; name and address match parts.
-
-    (The address index for millions of customers arrives with the customer records issue.)"""
+    """Caller lookup at intake: a full phone, its last four digits or an account number is an
+    indexed equality; the start of a name and part of an address match too."""
     require(by, Permission.VIEW_CUSTOMERS)
-    query = select(Customer)
+    shape, params = _terms(phone=phone, name=name, address=address, account=account, limit=limit)
+    return [_masked_row(row) for row in session.execute(_statement(shape), params)]
+
+
+async def search_on_event_loop(
+    pool: AsyncConnectionPool,
+    *,
+    by: Actor,
+    phone: str | None = None,
+    name: str | None = None,
+    address: str | None = None,
+    account: str | None = None,
+    limit: int = 20,
+) -> list[CustomerOut]:
+    """The same lookup on the worker's async PostgreSQL connections (storage.reads): the intake
+    desk asks it as the agent types."""
+    require(by, Permission.VIEW_CUSTOMERS)
+    shape, params = _terms(phone=phone, name=name, address=address, account=account, limit=limit)
+    rows = await reads.rows(pool, _postgresql_text(shape), params)
+    return [_masked_row(row) for row in rows]
+
+
+def _masked_row(row: Any) -> CustomerOut:
+    return CustomerOut(
+        id=row[0],
+        name=mask_name(row[1]) or "",
+        phone=mask_phone(row[2]),
+        address=row[3],
+        district_id=row[4],
+    )
+
+
+def _like(text: str) -> str:
+    # What the caller typed is matched as it is: LIKE's wildcards are escaped.
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def _terms(
+    *,
+    phone: str | None,
+    name: str | None,
+    address: str | None,
+    account: str | None,
+    limit: int,
+) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """Which kinds of term were given (the statement's shape) and their values."""
+    params: dict[str, Any] = {"limit": limit}
     if phone:
-        digits = normalise_phone(phone, field="phone") or ""
-        if len(digits) == 4:
-            query = query.where(Customer.phone_last4 == digits)
+        typed = phone.strip()
+        if len(typed) == 4 and typed.isdigit():
+            params["phone_last4"] = typed  # the last four digits, as callers often give them
         else:
-            query = query.where(Customer.phone == digits)
+            params["phone"] = normalise_phone(typed, field="phone")
     if name:
-        query = query.where(Customer.name.startswith(name.strip(), autoescape=True))
+        params["name"] = _like(name.strip())
     if address:
-        # The caller's own address, or the service address of one of their accounts; both have a
-        # trigram index on PostgreSQL, so a part of an address is found among millions.
-        part = address.strip()
-        served = (
-            select(Account.customer_id)
-            .join(Premises, Premises.id == Account.premises_id)
-            .where(Premises.address.contains(part, autoescape=True))
-        )
-        own = select(Customer.id).where(Customer.address.contains(part, autoescape=True))
-        # A union of two index lookups; an OR across the two tables would scan every customer.
-        query = query.where(Customer.id.in_(union(own, served)))
+        params["address"] = _like(address.strip())
     if account:
-        # 户号: an indexed equality, like a full phone.
-        owner = select(Account.customer_id).where(Account.number == account.strip())
-        query = query.where(Customer.id.in_(owner))
-    if not (phone or name or address or account):
+        params["account"] = account.strip()
+    if len(params) == 1:
         raise ValidationFailed(
             "give a phone, a name, an address or an account number to search by", field="phone"
         )
-    rows = session.scalars(query.order_by(Customer.id).limit(limit))
-    return [masked(c) for c in rows]
+    return tuple(sorted(params)), params
+
+
+@lru_cache(maxsize=32)
+def _statement(shape: tuple[str, ...]) -> Select[int, str, str | None, str | None, int | None]:
+    query = select(
+        Customer.id, Customer.name, Customer.phone, Customer.address, Customer.district_id
+    )
+    if "phone_last4" in shape:
+        query = query.where(Customer.phone_last4 == bindparam("phone_last4"))
+    if "phone" in shape:
+        query = query.where(Customer.phone == bindparam("phone"))
+    if "name" in shape:
+        query = query.where(Customer.name.startswith(bindparam("name"), escape="/"))
+    if "address" in shape:
+        # The caller's own address, or the service address of one of their accounts; both have a
+        # trigram index on PostgreSQL, so a part of an address is found among millions.
+        served = (
+            select(Account.customer_id)
+            .join(Premises, Premises.id == Account.premises_id)
+            .where(Premises.address.contains(bindparam("address"), escape="/"))
+        )
+        own = select(Customer.id).where(Customer.address.contains(bindparam("address"), escape="/"))
+        # A union of two index lookups; an OR across the two tables would scan every customer.
+        query = query.where(Customer.id.in_(union(own, served)))
+    if "account" in shape:
+        # 户号: an indexed equality, like a full phone.
+        owner = select(Account.customer_id).where(Account.number == bindparam("account"))
+        query = query.where(Customer.id.in_(owner))
+    return query.order_by(Customer.id).limit(bindparam("limit"))
+
+
+@lru_cache(maxsize=32)
+def _postgresql_text(shape: tuple[str, ...]) -> str:
+    # Compiling costs more than the lookup itself; there are only a handful of shapes.
+    return str(_statement(shape).compile(dialect=_PG))
 
 
 def reveal_phone(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 
 from quarterhour.customers import service as customers
 from quarterhour.customers import view
@@ -15,7 +17,8 @@ router = APIRouter(prefix="/customers", tags=["customers"])
 
 
 @router.get("", response_model=list[CustomerOut])
-def search(
+async def search(
+    request: Request,
     ctx: CtxDep,
     phone: Annotated[str | None, Query(max_length=32)] = None,
     name: Annotated[str | None, Query(max_length=64)] = None,
@@ -23,14 +26,15 @@ def search(
     account: Annotated[str | None, Query(max_length=20, description="户号")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[CustomerOut]:
-    return customers.search(
-        ctx.session,
-        by=ctx.actor,
-        phone=phone,
-        name=name,
-        address=address,
-        account=account,
-        limit=limit,
+    """Caller lookup as the agent types: by phone (full, or its last four digits), account
+    number, the start of a name, or part of an address; personal data masked."""
+    terms = {"phone": phone, "name": name, "address": address, "account": account}
+    pool = request.app.state.read_pool
+    if pool is not None:
+        # On PostgreSQL one statement awaited on the event loop: no trip through the thread pool.
+        return await customers.search_on_event_loop(pool, by=ctx.actor, limit=limit, **terms)
+    return await run_in_threadpool(
+        partial(customers.search, ctx.session, by=ctx.actor, limit=limit, **terms)
     )
 
 
