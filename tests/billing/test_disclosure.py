@@ -39,3 +39,40 @@ def test_disclosure_publishes_tariffs_and_time_limits_without_a_login(
     assert any(
         limit["order_type"] == "fault_repair" and limit["area_class"] == "urban" for limit in limits
     )
+
+
+def test_the_disclosure_page_in_chinese_and_english_with_nothing_from_elsewhere(
+    session: Session, client: TestClient
+) -> None:
+    tariff_book.install_samples(session)
+    session.commit()
+    page = client.get("/disclosure", params={"on": "2026-11-01"})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert '<html lang="zh-CN">' in html
+    for seen in (
+        "电价与服务承诺公开",
+        "ZJ-RES",
+        "0.5380",
+        "2760–4800千瓦时: +0.0500 元/千瓦时",
+        "4800千瓦时以上: +0.3000 元/千瓦时",
+        "示例数据，未经核实",
+        "故障报修",
+        "45分钟",
+    ):
+        assert seen in html, seen
+    english = client.get("/disclosure", params={"on": "2026-11-01", "lang": "en"}).text
+    for seen in (
+        "Tariffs and service commitments",
+        "above 4800 kWh: +0.3000 yuan/kWh",
+        "fault repair",
+        "45 minutes",
+        "sample figures, not verified",
+    ):
+        assert seen in english, seen
+    # Every asset is in the page itself: no script, style sheet or font from another host.
+    for page_text in (html, english):
+        assert "http://" not in page_text and "https://" not in page_text
+        assert "<script" not in page_text
+    assert client.get("/disclosure", params={"lang": "fr"}).status_code == 422

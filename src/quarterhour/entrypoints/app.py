@@ -27,6 +27,7 @@ from quarterhour.entrypoints.api import (
     stats,
 )
 from quarterhour.entrypoints.api.bill_line import BillLine
+from quarterhour.entrypoints.web import pages
 from quarterhour.kit.masking import MaskingFilter
 from quarterhour.kit.ratelimit import FailureLimiter
 from quarterhour.storage import reads
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         stats,
     ):
         app.include_router(module.router, prefix="/api/v1")
+    app.include_router(pages.router)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

@@ -9,6 +9,7 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from quarterhour.billing import inquiry, tariff_book, voice
 from quarterhour.billing.schemas import BillInquiryOut, PublishedTariff
@@ -110,8 +111,12 @@ class Disclosure(BaseModel):
 def disclosure(
     session: SessionDep, on: Annotated[date | None, Query(description="default: today")] = None
 ) -> Disclosure:
-    """The tariffs in force and the time limits the utility commits to, as published."""
-    day = on or clock.now().date()
+    """The tariffs in force and the time limits the utility commits to, as published (the page
+    /disclosure shows the same)."""
+    return published_on(session, on or clock.now().date())
+
+
+def published_on(session: Session, day: date) -> Disclosure:
     policy = policies.policy_in_force(session, day)
     return Disclosure(
         on=day,
