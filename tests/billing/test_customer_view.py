@@ -149,3 +149,41 @@ def test_search_finds_a_caller_by_part_of_a_service_address(
             session.scalars(text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%_trgm'"))
         )
         assert names == {"ix_premises_address_trgm", "ix_customer_address_trgm"}
+
+
+def test_a_contact_taken_by_account_number_links_its_orders_to_that_account(
+    session: Session, org: Organisation, client: TestClient, login: Callable[[str], dict[str, str]]
+) -> None:
+    town = Town(session, org)
+    account, _ = town.household("ZJ-RES")
+    other, _ = town.household("ZJ-RES")
+    number, customer_id, other_customer = account.number, account.customer_id, other.customer_id
+    session.commit()
+    agent = login("agent")
+    matter = {"order_type": "consultation", "title": "电费为何比上月高", "answer": "已解释阶梯电价"}
+    taken = client.post(
+        "/api/v1/contacts",
+        json={"channel": "hotline", "customer": {"account": number}, "matters": [matter]},
+        headers=agent,
+    )
+    assert taken.status_code == 201, taken.text
+    assert taken.json()["customer_id"] == customer_id
+    order_id = taken.json()["orders"][0]["id"]
+    detail = client.get(f"/api/v1/orders/{order_id}", headers=login("supervisor")).json()
+    assert detail["account_number"] == number
+    unknown = client.post(
+        "/api/v1/contacts",
+        json={"channel": "hotline", "customer": {"account": "9999999999"}, "matters": [matter]},
+        headers=agent,
+    )
+    assert (unknown.status_code, unknown.json()["field"]) == (404, "customer.account")
+    mismatched = client.post(
+        "/api/v1/contacts",
+        json={
+            "channel": "hotline",
+            "customer": {"account": number, "id": other_customer},
+            "matters": [matter],
+        },
+        headers=agent,
+    )
+    assert (mismatched.status_code, mismatched.json()["field"]) == (422, "customer.account")

@@ -101,6 +101,8 @@ class WorkOrder(Base):
     number: Mapped[str | None] = mapped_column(String(32), unique=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    # The account (户号) the matter is about, when the caller gave it (a bill, a meter, a split).
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
     order_type: Mapped[str] = mapped_column(String(32))
     subtype: Mapped[str | None] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, can, require, require_see_order
-from quarterhour.customers.models import Customer
+from quarterhour.customers.models import Account, Customer
 from quarterhour.errors import NotFound
 from quarterhour.kit.masking import mask_name, mask_phone, mask_text
 from quarterhour.organisation.models import Staff
@@ -97,14 +97,15 @@ def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
     """Five queries whatever the history's length: order+contact+customer, deadlines, events with
     actor names, related orders."""
     row = session.execute(
-        select(WorkOrder, Contact, Customer)
+        select(WorkOrder, Contact, Customer, Account.number)
         .join(Contact, Contact.id == WorkOrder.contact_id)
         .join(Customer, Customer.id == WorkOrder.customer_id)
+        .outerjoin(Account, Account.id == WorkOrder.account_id)
         .where(WorkOrder.id == order_id)
     ).first()
     if row is None:
         raise NotFound(f"no work order {order_id}", field="order_id")
-    order, contact, customer = row
+    order, contact, customer, account_number = row
     require_see_order(by, order.department_id)
     deadlines = session.scalars(
         select(Deadline).where(Deadline.order_id == order.id).order_by(Deadline.id)
@@ -127,6 +128,7 @@ def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
         **summary.model_dump(),
         contact_id=contact.id,
         contact_number=contact.number,
+        account_number=account_number,
         channel=contact.channel,
         episode_id=contact.episode_id,
         description=text(order.description),

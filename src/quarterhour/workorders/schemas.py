@@ -23,9 +23,16 @@ class Strict(BaseModel):
 
 
 class CustomerRef(Strict):
-    """An existing customer by id, or a caller described by phone / name / address."""
+    """An existing customer by id or by account number, or a caller described by phone / name /
+    address."""
 
     id: int | None = Field(default=None, gt=0)
+    account: str | None = Field(
+        default=None,
+        pattern=r"^\d{6,20}$",
+        description="户号: the caller's account; its customer is the caller, and the orders are"
+        " about this account",
+    )
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
     phone: Phone | None = None
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
@@ -125,6 +132,7 @@ class OrderSummary(BaseModel):
 class OrderDetail(OrderSummary):
     contact_id: int
     contact_number: str | None
+    account_number: str | None  # 户号, when the order is about an account
     channel: str
     episode_id: int | None
     description: str | None

@@ -23,7 +23,7 @@ from quarterhour.calendar.workdays import WorkCalendar
 from quarterhour.config import Settings
 from quarterhour.customers import accounts
 from quarterhour.customers import service as customers
-from quarterhour.customers.models import Customer
+from quarterhour.customers.models import Account, Customer
 from quarterhour.errors import (
     Conflict,
     Forbidden,
@@ -129,7 +129,7 @@ def take_contact(
     received_at = clock.local(data.received_at) if data.received_at else now
     if received_at > now + timedelta(minutes=5):
         raise ValidationFailed("a contact cannot be received in the future", field="received_at")
-    customer, new_customer = _customer_for(session, data)
+    customer, new_customer, account_id = _customer_for(session, data)
     episode_id = programme.episode_for_contact(
         session, channel=data.channel, received_at=received_at, episode_id=data.episode_id
     )
@@ -172,6 +172,7 @@ def take_contact(
         order, its_deadlines, its_events = _open_order(
             order_id,
             contact,
+            account_id,
             customer.address,
             matter,
             district_id,
@@ -204,15 +205,29 @@ _DEADLINE: Table = Deadline.__table__  # type: ignore[assignment]
 _EVENT: Table = OrderEvent.__table__  # type: ignore[assignment]
 
 
-def _customer_for(session: Session, data: ContactIn) -> tuple[Customer, bool]:
+def _customer_for(session: Session, data: ContactIn) -> tuple[Customer, bool, int | None]:
+    """The caller's customer record, whether it is new, and the account the contact is about."""
     ref = data.customer
+    if ref.account is not None:
+        found = session.execute(
+            select(Account.id, Account.customer_id).where(Account.number == ref.account)
+        ).first()
+        if found is None:
+            raise NotFound(f"no account {ref.account}", field="customer.account")
+        if ref.id is not None and ref.id != found.customer_id:
+            raise ValidationFailed(
+                f"account {ref.account} is not customer {ref.id}'s", field="customer.account"
+            )
+        customer = customers.get_customer(session, found.customer_id, field="customer.account")
+        return customer, False, found.id
     if ref.id is not None:
-        return customers.get_customer(session, ref.id, field="customer.id"), False
+        return customers.get_customer(session, ref.id, field="customer.id"), False, None
     if ref.district_id is not None:
         organisation.check_district(session, ref.district_id, field="customer.district_id")
-    return customers.find_or_new(
+    customer, new = customers.find_or_new(
         session, name=ref.name, phone=ref.phone, address=ref.address, district_id=ref.district_id
     )
+    return customer, new, None
 
 
 def _route_matter(
@@ -252,6 +267,7 @@ def _route_matter(
 def _open_order(
     order_id: int,
     contact: Contact,
+    account_id: int | None,
     customer_address: str | None,
     matter: MatterIn,
     district_id: int | None,
@@ -270,6 +286,7 @@ def _open_order(
         number=f"GD{at:%Y%m%d}{order_id:06d}",
         contact_id=contact.id,
         customer_id=contact.customer_id,
+        account_id=account_id,
         order_type=kind,
         subtype=matter.subtype,
         title=matter.title,
