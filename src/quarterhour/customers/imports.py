@@ -49,6 +49,7 @@ class ImportReport:
     rows: int = 0
     accepted: int = 0
     problems: list[Problem] = field(default_factory=list)
+    unchanged: int = 0  # rows that repeat what is recorded already (left as they are)
     already_imported: bool = False
     batch_id: int | None = None
 

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from quarterhour.billing import bill_run, inquiry, tariff_book
+from quarterhour.billing import bill_run, inquiry, payment_import, tariff_book
 from quarterhour.config import Settings
 from quarterhour.customers import reading_import
 from quarterhour.entrypoints.cli.common import console, err_console, transaction
@@ -191,3 +191,14 @@ def import_readings(
     """Meter readings from CSV (UTF-8 or GB18030) or Parquet: meter, read_on, total[, peak,
     valley, kind, source, rolled_over, period]. The same file twice changes nothing."""
     import_file(reading_import.import_readings, path, strict=strict, rejects=rejects)
+
+
+@app.command("import-payments")
+def import_payments(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    strict: bool = typer.Option(False, help="one bad row stops the whole file"),
+    rejects: Path | None = typer.Option(None, help="where to write the rows set aside (CSV)"),
+) -> None:
+    """Payments from a bank's or online channel's file (CSV or Parquet): account, amount,
+    paid_at, reference[, channel]. A reference reported again is the same payment."""
+    import_file(payment_import.import_payments, path, strict=strict, rejects=rejects)

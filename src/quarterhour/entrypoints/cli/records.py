@@ -23,7 +23,10 @@ def import_file(importer: Importer, path: Path, *, strict: bool, rejects: Path |
     if report.already_imported:
         console.print(f"{path.name} was imported before (batch {report.batch_id}); nothing changed")
         return
-    console.print(f"{report.rows} rows: {report.accepted} imported, {report.rejected} set aside")
+    again = f", {report.unchanged} recorded already" if report.unchanged else ""
+    console.print(
+        f"{report.rows} rows: {report.accepted} imported, {report.rejected} set aside{again}"
+    )
     if not report.problems:
         return
     target = rejects or path.with_name(f"{path.stem}.rejects.csv")
