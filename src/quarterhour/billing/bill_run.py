@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Table, bindparam, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -151,6 +151,15 @@ def run(
         held=record.held,
         amount=amount,
     )
+
+
+def refresh_statistics(session: Session) -> None:
+    """ANALYZE the bill tables after a run that wrote bills: a month's run adds as many bills as
+    there are accounts, and until the planner learns of them it may choose plans made for the
+    emptier tables (found: a bitmap scan estimated at thousands of bills per account in the bill
+    inquiry, 2.7 ms instead of 0.06). Autovacuum would get there, minutes later."""
+    for table in ("bill", "bill_line"):
+        session.execute(text(f"ANALYZE {table}"))
 
 
 def _hold(

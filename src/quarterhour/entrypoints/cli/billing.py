@@ -86,6 +86,9 @@ def run(
     if len(chosen) > 1:
         table.add_row("all", *(str(c) for c in totals), "")
     console.print(table)
+    if totals[1] or totals[2]:  # bills were created or replaced
+        with transaction(settings) as session:
+            bill_run.refresh_statistics(session)
 
 
 @tariffs.command("list")
