@@ -13,7 +13,7 @@ from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quarterhour.billing.models import Payment
@@ -60,21 +60,18 @@ def _paid_at(text: str) -> datetime:
 def _plan(
     session: Session, rows: list[Row], report: ImportReport
 ) -> tuple[list[dict[str, Any]], int]:
-    accounts: dict[str, int] = {}
-    for chunk in imports.chunks(sorted({v.get("account", "") for _, v in rows})):
-        for number, account_id in session.execute(
-            select(Account.number, Account.id).where(Account.number.in_(chunk))
-        ):
-            accounts[number] = account_id
-    known: dict[str, tuple[int, Decimal]] = {}
-    for chunk in imports.chunks(sorted({v.get("reference", "") for _, v in rows})):
-        for reference, account_id, amount in session.execute(
-            select(Payment.reference, Payment.account_id, Payment.amount).where(
-                Payment.reference.in_(chunk)
-            )
-        ):
-            if reference is not None:  # the chunk holds only given references
-                known[reference] = (account_id, amount)
+    numbers = {v.get("account", "") for _, v in rows}
+    accounts: dict[str, int] = dict(
+        imports.rows_where_in(session, select(Account.number, Account.id), Account.number, numbers)
+    )
+    references = {v.get("reference", "") for _, v in rows}
+    recorded = select(Payment.reference, Payment.account_id, Payment.amount)
+    known: dict[str, tuple[int, Decimal]] = {
+        reference: (account_id, amount)
+        for reference, account_id, amount in imports.rows_where_in(
+            session, recorded, Payment.reference, references
+        )
+    }
     accepted: list[dict[str, Any]] = []
     now = clock.now()
     for n, values in rows:
@@ -123,5 +120,4 @@ def _row(values: dict[str, str], accounts: dict[str, int], now: datetime) -> dic
 
 def _write(session: Session, accepted: list[dict[str, Any]], batch_id: int) -> None:
     del batch_id  # payments keep the bank's reference, which is what a reconciliation needs
-    for chunk in imports.chunks(accepted):
-        session.execute(insert(Payment), chunk)
+    imports.insert_all(session, Payment, accepted)

@@ -23,7 +23,7 @@ from quarterhour.errors import Conflict, NotFound, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.kit.masking import last_four
 
-_ACCOUNT_NUMBER = re.compile(r"^\d{6,20}$")
+ACCOUNT_NUMBER = re.compile(r"^\d{6,20}$")
 AREA_CLASSES = ("urban", "rural", "remote")
 CATEGORIES = ("residential", "non_residential")
 
@@ -62,7 +62,7 @@ def open_account(
     """A new 户号; without a number given, the next one (ten digits, from the account's id)."""
     if category not in CATEGORIES:
         raise ValidationFailed(f"category must be one of {', '.join(CATEGORIES)}", field="category")
-    if number is not None and not _ACCOUNT_NUMBER.match(number):
+    if number is not None and not ACCOUNT_NUMBER.match(number):
         raise ValidationFailed("an account number has 6 to 20 digits", field="number")
     if number is not None and session.scalar(select(Account.id).where(Account.number == number)):
         raise Conflict(f"account {number} exists already", field="number")

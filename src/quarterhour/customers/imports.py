@@ -13,13 +13,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from quarterhour.customers.models import ImportBatch
@@ -164,6 +164,18 @@ def number_field(values: dict[str, str], name: str) -> Decimal | None:
         raise RowProblem(name, f"{values.get(name)!r} is not a number") from None
 
 
+def check_register(name: str, value: Decimal | None, digits: int) -> None:
+    """A register value as a meter of `digits` digits can show it: 0 to 10^digits − 1, two
+    decimals at most."""
+    if value is None:
+        return
+    limit = Decimal(10) ** digits
+    if not 0 <= value < limit:
+        raise RowProblem(name, f"must lie between 0 and {limit - 1} on this register")
+    if value != value.quantize(Decimal("0.01")):
+        raise RowProblem(name, "at most two decimals")
+
+
 def whole_field(values: dict[str, str], name: str, default: int, low: int, high: int) -> int:
     text = values.get(name, "")
     if text == "":
@@ -244,3 +256,18 @@ def run(
 
 def chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
     return [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
+
+
+def rows_where_in(
+    session: Session, query: Select[*tuple[Any, ...]], column: Any, values: Iterable[Any]
+) -> Iterator[Any]:
+    """The rows of `query` whose `column` is one of `values` (what a file names: meters,
+    accounts, references …), a few thousand values per statement."""
+    for chunk in chunks(sorted(set(values))):
+        yield from session.execute(query.where(column.in_(chunk)))
+
+
+def insert_all(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """One INSERT per few thousand rows."""
+    for chunk in chunks(rows):
+        session.execute(insert(model), chunk)

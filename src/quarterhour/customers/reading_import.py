@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quarterhour.customers import imports
@@ -61,32 +61,24 @@ def _plan(
 
 
 def _write(session: Session, accepted: list[dict[str, Any]], batch_id: int) -> None:
-    for chunk in imports.chunks(accepted):
-        for row in chunk:
-            row["import_batch_id"] = batch_id
-        session.execute(insert(MeterReading), chunk)
+    for row in accepted:
+        row["import_batch_id"] = batch_id
+    imports.insert_all(session, MeterReading, accepted)
 
 
 def _meters(session: Session, numbers: set[str]) -> dict[str, Meter]:
-    found: dict[str, Meter] = {}
-    for chunk in imports.chunks(sorted(numbers)):
-        for meter in session.scalars(select(Meter).where(Meter.number.in_(chunk))):
-            found[meter.number] = meter
-    return found
+    found = imports.rows_where_in(session, select(Meter), Meter.number, numbers)
+    return {meter.number: meter for (meter,) in found}
 
 
 def _last_readings(session: Session, meter_ids: list[int]) -> dict[int, _Last]:
-    last: dict[int, _Last] = {}
-    for chunk in imports.chunks(meter_ids):
-        for reading in session.scalars(
-            select(MeterReading)
-            .where(MeterReading.meter_id.in_(chunk))
-            .order_by(MeterReading.meter_id, MeterReading.read_on, MeterReading.id)
-        ):
-            last[reading.meter_id] = _Last(
-                reading.read_on, reading.total, reading.peak, reading.valley
-            )
-    return last
+    readings = imports.rows_where_in(
+        session,
+        select(MeterReading).order_by(MeterReading.meter_id, MeterReading.read_on, MeterReading.id),
+        MeterReading.meter_id,
+        meter_ids,
+    )
+    return {r.meter_id: _Last(r.read_on, r.total, r.peak, r.valley) for (r,) in readings}
 
 
 def _row(
@@ -105,12 +97,8 @@ def _row(
     total = numbers["total"]
     if total is None:
         raise RowProblem("total", "the register value is missing")
-    limit = Decimal(10) ** meter.digits
     for name, value in numbers.items():
-        if value is not None and not 0 <= value < limit:
-            raise RowProblem(name, f"must lie between 0 and {limit - 1} on this register")
-        if value is not None and value != value.quantize(Decimal("0.01")):
-            raise RowProblem(name, "at most two decimals")
+        imports.check_register(name, value, meter.digits)
     if meter.is_time_of_use and (numbers["peak"] is None or numbers["valley"] is None):
         raise RowProblem("peak" if numbers["peak"] is None else "valley", "a TOU meter reads both")
     kind = values.get("kind") or "regular"

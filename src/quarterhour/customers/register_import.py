@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from quarterhour.billing.models import Tariff
 from quarterhour.customers import imports
-from quarterhour.customers.accounts import AREA_CLASSES, CATEGORIES
+from quarterhour.customers.accounts import ACCOUNT_NUMBER, AREA_CLASSES, CATEGORIES
 from quarterhour.customers.imports import ImportReport, Problem, Row, RowProblem
 from quarterhour.customers.models import (
     Account,
@@ -46,7 +46,6 @@ from quarterhour.organisation.models import District
 
 CUSTOMER_COLUMNS = ("account", "name", "address", "district", "tariff", "opened_on")
 METER_COLUMNS = ("meter", "account", "installed_on")
-_ACCOUNT_NUMBER = re.compile(r"^\d{6,20}$")
 _SEPARATORS = re.compile(r"[;；]")
 
 # A reference to a row: ("old", id) already in the database, or ("new", index) in this file.
@@ -62,13 +61,9 @@ class _Premises:
     made: dict[tuple[int, str], int] = field(default_factory=dict)
 
     def load(self, session: Session, addresses: set[str]) -> None:
-        for chunk in imports.chunks(sorted(addresses)):
-            for row in session.execute(
-                select(Premises.id, Premises.district_id, Premises.address).where(
-                    Premises.address.in_(chunk)
-                )
-            ):
-                self.known.setdefault((row.district_id, row.address), row.id)
+        query = select(Premises.id, Premises.district_id, Premises.address)
+        for row in imports.rows_where_in(session, query, Premises.address, addresses):
+            self.known.setdefault((row.district_id, row.address), row.id)
 
     def ref(self, district_id: int, address: str, area_class: str) -> Ref:
         key = (district_id, address)
@@ -147,10 +142,7 @@ def _districts(session: Session) -> dict[str, int]:
 
 
 def _existing(session: Session, column: Any, values: set[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk in imports.chunks(sorted(values)):
-        found.update(session.scalars(select(column).where(column.in_(chunk))))
-    return found
+    return {value for (value,) in imports.rows_where_in(session, select(column), column, values)}
 
 
 def _plan_customers(
@@ -164,20 +156,14 @@ def _plan_customers(
     # Customers already known, by ID number and by (phone, name).
     known = _Identities()
     id_numbers = {v["id_number"].upper() for _, v in rows if v.get("id_number")}
-    phones = {re.sub(r"[\s\-]", "", v["phone"]) for _, v in rows if v.get("phone")}
-    for chunk in imports.chunks(sorted(id_numbers)):
-        for c in session.execute(
-            select(Customer.id, Customer.id_number, Customer.name).where(
-                Customer.id_number.in_(chunk)
-            )
-        ):
-            known.refs[("id", c.id_number)] = ("old", c.id)
-            known.names[c.id_number] = c.name
-    for chunk in imports.chunks(sorted(phones)):
-        for c in session.execute(
-            select(Customer.id, Customer.phone, Customer.name).where(Customer.phone.in_(chunk))
-        ):
-            known.refs.setdefault(("phone", f"{c.phone}\x00{c.name}"), ("old", c.id))
+    phones = {phone for _, v in rows if (phone := _phone_or_none(v.get("phone")))}
+    by_id_number = select(Customer.id, Customer.id_number, Customer.name)
+    for c in imports.rows_where_in(session, by_id_number, Customer.id_number, id_numbers):
+        known.refs[("id", c.id_number)] = ("old", c.id)
+        known.names[c.id_number] = c.name
+    by_phone = select(Customer.id, Customer.phone, Customer.name)
+    for c in imports.rows_where_in(session, by_phone, Customer.phone, phones):
+        known.refs.setdefault(("phone", f"{c.phone}\x00{c.name}"), ("old", c.id))
     accepted = 0
     for n, values in rows:
         try:
@@ -186,6 +172,14 @@ def _plan_customers(
         except RowProblem as problem:
             report.problems.append(Problem(n, problem.field, problem.message, values))
     return plan, accepted
+
+
+def _phone_or_none(text: str | None) -> str | None:
+    # For looking up known customers; the row's own check reports a malformed phone.
+    try:
+        return normalise_phone(text, field="phone")
+    except ValidationFailed:
+        return None
 
 
 def _plan_customer_row(
@@ -197,7 +191,7 @@ def _plan_customer_row(
     known: _Identities,
 ) -> None:
     number = values.get("account", "")
-    if not _ACCOUNT_NUMBER.match(number):
+    if not ACCOUNT_NUMBER.match(number):
         raise RowProblem("account", "an account number has 6 to 20 digits")
     if number in taken:
         raise RowProblem("account", f"account {number} exists already")
@@ -301,8 +295,7 @@ def _write_customers(session: Session, plan: _CustomerPlan, batch_id: int) -> No
                 "phone_last4": last_four(registered),
             }
         )
-    for chunk in imports.chunks(rows):
-        session.execute(insert(Account), chunk)
+    imports.insert_all(session, Account, rows)
 
 
 # --- meters -----------------------------------------------------------------------------
@@ -342,21 +335,19 @@ def import_meters(
 
 def _plan_meters(session: Session, rows: list[Row], report: ImportReport) -> tuple[_MeterPlan, int]:
     taken = _existing(session, Meter.number, {v.get("meter", "") for _, v in rows})
-    owners: dict[str, _Owner] = {}
-    for chunk in imports.chunks(sorted({v.get("account", "") for _, v in rows})):
-        for a in session.execute(
-            select(
-                Account.number,
-                Account.id,
-                Account.opened_on,
-                Account.premises_id,
-                Premises.district_id,
-                Premises.area_class,
-            )
-            .join(Premises, Premises.id == Account.premises_id)
-            .where(Account.number.in_(chunk))
-        ):
-            owners[a.number] = _Owner(a.id, a.opened_on, a.premises_id, a.district_id, a.area_class)
+    query = select(
+        Account.number,
+        Account.id,
+        Account.opened_on,
+        Account.premises_id,
+        Premises.district_id,
+        Premises.area_class,
+    ).join(Premises, Premises.id == Account.premises_id)
+    numbers = {v.get("account", "") for _, v in rows}
+    owners = {
+        a.number: _Owner(a.id, a.opened_on, a.premises_id, a.district_id, a.area_class)
+        for a in imports.rows_where_in(session, query, Account.number, numbers)
+    }
     plan = _MeterPlan(_Premises())
     served = {
         address.strip()
@@ -393,14 +384,9 @@ def _plan_meter_row(
     digits = imports.whole_field(values, "digits", 6, 4, 10)
     tou = imports.flag_field(values, "tou")
     registers: dict[str, Decimal | None] = {}
-    limit = Decimal(10) ** digits
     for name in ("initial", "initial_peak", "initial_valley"):
-        value = imports.number_field(values, name)
-        if value is not None and not 0 <= value < limit:
-            raise RowProblem(name, f"must lie between 0 and {limit - 1} on this register")
-        if value is not None and value != value.quantize(Decimal("0.01")):
-            raise RowProblem(name, "at most two decimals")
-        registers[name] = value
+        registers[name] = imports.number_field(values, name)
+        imports.check_register(name, registers[name], digits)
     addresses = [a.strip() for a in _SEPARATORS.split(values.get("serves", "")) if a.strip()]
     if any(len(a) > 200 for a in addresses):
         raise RowProblem("serves", "an address is longer than 200 characters")
@@ -457,7 +443,5 @@ def _write_meters(session: Session, plan: _MeterPlan, batch_id: int) -> None:
         }
         for meter_id, row, (total, peak, valley) in zip(meters, plan.meters, registers, strict=True)
     ]
-    for chunk in imports.chunks(links):
-        session.execute(insert(MeterHousehold), chunk)
-    for chunk in imports.chunks(readings):
-        session.execute(insert(MeterReading), chunk)
+    imports.insert_all(session, MeterHousehold, links)
+    imports.insert_all(session, MeterReading, readings)
