@@ -14,7 +14,6 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Date, Table, bindparam, cast, null, select, union_all
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from quarterhour.billing.arrears import BillDue, PaymentMade, statement
@@ -27,7 +26,7 @@ from quarterhour.errors import NotFound
 from quarterhour.kit import clock
 from quarterhour.storage import reads
 from quarterhour.storage.base import AwareDateTime
-from quarterhour.storage.driver import driver_rows, on_postgresql
+from quarterhour.storage.driver import driver_rows, on_postgresql, postgresql_text
 
 NO_MATCH = "no account matches this number and phone"
 
@@ -62,7 +61,7 @@ _ANSWER = union_all(
     .select_from(_A.join(_P, _P.c.account_id == _A.c.id))
     .where(_A.c.number == bindparam("number")),
 )
-_ANSWER_POSTGRESQL = str(_ANSWER.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
+_ANSWER_POSTGRESQL = postgresql_text(_ANSWER)
 
 
 def inquire(

@@ -8,7 +8,6 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Select, bindparam, select, union
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
@@ -18,7 +17,7 @@ from quarterhour.customers.schemas import CustomerOut
 from quarterhour.errors import NotFound, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.kit.masking import last_four, mask_name, mask_phone
-from quarterhour.storage import reads
+from quarterhour.storage import driver, reads
 
 _PHONE_OK = re.compile(r"^\+?[\d\- ]{5,20}$")
 
@@ -81,9 +80,6 @@ def masked(customer: Customer) -> CustomerOut:
         address=customer.address,
         district_id=customer.district_id,
     )
-
-
-_PG = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
 def search(
@@ -197,7 +193,7 @@ def _statement(shape: tuple[str, ...]) -> Select[int, str, str | None, str | Non
 @lru_cache(maxsize=32)
 def _postgresql_text(shape: tuple[str, ...]) -> str:
     # Compiling costs more than the lookup itself; there are only a handful of shapes.
-    return str(_statement(shape).compile(dialect=_PG))
+    return driver.postgresql_text(_statement(shape))
 
 
 def reveal_phone(

@@ -12,15 +12,25 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import psycopg
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import ClauseElement, Table, func, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 _SQL_LOG = logging.getLogger("sqlalchemy.engine.Engine")
 
 
+POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
 def on_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def postgresql_text(statement: ClauseElement) -> str:
+    """A statement's text for psycopg's own cursor on PostgreSQL (parameters as %(name)s),
+    compiled once by the caller rather than on every execution."""
+    return str(statement.compile(dialect=POSTGRESQL))
 
 
 @contextmanager

@@ -22,13 +22,12 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from quarterhour.kit import clock
 from quarterhour.storage.base import AwareDateTime, Base
-from quarterhour.storage.driver import driver_rows, on_postgresql
+from quarterhour.storage.driver import POSTGRESQL, driver_rows, on_postgresql, postgresql_text
 from quarterhour.workorders.models import Deadline, FollowUp, OrderEvent, WorkOrder
 
 _M = TypeVar("_M", bound=Base)
@@ -214,12 +213,11 @@ def _pg_value(value: Any) -> Any:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value
 
 
-_PG = postgresql.dialect()  # type: ignore[no-untyped-call]
-_LOAD_POSTGRESQL = str(_LOAD.compile(dialect=_PG))
+_LOAD_POSTGRESQL = postgresql_text(_LOAD)
 
 
 def _pg_type(table: Table, key: str) -> str:
-    return str(table.c[key].type.compile(dialect=_PG))
+    return str(table.c[key].type.compile(dialect=POSTGRESQL))
 
 
 # The typed placeholders of a row shape are made once.
