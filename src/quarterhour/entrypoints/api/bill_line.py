@@ -12,53 +12,46 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 from urllib.parse import parse_qs
 
-from quarterhour.billing import inquiry
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from quarterhour.entrypoints.api import public
 from quarterhour.errors import NotFound
-from quarterhour.kit import clock
 from quarterhour.kit.ratelimit import FailureLimiter
 
 PATH = "/api/v1/public/bill"
-_LAST4 = re.compile(r"^\d{4}$")
+_LAST4 = re.compile(public.LAST4_PATTERN)
 _JSON = [(b"content-type", b"application/json")]
-
-Scope = dict[str, Any]
-ASGI = Any
 
 
 class BillLine:
-    def __init__(self, app: ASGI) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: ASGI, send: ASGI) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
         state = scope["app"].state
-        pool = state.read_pool
         query = parse_qs(scope["query_string"].decode("latin-1"))
         account = query.get("account", [""])
         last4 = query.get("phone_last4", [""])
+        caller = public.caller_of(scope)
         limiter: FailureLimiter = state.public_limiter
-        caller = scope["client"][0] if scope.get("client") else "unknown"
         if (
-            pool is None
+            state.read_pool is None
             or len(account) != 1
             or len(last4) != 1
-            or not 1 <= len(account[0]) <= 20
+            or not 1 <= len(account[0]) <= public.ACCOUNT_MAX_LENGTH
             or not _LAST4.match(last4[0])
             or limiter.is_blocked(caller)
         ):
             await self.app(scope, receive, send)
             return
         try:
-            answer = await inquiry.inquire_on_event_loop(
-                pool, account[0], last4[0], settings=state.settings, as_of=clock.now().date()
-            )
+            answer = await public.inquire(state, caller, account[0], last4[0])
         except NotFound as error:
-            limiter.fail(caller)
             # As FastAPI's JSONResponse would write it for the route's NotFound.
             body = json.dumps(error.as_dict(), ensure_ascii=False, separators=(",", ":"))
             await _send(send, error.status_code, body.encode())
@@ -66,7 +59,7 @@ class BillLine:
         await _send(send, 200, answer.model_dump_json().encode())
 
 
-async def _send(send: ASGI, status: int, body: bytes) -> None:
+async def _send(send: Send, status: int, body: bytes) -> None:
     headers = [*_JSON, (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.datastructures import State
+from starlette.types import Scope
 
 from quarterhour.billing import inquiry, tariff_book, voice
 from quarterhour.billing.schemas import BillInquiryOut, PublishedTariff
@@ -24,15 +26,24 @@ from quarterhour.workorders.schemas import PublicStatus, PublishedCommitments, P
 router = APIRouter(prefix="/public", tags=["public"])
 _T = TypeVar("_T")
 
+# The bill inquiry's parameters; `bill_line` answers only requests these admit.
+ACCOUNT_MAX_LENGTH = 20
+LAST4_PATTERN = r"^\d{4}$"
+AccountQuery = Annotated[
+    str, Query(min_length=1, max_length=ACCOUNT_MAX_LENGTH, description="户号")
+]
+Last4Query = Annotated[str, Query(min_length=4, max_length=4, pattern=LAST4_PATTERN)]
 
-def _caller(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+
+def caller_of(scope: Scope) -> str:
+    client = scope.get("client")
+    return client[0] if client else "unknown"
 
 
-def _limiter(request: Request, field: str) -> FailureLimiter:
+def _limiter(state: State, caller: str, field: str) -> FailureLimiter:
     """The failure counter, after refusing a caller who failed too often (before any lookup)."""
-    limiter: FailureLimiter = request.app.state.public_limiter
-    if limiter.is_blocked(_caller(request)):
+    limiter: FailureLimiter = state.public_limiter
+    if limiter.is_blocked(caller):
         raise TooManyRequests("too many failed lookups; try again later", field=field)
     return limiter
 
@@ -40,11 +51,12 @@ def _limiter(request: Request, field: str) -> FailureLimiter:
 def _counting_failures(request: Request, field: str, lookup: Callable[[], _T]) -> _T:
     """A lookup that must not be usable to probe: failures are counted per caller, and a caller
     over the limit is refused before anything is looked up."""
-    limiter = _limiter(request, field)
+    caller = caller_of(request.scope)
+    limiter = _limiter(request.app.state, caller, field)
     try:
         return lookup()
     except NotFound:
-        limiter.fail(_caller(request))
+        limiter.fail(caller)
         raise
 
 
@@ -53,7 +65,7 @@ def order_status(
     number: str,
     request: Request,
     session: SessionDep,
-    phone_last4: Annotated[str, Query(min_length=4, max_length=4, pattern=r"^\d{4}$")],
+    phone_last4: Last4Query,
 ) -> PublicStatus:
     return _counting_failures(
         request, "phone_last4", lambda: service.public_status(session, number, phone_last4)
@@ -62,40 +74,38 @@ def order_status(
 
 @router.get("/bill", response_model=BillInquiryOut)
 async def bill_inquiry(
-    request: Request,
-    account: Annotated[str, Query(min_length=1, max_length=20, description="户号")],
-    phone_last4: Annotated[str, Query(min_length=4, max_length=4, pattern=r"^\d{4}$")],
+    request: Request, account: AccountQuery, phone_last4: Last4Query
 ) -> Response:
     """电话管家: this month's bill and the total due for an account and its phone's last four."""
-    answer = await _inquire(request, account, phone_last4)
+    answer = await inquire(request.app.state, caller_of(request.scope), account, phone_last4)
     # Already validated: answered as it is rather than validated and encoded once more.
     return Response(answer.model_dump_json(), media_type="application/json")
 
 
-async def _inquire(request: Request, account: str, phone_last4: str) -> BillInquiryOut:
-    # On PostgreSQL one statement on the worker's async connections, awaited on the event loop
-    # (storage.reads); on SQLite a session in the thread pool.
-    limiter = _limiter(request, "account")
-    settings: Settings = request.app.state.settings
-    pool = request.app.state.read_pool
+async def inquire(state: State, caller: str, account: str, phone_last4: str) -> BillInquiryOut:
+    """The inquiry with its failures counted: on PostgreSQL one statement on the worker's async
+    connections, awaited on the event loop (storage.reads); on SQLite a session in the thread
+    pool. The route and `bill_line` both answer through here."""
+    limiter = _limiter(state, caller, "account")
+    settings: Settings = state.settings
     today = clock.now().date()
     try:
-        if pool is not None:
+        if state.read_pool is not None:
             return await inquiry.inquire_on_event_loop(
-                pool, account, phone_last4, settings=settings, as_of=today
+                state.read_pool, account, phone_last4, settings=settings, as_of=today
             )
         return await run_in_threadpool(
-            _inquire_in_session, request, account, phone_last4, settings, today
+            _inquire_in_session, state, account, phone_last4, settings, today
         )
     except NotFound:
-        limiter.fail(_caller(request))
+        limiter.fail(caller)
         raise
 
 
 def _inquire_in_session(
-    request: Request, account: str, phone_last4: str, settings: Settings, today: date
+    state: State, account: str, phone_last4: str, settings: Settings, today: date
 ) -> BillInquiryOut:
-    with request.app.state.session_factory() as session:
+    with state.session_factory() as session:
         return inquiry.inquire(session, account, phone_last4, settings=settings, as_of=today)
 
 
@@ -150,10 +160,8 @@ def published_on(session: Session, day: date) -> Disclosure:
     responses={200: {"content": {"audio/wav": {}}}, 503: {"description": "no speech engine"}},
 )
 async def bill_inquiry_spoken(
-    request: Request,
-    account: Annotated[str, Query(min_length=1, max_length=20, description="户号")],
-    phone_last4: Annotated[str, Query(min_length=4, max_length=4, pattern=r"^\d{4}$")],
+    request: Request, account: AccountQuery, phone_last4: Last4Query
 ) -> Response:
     """The same answer as /bill, spoken (WAV), when the server has espeak-ng; 503 otherwise."""
-    answer = await _inquire(request, account, phone_last4)
+    answer = await inquire(request.app.state, caller_of(request.scope), account, phone_last4)
     return Response(await run_in_threadpool(voice.speak, answer.sentence), media_type="audio/wav")
