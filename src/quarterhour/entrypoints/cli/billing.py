@@ -14,7 +14,7 @@ from quarterhour.billing import bill_run, inquiry, payment_import, tariff_book
 from quarterhour.config import Settings
 from quarterhour.customers import reading_import
 from quarterhour.entrypoints.cli.common import console, err_console, transaction
-from quarterhour.entrypoints.cli.records import import_file
+from quarterhour.entrypoints.cli.records import FILE, REJECTS, STRICT, import_file
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 
@@ -187,9 +187,7 @@ def add_version(
 
 @app.command("import-readings")
 def import_readings(
-    path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
-    strict: bool = typer.Option(False, help="one bad row stops the whole file"),
-    rejects: Path | None = typer.Option(None, help="where to write the rows set aside (CSV)"),
+    path: Path = FILE, strict: bool = STRICT, rejects: Path | None = REJECTS
 ) -> None:
     """Meter readings from CSV (UTF-8 or GB18030) or Parquet: meter, read_on, total[, peak,
     valley, kind, source, rolled_over, period]. The same file twice changes nothing."""
@@ -198,9 +196,7 @@ def import_readings(
 
 @app.command("import-payments")
 def import_payments(
-    path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
-    strict: bool = typer.Option(False, help="one bad row stops the whole file"),
-    rejects: Path | None = typer.Option(None, help="where to write the rows set aside (CSV)"),
+    path: Path = FILE, strict: bool = STRICT, rejects: Path | None = REJECTS
 ) -> None:
     """Payments from a bank's or online channel's file (CSV or Parquet): account, amount,
     paid_at, reference[, channel]. A reference reported again is the same payment."""

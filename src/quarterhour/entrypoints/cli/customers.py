@@ -7,18 +7,14 @@ from pathlib import Path
 import typer
 
 from quarterhour.customers import register_import
-from quarterhour.entrypoints.cli.records import import_file
+from quarterhour.entrypoints.cli.records import FILE, REJECTS, STRICT, import_file
 
 app = typer.Typer(help="Customers, accounts and meters (客户档案).", no_args_is_help=True)
-
-_FILE = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV or Parquet")
-_STRICT = typer.Option(False, help="one bad row stops the whole file")
-_REJECTS = typer.Option(None, help="where to write the rows set aside (CSV)")
 
 
 @app.command("import-customers")
 def import_customers(
-    path: Path = _FILE, strict: bool = _STRICT, rejects: Path | None = _REJECTS
+    path: Path = FILE, strict: bool = STRICT, rejects: Path | None = REJECTS
 ) -> None:
     """Customers and their accounts, one row per account: account, name, address, district,
     tariff, opened_on[, phone, id_number, area_class, category]. The same file twice changes
@@ -27,9 +23,7 @@ def import_customers(
 
 
 @app.command("import-meters")
-def import_meters(
-    path: Path = _FILE, strict: bool = _STRICT, rejects: Path | None = _REJECTS
-) -> None:
+def import_meters(path: Path = FILE, strict: bool = STRICT, rejects: Path | None = REJECTS) -> None:
     """Meters, one row each: meter, account, installed_on[, multiplier, digits, tou, initial,
     initial_peak, initial_valley, serves]. `serves`: the households' addresses separated by ';'
     (a 合表); empty, the account's own premises."""

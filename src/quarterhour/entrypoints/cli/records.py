@@ -6,12 +6,18 @@ import csv
 from collections.abc import Callable
 from pathlib import Path
 
+import typer
 from sqlalchemy.orm import Session
 
 from quarterhour.customers.imports import ImportReport
 from quarterhour.entrypoints.cli.common import console, err_console, transaction
 
 Importer = Callable[..., ImportReport]
+
+# The file and options every import command takes.
+FILE = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV or Parquet")
+STRICT = typer.Option(False, help="one bad row stops the whole file")
+REJECTS = typer.Option(None, help="where to write the rows set aside (CSV)")
 
 
 def import_file(importer: Importer, path: Path, *, strict: bool, rejects: Path | None) -> None:
