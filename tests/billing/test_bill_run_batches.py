@@ -65,20 +65,7 @@ def test_a_bill_does_not_depend_on_how_the_readings_were_batched(
     tariff: str,
     cuts: list[int],
 ) -> None:
-    try:
-        _twins_billed_alike(session, org, settings, meters, tariff, cuts)
-    finally:
-        session.rollback()  # each example starts from the organisation alone
-
-
-def _twins_billed_alike(
-    session: Session,
-    org: Organisation,
-    settings: Settings,
-    meters: list[list[tuple[int, int]]],
-    tariff: str,
-    cuts: list[int],
-) -> None:
+    session.rollback()  # each example starts from the organisation alone
     town = Town(session, org)
     category = "non_residential" if tariff == "AH-BIZ" else "residential"
     # Twin households: the same readings, one twin's in one file, the other's in several.
