@@ -18,7 +18,7 @@ import numpy.typing as npt
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from quarterhour.billing.tariffs import period_bounds
+from quarterhour.billing.tariffs import month_back, period_bounds
 from quarterhour.storage import driver
 
 I64 = npt.NDArray[np.int64]
@@ -102,17 +102,12 @@ class PeriodUsage:
     negative: Bool
 
 
-def _month_back(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def period_usage(session: Session, period: date, *, district_id: int | None = None) -> PeriodUsage:
     start, end = period_bounds(period)
     params: dict[str, object] = {
         "start": start,
         "end": end,
-        "history": _month_back(start, 12),
+        "history": month_back(start, 12),
         "year_start": start.replace(month=1),
     }
     condition = ""

@@ -170,6 +170,12 @@ def period_bounds(period: date) -> tuple[date, date]:
     return start, end
 
 
+def month_back(day: date, months: int) -> date:
+    """The first day of the month `months` before `day`'s."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def price(
     usage: Usage,
     period: date,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from quarterhour.billing import bill_run, tariff_book
 from quarterhour.billing.models import Bill, Payment
+from quarterhour.billing.tariffs import month_back, period_bounds
 from quarterhour.config import Settings
 from quarterhour.customers import accounts, reading_import, register_import
 from quarterhour.customers.models import Account, Customer, Meter, MeterReading, Premises
@@ -42,23 +43,20 @@ ID_REGIONS = {"baohe": "340111", "shushan": "340104", "luyang": "340103", "yaoha
 
 
 def opened_on(first_day: date) -> date:
-    month = first_day.replace(day=1)
-    for _ in range(MONTHS_BEFORE_HISTORY):
-        month = (month - timedelta(days=1)).replace(day=1)
-    return month
+    return month_back(first_day, MONTHS_BEFORE_HISTORY)
 
 
 def month_ends(after: date, before: date) -> list[date]:
     """The last days of the months that end after `after` and before `before`."""
     ends: list[date] = []
-    month = after.replace(day=1)
+    month = after
     while True:
-        end = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        month = period_bounds(month)[1]  # the first day of the next month
+        end = month - timedelta(days=1)
         if end >= before:
             return ends
         if end > after:
             ends.append(end)
-        month = end + timedelta(days=1)
 
 
 def _usage(rng: random.Random, base: int, month: int) -> int:
@@ -259,7 +257,7 @@ def _fill(
     month = start
     while month < billed_until:
         bill_run.run(session, month, settings=settings)
-        month = (month + timedelta(days=32)).replace(day=1)
+        month = period_bounds(month)[1]
     paid = _payments(session, rng, anchor)
     return {"accounts": len(customer_rows), "readings": len(readings), "payments": paid}
 
