@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from bench.common import latency
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -60,6 +62,54 @@ class _Arrivals:
         return due
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection for a scripted client (a request, its answer, the next
+    request built from it): the lean counterpart of an `httpx.Client`."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str):
+        self._reader, self._writer, self._host = reader, writer, host
+
+    @classmethod
+    async def open(cls, host: str, port: int) -> Connection:
+        reader, writer = await asyncio.open_connection(host, port)
+        return cls(reader, writer, host)
+
+    async def request(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        lines = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+        if body:
+            lines += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        self._writer.write(
+            f"{method} {path} HTTP/1.1\r\nHost: {self._host}\r\n{lines}\r\n".encode() + body
+        )
+        return await _answer(self._reader)
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.lower() == b"content-length":
+            length = int(value)
+    return status, await reader.readexactly(length)
+
+
+def run_async(main: Coroutine[Any, Any, _T]) -> _T:
+    """Run on uvloop when it is installed (uvicorn[standard] brings it); plain asyncio is slower,
+    not wrong."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
+
+
 async def _connection(
     host: str,
     port: int,
@@ -98,14 +148,7 @@ async def _connection(
                 return
             writer.write(request)
             try:
-                head = await reader.readuntil(b"\r\n\r\n")
-                status = int(head[9:12])
-                length = 0
-                for line in head.split(b"\r\n")[1:]:
-                    name, _, value = line.partition(b":")
-                    if name.lower() == b"content-length":
-                        length = int(value)
-                body = await reader.readexactly(length)
+                status, body = await _answer(reader)
             except (asyncio.IncompleteReadError, ConnectionError, ValueError):
                 result.errors += 1
                 return
@@ -169,9 +212,4 @@ def run(
     rate). With `rate`, an open loop offering that many requests a second in all, at most
     `concurrency` at a time: the latency callers see at that load."""
     lines = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
-    main = _run(host, port, paths, concurrency, seconds, warmup, check, rate, lines)
-    try:
-        import uvloop
-    except ImportError:  # uvicorn[standard] brings it; plain asyncio is slower, not wrong
-        return asyncio.run(main)
-    return uvloop.run(main)
+    return run_async(_run(host, port, paths, concurrency, seconds, warmup, check, rate, lines))
