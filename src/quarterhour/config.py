@@ -17,6 +17,8 @@ class Settings:
     database_url: str = field(default_factory=_default_database_url)
     # Bearer tokens and console sessions expire: a shift is at most 12 hours.
     token_ttl_minutes: int = 12 * 60
+    # A console session also ends after this long without a page (an unattended desk).
+    console_idle_minutes: int = 120
     # How long a worker process trusts a token it has checked before asking the database again;
     # a logout or disabled account reaches the other workers within this time. 0: ask every time.
     token_cache_seconds: float = 30
@@ -52,6 +54,8 @@ class Settings:
             values["database_url"] = url
         if ttl := env.get("QUARTERHOUR_TOKEN_TTL_MINUTES"):
             values["token_ttl_minutes"] = int(ttl)
+        if idle := env.get("QUARTERHOUR_CONSOLE_IDLE_MINUTES"):
+            values["console_idle_minutes"] = int(idle)
         if (cache := env.get("QUARTERHOUR_TOKEN_CACHE_SECONDS")) is not None:
             values["token_cache_seconds"] = float(cache)
         if interval := env.get("QUARTERHOUR_SWEEP_INTERVAL_SECONDS"):

@@ -28,7 +28,8 @@ def test_docs_pages_use_only_local_assets(client: TestClient) -> None:
             assert client.get(asset).status_code == 200, asset
 
 
-def test_root_leads_to_the_docs(client: TestClient) -> None:
+def test_root_leads_to_the_console(client: TestClient) -> None:
     response = client.get("/", follow_redirects=False)
     assert response.status_code in (302, 307)
-    assert response.headers["location"] == "/docs"
+    assert response.headers["location"] == "/console"
+    assert client.get("/docs").status_code == 200  # the API's docs stay where they were

@@ -1,4 +1,4 @@
-"""create_app(): the JSON API under /api/v1 (the console mounts here too in a later issue)."""
+"""create_app(): the JSON API under /api/v1, the console under /console, the public pages."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from quarterhour.entrypoints.api import (
     stats,
 )
 from quarterhour.entrypoints.api.bill_line import BillLine
-from quarterhour.entrypoints.web import pages
+from quarterhour.entrypoints.web import console
 from quarterhour.kit.masking import MaskingFilter
 from quarterhour.kit.ratelimit import FailureLimiter
 from quarterhour.storage import reads
@@ -128,11 +128,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         stats,
     ):
         app.include_router(module.router, prefix="/api/v1")
-    app.include_router(pages.router)
+    console.install(app)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+        return RedirectResponse("/console")
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -31,12 +31,12 @@ async def get_settings(request: Request) -> Settings:
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's session. Routes commit once at the end; anything else is rolled back."""
-    async with _session_from(request.app.state.session_factory) as session:
+    async with session_from(request.app.state.session_factory) as session:
         yield session
 
 
 @asynccontextmanager
-async def _session_from(factory: sessionmaker[Session]) -> AsyncIterator[Session]:
+async def session_from(factory: sessionmaker[Session]) -> AsyncIterator[Session]:
     session = factory()  # no connection yet: the route's first statement takes one
     try:
         yield session
@@ -71,7 +71,7 @@ async def get_ctx(request: Request, credentials: BearerDep) -> AsyncIterator[Ctx
     # three (session, settings, credentials): every dependency FastAPI solves has a price per
     # request, and this one is solved on every authenticated route.
     settings: Settings = request.app.state.settings
-    async with _session_from(request.app.state.session_factory) as session:
+    async with session_from(request.app.state.session_factory) as session:
         yield await _ctx(session, settings, credentials)
 
 
@@ -79,7 +79,7 @@ async def get_one_write_ctx(request: Request, credentials: BearerDep) -> AsyncIt
     # For the two busiest routes, whose use case writes once (storage.engine says why their
     # sessions differ); otherwise as get_ctx.
     settings: Settings = request.app.state.settings
-    async with _session_from(request.app.state.one_write_session_factory) as session:
+    async with session_from(request.app.state.one_write_session_factory) as session:
         yield await _ctx(session, settings, credentials)
 
 

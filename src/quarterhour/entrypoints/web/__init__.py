@@ -1,0 +1,1 @@
+"""The web console and the public pages, rendered on the server."""

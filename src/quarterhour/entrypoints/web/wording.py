@@ -1,4 +1,4 @@
-"""The words of the public pages in Chinese (the default) and English."""
+"""The words of the pages (public and console) in Chinese (the default) and English."""
 
 from __future__ import annotations
 
@@ -66,14 +66,197 @@ _TEXT: dict[str, tuple[str, str]] = {
     "base_price": ("基础电价", "base price"),
 }
 
+# The console: pages, states, actions, roles, fields.
+_CONSOLE: dict[str, tuple[str, str]] = {
+    "app": ("供电一刻钟", "Quarter Hour"),
+    "console": ("客户服务工作台", "Service console"),
+    "login": ("登录", "Log in"),
+    "logout": ("退出", "Log out"),
+    "username": ("用户名", "Username"),
+    "password": ("密码", "Password"),
+    "login_failed": ("用户名或密码错误", "Wrong username or password"),
+    "session_ended": ("会话已结束，请重新登录", "Your session has ended; log in again"),
+    "forbidden": ("无权访问", "Not allowed"),
+    "forbidden_text": ("您的角色不能查看或执行此操作。", "Your role may not see or do this."),
+    "not_found": ("未找到", "Not found"),
+    "conflict": ("操作冲突", "Conflict"),
+    "error": ("出错了", "Something went wrong"),
+    "back": ("返回", "Back"),
+    "nav_orders": ("工单", "Work orders"),
+    "nav_my_work": ("我的工单", "My work"),
+    "nav_follow_ups": ("待回访", "Follow-ups"),
+    "nav_escalated": ("督办", "Escalated"),
+    "nav_admin": ("系统管理", "Administration"),
+    "nav_disclosure": ("电价与承诺", "Tariffs and commitments"),
+    "all_open": ("全部在办", "All open"),
+    "filter": ("筛选", "Filter"),
+    "clear": ("清除", "Clear"),
+    "any": ("全部", "Any"),
+    "overdue": ("已超期", "Overdue"),
+    "escalated": ("已督办", "Escalated"),
+    "provisional": ("暂定时限", "provisional deadline"),
+    "due_before": ("截止于…之前", "Due before"),
+    "sort": ("排序", "Sort"),
+    "sort_due": ("最近截止", "Nearest deadline"),
+    "sort_newest": ("最新受理", "Newest"),
+    "sort_oldest": ("最早受理", "Oldest"),
+    "export_csv": ("导出 CSV", "Export CSV"),
+    "export_xlsx": ("导出 Excel", "Export XLSX"),
+    "prev": ("上一页", "Previous"),
+    "next": ("下一页", "Next"),
+    "page": ("第 {n} 页", "Page {n}"),
+    "nothing": ("没有符合条件的工单", "No orders match"),
+    "number": ("工单号", "Order number"),
+    "order_type": ("类型", "Type"),
+    "order_title": ("标题", "Title"),
+    "state": ("状态", "State"),
+    "department": ("部门", "Department"),
+    "district": ("区域", "District"),
+    "customer": ("客户", "Customer"),
+    "phone": ("电话", "Phone"),
+    "accepted_at": ("受理时间", "Accepted"),
+    "due_at": ("截止时间", "Due"),
+    "time_left": ("剩余时间", "Time left"),
+    "rework_count": ("重办次数", "Reworks"),
+    "channel": ("渠道", "Channel"),
+    "contact": ("来电", "Contact"),
+    "account": ("户号", "Account"),
+    "description": ("内容", "Description"),
+    "deadlines": ("时限", "Deadlines"),
+    "history": ("处理过程", "History"),
+    "related": ("同一来电的其他工单", "Other orders of the same contact"),
+    "actions": ("可执行操作", "Actions"),
+    "no_actions": ("您在此状态下没有可执行的操作。", "Nothing you may do in this state."),
+    "met": ("已完成", "met"),
+    "late": ("超时", "late"),
+    "open_deadline": ("进行中", "running"),
+    "note": ("备注", "Note"),
+    "result": ("处理结果", "Result"),
+    "reply_method": ("答复方式", "Replied by"),
+    "outcome": ("回访结果", "Outcome"),
+    "at": ("发生时间（留空为现在）", "When (empty: now)"),
+    "crew": ("班组", "Crew"),
+    "suggested": ("建议", "suggested"),
+    "stale": (
+        "工单已被他人更新（当前状态：{state}）。您填写的内容已保留，请核对后重新提交。",
+        "Someone else changed this order (now: {state}). What you typed is kept; check and send again.",
+    ),
+    "your_draft": (
+        "您为“{action}”填写的内容（未保存）",
+        "What you typed for “{action}” (not saved)",
+    ),
+    "done": ("已完成：{action}", "Done: {action}"),
+    "overdue_by": ("超期 {span}", "{span} overdue"),
+    "left": ("剩 {span}", "{span} left"),
+    "days": ("{n}天", "{n} d"),
+    "hours_short": ("{n}小时", "{n} h"),
+    "minutes_short": ("{n}分钟", "{n} min"),
+    "staff": ("员工与角色", "Staff and roles"),
+    "full_name": ("姓名", "Name"),
+    "role": ("角色", "Role"),
+    "active": ("启用", "Active"),
+    "yes_short": ("是", "yes"),
+    "no_short": ("否", "no"),
+    "live": ("自动刷新", "live"),
+    "new_work": ("有新的工单，点击刷新", "New work has arrived: reload"),
+}
+
+STATES: dict[str, tuple[str, str]] = {
+    "accepted": ("已受理", "accepted"),
+    "dispatched": ("已派单", "dispatched"),
+    "acknowledged": ("已接单", "acknowledged"),
+    "in_progress": ("处理中", "in progress"),
+    "returned": ("已回单", "returned"),
+    "reviewed": ("已审核", "reviewed"),
+    "replied": ("已答复", "replied"),
+    "followed_up": ("已回访", "followed up"),
+    "archived": ("已归档", "archived"),
+    "cancelled": ("已撤销", "cancelled"),
+}
+
+ACTIONS: dict[str, tuple[str, str]] = {
+    "accept": ("受理", "accept"),
+    "close_on_intake": ("直接办结", "close on intake"),
+    "dispatch": ("派单", "dispatch"),
+    "redispatch": ("改派", "redispatch"),
+    "decline": ("退单", "decline"),
+    "acknowledge": ("接单", "acknowledge"),
+    "contact_customer": ("联系客户", "contact customer"),
+    "record_progress": ("记录进展", "record progress"),
+    "arrive": ("到达现场", "arrived on site"),
+    "restore": ("恢复供电", "supply restored"),
+    "return_result": ("回单", "return result"),
+    "approve": ("审核通过", "approve"),
+    "send_back": ("退回重办", "send back"),
+    "reply": ("答复客户", "reply"),
+    "follow_up": ("回访", "follow up"),
+    "archive": ("归档", "archive"),
+    "cancel": ("撤销", "cancel"),
+    "press": ("催办", "press"),
+    "escalate": ("督办", "escalate"),
+    "warn": ("临期预警", "deadline warning"),
+    "reschedule": ("时限重算", "deadline recomputed"),
+    "comment": ("批注", "comment"),
+}
+
+ROLES: dict[str, tuple[str, str]] = {
+    "duty_agent": ("值班员", "duty agent"),
+    "dispatcher": ("调度员", "dispatcher"),
+    "handler": ("部门处理人", "department handler"),
+    "follow_up_agent": ("回访员", "follow-up agent"),
+    "supervisor": ("管理人员", "supervisor"),
+    "admin": ("系统管理员", "administrator"),
+}
+
+CHOICES: dict[str, tuple[str, str]] = {
+    # reply methods
+    "programme": ("节目中答复", "on the programme"),
+    "counter": ("柜台答复", "at the counter"),
+    "phone": ("电话答复", "by phone"),
+    "sms": ("短信答复", "by SMS"),
+    "letter": ("书面答复", "by letter"),
+    # follow-up outcomes
+    "satisfied": ("满意", "satisfied"),
+    "basically_satisfied": ("基本满意", "basically satisfied"),
+    "dissatisfied": ("不满意", "dissatisfied"),
+    "unreachable": ("未联系上", "unreachable"),
+    "visit": ("上门答复", "in person"),
+    # channels (programme, counter, sms and letter above)
+    "hotline": ("热线电话", "hotline"),
+    "web": ("网站", "web"),
+    "gov_12345": ("12345 政务服务热线", "12345 government hotline"),
+    "gov_12398": ("12398 能源监管热线", "12398 energy regulator hotline"),
+}
+
 
 class Words:
     def __init__(self, lang: str) -> None:
         self.en = lang == "en"
 
-    def __call__(self, key: str) -> str:
-        zh, en = _TEXT[key]
-        return en if self.en else zh
+    def __call__(self, key: str, **values: object) -> str:
+        zh, en = _TEXT.get(key) or _CONSOLE[key]
+        text = en if self.en else zh
+        return text.format(**values) if values else text
+
+    def _of(self, table: dict[str, tuple[str, str]], code: str | None) -> str:
+        if code is None:
+            return ""
+        pair = table.get(code)
+        if pair is None:
+            return code
+        return pair[1] if self.en else pair[0]
+
+    def state(self, code: str | None) -> str:
+        return self._of(STATES, code)
+
+    def action(self, code: str | None) -> str:
+        return self._of(ACTIONS, code)
+
+    def role(self, code: str | None) -> str:
+        return self._of(ROLES, code)
+
+    def choice(self, code: str | None) -> str:
+        return self._of(CHOICES, code)
 
     def kind(self, code: str | None) -> str:
         if code is None:

@@ -6,25 +6,18 @@ Every byte a page needs is in the page: no script, no font, no style sheet from 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from quarterhour.entrypoints.api.deps import SessionDep
 from quarterhour.entrypoints.api.public import published_on
 from quarterhour.entrypoints.web import wording
+from quarterhour.entrypoints.web.render import templates
 from quarterhour.kit import clock
 
 router = APIRouter(include_in_schema=False)
-templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 @router.get("/disclosure", response_class=HTMLResponse)
@@ -36,7 +29,7 @@ def disclosure_page(
 ) -> HTMLResponse:
     """公开: the tariffs and the service commitments in force, as the public reads them."""
     published = published_on(session, on or clock.now().date())
-    page = templates.get_template("disclosure.html").render(
+    page = templates.get_template("public/disclosure.html").render(
         lang=lang, t=wording.Words(lang), published=published, path=request.url.path
     )
     return HTMLResponse(page)

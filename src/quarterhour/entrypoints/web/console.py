@@ -1,0 +1,59 @@
+"""Mounting the pages on the app: routers, the console's own static files, and errors as pages.
+
+A console request that fails answers with a page, not JSON: no session → the login form (and back
+afterwards); a refused action or a missing order → a page in the user's language saying so, with
+the status code the API would give.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from quarterhour.entrypoints.web import render
+from quarterhour.entrypoints.web import session as web_session
+from quarterhour.entrypoints.web.routes import admin, login, orders, public
+from quarterhour.entrypoints.web.wording import Words
+from quarterhour.errors import DomainError
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    for module in (login, orders, admin, public):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(web_session.LoginRequired)
+    async def _login(_: Request, exc: web_session.LoginRequired) -> Response:
+        target = web_session.login_url(exc.next_path)
+        if exc.reason:
+            target += "&reason=expired"
+        return RedirectResponse(target, status_code=303)
+
+    api_handler = app.exception_handlers[DomainError]
+
+    async def _domain(request: Request, exc: Exception) -> Response:
+        if not request.url.path.startswith("/console") or not isinstance(exc, DomainError):
+            answer = api_handler(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
+        lang = web_session.language(request)
+        t = Words(lang)
+        heading = {403: "forbidden", 404: "not_found", 409: "conflict"}.get(
+            exc.status_code, "error"
+        )
+        message = t("forbidden_text") if exc.status_code == 403 else exc.message
+        return render.page(
+            request,
+            "console/error.html",
+            lang=lang,
+            status_code=exc.status_code,
+            heading=t(heading),
+            message=message,
+        )
+
+    app.add_exception_handler(DomainError, _domain)

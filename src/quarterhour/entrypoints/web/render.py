@@ -1,0 +1,150 @@
+"""Rendering pages: one Jinja2 environment, the menu a role sees, and how times read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, can
+from quarterhour.entrypoints.web import session as web_session
+from quarterhour.entrypoints.web.wording import Words
+from quarterhour.kit import clock
+from quarterhour.organisation.models import Role
+
+templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    key: str  # a word of wording.py
+    href: str
+
+
+def menu(actor: Actor) -> list[MenuItem]:
+    """The pages a role may open; the routes refuse the rest through the permission layer."""
+    items: list[MenuItem] = []
+    if actor.role is Role.HANDLER:
+        items.append(MenuItem("nav_my_work", "/console/my-work"))
+    if can(actor, Permission.VIEW_ALL_ORDERS):
+        items.append(MenuItem("nav_orders", "/console/orders"))
+    if actor.role in (Role.FOLLOW_UP_AGENT, Role.DISPATCHER, Role.SUPERVISOR):
+        items.append(MenuItem("nav_follow_ups", "/console/orders?state=replied&sort=oldest"))
+    if can(actor, Permission.VIEW_ADMIN_WARNINGS) or actor.role is Role.DISPATCHER:
+        items.append(MenuItem("nav_escalated", "/console/orders?escalated=true&open=true"))
+    if can(actor, Permission.MANAGE_STAFF):
+        items.append(MenuItem("nav_admin", "/console/admin/staff"))
+    items.append(MenuItem("nav_disclosure", "/disclosure"))
+    return items
+
+
+def home_of(actor: Actor) -> str:
+    """Where a role lands after logging in."""
+    if actor.role is Role.HANDLER:
+        return "/console/my-work"
+    if actor.role is Role.FOLLOW_UP_AGENT:
+        return "/console/orders?state=replied&sort=oldest"
+    if actor.role is Role.ADMIN:
+        return "/console/admin/staff"
+    if actor.role is Role.DUTY_AGENT:
+        return "/console/orders?sort=newest"
+    if actor.role is Role.SUPERVISOR:
+        return "/console/orders?escalated=true&open=true"
+    return "/console/orders?state=accepted&sort=oldest"  # the dispatcher's desk: new work
+
+
+def local(moment: datetime | None) -> str:
+    """A time as staff read it: Shanghai time, to the minute."""
+    if moment is None:
+        return "—"
+    return moment.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def time_left(t: Words, due: datetime | None, now: datetime) -> str:
+    if due is None:
+        return "—"
+    seconds = int((due - now).total_seconds())
+    span = _span(t, abs(seconds))
+    return t("left", span=span) if seconds >= 0 else t("overdue_by", span=span)
+
+
+def _span(t: Words, seconds: int) -> str:
+    minutes = seconds // 60
+    if minutes >= 48 * 60:
+        return t("days", n=minutes // (24 * 60))
+    if minutes >= 120:
+        return t("hours_short", n=minutes // 60)
+    return t("minutes_short", n=minutes)
+
+
+def with_query(request: Request, **changes: object) -> str:
+    """This page's address with some query parameters changed (None drops one): for sort
+    headers, pages and tabs, so that every other filter stays as the user set it."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
+    params += [(k, str(v)) for k, v in changes.items() if v is not None]
+    return request.url.path + ("?" + urlencode(params) if params else "")
+
+
+def _switch_language(request: Request, lang: str) -> str:
+    return with_query(request, lang="zh" if lang == "en" else "en")
+
+
+def page(
+    request: Request,
+    name: str,
+    *,
+    lang: str,
+    actor: Actor | None = None,
+    csrf: str = "",
+    status_code: int = 200,
+    **values: Any,
+) -> HTMLResponse:
+    t = Words(lang)
+    now = clock.now()
+    html = templates.get_template(name).render(
+        request=request,
+        path=request.url.path,
+        switch_href=_switch_language(request, lang),
+        with_query=lambda **changes: with_query(request, **changes),
+        lang=lang,
+        t=t,
+        actor=actor,
+        menu=menu(actor) if actor is not None else [],
+        csrf=csrf,
+        now=now,
+        local=local,
+        time_left=lambda due: time_left(t, due, now),
+        **values,
+    )
+    response = HTMLResponse(html, status_code=status_code)
+    web_session.remember_language(request, response)
+    return response
+
+
+def console_page(
+    console: web_session.Console, name: str, *, status_code: int = 200, **values: Any
+) -> HTMLResponse:
+    """A page for a logged-in staff member; it renews the session's idle time."""
+    response = page(
+        console.request,
+        name,
+        lang=console.lang,
+        actor=console.actor,
+        csrf=console.csrf,
+        status_code=status_code,
+        **values,
+    )
+    web_session.set_session_cookie(response, console.token, console.settings)
+    return response

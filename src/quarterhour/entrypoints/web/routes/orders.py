@@ -1,0 +1,314 @@
+"""Work-order pages: the queues (service centre, a department's own work, follow-ups, escalated
+orders), one order with its history and the actions its reader may take, and exports.
+
+Every page reads through `workorders.repository` with the filter the API uses (`OrderFilter`),
+and every action goes through `workorders.service.act`, so the permission layer, the lifecycle
+table and the version check are the API's own.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from quarterhour.access.permissions import Permission, can
+from quarterhour.entrypoints.web import render
+from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.entrypoints.web.wording import Words
+from quarterhour.errors import DomainError, ValidationFailed
+from quarterhour.kit import clock
+from quarterhour.organisation import service as organisation
+from quarterhour.workorders import repository, service
+from quarterhour.workorders.filters import OrderFilter
+from quarterhour.workorders.kinds import FollowUpOutcome, OrderType, ReplyMethod
+from quarterhour.workorders.lifecycle import OPEN_STATES, State
+from quarterhour.workorders.schemas import ActionIn, OrderSummary
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+TABS = [s for s in State if s in OPEN_STATES]
+EXPORT_LIMIT = 50_000
+
+# What each action's form asks for besides a note; the service decides what is required.
+ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "dispatch": ("department_id", "crew"),
+    "redispatch": ("department_id",),
+    "return_result": ("result",),
+    "close_on_intake": ("result",),
+    "reply": ("reply_method",),
+    "follow_up": ("outcome",),
+    "arrive": ("at",),
+    "restore": ("at",),
+}
+
+
+def _filter_from(request: Request, defaults: dict[str, Any]) -> tuple[OrderFilter, str | None]:
+    """The query string as the API's filter; a bad value is named and the defaults shown."""
+    raw: dict[str, Any] = dict(defaults)
+    for key, value in request.query_params.multi_items():
+        if key == "lang" or value == "":
+            continue
+        if key == "state":
+            raw.setdefault("state", []).append(value)
+        else:
+            raw[key] = value
+    try:
+        return OrderFilter.model_validate(raw), None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "query"
+        return OrderFilter.model_validate(defaults), f"{field}: {first['msg']}"
+
+
+def _reference(console: Console) -> dict[str, dict[int, str]]:
+    """Department and district names for display (two small queries)."""
+    session = console.session
+    return {
+        "departments": {d.id: d.name for d in organisation.list_departments(session)},
+        "districts": {d.id: d.name for d in organisation.list_districts(session)},
+    }
+
+
+def _queue(console: Console, *, heading: str, defaults: dict[str, Any]) -> HTMLResponse:
+    f, problem = _filter_from(console.request, defaults)
+    try:
+        found = repository.list_orders(console.session, f, by=console.actor)
+    except ValidationFailed as exc:  # e.g. another department's queue asked for by a handler
+        f, problem = OrderFilter.model_validate(defaults), exc.message
+        found = repository.list_orders(console.session, f, by=console.actor)
+    counts = repository.state_counts(console.session, by=console.actor)
+    return render.console_page(
+        console,
+        "console/orders.html",
+        heading=heading,
+        f=f,
+        problem=problem,
+        orders=found.items,
+        counts=counts,
+        counts_json=json.dumps(counts, sort_keys=True, separators=(",", ":")),
+        tabs=TABS,
+        order_types=list(OrderType),
+        sees_all=can(console.actor, Permission.VIEW_ALL_ORDERS),
+        has_next=len(found.items) == f.per_page,
+        reference=_reference(console),
+    )
+
+
+@router.get("/orders", response_class=HTMLResponse)
+def orders(console: ConsoleDep) -> HTMLResponse:
+    """The service centre's queues: every open order by state, filtered as the API filters."""
+    return _queue(console, heading="nav_orders", defaults={"open": True})
+
+
+@router.get("/my-work", response_class=HTMLResponse)
+def my_work(console: ConsoleDep) -> HTMLResponse:
+    """A department's own work: what sits with it, nearest deadline first, with time left."""
+    return _queue(console, heading="nav_my_work", defaults={"queue": True, "sort": "due"})
+
+
+@router.get("/orders/pulse")
+def pulse(console: ConsoleDep) -> Response:
+    """Open orders per state, for the list pages' live banner (console.js)."""
+    counts = repository.state_counts(console.session, by=console.actor)
+    body = json.dumps({"counts": counts}, sort_keys=True, separators=(",", ":"))
+    return Response(body, media_type="application/json")
+
+
+def _export_rows(console: Console, t: Words) -> tuple[list[str], list[list[Any]], OrderFilter]:
+    f, _ = _filter_from(console.request, {"open": True})
+    items = repository.orders_for_export(console.session, f, by=console.actor, limit=EXPORT_LIMIT)
+    ref = _reference(console)
+    header = [
+        t("number"),
+        t("order_type"),
+        t("order_title"),
+        t("state"),
+        t("department"),
+        t("district"),
+        t("customer"),
+        t("phone"),
+        t("accepted_at"),
+        t("due_at"),
+        t("overdue"),
+        t("escalated"),
+        t("rework_count"),
+    ]
+    rows = [_export_row(o, t, ref) for o in items]
+    return header, rows, f
+
+
+def _export_row(o: OrderSummary, t: Words, ref: dict[str, dict[int, str]]) -> list[Any]:
+    return [
+        o.number,
+        t.kind(o.order_type),
+        o.title,
+        t.state(o.state),
+        ref["departments"].get(o.department_id or 0, ""),
+        ref["districts"].get(o.district_id or 0, ""),
+        o.customer_name or "",
+        o.customer_phone or "",
+        render.local(o.accepted_at),
+        render.local(o.due_at),
+        t("yes_short") if o.is_overdue else "",
+        t("yes_short") if o.is_escalated else "",
+        o.rework_count,
+    ]
+
+
+def _attachment(name: str) -> dict[str, str]:
+    stamp = clock.now().strftime("%Y%m%d-%H%M")
+    return {"Content-Disposition": f'attachment; filename="orders-{stamp}.{name}"'}
+
+
+@router.get("/orders/export.csv")
+def export_csv(console: ConsoleDep) -> Response:
+    header, rows, _ = _export_rows(console, Words(console.lang))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    # A byte-order mark: Excel on a Chinese Windows desk reads UTF-8 only with it.
+    return Response(
+        "\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers=_attachment("csv")
+    )
+
+
+@router.get("/orders/export.xlsx")
+def export_xlsx(console: ConsoleDep) -> Response:
+    import xlsxwriter  # only this route needs it
+
+    header, rows, _ = _export_rows(console, Words(console.lang))
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "constant_memory": True})
+    sheet = book.add_worksheet("orders")
+    bold = book.add_format({"bold": True})
+    sheet.write_row(0, 0, header, bold)
+    for n, row in enumerate(rows, start=1):
+        sheet.write_row(n, 0, row)
+    sheet.set_column(0, 0, 18)
+    sheet.set_column(2, 2, 40)
+    book.close()
+    return Response(
+        out.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers=_attachment("xlsx"),
+    )
+
+
+def _order_page(
+    console: Console,
+    order_id: int,
+    *,
+    error: str | None = None,
+    typed: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    detail = repository.order_detail(console.session, order_id, by=console.actor)
+    done = console.request.query_params.get("done")
+    return render.console_page(
+        console,
+        "console/order.html",
+        status_code=status_code,
+        o=detail,
+        error=error,
+        typed=typed or {},
+        done=done,
+        action_fields=ACTION_FIELDS,
+        reply_methods=list(ReplyMethod),
+        outcomes=list(FollowUpOutcome),
+        reference=_reference(console),
+    )
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse)
+def order(order_id: int, console: ConsoleDep) -> HTMLResponse:
+    return _order_page(console, order_id)
+
+
+def _action_in(form: dict[str, str]) -> ActionIn:
+    """The form's strings as the API's action body (empty fields are not given)."""
+    values: dict[str, Any] = {}
+    for key in ("note", "result", "crew"):
+        if form.get(key, "").strip():
+            values[key] = form[key]
+    for key in ("version", "department_id"):
+        if form.get(key, "").strip():
+            try:
+                values[key] = int(form[key])
+            except ValueError:
+                raise ValidationFailed(f"{key} must be a number", field=key) from None
+    if form.get("reply_method"):
+        values["reply_method"] = form["reply_method"]
+    if form.get("outcome"):
+        values["outcome"] = form["outcome"]
+    if form.get("at"):
+        try:
+            at = datetime.fromisoformat(form["at"])
+        except ValueError:
+            raise ValidationFailed(
+                "when: a date and time like 2026-11-28 09:30", field="at"
+            ) from None
+        values["at"] = at if at.tzinfo else at.replace(tzinfo=clock.SHANGHAI)
+    try:
+        return ActionIn.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise ValidationFailed(f"{field}: {first['msg']}", field=field) from None
+
+
+@router.post("/orders/{order_id}/act", response_model=None)
+def act(
+    order_id: int,
+    console: ConsoleDep,
+    action: Annotated[str, Form(max_length=32)],
+    version: Annotated[str, Form()] = "",
+    note: Annotated[str, Form(max_length=4000)] = "",
+    result: Annotated[str, Form(max_length=4000)] = "",
+    department_id: Annotated[str, Form()] = "",
+    reply_method: Annotated[str, Form()] = "",
+    outcome: Annotated[str, Form()] = "",
+    at: Annotated[str, Form()] = "",
+    crew: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    typed = {
+        "action": action,
+        "version": version,
+        "note": note,
+        "result": result,
+        "department_id": department_id,
+        "reply_method": reply_method,
+        "outcome": outcome,
+        "at": at,
+        "crew": crew,
+    }
+    t = Words(console.lang)
+    try:
+        service.act(
+            console.session,
+            order_id,
+            action,
+            _action_in(typed),
+            by=console.actor,
+            settings=console.settings,
+        )
+        console.session.commit()
+    except DomainError as exc:
+        console.session.rollback()
+        if exc.code == "stale_version":
+            message = t("stale", state=t.state(str(exc.details.get("state", ""))))
+        else:
+            message = exc.message
+        if exc.status_code in (401, 403, 404):
+            raise
+        return _order_page(
+            console, order_id, error=message, typed=typed, status_code=exc.status_code
+        )
+    return RedirectResponse(f"/console/orders/{order_id}?done={action}", status_code=303)

@@ -1,0 +1,281 @@
+"""The console's pages over HTTP: sessions, CSRF, the queues, one order and its actions."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
+
+from console.conftest import csrf_of
+from quarterhour.demo.organisation import Organisation
+from workorders.loop_client import CUSTOMER_PHONE, LoopApi
+
+pytestmark = pytest.mark.db
+
+Desk = Callable[[str], TestClient]
+
+
+def test_a_page_without_a_session_sends_to_the_login_form_and_back(
+    client: TestClient, org: Organisation
+) -> None:
+    response = client.get("/console/orders?state=accepted", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/login?next=/console/orders%3Fstate%3Daccepted"
+    form = client.get(response.headers["location"])
+    assert 'name="next" value="/console/orders?state=accepted"' in form.text
+    logged_in = client.post(
+        "/console/login",
+        data={
+            "username": "dispatcher",
+            "password": "quarter-hour-1996",
+            "next": "/console/orders?state=accepted",
+        },
+        follow_redirects=False,
+    )
+    assert logged_in.status_code == 303
+    assert logged_in.headers["location"] == "/console/orders?state=accepted"
+    cookie = logged_in.headers["set-cookie"]
+    assert "qh_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+def test_a_wrong_password_is_refused_with_the_form_again(
+    client: TestClient, org: Organisation
+) -> None:
+    response = client.post(
+        "/console/login", data={"username": "agent", "password": "nope-nope-nope"}
+    )
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.text
+    assert 'value="agent"' in response.text  # what was typed stays
+    assert "qh_session" not in response.headers.get("set-cookie", "")
+
+
+def test_login_never_sends_anyone_to_another_site(client: TestClient, org: Organisation) -> None:
+    for target in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
+        response = client.post(
+            "/console/login",
+            data={"username": "agent", "password": "quarter-hour-1996", "next": target},
+            follow_redirects=False,
+        )
+        assert response.headers["location"].startswith("/console"), target
+
+
+@pytest.mark.parametrize(
+    ("username", "home"),
+    [
+        ("agent", "/console/orders?sort=newest"),
+        ("dispatcher", "/console/orders?state=accepted&sort=oldest"),
+        ("hall-baohe", "/console/my-work"),
+        ("followup", "/console/orders?state=replied&sort=oldest"),
+        ("supervisor", "/console/orders?escalated=true&open=true"),
+        ("admin", "/console/admin/staff"),
+    ],
+)
+def test_each_role_lands_on_its_own_home(desk: Desk, username: str, home: str) -> None:
+    browser = desk(username)
+    response = browser.get("/console")
+    assert response.status_code == 303
+    assert response.headers["location"] == home
+    assert browser.get(home).status_code == 200
+
+
+def test_a_dispatcher_cannot_open_the_administration_pages(desk: Desk) -> None:
+    dispatcher = desk("dispatcher")
+    queue = dispatcher.get("/console/orders")
+    assert "/console/admin/staff" not in queue.text  # not offered …
+    refused = dispatcher.get("/console/admin/staff")  # … and refused when asked for
+    assert refused.status_code == 403
+    assert "无权访问" in refused.text
+    assert desk("admin").get("/console/admin/staff").status_code == 200
+
+
+def test_the_queue_lists_orders_with_masked_phones_and_state_counts(
+    desk: Desk, loop: LoopApi
+) -> None:
+    first = loop.intake("complaint")
+    loop.intake("fault_repair")
+    page = desk("dispatcher").get("/console/orders?state=accepted")
+    assert page.status_code == 200
+    assert first["number"] in page.text
+    assert CUSTOMER_PHONE not in page.text
+    assert CUSTOMER_PHONE[:3] + "****" + CUSTOMER_PHONE[-4:] in page.text
+    assert re.search(r"已受理\s*<span class=\"count\">2</span>", page.text)
+
+
+def test_a_bad_filter_value_is_named_and_the_page_still_answers(desk: Desk) -> None:
+    page = desk("dispatcher").get("/console/orders?district_id=abc")
+    assert page.status_code == 200
+    assert "district_id" in page.text
+
+
+def test_a_handler_sees_his_own_department_only(desk: Desk, loop: LoopApi) -> None:
+    order = loop.intake("complaint")  # 包河区 → hall-baohe after dispatch
+    loop.act("dispatcher", order["id"], "dispatch")
+    assert order["number"] in desk("hall-baohe").get("/console/my-work").text
+    other = desk("hall-shushan")
+    assert order["number"] not in other.get("/console/my-work").text
+    assert other.get(f"/console/orders/{order['id']}").status_code == 403
+
+
+def _act(browser: TestClient, order_id: int, action: str, **fields: str) -> Any:
+    page = browser.get(f"/console/orders/{order_id}")
+    version = re.search(r'name="version" value="(\d+)"', page.text)
+    assert version, page.text
+    data = {"csrf": csrf_of(page.text), "action": action, "version": version.group(1), **fields}
+    return browser.post(f"/console/orders/{order_id}/act", data=data)
+
+
+def test_the_whole_loop_through_the_console_forms(desk: Desk, loop: LoopApi) -> None:
+    order = loop.intake("complaint")
+    oid = order["id"]
+    dispatcher, hall, followup = desk("dispatcher"), desk("hall-baohe"), desk("followup")
+    steps = [
+        (dispatcher, "dispatch", {}),
+        (hall, "acknowledge", {}),
+        (hall, "return_result", {"result": "已向客户解释并纠正"}),
+        (dispatcher, "approve", {}),
+        (followup, "reply", {"reply_method": "phone"}),
+        (followup, "follow_up", {"outcome": "satisfied", "note": "客户满意"}),
+        (followup, "archive", {}),
+    ]
+    for browser, action, fields in steps:
+        response = _act(browser, oid, action, **fields)
+        assert response.status_code == 303, response.text
+        assert response.headers["location"] == f"/console/orders/{oid}?done={action}"
+    page = dispatcher.get(f"/console/orders/{oid}")
+    assert "已归档" in page.text
+    assert page.text.count('<li><span class="when">') == 8  # accept + seven moves
+    assert loop.order(oid)["state"] == "archived"
+
+
+def test_an_action_the_role_may_not_take_is_not_offered_and_is_refused(
+    desk: Desk, loop: LoopApi
+) -> None:
+    order = loop.intake("complaint")
+    agent = desk("agent")
+    page = agent.get(f"/console/orders/{order['id']}")
+    assert 'value="dispatch"' not in page.text
+    forged = agent.post(
+        f"/console/orders/{order['id']}/act",
+        data={"csrf": csrf_of(page.text), "action": "dispatch", "version": "1"},
+    )
+    assert forged.status_code == 403
+    assert loop.order(order["id"])["state"] == "accepted"
+
+
+def test_a_form_without_its_csrf_token_is_refused(desk: Desk, loop: LoopApi) -> None:
+    order = loop.intake("complaint")
+    dispatcher = desk("dispatcher")
+    for token in (None, "0" * 40):
+        data = {"action": "dispatch", "version": "1"}
+        if token:
+            data["csrf"] = token
+        response = dispatcher.post(f"/console/orders/{order['id']}/act", data=data)
+        assert response.status_code == 403
+    assert loop.order(order["id"])["state"] == "accepted"
+
+
+def test_a_stale_page_gets_a_conflict_and_keeps_what_was_typed(desk: Desk, loop: LoopApi) -> None:
+    order = loop.intake("complaint")
+    loop.act("dispatcher", order["id"], "dispatch")
+    hall = desk("hall-baohe")
+    stale = hall.get(f"/console/orders/{order['id']}")  # version 2: dispatched
+    loop.act("hall-baohe", order["id"], "acknowledge")  # someone else moves it on
+    typed = "已电话联系客户，约定明日上门。"
+    response = hall.post(
+        f"/console/orders/{order['id']}/act",
+        data={
+            "csrf": csrf_of(stale.text),
+            "action": "acknowledge",
+            "version": "2",
+            "note": typed,
+        },
+    )
+    assert response.status_code == 409
+    assert "已被他人更新" in response.text and "已接单" in response.text
+    assert typed in response.text
+    assert loop.order(order["id"])["state"] == "acknowledged"
+
+
+def test_a_missing_result_is_named_and_nothing_is_written(desk: Desk, loop: LoopApi) -> None:
+    order = loop.intake("complaint")
+    loop.act("dispatcher", order["id"], "dispatch")
+    loop.act("hall-baohe", order["id"], "acknowledge")
+    response = _act(desk("hall-baohe"), order["id"], "return_result", note="草稿")
+    assert response.status_code == 422
+    assert "回单" in response.text and "草稿" in response.text
+    assert loop.order(order["id"])["state"] == "acknowledged"
+
+
+def test_logging_out_ends_the_session(desk: Desk) -> None:
+    agent = desk("agent")
+    page = agent.get("/console/orders")
+    assert agent.post("/console/logout", data={"csrf": csrf_of(page.text)}).status_code == 303
+    again = agent.get("/console/orders")
+    assert again.status_code == 303 and again.headers["location"].startswith("/console/login")
+
+
+def test_english_is_one_click_away_and_remembered(desk: Desk) -> None:
+    dispatcher = desk("dispatcher")
+    english = dispatcher.get("/console/orders?lang=en")
+    assert "Work orders" in english.text and "lang=zh" in english.text
+    assert "Work orders" in dispatcher.get("/console/orders").text
+
+
+def test_the_list_exports_to_csv_and_xlsx(desk: Desk, loop: LoopApi) -> None:
+    numbers = [loop.intake("complaint")["number"] for _ in range(3)]
+    dispatcher = desk("dispatcher")
+    csv_file = dispatcher.get("/console/orders/export.csv?state=accepted")
+    assert csv_file.status_code == 200
+    text = csv_file.content.decode("utf-8-sig")
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("工单号,类型")
+    assert len(lines) == 4 and all(n in text for n in numbers)
+    assert CUSTOMER_PHONE not in text
+    xlsx = dispatcher.get("/console/orders/export.xlsx?state=accepted")
+    assert xlsx.status_code == 200
+    assert xlsx.content[:2] == b"PK"  # a zip container, as XLSX is
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(xlsx.content)) as book:
+        shared = (
+            book.read("xl/sharedStrings.xml").decode()
+            if "xl/sharedStrings.xml" in book.namelist()
+            else ""
+        )
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    assert all(n in shared + sheet for n in numbers)
+
+
+def test_the_list_page_takes_the_same_queries_for_5_or_60_orders(
+    desk: Desk, loop: LoopApi, engine: Engine
+) -> None:
+    dispatcher = desk("dispatcher")
+    dispatcher.get("/console/orders")  # the session's token is checked and cached
+
+    def queries_for_page() -> int:
+        statements: list[str] = []
+
+        def record(*args: Any) -> None:
+            statements.append(args[2])
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            assert dispatcher.get("/console/orders?per_page=200").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        return len(statements)
+
+    for _ in range(5):
+        loop.intake("complaint")
+    few = queries_for_page()
+    for _ in range(55):
+        loop.intake("complaint")
+    many = queries_for_page()
+    assert few == many
+    assert many <= 5
