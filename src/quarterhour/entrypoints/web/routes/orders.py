@@ -28,12 +28,13 @@ from quarterhour.organisation import service as organisation
 from quarterhour.workorders import repository, service
 from quarterhour.workorders.filters import OrderFilter
 from quarterhour.workorders.kinds import FollowUpOutcome, OrderType, ReplyMethod
-from quarterhour.workorders.lifecycle import OPEN_STATES, State
+from quarterhour.workorders.lifecycle import DEPARTMENT_STATES, OPEN_STATES, State
 from quarterhour.workorders.schemas import ActionIn, OrderSummary
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 TABS = [s for s in State if s in OPEN_STATES]
+QUEUE_TABS = [s for s in State if s in DEPARTMENT_STATES]
 EXPORT_LIMIT = 50_000
 
 # What each action's form asks for besides a note; the service decides what is required.
@@ -84,6 +85,7 @@ def _queue(console: Console, *, heading: str, defaults: dict[str, Any]) -> HTMLR
         f, problem = OrderFilter.model_validate(defaults), exc.message
         found = repository.list_orders(console.session, f, by=console.actor)
     counts = repository.state_counts(console.session, by=console.actor)
+    tabs = QUEUE_TABS if f.queue else TABS
     return render.console_page(
         console,
         "console/orders.html",
@@ -93,7 +95,8 @@ def _queue(console: Console, *, heading: str, defaults: dict[str, Any]) -> HTMLR
         orders=found.items,
         counts=counts,
         counts_json=json.dumps(counts, sort_keys=True, separators=(",", ":")),
-        tabs=TABS,
+        tabs=tabs,
+        total=sum(counts.get(s, 0) for s in tabs),
         order_types=list(OrderType),
         sees_all=can(console.actor, Permission.VIEW_ALL_ORDERS),
         has_next=len(found.items) == f.per_page,
