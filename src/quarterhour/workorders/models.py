@@ -73,6 +73,16 @@ class WorkOrder(Base):
             postgresql_where=text(OPEN_PREDICATE),
             sqlite_where=text(OPEN_PREDICATE),
         ),
+        # The console's "all open, nearest deadline first" (and overdue, escalated) lists: read
+        # in deadline order and stop at the page, instead of sorting every open order (1 M
+        # orders, 49 k open: 59 ms → about 1 ms; docs/benchmarks.md).
+        Index(
+            "ix_work_order_open_due",
+            "due_at",
+            "id",
+            postgresql_where=text(OPEN_PREDICATE),
+            sqlite_where=text(OPEN_PREDICATE),
+        ),
         # A period's quality figures read only this index on PostgreSQL (an index-only scan of
         # the period's range): 1 M orders, one month, 31-37 ms → 15-18 ms (docs/benchmarks.md).
         Index(
