@@ -26,7 +26,7 @@ def api(live_server: str, org: Organisation) -> LoopApi:
 @pytest.mark.parametrize(
     ("username", "heading"),
     [
-        ("agent", "工单"),
+        ("agent", "受理台"),
         ("dispatcher", "工单"),
         ("hall-baohe", "我的工单"),
         ("followup", "工单"),

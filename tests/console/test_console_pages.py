@@ -68,7 +68,7 @@ def test_login_never_sends_anyone_to_another_site(client: TestClient, org: Organ
 @pytest.mark.parametrize(
     ("username", "home"),
     [
-        ("agent", "/console/orders?sort=newest"),
+        ("agent", "/console/desk"),
         ("dispatcher", "/console/orders?state=accepted&sort=oldest"),
         ("hall-baohe", "/console/my-work"),
         ("followup", "/console/orders?state=replied&sort=oldest"),

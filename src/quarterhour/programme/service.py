@@ -165,3 +165,16 @@ def list_episodes(
         if episode_id is not None:
             counts[episode_id] = (contacts, orders, closed)
     return [EpisodeCalls(e, roster.get(e.id, []), *counts.get(e.id, (0, 0, 0))) for e in episodes]
+
+
+def roster_of(session: Session, episode_id: int) -> list[tuple[str, str]]:
+    """Who is on duty in an episode, as (duty, name): the intake desk shows it while on air."""
+    return [
+        (duty, name)
+        for duty, name in session.execute(
+            select(RosterEntry.duty, Staff.full_name)
+            .join(Staff, Staff.id == RosterEntry.staff_id)
+            .where(RosterEntry.episode_id == episode_id)
+            .order_by(RosterEntry.id)
+        )
+    ]

@@ -36,10 +36,9 @@ from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.programme import service as programme
 from quarterhour.storage import driver
-from quarterhour.workorders import policies, repository, writes
+from quarterhour.workorders import policies, repository, routing, writes
 from quarterhour.workorders.deadlines import due_with_settings, nearest_open
 from quarterhour.workorders.kinds import (
-    SUBTYPES,
     Channel,
     DeadlineKind,
     FollowUpOutcome,
@@ -67,7 +66,6 @@ from quarterhour.workorders.schemas import (
     PublicStatus,
 )
 
-CLOSABLE_ON_INTAKE = frozenset({OrderType.CONSULTATION})
 REPLY_BY_CHANNEL = {
     Channel.PROGRAMME: ReplyMethod.PROGRAMME,
     Channel.COUNTER: ReplyMethod.COUNTER,
@@ -136,7 +134,7 @@ def take_contact(
     calendar = calendar_service.current_calendar(session)
     policy = policies.policy_in_force(session, received_at.date())
     routes = [
-        _route_matter(session, matter, index, customer.district_id)
+        routing.route_matter(session, matter, index, customer.district_id)
         for index, matter in enumerate(data.matters)
     ]
     # Everything is checked; the ids come next so that numbers and references are known and
@@ -228,40 +226,6 @@ def _customer_for(session: Session, data: ContactIn) -> tuple[Customer, bool, in
         session, name=ref.name, phone=ref.phone, address=ref.address, district_id=ref.district_id
     )
     return customer, new, None
-
-
-def _route_matter(
-    session: Session, matter: MatterIn, index: int, customer_district_id: int | None
-) -> tuple[int | None, int | None]:
-    """Checks one matter and picks its district and department."""
-    field = f"matters[{index}]"
-    kind = OrderType(matter.order_type)
-    subtypes = SUBTYPES.get(kind, frozenset())
-    if matter.subtype is not None and matter.subtype not in subtypes:
-        allowed = ", ".join(sorted(subtypes)) or "none"
-        raise ValidationFailed(
-            f"{kind} has no sub-type {matter.subtype!r} (allowed: {allowed})",
-            field=f"{field}.subtype",
-        )
-    if kind is OrderType.FAULT_REPAIR and matter.area_class is None:
-        raise ValidationFailed(
-            "a fault repair needs its area class (urban, rural, remote)",
-            field=f"{field}.area_class",
-        )
-    if kind is not OrderType.FAULT_REPAIR and matter.area_class is not None:
-        raise ValidationFailed("only fault repairs have an area class", field=f"{field}.area_class")
-    if matter.answer is not None and kind not in CLOSABLE_ON_INTAKE:
-        raise ValidationFailed(
-            "only a consultation can be answered and closed at intake", field=f"{field}.answer"
-        )
-    district_id = matter.district_id or customer_district_id
-    if matter.district_id is not None:
-        organisation.check_district(session, matter.district_id, field=f"{field}.district_id")
-    if matter.department_id is not None:
-        return district_id, organisation.check_department(
-            session, matter.department_id, field=f"{field}.department_id"
-        )
-    return district_id, organisation.route(session, kind, matter.subtype, district_id)
 
 
 def _open_order(

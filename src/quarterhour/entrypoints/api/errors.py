@@ -16,7 +16,7 @@ from quarterhour.errors import DomainError
 log = logging.getLogger("quarterhour.api")
 
 
-def _field(loc: tuple[Any, ...]) -> str:
+def field_name(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     out = ""
     for part in parts:
@@ -35,7 +35,7 @@ def _error(e: Any) -> dict[str, str]:
             "message": f"malformed JSON{where}: {reason}".rstrip(": "),
             "type": "json_invalid",
         }
-    return {"field": _field(loc), "message": e.get("msg", ""), "type": e.get("type", "")}
+    return {"field": field_name(loc), "message": e.get("msg", ""), "type": e.get("type", "")}
 
 
 def install(app: FastAPI) -> None:

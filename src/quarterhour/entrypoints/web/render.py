@@ -36,6 +36,8 @@ class MenuItem:
 def menu(actor: Actor) -> list[MenuItem]:
     """The pages a role may open; the routes refuse the rest through the permission layer."""
     items: list[MenuItem] = []
+    if can(actor, Permission.TAKE_CONTACT):
+        items.append(MenuItem("nav_desk", "/console/desk"))
     if actor.role is Role.HANDLER:
         items.append(MenuItem("nav_my_work", "/console/my-work"))
     if can(actor, Permission.VIEW_ALL_ORDERS):
@@ -59,7 +61,7 @@ def home_of(actor: Actor) -> str:
     if actor.role is Role.ADMIN:
         return "/console/admin/staff"
     if actor.role is Role.DUTY_AGENT:
-        return "/console/orders?sort=newest"
+        return "/console/desk"
     if actor.role is Role.SUPERVISOR:
         return "/console/orders?escalated=true&open=true"
     return "/console/orders?state=accepted&sort=oldest"  # the dispatcher's desk: new work

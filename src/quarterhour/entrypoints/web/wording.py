@@ -82,6 +82,7 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "conflict": ("操作冲突", "Conflict"),
     "error": ("出错了", "Something went wrong"),
     "back": ("返回", "Back"),
+    "nav_desk": ("受理台", "Intake desk"),
     "nav_orders": ("工单", "Work orders"),
     "nav_my_work": ("我的工单", "My work"),
     "nav_follow_ups": ("待回访", "Follow-ups"),
@@ -157,6 +158,54 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "active": ("启用", "Active"),
     "yes_short": ("是", "yes"),
     "no_short": ("否", "no"),
+    "lookup": ("查找来电客户", "Find the caller"),
+    "lookup_hint": (
+        "电话、尾号四位、户号、姓名或地址",
+        "phone, its last 4 digits, account, name or address",
+    ),
+    "find": ("查找", "Find"),
+    "choose": ("选择", "Choose"),
+    "no_caller": ("没有找到，可直接填写来电人信息", "Not found: fill in the caller below"),
+    "address": ("地址", "Address"),
+    "caller_name": ("来电人", "Caller"),
+    "matter": ("事项 {n}", "Matter {n}"),
+    "subtype": ("子类", "Sub-type"),
+    "area_class": ("区域类别", "Area class"),
+    "by_routing": ("按派单规则", "by the routing rules"),
+    "answer_on_the_spot": (
+        "当场答复（咨询可直接办结）",
+        "Answer given on the spot (closes a consultation)",
+    ),
+    "goes_to": ("将派往", "Goes to"),
+    "no_department": ("（无匹配规则，需调度员指定）", "(no routing rule: the dispatcher chooses)"),
+    "closes_on_intake": ("当场办结", "closed at intake"),
+    "follow_up_required": ("须回访", "follow-up required"),
+    "repeat_matter": ("近期已有同类工单：", "Same kind of matter recently:"),
+    "repeat_caller": (
+        "重复来电：该客户近30天内已有 {n} 张工单",
+        "Repeat caller: {n} orders in the last 30 days",
+    ),
+    "check": ("核对（Alt+P）", "Check (Alt+P)"),
+    "save_contact": ("保存受理（Alt+S）", "Save (Alt+S)"),
+    "keys": ("Tab 逐项填写，空白事项不保存", "Tab through the fields; empty matters are left out"),
+    "recorded": ("已受理：", "Recorded:"),
+    "on_air": ("《供电一刻钟》第{number}期直播中", "On air: episode {number}"),
+    "duty_leader": ("值班领导", "leader"),
+    "duty_specialist": ("专业人员", "specialist"),
+    "duty_host": ("主持人", "host"),
+    "total_due": ("累计应缴", "Total due"),
+    "yuan": ("元", "yuan"),
+    "late_fees": ("违约金", "late fees"),
+    "credit": ("预存", "Credit"),
+    "meter": ("电能表", "Meter"),
+    "shared_meter": ("合表 {n} 户", "shared by {n} households"),
+    "period": ("账期", "Period"),
+    "amount": ("金额（元）", "Amount (yuan)"),
+    "orders_of_customer": ("该客户的工单", "This customer's orders"),
+    "no_customer_chosen": (
+        "未选择客户：查找来电人，或直接填写新客户信息。",
+        "No customer chosen: look the caller up, or fill in a new caller.",
+    ),
     "live": ("自动刷新", "live"),
     "new_work": ("有新的工单，点击刷新", "New work has arrived: reload"),
 }
@@ -221,9 +270,15 @@ CHOICES: dict[str, tuple[str, str]] = {
     "dissatisfied": ("不满意", "dissatisfied"),
     "unreachable": ("未联系上", "unreachable"),
     "visit": ("上门答复", "in person"),
-    # channels (programme, counter, sms and letter above)
+}
+
+CHANNELS: dict[str, tuple[str, str]] = {
     "hotline": ("热线电话", "hotline"),
+    "programme": ("直播节目", "live programme"),
+    "counter": ("营业厅窗口", "counter"),
     "web": ("网站", "web"),
+    "sms": ("短信", "SMS"),
+    "letter": ("信函", "letter"),
     "gov_12345": ("12345 政务服务热线", "12345 government hotline"),
     "gov_12398": ("12398 能源监管热线", "12398 energy regulator hotline"),
 }
@@ -257,6 +312,9 @@ class Words:
 
     def choice(self, code: str | None) -> str:
         return self._of(CHOICES, code)
+
+    def channel(self, code: str | None) -> str:
+        return self._of(CHANNELS, code)
 
     def kind(self, code: str | None) -> str:
         if code is None:

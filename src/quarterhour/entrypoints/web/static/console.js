@@ -20,3 +20,43 @@
   }
   setInterval(ask, 20000);
 }());
+
+// The intake desk: the caller lookup answers as the agent types (the server renders the rows),
+// and the spare matters stay folded until asked for.
+(function () {
+  "use strict";
+  var input = document.getElementById("lookup");
+  var results = document.getElementById("caller-results");
+  if (input && results) {
+    var timer = null;
+    var asked = input.value;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var q = input.value.trim();
+        if (q === asked) { return; }
+        asked = q;
+        if (q.length < 2) { results.innerHTML = ""; return; }
+        fetch(input.getAttribute("data-callers") + "?q=" + encodeURIComponent(q),
+              { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.text() : ""; })
+          .then(function (html) { if (asked === q) { results.innerHTML = html; } })
+          .catch(function () { /* the Find button still works */ });
+      }, 180);
+    });
+  }
+  var spares = document.querySelectorAll("fieldset.matter[data-spare]");
+  if (spares.length) {
+    var add = document.createElement("button");
+    add.type = "button";
+    add.className = "secondary";
+    add.textContent = document.documentElement.lang === "en" ? "+ another matter" : "+ 添加事项";
+    spares.forEach(function (f) { f.hidden = true; });
+    add.addEventListener("click", function () {
+      var next = document.querySelector("fieldset.matter[data-spare][hidden]");
+      if (next) { next.hidden = false; next.querySelector("select, input").focus(); }
+      if (!document.querySelector("fieldset.matter[data-spare][hidden]")) { add.remove(); }
+    });
+    spares[0].parentNode.insertBefore(add, spares[0]);
+  }
+}());

@@ -1,0 +1,239 @@
+"""The duty agent's intake desk (受理台): find the caller, see his accounts and orders, record one
+contact with several matters, check each matter's department and deadlines before saving.
+
+Works without script: the lookup is a GET form and the check a POST that renders the page
+again. With console.js the lookup answers as the agent types (the `callers` fragment).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from quarterhour.access.permissions import Permission, require
+from quarterhour.customers import service as customers
+from quarterhour.customers.schemas import CustomerOut, CustomerView
+from quarterhour.customers.view import customer_view
+from quarterhour.entrypoints.api.errors import field_name
+from quarterhour.entrypoints.web import render
+from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.errors import DomainError, ValidationFailed
+from quarterhour.kit import clock
+from quarterhour.organisation import service as organisation
+from quarterhour.programme import service as programme
+from quarterhour.workorders import repository, service
+from quarterhour.workorders.filters import OrderFilter, Sort
+from quarterhour.workorders.kinds import SUBTYPES, AreaClass, Channel, OrderType
+from quarterhour.workorders.preview import MatterPreview, preview_contact
+from quarterhour.workorders.schemas import ContactIn, OrderSummary
+
+router = APIRouter(prefix="/console/desk", include_in_schema=False)
+
+MATTER_ROWS = 3  # matters on the form; empty ones are left out
+MATTER_FIELDS = ("order_type", "subtype", "title", "description", "area_class", "department_id")
+
+
+def lookup(console: Console, typed: str) -> list[CustomerOut]:
+    """What the agent typed, read as the caller would give it: four digits are a phone's last
+    four, a mobile number is a phone, other digits an account; words are a name or an address."""
+    text = typed.strip()
+    if not text:
+        return []
+    actor, session = console.actor, console.session
+    if text.isdigit():
+        if len(text) == 4 or (len(text) == 11 and text.startswith("1")):
+            return customers.search(session, by=actor, phone=text, limit=10)
+        return customers.search(session, by=actor, account=text, limit=10)
+    by_name = customers.search(session, by=actor, name=text, limit=10)
+    by_address = customers.search(session, by=actor, address=text, limit=10)
+    seen = {c.id for c in by_name}
+    return by_name + [c for c in by_address if c.id not in seen]
+
+
+def _form_defaults(console: Console) -> dict[str, str]:
+    on_air = programme.on_air(console.session, clock.now())
+    return {
+        "channel": Channel.PROGRAMME if on_air is not None else Channel.HOTLINE,
+        "idem": secrets.token_urlsafe(16),
+    }
+
+
+def _desk(
+    console: Console,
+    *,
+    form: dict[str, str],
+    preview: list[MatterPreview] | None = None,
+    error: str | None = None,
+    error_field: str | None = None,
+    recorded: list[OrderSummary] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    session = console.session
+    q = console.request.query_params.get("q", "")
+    try:
+        callers = lookup(console, q)
+    except ValidationFailed as exc:
+        callers, error = [], error or exc.message
+    view: CustomerView | None = None
+    if form.get("customer_id", "").isdigit():
+        view = customer_view(
+            session, int(form["customer_id"]), by=console.actor, settings=console.settings
+        )
+    now = clock.now()
+    on_air = programme.on_air(session, now)
+    roster = programme.roster_of(session, on_air.id) if on_air is not None else []
+    recent_days = 30
+    repeats = [o for o in view.orders if (now - o.accepted_at).days < recent_days] if view else []
+    return render.console_page(
+        console,
+        "console/desk.html",
+        status_code=status_code,
+        q=q,
+        callers=callers,
+        view=view,
+        repeats=repeats,
+        on_air=on_air,
+        roster=roster,
+        form=form,
+        preview=preview,
+        recorded=recorded or [],
+        error=error,
+        error_field=error_field,
+        channels=list(Channel),
+        order_types=list(OrderType),
+        subtypes=sorted(SUBTYPES.get(OrderType.SERVICE_REQUEST, ())),
+        area_classes=list(AreaClass),
+        rows=range(MATTER_ROWS),
+        departments={d.id: d.name for d in organisation.list_departments(session)},
+        districts={d.id: d.name for d in organisation.list_districts(session)},
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+def desk(
+    console: ConsoleDep, customer: str = "", account: str = "", taken: int | None = None
+) -> HTMLResponse:
+    require(console.actor, Permission.TAKE_CONTACT)
+    form = _form_defaults(console) | {"customer_id": customer, "account": account}
+    recorded = (
+        repository.list_orders(
+            console.session, OrderFilter(contact_id=taken, sort=Sort.OLDEST), by=console.actor
+        ).items
+        if taken is not None
+        else []
+    )
+    return _desk(console, form=form, recorded=recorded)
+
+
+@router.get("/callers", response_class=HTMLResponse)
+def callers(console: ConsoleDep, q: str = "") -> HTMLResponse:
+    """The lookup's results alone, for the page to show as the agent types."""
+    require(console.actor, Permission.VIEW_CUSTOMERS)
+    try:
+        found, problem = lookup(console, q[:64]), None
+    except ValidationFailed as exc:
+        found, problem = [], exc.message
+    return render.console_page(
+        console,
+        "console/desk_callers.html",
+        callers=found,
+        q=q,
+        problem=problem,
+        districts={d.id: d.name for d in organisation.list_districts(console.session)},
+    )
+
+
+def contact_in(form: dict[str, str], episode_id: int | None) -> ContactIn:
+    """The form's fields as the API's contact; a bad one is named as the API names it."""
+    if form.get("customer_id", "").strip():
+        customer: dict[str, Any] = {"id": form["customer_id"]}
+        if form.get("account", "").strip():
+            customer["account"] = form["account"].strip()
+    else:
+        customer = {
+            key: form[f"caller_{key}"].strip()
+            for key in ("name", "phone", "address", "district_id")
+            if form.get(f"caller_{key}", "").strip()
+        }
+    matters = []
+    for n in range(MATTER_ROWS):
+        values = {
+            key: form[f"m{n}_{key}"].strip()
+            for key in (*MATTER_FIELDS, "answer")
+            if form.get(f"m{n}_{key}", "").strip()
+        }
+        if values.get("title") or values.get("description") or values.get("answer"):
+            values.setdefault("title", "")
+            matters.append(values)
+    body: dict[str, Any] = {
+        "channel": form.get("channel") or Channel.HOTLINE,
+        "customer": customer,
+        "matters": matters,
+    }
+    if episode_id is not None and body["channel"] == Channel.PROGRAMME:
+        body["episode_id"] = episode_id
+    try:
+        return ContactIn.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = field_name(tuple(first["loc"]))
+        if where == "matters":
+            where = "matters[0].title"
+        raise ValidationFailed(f"{where}: {first['msg']}", field=where) from None
+
+
+@router.post("", response_model=None)
+async def take(request: Request, console: ConsoleDep) -> Response:
+    # The form was read (and its CSRF token checked) by the console dependency already.
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    return await run_in_threadpool(_take, console, form)
+
+
+def _take(console: Console, form: dict[str, str]) -> Response:
+    require(console.actor, Permission.TAKE_CONTACT)
+    session = console.session
+    on_air = programme.on_air(session, clock.now())
+    try:
+        data = contact_in(form, on_air.id if on_air is not None else None)
+        if form.get("do") != "save":
+            preview = preview_contact(session, data, by=console.actor, settings=console.settings)
+            session.rollback()
+            return _desk(console, form=form, preview=preview)
+        try:
+            result = service.take_contact(
+                session,
+                data,
+                by=console.actor,
+                settings=console.settings,
+                idempotency_key=f"console-{form.get('idem', '')}" if form.get("idem") else None,
+            )
+            session.commit()
+        except IntegrityError:
+            # The same form sent twice at once: the first one won; show what it recorded.
+            session.rollback()
+            result = service.take_contact(
+                session,
+                data,
+                by=console.actor,
+                settings=console.settings,
+                idempotency_key=f"console-{form.get('idem', '')}",
+            )
+    except DomainError as exc:
+        session.rollback()
+        if exc.status_code in (401, 403):
+            raise
+        return _desk(
+            console,
+            form=form,
+            error=exc.message,
+            error_field=exc.field,
+            status_code=exc.status_code,
+        )
+    # Back to an empty desk for the next caller, with what was recorded.
+    return RedirectResponse(f"/console/desk?taken={result.contact.id}", status_code=303)
