@@ -279,3 +279,66 @@ def test_the_list_page_takes_the_same_queries_for_5_or_60_orders(
     many = queries_for_page()
     assert few == many
     assert many <= 5
+
+
+def _meter_split_order(loop: LoopApi, engine: Engine) -> tuple[int, str, dict[str, int]]:
+    from quarterhour.storage.engine import make_session_factory
+    from stories.building import shared_building
+
+    with make_session_factory(engine)() as session:
+        shared, flats = shared_building(session, loop.org.districts["baohe"])
+        number = shared.number
+    order = loop.intake(
+        "service_request", subtype="meter_split", title="申请一户一表", address="拱辰街99号楼"
+    )
+    loop.act("dispatcher", order["id"], "dispatch")
+    loop.act("hall-baohe", order["id"], "acknowledge")
+    return order["id"], number, flats
+
+
+def test_the_meter_split_form_is_the_hall_handlers_and_checks_its_fields(
+    desk: Desk, loop: LoopApi, engine: Engine
+) -> None:
+    order_id, shared, flats = _meter_split_order(loop, engine)
+    dispatcher = desk("dispatcher")
+    page = dispatcher.get(f"/console/orders/{order_id}")
+    assert 'id="meter-split"' not in page.text
+    forged = dispatcher.post(
+        f"/console/orders/{order_id}/meter-split",
+        data={
+            "csrf": csrf_of(page.text),
+            "household": f"{shared}|{flats['201']}",
+            "new_meter": "HB-99-201",
+            "tariff": "AH-RES",
+        },
+    )
+    assert forged.status_code == 403
+
+    hall = desk("hall-baohe")
+    page = hall.get(f"/console/orders/{order_id}")
+    assert 'id="meter-split"' in page.text and "拱辰街99号楼201" in page.text
+    refused = hall.post(
+        f"/console/orders/{order_id}/meter-split",
+        data={
+            "csrf": csrf_of(page.text),
+            "household": f"{shared}|{flats['201']}",
+            "new_meter": "HB-99-201",
+            "tariff": "AH-RES",
+            "initial_reading": "-5",
+        },
+    )
+    assert refused.status_code == 422
+    assert "initial_reading" in refused.text
+    assert 'value="HB-99-201"' in refused.text  # kept
+    done = hall.post(
+        f"/console/orders/{order_id}/meter-split",
+        data={
+            "csrf": csrf_of(page.text),
+            "household": f"{shared}|{flats['201']}",
+            "new_meter": "HB-99-201",
+            "tariff": "AH-RES",
+            "initial_reading": "0",
+        },
+    )
+    assert done.status_code == 303
+    assert "分户装表" in hall.get(done.headers["location"]).text

@@ -20,12 +20,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quarterhour.billing import bill_run, tariff_book
+from quarterhour.billing import bill_run
 from quarterhour.billing.models import Bill, BillLine
 from quarterhour.config import Settings
 from quarterhour.customers import accounts
 from quarterhour.customers.models import Account, Customer, Meter
 from quarterhour.kit import clock
+from stories.building import shared_building
 from workorders.loop_client import LoopApi
 
 DAY = "2026-11-09"
@@ -33,46 +34,6 @@ DAY = "2026-11-09"
 
 def at(day: str, hhmm: str) -> datetime:
     return datetime.fromisoformat(f"{day} {hhmm}").replace(tzinfo=clock.SHANGHAI)
-
-
-def shared_building(session: Session, district_id: int) -> tuple[Meter, dict[str, int]]:
-    """拱辰街99号楼 before the story: four flats on one shared meter, billed to the building."""
-    tariff_book.install_samples(session)
-    flats = {
-        flat: accounts.add_premises(
-            session, address=f"合肥市包河区拱辰街99号楼{flat}", district_id=district_id
-        )
-        for flat in ("101", "102", "201", "202")
-    }
-    him = Customer(
-        name="唐邦铮",
-        phone="13905519909",
-        phone_last4="9909",
-        address="拱辰街99号楼",
-        district_id=district_id,
-        created_at=clock.now(),
-    )
-    keeper = Customer(name="楼长", phone="13905510000", phone_last4="0000", created_at=clock.now())
-    session.add_all([him, keeper])
-    session.flush()
-    building = accounts.open_account(
-        session,
-        customer=keeper,
-        premises=flats["101"],
-        tariff_id=tariff_book.get_tariff(session, "AH-SHARED").id,
-        opened_on=date(2010, 1, 1),
-    )
-    meter = accounts.install_meter(
-        session,
-        account=building,
-        number="HB-99-SHARED",
-        installed_on=date(2010, 1, 1),
-        households=list(flats.values()),
-        initial=Decimal(0),
-    )
-    accounts.record_reading(session, meter=meter, read_on=date(2026, 10, 31), total=Decimal(5000))
-    session.commit()
-    return meter, {flat: premises.id for flat, premises in flats.items()}
 
 
 def test_story1_shared_meter_to_the_new_meter_and_its_first_bill(

@@ -150,6 +150,32 @@ def remove_household(session: Session, meter: Meter, premises_id: int) -> None:
     meter.is_shared = len(left) > 1
 
 
+def shared_households_near(
+    session: Session, address: str, district_id: int | None, limit: int = 50
+) -> list[tuple[str, int, str]]:
+    """The households on shared meters (合表) at an address: (meter number, premises id, premises
+    address). A 分户装表 order names the building; its handler picks the flat from these."""
+    typed = address.strip()
+    if not typed:
+        return []
+    pattern = "%" + typed.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    query = (
+        select(Meter.number, Premises.id, Premises.address)
+        .join(MeterHousehold, MeterHousehold.meter_id == Meter.id)
+        .join(Premises, Premises.id == MeterHousehold.premises_id)
+        .where(
+            Meter.is_shared.is_(True),
+            Meter.removed_on.is_(None),
+            Premises.address.like(pattern, escape="/"),
+        )
+        .order_by(Meter.number, Premises.address)
+        .limit(limit)
+    )
+    if district_id is not None:
+        query = query.where(Premises.district_id == district_id)
+    return [(number, premises_id, where) for number, premises_id, where in session.execute(query)]
+
+
 def households_of(session: Session, meter_id: int) -> list[int]:
     return list(
         session.scalars(

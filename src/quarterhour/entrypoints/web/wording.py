@@ -206,6 +206,16 @@ _CONSOLE: dict[str, tuple[str, str]] = {
         "未选择客户：查找来电人，或直接填写新客户信息。",
         "No customer chosen: look the caller up, or fill in a new caller.",
     ),
+    "meter_split_form": ("分户装表（现场完成后登记）", "Meter split (record it once done on site)"),
+    "household": ("住户（合表下）", "Household (on the shared meter)"),
+    "no_households": (
+        "该地址下没有找到合表住户。",
+        "No household on a shared meter at this address.",
+    ),
+    "new_meter": ("新表表号", "New meter number"),
+    "initial_reading": ("新表起码", "New meter's first reading"),
+    "shared_meter_reading": ("合表当前读数", "Shared meter's reading now"),
+    "record_split": ("登记分户装表", "Record the meter split"),
     "live": ("自动刷新", "live"),
     "new_work": ("有新的工单，点击刷新", "New work has arrived: reload"),
 }
@@ -246,6 +256,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "warn": ("临期预警", "deadline warning"),
     "reschedule": ("时限重算", "deadline recomputed"),
     "comment": ("批注", "comment"),
+    "meter_split": ("分户装表", "meter split"),
 }
 
 ROLES: dict[str, tuple[str, str]] = {

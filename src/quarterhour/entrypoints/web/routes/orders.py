@@ -19,17 +19,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from quarterhour.access.permissions import Permission, can
+from quarterhour.billing import tariff_book
+from quarterhour.customers import accounts
+from quarterhour.entrypoints.api.errors import field_name
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
+from quarterhour.organisation.models import Role
 from quarterhour.workorders import repository, service
 from quarterhour.workorders.filters import OrderFilter
-from quarterhour.workorders.kinds import FollowUpOutcome, OrderType, ReplyMethod
+from quarterhour.workorders.kinds import FollowUpOutcome, OrderType, ReplyMethod, ServiceSubtype
 from quarterhour.workorders.lifecycle import DEPARTMENT_STATES, OPEN_STATES, State
-from quarterhour.workorders.schemas import ActionIn, OrderSummary
+from quarterhour.workorders.schemas import ActionIn, MeterSplitIn, OrderDetail, OrderSummary
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -215,6 +219,7 @@ def _order_page(
 ) -> HTMLResponse:
     detail = repository.order_detail(console.session, order_id, by=console.actor)
     done = console.request.query_params.get("done")
+    split = _meter_split_choices(console, detail)
     return render.console_page(
         console,
         "console/order.html",
@@ -227,7 +232,30 @@ def _order_page(
         reply_methods=list(ReplyMethod),
         outcomes=list(FollowUpOutcome),
         reference=_reference(console),
+        split=split,
     )
+
+
+def _meter_split_choices(console: Console, detail: OrderDetail) -> dict[str, Any] | None:
+    """For the department's handler on a 分户装表 order at work: the households on shared meters
+    at the order's address, and the tariffs a new account may take."""
+    if (
+        detail.subtype != ServiceSubtype.METER_SPLIT
+        or detail.state not in (State.ACKNOWLEDGED, State.IN_PROGRESS)
+        or console.actor.role is not Role.HANDLER
+        or console.actor.department_id != detail.department_id
+    ):
+        return None
+    session = console.session
+    return {
+        "households": accounts.shared_households_near(
+            session, detail.address or "", detail.district_id
+        ),
+        "tariffs": [
+            (tariff.code, tariff.name)
+            for tariff, _ in tariff_book.in_force(session, clock.now().date())
+        ],
+    }
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
@@ -315,3 +343,67 @@ def act(
             console, order_id, error=message, typed=typed, status_code=exc.status_code
         )
     return RedirectResponse(f"/console/orders/{order_id}?done={action}", status_code=303)
+
+
+@router.post("/orders/{order_id}/meter-split", response_model=None)
+def meter_split(
+    order_id: int,
+    console: ConsoleDep,
+    household: Annotated[str, Form(max_length=80)] = "",
+    new_meter: Annotated[str, Form(max_length=32)] = "",
+    tariff: Annotated[str, Form(max_length=32)] = "",
+    initial_reading: Annotated[str, Form(max_length=20)] = "0",
+    shared_meter_reading: Annotated[str, Form(max_length=20)] = "",
+    version: Annotated[str, Form()] = "",
+    note: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """分户装表 done on site, from the order's page: the same use case as the API's."""
+    typed = {
+        "action": "meter_split",
+        "household": household,
+        "new_meter": new_meter,
+        "tariff": tariff,
+        "initial_reading": initial_reading,
+        "shared_meter_reading": shared_meter_reading,
+        "version": version,
+        "note": note,
+    }
+    t = Words(console.lang)
+    try:
+        meter, _, premises = household.partition("|")
+        values: dict[str, Any] = {
+            "shared_meter": meter,
+            "premises_id": premises or None,
+            "new_meter": new_meter,
+            "tariff": tariff,
+            "initial_reading": initial_reading or "0",
+        }
+        if shared_meter_reading.strip():
+            values["shared_meter_reading"] = shared_meter_reading.strip()
+        if version.strip():
+            values["version"] = version
+        if note.strip():
+            values["note"] = note
+        try:
+            data = MeterSplitIn.model_validate(values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = field_name(tuple(first["loc"]))
+            raise ValidationFailed(f"{where}: {first['msg']}", field=where) from None
+        service.record_meter_split(
+            console.session, order_id, data, by=console.actor, settings=console.settings
+        )
+        console.session.commit()
+    except DomainError as exc:
+        console.session.rollback()
+        if exc.status_code in (401, 403, 404):
+            raise
+        message = (
+            t("stale", state=t.state(str(exc.details.get("state", ""))))
+            if exc.code == "stale_version"
+            else exc.message
+        )
+        return _order_page(
+            console, order_id, error=message, typed=typed, status_code=exc.status_code
+        )
+    return RedirectResponse(f"/console/orders/{order_id}?done=meter_split", status_code=303)
