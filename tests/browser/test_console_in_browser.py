@@ -30,7 +30,7 @@ def api(live_server: str, org: Organisation) -> LoopApi:
         ("dispatcher", "工单"),
         ("hall-baohe", "我的工单"),
         ("followup", "工单"),
-        ("supervisor", "工单"),
+        ("supervisor", "质量看板"),
         ("admin", "员工与角色"),
     ],
 )

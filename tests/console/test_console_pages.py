@@ -72,7 +72,7 @@ def test_login_never_sends_anyone_to_another_site(client: TestClient, org: Organ
         ("dispatcher", "/console/orders?state=accepted&sort=oldest"),
         ("hall-baohe", "/console/my-work"),
         ("followup", "/console/orders?state=replied&sort=oldest"),
-        ("supervisor", "/console/orders?escalated=true&open=true"),
+        ("supervisor", "/console/dashboard"),
         ("admin", "/console/admin/staff"),
     ],
 )
@@ -342,3 +342,28 @@ def test_the_meter_split_form_is_the_hall_handlers_and_checks_its_fields(
     )
     assert done.status_code == 303
     assert "分户装表" in hall.get(done.headers["location"]).text
+
+
+def test_the_supervisor_dashboard_reads_the_figures_against_their_targets(
+    desk: Desk, loop: LoopApi
+) -> None:
+    done = loop.intake("complaint")
+    loop.drive(done["id"], "complaint", "archived")
+    loop.intake("consultation")
+    supervisor = desk("supervisor")
+    home = supervisor.get("/console")
+    assert home.headers["location"] == "/console/dashboard"
+    page = supervisor.get("/console/dashboard")
+    assert page.status_code == 200
+    tiles = dict(
+        re.findall(
+            r'data-figure="(\w+)">\s*<div class="muted">[^<]*</div>\s*<div class="big">([^<]*)</div>',
+            page.text,
+        )
+    )
+    assert tiles["satisfaction_rate"] == "100.00%"
+    assert tiles["follow_up_rate"] == "100.00%"
+    assert "<svg" in page.text and "投诉" in page.text
+    assert desk("hall-baohe").get("/console/dashboard").status_code == 403
+    bad = supervisor.get("/console/dashboard?start=2026-13-01")
+    assert bad.status_code == 200 and "start" in bad.text

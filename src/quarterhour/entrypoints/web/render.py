@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -27,6 +28,16 @@ templates = Environment(
 )
 
 
+def percent(rate: Decimal | None) -> str:
+    """A rate of the quality figures as people read it: 0.9555 → 95.55%; no rate → —."""
+    if rate is None:
+        return "—"
+    return f"{(rate * 100).quantize(Decimal('0.01'))}%"
+
+
+templates.filters["pct"] = percent
+
+
 @dataclass(frozen=True)
 class MenuItem:
     key: str  # a word of wording.py
@@ -46,6 +57,8 @@ def menu(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("nav_follow_ups", "/console/orders?state=replied&sort=oldest"))
     if can(actor, Permission.VIEW_ADMIN_WARNINGS) or actor.role is Role.DISPATCHER:
         items.append(MenuItem("nav_escalated", "/console/orders?escalated=true&open=true"))
+    if can(actor, Permission.VIEW_STATS):
+        items.append(MenuItem("nav_dashboard", "/console/dashboard"))
     if can(actor, Permission.MANAGE_STAFF):
         items.append(MenuItem("nav_admin", "/console/admin/staff"))
     items.append(MenuItem("nav_disclosure", "/disclosure"))
@@ -63,7 +76,7 @@ def home_of(actor: Actor) -> str:
     if actor.role is Role.DUTY_AGENT:
         return "/console/desk"
     if actor.role is Role.SUPERVISOR:
-        return "/console/orders?escalated=true&open=true"
+        return "/console/dashboard"
     return "/console/orders?state=accepted&sort=oldest"  # the dispatcher's desk: new work
 
 

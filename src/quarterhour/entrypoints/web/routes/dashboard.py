@@ -1,0 +1,89 @@
+"""The supervisor's dashboard: the quality figures against their targets, overdue work by
+department, the call mix over time and the programme's episodes, for any period, department,
+district or type. Everything is read through `analytics` and `programme` (VIEW_STATS)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+
+from quarterhour.access.permissions import Permission, can, require
+from quarterhour.analytics import service as analytics
+from quarterhour.analytics.schemas import Bucket, MixQuery, StatsQuery
+from quarterhour.analytics.targets import TARGETS
+from quarterhour.entrypoints.api.errors import field_name
+from quarterhour.entrypoints.web import charts, render
+from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.entrypoints.web.wording import Words
+from quarterhour.kit import clock
+from quarterhour.organisation import service as organisation
+from quarterhour.programme import service as programme
+from quarterhour.workorders.kinds import OrderType
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+def _query(console: Console) -> tuple[MixQuery, str | None]:
+    """The period and filters from the query string (this month so far by default); columns by
+    day up to a month, by week up to half a year, by month beyond, unless asked otherwise."""
+    today = clock.now().date()
+    defaults: dict[str, Any] = {"start": today.replace(day=1), "end": today}
+    raw = dict(defaults)
+    for key in ("start", "end", "order_type", "department_id", "district_id", "bucket"):
+        value = console.request.query_params.get(key, "")
+        if value:
+            raw[key] = value
+    try:
+        q = MixQuery.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        problem = f"{field_name(tuple(first['loc']))}: {first['msg']}"
+        q, raw = MixQuery.model_validate(defaults), dict(defaults)
+    else:
+        problem = None
+    if "bucket" not in raw:
+        days = (q.end - q.start).days
+        bucket = Bucket.DAY if days <= 31 else Bucket.WEEK if days <= 190 else Bucket.MONTH
+        q = q.model_copy(update={"bucket": bucket})
+    return q, problem
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(console: ConsoleDep) -> HTMLResponse:
+    require(console.actor, Permission.VIEW_STATS)
+    q, problem = _query(console)
+    session = console.session
+    t = Words(console.lang)
+    stats = StatsQuery.model_validate(q.model_dump(exclude={"bucket"}))
+    report = analytics.quality_figures(session, stats, by=console.actor)
+    mix = analytics.call_mix(session, q, by=console.actor)
+    overdue = [(d.department, d.overdue_open) for d in report.by_department if d.overdue_open > 0]
+    overdue.sort(key=lambda row: -row[1])
+    columns = [
+        (row.bucket_start.strftime("%m-%d"), [row.counts[k] for k in mix.order_types])
+        for row in mix.rows
+    ]
+    episodes = (
+        programme.list_episodes(session, by=console.actor, start=q.start, end=q.end, limit=30)
+        if can(console.actor, Permission.VIEW_PROGRAMME)
+        else []
+    )
+    return render.console_page(
+        console,
+        "console/dashboard.html",
+        q=q,
+        problem=problem,
+        report=report,
+        targets=TARGETS,
+        overdue_chart=charts.hbars(overdue[:15]),
+        overdue=overdue,
+        mix_chart=charts.stacked_columns(columns, [t.kind(k) for k in mix.order_types]),
+        mix=mix,
+        episodes=episodes,
+        order_types=list(OrderType),
+        departments={d.id: d.name for d in organisation.list_departments(session)},
+        districts={d.id: d.name for d in organisation.list_districts(session)},
+    )
