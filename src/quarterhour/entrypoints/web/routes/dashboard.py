@@ -36,14 +36,13 @@ def _query(console: Console) -> tuple[MixQuery, str | None]:
         value = console.request.query_params.get(key, "")
         if value:
             raw[key] = value
+    problem: str | None = None
     try:
         q = MixQuery.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         problem = f"{field_name(tuple(first['loc']))}: {first['msg']}"
         q, raw = MixQuery.model_validate(defaults), dict(defaults)
-    else:
-        problem = None
     if "bucket" not in raw:
         days = (q.end - q.start).days
         bucket = Bucket.DAY if days <= 31 else Bucket.WEEK if days <= 190 else Bucket.MONTH
