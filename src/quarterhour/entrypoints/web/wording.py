@@ -246,6 +246,30 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "roster_h": ("值班", "On duty"),
     "contacts": ("来电", "Calls"),
     "answered_on_air": ("当场答复", "Answered on air"),
+    "public_bill": ("电费查询", "Bill inquiry"),
+    "public_status": ("工单查询", "Request status"),
+    "public_disclosure": ("电价与服务承诺", "Tariffs and commitments"),
+    "phone_last4": ("登记电话后四位", "Last 4 digits of the registered phone"),
+    "inquire": ("查询", "Look up"),
+    "inquiry_form_hint": (
+        "请输入户号（数字）和登记电话的后四位",
+        "Enter the account number and the last four digits of the registered phone",
+    ),
+    "inquiry_not_found": (
+        "户号或电话后四位不正确",
+        "The account number or the phone digits do not match",
+    ),
+    "status_not_found": (
+        "工单号或电话后四位不正确",
+        "The order number or the phone digits do not match",
+    ),
+    "too_many": ("查询失败次数过多，请稍后再试", "Too many failed lookups; try again later"),
+    "due_on": ("缴费截止日", "Due by"),
+    "replied_at": ("答复时间", "Replied"),
+    "inquiry_line": (
+        "也可拨打电话管家 118318 语音查询。",
+        "The same answer by phone: call 118318.",
+    ),
     "live": ("自动刷新", "live"),
     "new_work": ("有新的工单，点击刷新", "New work has arrived: reload"),
 }

@@ -1,4 +1,5 @@
-"""Public pages, rendered on the server (Jinja2), Chinese by default and English with ?lang=en.
+"""Public pages (no login): the disclosure of tariffs and commitments, the bill inquiry and the
+order status lookup. Rendered on the server, Chinese by default and English with ?lang=en.
 
 Every byte a page needs is in the page: no script, no font, no style sheet from elsewhere.
 """
@@ -11,10 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from quarterhour.entrypoints.api import public as api_public
 from quarterhour.entrypoints.api.deps import SessionDep
 from quarterhour.entrypoints.api.public import published_on
 from quarterhour.entrypoints.web import wording
-from quarterhour.entrypoints.web.render import templates
+from quarterhour.entrypoints.web.render import local, templates
+from quarterhour.errors import NotFound, TooManyRequests, ValidationFailed
 from quarterhour.kit import clock
 
 router = APIRouter(include_in_schema=False)
@@ -33,3 +36,72 @@ def disclosure_page(
         lang=lang, t=wording.Words(lang), published=published, path=request.url.path
     )
     return HTMLResponse(page)
+
+
+@router.get("/bill", response_class=HTMLResponse)
+async def bill_page(
+    request: Request,
+    account: Annotated[str, Query(max_length=40)] = "",
+    phone_last4: Annotated[str, Query(max_length=10)] = "",
+    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+) -> HTMLResponse:
+    """电话管家 on the web: the same answer as the line, for an account and its phone's last four
+    digits; a wrong account and a wrong check read alike, and failures are rate-limited."""
+    t = wording.Words(lang)
+    answer, error, status_code = None, None, 200
+    if account or phone_last4:
+        if not (account.isdigit() and len(phone_last4) == 4 and phone_last4.isdigit()):
+            error, status_code = t("inquiry_form_hint"), 422
+        else:
+            try:
+                answer = await api_public.inquire(
+                    request.app.state, api_public.caller_of(request.scope), account, phone_last4
+                )
+            except NotFound:
+                error, status_code = t("inquiry_not_found"), 404
+            except TooManyRequests:
+                error, status_code = t("too_many"), 429
+    page = templates.get_template("public/bill.html").render(
+        lang=lang,
+        t=t,
+        path=request.url.path,
+        answer=answer,
+        error=error,
+        account=account,
+        phone_last4=phone_last4,
+    )
+    return HTMLResponse(page, status_code=status_code)
+
+
+@router.get("/status", response_class=HTMLResponse)
+def status_page(
+    request: Request,
+    session: SessionDep,
+    number: Annotated[str, Query(max_length=32)] = "",
+    phone_last4: Annotated[str, Query(max_length=10)] = "",
+    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
+) -> HTMLResponse:
+    """工单查询: where a request stands, for its number and the caller's phone's last four digits;
+    nothing personal is shown, and failures are rate-limited as on the API."""
+    t = wording.Words(lang)
+    status, error, status_code = None, None, 200
+    if number or phone_last4:
+        try:
+            status = api_public.order_status(number.strip(), request, session, phone_last4)
+        except NotFound:
+            error, status_code = t("status_not_found"), 404
+        except TooManyRequests:
+            error, status_code = t("too_many"), 429
+        except ValidationFailed as exc:
+            error, status_code = exc.message, 422
+    page = templates.get_template("public/status.html").render(
+        lang=lang,
+        t=t,
+        path=request.url.path,
+        status=status,
+        error=error,
+        number=number,
+        phone_last4=phone_last4,
+        local=local,
+    )
+    return HTMLResponse(page, status_code=status_code)
