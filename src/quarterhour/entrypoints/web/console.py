@@ -16,7 +16,15 @@ from fastapi.staticfiles import StaticFiles
 
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web import session as web_session
-from quarterhour.entrypoints.web.routes import admin, dashboard, desk, login, orders, public
+from quarterhour.entrypoints.web.routes import (
+    admin,
+    customers,
+    dashboard,
+    desk,
+    login,
+    orders,
+    public,
+)
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError
 
@@ -24,7 +32,7 @@ STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
-    for module in (login, desk, orders, dashboard, admin, public):
+    for module in (login, desk, orders, customers, dashboard, admin, public):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -57,6 +57,9 @@ def menu(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("nav_follow_ups", "/console/orders?state=replied&sort=oldest"))
     if can(actor, Permission.VIEW_ADMIN_WARNINGS) or actor.role is Role.DISPATCHER:
         items.append(MenuItem("nav_escalated", "/console/orders?escalated=true&open=true"))
+    if can(actor, Permission.VIEW_CUSTOMERS):
+        items.append(MenuItem("nav_customers", "/console/customers"))
+        items.append(MenuItem("nav_billing", "/console/billing"))
     if can(actor, Permission.VIEW_STATS):
         items.append(MenuItem("nav_dashboard", "/console/dashboard"))
     if can(actor, Permission.MANAGE_STAFF):
