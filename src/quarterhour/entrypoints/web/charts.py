@@ -21,9 +21,9 @@ PALETTE = (
 )
 
 
-def hbars(rows: Sequence[tuple[str, int]], *, width: int = 520, colour: str = "#D55E00") -> Markup:
+def hbars(rows: Sequence[tuple[str, int]], *, width: int = 360, colour: str = "#D55E00") -> Markup:
     """One horizontal bar per row, its value at its end (e.g. overdue orders per department)."""
-    bar_h, gap, label_w = 18, 6, 170
+    bar_h, gap, label_w = 18, 6, 120
     height = max(1, len(rows)) * (bar_h + gap) + gap
     top = max((v for _, v in rows), default=0) or 1
     span = width - label_w - 50

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,13 @@ def percent(rate: Decimal | None) -> str:
     return f"{(rate * 100).quantize(Decimal('0.01'))}%"
 
 
+def day_before(day: date) -> date:
+    """The last day of a span whose end is stored exclusive (bill lines: ends_on)."""
+    return day - timedelta(days=1)
+
+
 templates.filters["pct"] = percent
+templates.filters["day_before"] = day_before
 
 
 @dataclass(frozen=True)

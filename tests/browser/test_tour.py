@@ -1,0 +1,149 @@
+"""A walk through the console on the demo data, in Chromium: every main page of every role
+answers, shows real content, and leaves a screenshot in test-artifacts/console/tour-*.png for
+people to look at (the test of record for what users see)."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect
+
+from browser.conftest import OFFICE, PHONE, log_in, screenshot
+from quarterhour.config import Settings
+from quarterhour.demo import generator
+from quarterhour.demo.organisation import FAST_HASH
+from quarterhour.entrypoints.app import create_app
+from quarterhour.kit import clock
+from quarterhour.storage.engine import make_engine
+from quarterhour.storage.migrate import upgrade
+
+ANCHOR = datetime(2026, 11, 27, 10, 0, tzinfo=clock.SHANGHAI)  # a Friday morning
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    path: Path = tmp_path_factory.mktemp("tour") / "demo.db"
+    settings = Settings(database_url=f"sqlite:///{path}", run_background_sweep=False)
+    engine = make_engine(settings)
+    upgrade(engine)
+    engine.dispose()
+    generator.generate(settings, days=30, now=ANCHOR, password_cost=FAST_HASH)
+    app = create_app(settings)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    yield base
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def as_user(browser: Browser, demo_server: str) -> Iterator[Callable[..., Page]]:
+    contexts = []
+
+    def _as(username: str, viewport: dict[str, int] = OFFICE) -> Page:
+        context = browser.new_context(base_url=demo_server, viewport=viewport)  # type: ignore[arg-type]
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        log_in(page, username)
+        return page
+
+    yield _as
+    for context in contexts:
+        context.close()
+
+
+def _visit(page: Page, path: str, name: str) -> None:
+    response = page.goto(path)
+    assert response is not None and response.status == 200, (
+        f"{path}: {response and response.status}"
+    )
+    screenshot(page, f"tour-{name}")
+
+
+def test_a_tour_of_every_role_on_the_demo_data(as_user: Callable[..., Page]) -> None:
+    agent = as_user("agent")
+    agent.locator("#lookup").fill("唐邦")
+    expect(agent.locator("#callers")).to_be_visible()
+    screenshot(agent, "tour-agent-desk-lookup")
+    agent.locator("#callers a").first.click()
+    expect(agent.locator("#customer-view")).to_be_visible()
+    screenshot(agent, "tour-agent-desk-customer")
+
+    dispatcher = as_user("dispatcher")
+    expect(dispatcher.locator("table.list tbody tr")).not_to_have_count(0)
+    screenshot(dispatcher, "tour-dispatcher-new-contacts")
+    _visit(dispatcher, "/console/orders", "dispatcher-all-open")
+    _visit(dispatcher, "/console/orders?escalated=true&open=true", "dispatcher-escalated")
+    first = dispatcher.locator("table.list tbody a").first
+    if first.count():
+        first.click()
+        expect(dispatcher.locator("ol.timeline li").first).to_be_visible()
+        screenshot(dispatcher, "tour-order-page")
+
+    handler = as_user("hall-baohe")
+    screenshot(handler, "tour-handler-my-work")
+    crew = as_user("repair-baohe", viewport=PHONE)
+    screenshot(crew, "tour-repair-my-work-phone")
+
+    followup = as_user("followup")
+    screenshot(followup, "tour-followup-queue")
+
+    supervisor = as_user("supervisor")
+    expect(supervisor.locator(".tile").first).to_be_visible()
+    _visit(supervisor, "/console/dashboard?start=2026-10-28&end=2026-11-27", "supervisor-dashboard")
+    expect(supervisor.locator("svg.chart").first).to_be_visible()
+    _visit(supervisor, "/console/billing", "billing")
+    _visit(supervisor, "/console/customers?q=唐邦", "customers-search")
+    supervisor.locator("table.list a").first.click()
+    expect(supervisor.get_by_role("heading", level=1)).to_contain_text("客户")
+    screenshot(supervisor, "tour-customer-page")
+    # A customer with bills (the story's caller has a new account): the first of the 王 family.
+    _visit(supervisor, "/console/customers?q=王", "customers-search-wang")
+    people = [a.get_attribute("href") or "" for a in supervisor.locator("table.list a").all()[:8]]
+    for href in people:
+        supervisor.goto(href)
+        bill = supervisor.locator('a[href*="/bills/"]').first
+        if bill.count():
+            screenshot(supervisor, "tour-customer-with-bills")
+            bill.click()
+            expect(supervisor.locator("#bill-lines tbody tr").first).to_be_visible()
+            screenshot(supervisor, "tour-bill")
+            break
+    else:
+        pytest.fail(f"none of {people} has a bill")
+
+    admin = as_user("admin")
+    expect(admin.locator("table.list tbody tr")).not_to_have_count(0)
+    screenshot(admin, "tour-admin-staff")
+
+    public = as_user("agent")
+    _visit(public, "/disclosure", "public-disclosure")
+    _visit(public, "/bill", "public-bill")
+    _visit(public, "/status", "public-status")
+    assert re.search(r"查询", public.content())
