@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, insert, select, true, update
+from sqlalchemy import ColumnElement, Row, func, insert, select, true, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 
@@ -315,3 +315,37 @@ def _sweep_postgresql(session: Session, now: datetime, batch: int) -> SweepRepor
                 break
         counts.append(total)
     return SweepReport(now, counts[0], counts[1])
+
+
+@dataclass(frozen=True)
+class AdminWarning:
+    code: str
+    message: str
+    count: int | None = None
+
+
+def admin_warnings(session: Session, today: date) -> list[AdminWarning]:
+    """What the administrators must act on: a year without official working-day data, and the
+    orders whose deadlines were computed by the weekends-only rule meanwhile."""
+    out: list[AdminWarning] = []
+    if message := calendar_service.missing_year_warning(session, today):
+        out.append(AdminWarning("calendar_year_missing", message))
+    provisional = (
+        session.scalar(
+            select(func.count())
+            .select_from(WorkOrder)
+            .where(WorkOrder.has_provisional_deadline.is_(True))
+        )
+        or 0
+    )
+    if provisional:
+        out.append(
+            AdminWarning(
+                "provisional_deadlines",
+                f"{provisional} 个工单的时限为临时时限（所在年度尚无官方节假日安排，按周末规则计算）；"
+                "请载入该年度官方安排 / deadlines computed by the weekends-only rule: load the "
+                "year's official schedule",
+                provisional,
+            )
+        )
+    return out

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile, status
 from pydantic import BaseModel
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quarterhour.access.permissions import Permission, require
@@ -19,7 +18,6 @@ from quarterhour.entrypoints.api.deps import CtxDep
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.workorders import policies, sla
-from quarterhour.workorders.models import WorkOrder
 
 router = APIRouter(prefix="/admin", tags=["administration"])
 MAX_SCHEDULE_BYTES = 256 * 1024
@@ -141,34 +139,10 @@ def list_policies(ctx: CtxDep) -> list[PolicyOut]:
 @router.get("/warnings", response_model=list[WarningOut])
 def warnings(ctx: CtxDep) -> list[WarningOut]:
     require(ctx.actor, Permission.VIEW_ADMIN_WARNINGS)
-    return admin_warnings(ctx)
-
-
-def admin_warnings(ctx: CtxDep) -> list[WarningOut]:
-    out: list[WarningOut] = []
-    if message := calendar_service.missing_year_warning(ctx.session, clock.now().date()):
-        out.append(WarningOut(code="calendar_year_missing", message=message))
-    provisional = (
-        ctx.session.scalar(
-            select(func.count())
-            .select_from(WorkOrder)
-            .where(WorkOrder.has_provisional_deadline.is_(True))
-        )
-        or 0
-    )
-    if provisional:
-        out.append(
-            WarningOut(
-                code="provisional_deadlines",
-                message=(
-                    f"{provisional} 个工单的时限为临时时限（所在年度尚无官方节假日安排，按周末规则计算）；"
-                    "请载入该年度官方安排 / deadlines computed by the weekends-only rule: load the "
-                    "year's official schedule"
-                ),
-                count=provisional,
-            )
-        )
-    return out
+    return [
+        WarningOut(code=w.code, message=w.message, count=w.count)
+        for w in sla.admin_warnings(ctx.session, clock.now().date())
+    ]
 
 
 @router.post("/sweep", response_model=SweepOut)

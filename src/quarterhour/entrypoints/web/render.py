@@ -70,6 +70,7 @@ def menu(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("nav_dashboard", "/console/dashboard"))
     if can(actor, Permission.MANAGE_STAFF):
         items.append(MenuItem("nav_admin", "/console/admin/staff"))
+
     items.append(MenuItem("nav_disclosure", "/disclosure"))
     return items
 

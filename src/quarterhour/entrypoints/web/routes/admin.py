@@ -1,22 +1,362 @@
-"""Administration pages. Each asks the permission layer through the service it reads."""
+"""Administration pages: staff and roles, departments and routing rules, time-limit policies,
+working-day calendars (load a new year), tariffs. Each reads and writes through the area's
+service, which asks the permission layer; a refused or invalid form comes back with its message
+and what was typed."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from quarterhour.access import service as access
+from quarterhour.access.permissions import Permission, require
+from quarterhour.billing import tariff_book
+from quarterhour.billing.schemas import TariffVersionIn
+from quarterhour.calendar import service as calendar_service
+from quarterhour.calendar.schedule_file import parse_schedule
+from quarterhour.entrypoints.api.errors import field_name
 from quarterhour.entrypoints.web import render
-from quarterhour.entrypoints.web.session import ConsoleDep
+from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.errors import DomainError, ValidationFailed
+from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
+from quarterhour.organisation.models import DepartmentKind, Role
+from quarterhour.workorders import policies, sla
+from quarterhour.workorders.kinds import SUBTYPES, OrderType
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
+
+MAX_SCHEDULE_BYTES = 256 * 1024
+TABS = ("staff", "organisation", "policies", "calendar", "tariffs")
+
+
+def _page(
+    console: Console,
+    tab: str,
+    values: dict[str, Any],
+    *,
+    error: str | None = None,
+    typed: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render.console_page(
+        console,
+        f"console/admin_{tab}.html",
+        status_code=status_code,
+        tab=tab,
+        tabs=TABS,
+        error=error,
+        typed=typed or {},
+        done=console.request.query_params.get("done"),
+        warnings=sla.admin_warnings(console.session, clock.now().date()),
+        **values,
+    )
+
+
+def _submit(
+    console: Console,
+    tab: str,
+    values: Callable[[], dict[str, Any]],
+    typed: dict[str, str],
+    write: Callable[[], object],
+) -> Response:
+    """Run one administrative change; commit and go back to the page, or show the page again
+    with the message and the form as typed."""
+    try:
+        write()
+        console.session.commit()
+    except DomainError as exc:
+        console.session.rollback()
+        if exc.status_code in (401, 403):
+            raise
+        message = f"{exc.message} [{exc.field}]" if exc.field else exc.message
+        return _page(
+            console, tab, values(), error=message, typed=typed, status_code=exc.status_code
+        )
+    return RedirectResponse(f"/console/admin/{tab}?done=1", status_code=303)
+
+
+def _validated(model: Any, data: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = field_name(tuple(first["loc"]))
+        raise ValidationFailed(f"{where}: {first['msg']}", field=where) from None
+
+
+def _optional_int(value: str, field: str) -> int | None:
+    if not value.strip():
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValidationFailed(f"{field} must be a number", field=field) from None
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+
+def _staff_values(console: Console) -> dict[str, Any]:
+    return {
+        "members": access.list_staff(console.session, by=console.actor),
+        "departments": {d.id: d.name for d in organisation.list_departments(console.session)},
+        "roles": list(Role),
+    }
 
 
 @router.get("/staff", response_class=HTMLResponse)
 def staff(console: ConsoleDep) -> HTMLResponse:
-    members = access.list_staff(console.session, by=console.actor)  # Forbidden unless admin
-    departments = {d.id: d.name for d in organisation.list_departments(console.session)}
-    return render.console_page(
-        console, "console/admin_staff.html", members=members, departments=departments
+    return _page(console, "staff", _staff_values(console))
+
+
+@router.post("/staff", response_model=None)
+def add_staff(
+    console: ConsoleDep,
+    username: Annotated[str, Form(max_length=64)] = "",
+    full_name: Annotated[str, Form(max_length=64)] = "",
+    role: Annotated[str, Form(max_length=32)] = "",
+    department_id: Annotated[str, Form()] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    typed = {
+        "username": username,
+        "full_name": full_name,
+        "role": role,
+        "department_id": department_id,
+    }  # the password is never sent back
+    return _submit(
+        console,
+        "staff",
+        lambda: _staff_values(console),
+        typed,
+        lambda: access.create_staff(
+            console.session,
+            by=console.actor,
+            username=username.strip(),
+            full_name=full_name.strip(),
+            role=role,
+            password=password,
+            department_id=_optional_int(department_id, "department_id"),
+        ),
     )
+
+
+@router.post("/staff/{username}/active", response_model=None)
+def set_active(
+    username: str, console: ConsoleDep, active: Annotated[str, Form()] = "0"
+) -> Response:
+    return _submit(
+        console,
+        "staff",
+        lambda: _staff_values(console),
+        {},
+        lambda: access.set_active(
+            console.session, by=console.actor, username=username, active=active == "1"
+        ),
+    )
+
+
+# --- departments and routing rules --------------------------------------------------------------
+
+
+def _organisation_values(console: Console) -> dict[str, Any]:
+    require(console.actor, Permission.MANAGE_ORGANISATION)
+    session = console.session
+    return {
+        "departments": organisation.list_departments(session),
+        "department_names": {d.id: d.name for d in organisation.list_departments(session)},
+        "districts": {d.id: d.name for d in organisation.list_districts(session)},
+        "rules": organisation.list_routing_rules(session),
+        "kinds": list(DepartmentKind),
+        "order_types": list(OrderType),
+        "subtypes": sorted(SUBTYPES.get(OrderType.SERVICE_REQUEST, ())),
+    }
+
+
+@router.get("/organisation", response_class=HTMLResponse)
+def organisation_page(console: ConsoleDep) -> HTMLResponse:
+    return _page(console, "organisation", _organisation_values(console))
+
+
+@router.post("/departments", response_model=None)
+def add_department(
+    console: ConsoleDep,
+    code: Annotated[str, Form(max_length=32)] = "",
+    name: Annotated[str, Form(max_length=100)] = "",
+    kind: Annotated[str, Form(max_length=32)] = "",
+    district_id: Annotated[str, Form()] = "",
+) -> Response:
+    typed = {"code": code, "name": name, "kind": kind, "district_id": district_id}
+
+    def write() -> object:
+        if not code.strip() or not name.strip():
+            raise ValidationFailed("a department needs a code and a name", field="code")
+        return organisation.add_department(
+            console.session,
+            by=console.actor,
+            code=code.strip(),
+            name=name.strip(),
+            kind=kind,
+            district_id=_optional_int(district_id, "district_id"),
+        )
+
+    return _submit(console, "organisation", lambda: _organisation_values(console), typed, write)
+
+
+@router.post("/routing-rules", response_model=None)
+def add_routing_rule(
+    console: ConsoleDep,
+    order_type: Annotated[str, Form(max_length=32)] = "",
+    subtype: Annotated[str, Form(max_length=32)] = "",
+    district_id: Annotated[str, Form()] = "",
+    department_id: Annotated[str, Form()] = "",
+    priority: Annotated[str, Form()] = "0",
+) -> Response:
+    typed = {
+        "order_type": order_type,
+        "subtype": subtype,
+        "district_id": district_id,
+        "department_id": department_id,
+        "priority": priority,
+    }
+
+    def write() -> object:
+        department = _optional_int(department_id, "department_id")
+        if department is None:
+            raise ValidationFailed("choose the department", field="department_id")
+        return organisation.add_routing_rule(
+            console.session,
+            by=console.actor,
+            order_type=order_type,
+            subtype=subtype or None,
+            district_id=_optional_int(district_id, "district_id"),
+            department_id=department,
+            priority=_optional_int(priority, "priority") or 0,
+        )
+
+    return _submit(console, "organisation", lambda: _organisation_values(console), typed, write)
+
+
+# --- time-limit policies (read) -------------------------------------------------------------------
+
+
+@router.get("/policies", response_class=HTMLResponse)
+def policies_page(console: ConsoleDep) -> HTMLResponse:
+    require(console.actor, Permission.MANAGE_POLICIES)
+    return _page(console, "policies", {"policies": policies.policies(console.session)})
+
+
+# --- working-day calendar ---------------------------------------------------------------------
+
+
+def _calendar_values(console: Console) -> dict[str, Any]:
+    require(console.actor, Permission.MANAGE_CALENDAR)
+    session = console.session
+    return {
+        "covered": calendar_service.covered_years(session),
+        "loaded": calendar_service.loaded_years(session),
+    }
+
+
+@router.get("/calendar", response_class=HTMLResponse)
+def calendar_page(console: ConsoleDep) -> HTMLResponse:
+    return _page(console, "calendar", _calendar_values(console))
+
+
+@router.post("/calendar", response_model=None)
+async def load_year(
+    console: ConsoleDep,
+    file: Annotated[UploadFile, File()],
+    source: Annotated[str, Form(max_length=300)] = "",
+    year: Annotated[str, Form()] = "",
+) -> Response:
+    """A new year's official schedule (国务院办公厅 notice) as CSV or JSON; provisional deadlines
+    are recomputed at once."""
+    data = await file.read(MAX_SCHEDULE_BYTES + 1)
+    typed = {"source": source, "year": year}
+
+    def write() -> object:
+        require(console.actor, Permission.MANAGE_CALENDAR)
+        if len(data) > MAX_SCHEDULE_BYTES:
+            raise ValidationFailed("a year's schedule is at most 256 KiB", field="file")
+        schedule = parse_schedule(
+            data,
+            filename=file.filename or "",
+            year=_optional_int(year, "year"),
+            source=source.strip() or None,
+        )
+        calendar_service.load_year(console.session, schedule, by=console.actor.username)
+        console.session.flush()
+        return sla.reschedule_provisional(console.session, console.settings)
+
+    return await run_in_threadpool(
+        _submit, console, "calendar", lambda: _calendar_values(console), typed, write
+    )
+
+
+# --- tariffs ----------------------------------------------------------------------------------
+
+
+def _tariff_values(console: Console) -> dict[str, Any]:
+    require(console.actor, Permission.MANAGE_TARIFFS)
+    day = clock.now().date()
+    return {
+        "published": [
+            tariff_book.published(tariff, version)
+            for tariff, version in tariff_book.in_force(console.session, day)
+        ]
+    }
+
+
+@router.get("/tariffs", response_class=HTMLResponse)
+def tariffs_page(console: ConsoleDep) -> HTMLResponse:
+    return _page(console, "tariffs", _tariff_values(console))
+
+
+@router.post("/tariffs/versions", response_model=None)
+def add_tariff_version(
+    console: ConsoleDep,
+    code: Annotated[str, Form(max_length=32)] = "",
+    effective_from: Annotated[str, Form()] = "",
+    tier_mode: Annotated[str, Form()] = "none",
+    flat_price: Annotated[str, Form()] = "",
+    tier1_limit: Annotated[str, Form()] = "",
+    tier2_limit: Annotated[str, Form()] = "",
+    tier2_surcharge: Annotated[str, Form()] = "0",
+    tier3_surcharge: Annotated[str, Form()] = "0",
+    peak_price: Annotated[str, Form()] = "",
+    valley_price: Annotated[str, Form()] = "",
+    source: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    typed = {
+        "code": code,
+        "effective_from": effective_from,
+        "tier_mode": tier_mode,
+        "flat_price": flat_price,
+        "tier1_limit": tier1_limit,
+        "tier2_limit": tier2_limit,
+        "tier2_surcharge": tier2_surcharge,
+        "tier3_surcharge": tier3_surcharge,
+        "peak_price": peak_price,
+        "valley_price": valley_price,
+        "source": source,
+    }
+
+    def write() -> object:
+        given = {k: v.strip() for k, v in typed.items() if k != "code" and v.strip()}
+        body: TariffVersionIn = _validated(TariffVersionIn, given)
+        return tariff_book.add_version_by(
+            console.session,
+            code,
+            body.model_dump(exclude={"source"}),
+            by=console.actor,
+            source=body.source,
+        )
+
+    return _submit(console, "tariffs", lambda: _tariff_values(console), typed, write)

@@ -1,0 +1,155 @@
+"""Administration in the console: staff, departments and routing, policies, the calendar (a new
+year loaded, provisional deadlines recomputed), tariffs; only for administrators."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from console.conftest import csrf_of
+from quarterhour.billing import tariff_book
+from quarterhour.demo.organisation import Organisation
+from quarterhour.kit import clock
+from quarterhour.storage.engine import make_session_factory
+from workorders.loop_client import LoopApi
+from workorders.test_deadlines_api import CALENDAR_2027
+
+pytestmark = pytest.mark.db
+
+Desk = Callable[[str], TestClient]
+PAGES = ("staff", "organisation", "policies", "calendar", "tariffs")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_only_an_administrator_opens_the_administration(desk: Desk, page: str) -> None:
+    assert desk("admin").get(f"/console/admin/{page}").status_code == 200
+    for username in ("dispatcher", "supervisor"):
+        assert desk(username).get(f"/console/admin/{page}").status_code == 403
+
+
+def test_adding_and_disabling_a_staff_member(
+    desk: Desk, client: TestClient, org: Organisation
+) -> None:
+    admin = desk("admin")
+    page = admin.get("/console/admin/staff")
+    form = {
+        "csrf": csrf_of(page.text),
+        "username": "agent9",
+        "full_name": "钱九",
+        "role": "duty_agent",
+        "password": "a-long-password-9",
+    }
+    assert admin.post("/console/admin/staff", data=form).status_code == 303
+    again = admin.post("/console/admin/staff", data=form)
+    assert again.status_code == 409
+    assert "agent9" in again.text and 'value="钱九"' in again.text
+    assert "a-long-password-9" not in again.text  # a password is never sent back
+    assert (
+        client.post(
+            "/console/login",
+            data={"username": "agent9", "password": "a-long-password-9"},
+            follow_redirects=False,
+        ).status_code
+        == 303
+    )
+    off = admin.post(
+        "/console/admin/staff/agent9/active", data={"csrf": csrf_of(page.text), "active": "0"}
+    )
+    assert off.status_code == 303
+    assert (
+        client.post(
+            "/console/login",
+            data={"username": "agent9", "password": "a-long-password-9"},
+            follow_redirects=False,
+        ).status_code
+        == 401
+    )
+
+
+def test_a_routing_rule_added_in_the_console_routes_the_next_contact(
+    desk: Desk, loop: LoopApi, org: Organisation
+) -> None:
+    admin = desk("admin")
+    page = admin.get("/console/admin/organisation")
+    added = admin.post(
+        "/console/admin/routing-rules",
+        data={
+            "csrf": csrf_of(page.text),
+            "order_type": "suggestion",
+            "district_id": str(org.districts["baohe"]),
+            "department_id": str(org.dept("marketing")),
+            "priority": "5",
+        },
+    )
+    assert added.status_code == 303
+    order = loop.intake("opinion", order_type="suggestion", title="建议增加缴费网点")
+    assert order["department_id"] == org.dept("marketing")
+    missing = admin.post(
+        "/console/admin/routing-rules",
+        data={"csrf": csrf_of(page.text), "order_type": "suggestion", "department_id": ""},
+    )
+    assert missing.status_code == 422 and "department_id" in missing.text
+
+
+def test_loading_a_new_year_recomputes_provisional_deadlines(
+    desk: Desk, loop: LoopApi, frozen_clock: Any
+) -> None:
+    frozen_clock.set(datetime(2026, 12, 31, 10, 0, tzinfo=clock.SHANGHAI))
+    order = loop.intake("complaint")
+    assert loop.order(order["id"])["has_provisional_deadline"] is True
+    admin = desk("admin")
+    page = admin.get("/console/admin/calendar")
+    assert 'data-warning="provisional_deadlines"' in page.text
+    loaded = admin.post(
+        "/console/admin/calendar",
+        data={"csrf": csrf_of(page.text), "source": "国办发明电〔2026〕（测试用）"},
+        files={"file": ("2027.csv", CALENDAR_2027.encode(), "text/csv")},
+    )
+    assert loaded.status_code == 303, loaded.text
+    after = admin.get("/console/admin/calendar")
+    assert "国办发明电〔2026〕（测试用）" in after.text
+    assert "data-warning" not in after.text
+    assert loop.order(order["id"])["has_provisional_deadline"] is False
+    bad = admin.post(
+        "/console/admin/calendar",
+        data={"csrf": csrf_of(page.text)},
+        files={"file": ("2028.csv", b"date,kind,name\nnot-a-date,holiday,x\n", "text/csv")},
+    )
+    assert bad.status_code == 422
+
+
+def test_a_new_tariff_version_from_a_future_day(
+    desk: Desk, engine: Engine, org: Organisation
+) -> None:
+    with make_session_factory(engine)() as session:
+        tariff_book.install_samples(session)
+        session.commit()
+    admin = desk("admin")
+    page = admin.get("/console/admin/tariffs")
+    assert "AH-RES" in page.text
+    form = {
+        "csrf": csrf_of(page.text),
+        "code": "AH-RES",
+        "effective_from": "2027-01-01",
+        "tier_mode": "monthly",
+        "flat_price": "0.5853",
+        "tier1_limit": "180",
+        "tier2_limit": "350",
+        "tier2_surcharge": "0.05",
+        "tier3_surcharge": "0.30",
+        "source": "测试用价格通知",
+    }
+    assert admin.post("/console/admin/tariffs/versions", data=form).status_code == 303
+    with make_session_factory(engine)() as session:
+        tariff = tariff_book.get_tariff(session, "AH-RES")
+        versions = tariff_book.versions_by_tariff(session)[tariff.id]
+        assert versions[-1].effective_from.isoformat() == "2027-01-01"
+    bad = admin.post("/console/admin/tariffs/versions", data=form | {"flat_price": "-1"})
+    assert bad.status_code in (409, 422)
+    assert re.search(r"flat_price|2027-01-01", bad.text)
