@@ -367,3 +367,17 @@ def test_the_supervisor_dashboard_reads_the_figures_against_their_targets(
     assert desk("hall-baohe").get("/console/dashboard").status_code == 403
     bad = supervisor.get("/console/dashboard?start=2026-13-01")
     assert bad.status_code == 200 and "start" in bad.text
+
+
+def test_the_follow_up_form_shows_the_script_and_counts_unreachable_attempts(
+    desk: Desk, loop: LoopApi
+) -> None:
+    order = loop.intake("complaint")
+    loop.drive(order["id"], "complaint", "replied")
+    followup = desk("followup")
+    page = followup.get(f"/console/orders/{order['id']}")
+    assert 'id="follow-up-script"' in page.text and "请问您对处理结果满意吗" in page.text
+    assert "0 / 3" in page.text
+    assert _act(followup, order["id"], "follow_up", outcome="unreachable").status_code == 303
+    page = followup.get(f"/console/orders/{order['id']}")
+    assert "1 / 3" in page.text and "已答复" in page.text  # still waiting for a follow-up

@@ -364,6 +364,14 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "f_tier3_surcharge": ("三档加价", "Tier 3 surcharge"),
     "f_peak_price": ("峰段电价", "Peak price"),
     "f_valley_price": ("谷段电价", "Valley price"),
+    "follow_up_script": (
+        "回访话术：您好，我是供电公司客户服务中心回访员{name}。您在{day}反映的“{title}”，处理结果是：{result}。请问您对处理结果满意吗？（满意 / 基本满意 / 不满意）",
+        "Script: Hello, this is {name} from the power company's service centre. About “{title}”, which you raised on {day}, the result was: {result}. Are you satisfied with it? (satisfied / basically satisfied / dissatisfied)",
+    ),
+    "attempts": (
+        "未联系上的尝试：{n} / {max} 次（达到上限计为无法联系）",
+        "Unreachable attempts: {n} of {max} (then counted as unreachable)",
+    ),
     "live": ("自动刷新", "live"),
     "new_work": ("有新的工单，点击刷新", "New work has arrived: reload"),
 }

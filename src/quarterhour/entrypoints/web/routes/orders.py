@@ -233,6 +233,7 @@ def _order_page(
         outcomes=list(FollowUpOutcome),
         reference=_reference(console),
         split=split,
+        follow_up_max=console.settings.follow_up_max_attempts,
     )
 
 
