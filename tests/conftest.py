@@ -164,8 +164,12 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, run_background_sweep=False)
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        run_background_sweep=False,
+        attachments_dir=tmp_path / "attachments",
+    )
 
 
 @pytest.fixture

@@ -45,6 +45,8 @@ class Settings:
     argon2_time_cost: int = 2
     argon2_memory_cost: int = 19 * 1024
     log_sql: bool = False
+    # Where photos and scans attached to work-order steps are kept (workorders/attachments.py).
+    attachments_dir: Path = Path("quarterhour-files")
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -64,6 +66,8 @@ class Settings:
             values["run_background_sweep"] = sweep.lower() not in {"0", "false", "no", "off"}
         if attempts := env.get("QUARTERHOUR_FOLLOW_UP_MAX_ATTEMPTS"):
             values["follow_up_max_attempts"] = int(attempts)
+        if files := env.get("QUARTERHOUR_ATTACHMENTS_DIR"):
+            values["attachments_dir"] = Path(files)
         if env.get("QUARTERHOUR_LOG_SQL"):
             values["log_sql"] = True
         values.update(overrides)

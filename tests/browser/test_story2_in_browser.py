@@ -26,6 +26,7 @@ pytestmark = pytest.mark.db
 
 OpenPage = Callable[..., Page]
 DAY, NEXT_DAY = "2026-08-12", "2026-08-13"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def at(day: str, hhmm: str) -> datetime:
@@ -88,6 +89,11 @@ def test_story2_through_the_console(
         if form.get_attribute("open") is None:
             form.locator("summary").click()
         for name, value in fields.items():
+            if name == "photo":  # a site photo from the crew's phone
+                form.locator('input[type="file"]').set_input_files(
+                    {"name": value, "mimeType": "image/png", "buffer": PNG}
+                )
+                continue
             field = form.locator(f'[name="{name}"]')
             if field.evaluate("e => e.tagName") == "SELECT":
                 field.select_option(value)
@@ -107,7 +113,7 @@ def test_story2_through_the_console(
         "record_progress",
         note="一相缺失，接户线严重老化；带电作业更换",
     )
-    act("10:20", DAY, "repair-baohe", "restore", note="恢复供电")
+    act("10:20", DAY, "repair-baohe", "restore", note="恢复供电", photo="更换后的接户线.png")
     act("10:30", DAY, "repair-baohe", "return_result", result="带电更换老化接户线，10:20恢复供电")
     act("11:00", DAY, "dispatcher", "approve")
     act("07:45", NEXT_DAY, "specialist", "reply", reply_method="programme", note="节目中答复")
@@ -120,6 +126,9 @@ def test_story2_through_the_console(
     expect(timeline).to_have_count(11)
     expect(timeline.nth(5)).to_contain_text("2026-08-12 10:20")
     expect(timeline.nth(5)).to_contain_text("恢复供电")
+    photo = timeline.nth(5).locator("a.attachment")
+    expect(photo).to_contain_text("更换后的接户线.png")
+    assert last.request.get(photo.get_attribute("href") or "").body() == PNG
     expect(last.locator("table").first).not_to_contain_text("超时")  # every limit met in time
     if backend == "sqlite":
         screenshot(last, "story2-archived")

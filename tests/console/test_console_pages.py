@@ -381,3 +381,52 @@ def test_the_follow_up_form_shows_the_script_and_counts_unreachable_attempts(
     assert _act(followup, order["id"], "follow_up", outcome="unreachable").status_code == 303
     page = followup.get(f"/console/orders/{order['id']}")
     assert "1 / 3" in page.text and "已答复" in page.text  # still waiting for a follow-up
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_a_handler_attaches_a_photo_and_anyone_who_sees_the_order_can_open_it(
+    desk: Desk, loop: LoopApi, settings: Any, tmp_path: Any
+) -> None:
+    order = loop.intake("complaint")
+    loop.act("dispatcher", order["id"], "dispatch")
+    loop.act("hall-baohe", order["id"], "acknowledge")
+    hall = desk("hall-baohe")
+    page = hall.get(f"/console/orders/{order['id']}")
+    assert 'enctype="multipart/form-data"' in page.text
+    version = re.search(r'name="version" value="(\d+)"', page.text)
+    assert version
+    fields = {
+        "csrf": csrf_of(page.text),
+        "action": "record_progress",
+        "version": version.group(1),
+        "note": "现场照片",
+    }
+    refused = hall.post(
+        f"/console/orders/{order['id']}/act",
+        data=fields,
+        files=[("files", ("notes.txt", b"just text", "image/png"))],  # a lie about its type
+    )
+    assert refused.status_code == 422 and "JPEG" in refused.text
+    done = hall.post(
+        f"/console/orders/{order['id']}/act",
+        data=fields,
+        files=[("files", ("现场.png", PNG, "image/png"))],
+    )
+    assert done.status_code == 303, done.text
+    page = desk("dispatcher").get(f"/console/orders/{order['id']}")
+    link = re.search(r'href="(/console/orders/\d+/attachments/[0-9a-f]{64})"', page.text)
+    assert link and "现场.png" in page.text
+    photo = desk("dispatcher").get(link.group(1))
+    assert photo.status_code == 200 and photo.content == PNG
+    assert photo.headers["content-type"] == "image/png"
+    assert photo.headers["x-content-type-options"] == "nosniff"
+    assert desk("hall-shushan").get(link.group(1)).status_code == 403
+    other = loop.intake("complaint")
+    assert (
+        desk("dispatcher")
+        .get(link.group(1).replace(f"/orders/{order['id']}/", f"/orders/{other['id']}/"))
+        .status_code
+        == 404
+    )

@@ -372,6 +372,10 @@ _CONSOLE: dict[str, tuple[str, str]] = {
         "未联系上的尝试：{n} / {max} 次（达到上限计为无法联系）",
         "Unreachable attempts: {n} of {max} (then counted as unreachable)",
     ),
+    "attach": (
+        "附件（现场照片、扫描件：JPEG/PNG/WebP/PDF，每个不超过20MB）",
+        "Attachments (site photos, scans: JPEG/PNG/WebP/PDF, up to 20 MB each)",
+    ),
     "live": ("自动刷新", "live"),
     "new_work": ("有新的工单，点击刷新", "New work has arrived: reload"),
 }

@@ -14,11 +14,11 @@ import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from quarterhour.access.permissions import Permission, can
+from quarterhour.access.permissions import Permission, can, require_see_order
 from quarterhour.billing import tariff_book
 from quarterhour.customers import accounts
 from quarterhour.entrypoints.api.errors import field_name
@@ -29,11 +29,17 @@ from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.organisation.models import Role
-from quarterhour.workorders import repository, service
+from quarterhour.workorders import attachments, repository, service
 from quarterhour.workorders.filters import OrderFilter
 from quarterhour.workorders.kinds import FollowUpOutcome, OrderType, ReplyMethod, ServiceSubtype
 from quarterhour.workorders.lifecycle import DEPARTMENT_STATES, OPEN_STATES, State
-from quarterhour.workorders.schemas import ActionIn, MeterSplitIn, OrderDetail, OrderSummary
+from quarterhour.workorders.schemas import (
+    MAX_ATTACHMENT_BYTES,
+    ActionIn,
+    MeterSplitIn,
+    OrderDetail,
+    OrderSummary,
+)
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -45,12 +51,13 @@ EXPORT_LIMIT = 50_000
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "dispatch": ("department_id", "crew"),
     "redispatch": ("department_id",),
-    "return_result": ("result",),
+    "return_result": ("result", "files"),
     "close_on_intake": ("result",),
+    "record_progress": ("files",),
     "reply": ("reply_method",),
     "follow_up": ("outcome",),
-    "arrive": ("at",),
-    "restore": ("at",),
+    "arrive": ("at", "files"),
+    "restore": ("at", "files"),
 }
 
 
@@ -309,7 +316,13 @@ def act(
     outcome: Annotated[str, Form()] = "",
     at: Annotated[str, Form()] = "",
     crew: Annotated[str, Form(max_length=100)] = "",
+    files: Annotated[list[UploadFile], File()] = [],  # noqa: B006 - FastAPI copies defaults
 ) -> Response:
+    uploads = [
+        attachments.Upload(f.filename or "file", f.file.read(MAX_ATTACHMENT_BYTES + 1))
+        for f in files
+        if f.filename
+    ]
     typed = {
         "action": action,
         "version": version,
@@ -323,11 +336,15 @@ def act(
     }
     t = Words(console.lang)
     try:
+        body = _action_in(typed)
+        if uploads:
+            stored = attachments.store(console.settings.attachments_dir, uploads)
+            body = body.model_copy(update={"attachments": stored})
         service.act(
             console.session,
             order_id,
             action,
-            _action_in(typed),
+            body,
             by=console.actor,
             settings=console.settings,
         )
@@ -344,6 +361,25 @@ def act(
             console, order_id, error=message, typed=typed, status_code=exc.status_code
         )
     return RedirectResponse(f"/console/orders/{order_id}?done={action}", status_code=303)
+
+
+@router.get("/orders/{order_id}/attachments/{digest}")
+def attachment(order_id: int, digest: str, console: ConsoleDep) -> FileResponse:
+    """A photo or scan attached to one of the order's steps, for those who may see the order."""
+    order = repository.get_order(console.session, order_id)
+    require_see_order(console.actor, order.department_id)
+    path, meta = attachments.find(
+        console.session, console.settings.attachments_dir, order_id, digest
+    )
+    return FileResponse(
+        path,
+        media_type=meta.content_type,
+        filename=meta.name,
+        content_disposition_type="inline"
+        if meta.content_type.startswith("image/")
+        else "attachment",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
+    )
 
 
 @router.post("/orders/{order_id}/meter-split", response_model=None)
