@@ -31,7 +31,7 @@ def api(live_server: str, org: Organisation) -> LoopApi:
         ("hall-baohe", "我的工单"),
         ("followup", "工单"),
         ("supervisor", "质量看板"),
-        ("admin", "员工与角色"),
+        ("admin", "系统管理"),
     ],
 )
 def test_each_role_logs_in_to_its_own_home(
