@@ -52,4 +52,52 @@ def test_the_bill_runs_and_held_readings_are_listed(
     assert page.status_code == 200
     assert page.text.count("2026-09") >= 1 and page.text.count("2026-10") >= 1
     assert "完成" in page.text
-    assert desk("admin").get("/console/billing").status_code == 403
+    assert desk("followup").get("/console/billing").status_code == 200
+    assert desk("admin").get("/console/billing").status_code == 200  # he runs the bills
+
+
+def test_an_administrator_runs_a_months_bills_as_a_job_and_watches_it(
+    desk: Desk, session: Session, org: Organisation
+) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from sqlalchemy import func, select
+
+    from billing.town import Town
+    from quarterhour.billing.models import Bill
+
+    town = Town(session, org)
+    _, meter = town.household("ZJ-RES", initial=Decimal(0))
+    town.read(meter, date(2026, 9, 30), "200")
+    town.read(meter, date(2026, 10, 31), "500")
+    session.commit()
+    session.rollback()
+    admin = desk("admin")
+    page = admin.get("/console/billing")
+    assert 'id="start-run"' in page.text
+    assert 'id="start-run"' not in desk("dispatcher").get("/console/billing").text
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert token
+    early = admin.post("/console/billing/run", data={"csrf": token.group(1), "period": "2026-11"})
+    assert early.status_code == 422 and "has not ended" in early.text
+    started = admin.post("/console/billing/run", data={"csrf": token.group(1), "period": "2026-10"})
+    assert started.status_code == 303
+    job_page = started.headers["location"]
+    import time
+
+    for _ in range(300):
+        shown = admin.get(job_page)
+        status = re.search(r'data-status="(\w+)"', shown.text)
+        assert status
+        if status.group(1) != "running":
+            break
+        assert 'http-equiv="refresh"' in shown.text  # the page follows the job by itself
+        time.sleep(0.1)
+    assert status.group(1) == "done", shown.text
+    assert 'id="job-result"' in shown.text and "包河区" in shown.text
+    session.expire_all()
+    bills = session.scalar(select(func.count()).select_from(Bill))
+    session.rollback()  # SQLite: reading here holds the write lock the next page needs
+    assert bills == 1
+    assert desk("dispatcher").get(job_page).status_code == 403

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     VIEW_ADMIN_WARNINGS = "view_admin_warnings"
     RECORD_PAYMENT = "record_payment"  # at the business hall's counter
     MANAGE_TARIFFS = "manage_tariffs"
+    RUN_BILLING = "run_billing"  # start a month's bill run from the console
 
 
 _A = Role.DUTY_AGENT
@@ -55,6 +56,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.VIEW_ADMIN_WARNINGS: frozenset({_S, _ADMIN}),
     Permission.RECORD_PAYMENT: frozenset({_H}),
     Permission.MANAGE_TARIFFS: frozenset({_ADMIN}),
+    Permission.RUN_BILLING: frozenset({_ADMIN}),
 }
 
 

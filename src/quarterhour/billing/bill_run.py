@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Table, bindparam, delete, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.util import identity_key
 
 from quarterhour.billing import tariff_book
@@ -34,6 +34,7 @@ from quarterhour.config import Settings
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.storage import driver
+from quarterhour.storage.engine import unit_of_work
 
 I64 = npt.NDArray[np.int64]
 Progress = Callable[[str], None]
@@ -151,6 +152,53 @@ def run(
         held=record.held,
         amount=amount,
     )
+
+
+@dataclass(frozen=True)
+class DistrictRun:
+    district_id: int
+    name: str
+    report: RunReport
+
+
+# (index of the district, its name, what the run is doing now)
+Step = Callable[[int, str, str], None]
+
+
+def run_districts(
+    factory: sessionmaker[Session],
+    period: date,
+    *,
+    settings: Settings,
+    districts: Sequence[tuple[int, str]],
+    started_by_id: int | None = None,
+    on_step: Step | None = None,
+) -> list[DistrictRun]:
+    """A month's bills district after district, each in a transaction of its own: a crash
+    leaves whole districts done, and running again finishes the rest (run() is idempotent).
+    Used alike by `quarterhour billing run` and the console's bill run."""
+    out = []
+    for index, (district_id, name) in enumerate(districts):
+
+        def say(message: str, *, index: int = index, name: str = name) -> None:
+            if on_step is not None:
+                on_step(index, name, message)
+
+        with unit_of_work(factory) as session:
+            report = run(
+                session,
+                period,
+                settings=settings,
+                district_id=district_id,
+                started_by_id=started_by_id,
+                progress=say,
+            )
+        out.append(DistrictRun(district_id, name, report))
+        say("done")
+    if any(r.report.created or r.report.replaced for r in out):
+        with unit_of_work(factory) as session:
+            refresh_statistics(session)
+    return out
 
 
 def refresh_statistics(session: Session) -> None:

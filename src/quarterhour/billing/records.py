@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
-from quarterhour.access.permissions import Permission, require
+from quarterhour.access.permissions import Permission, can, require
 from quarterhour.billing.models import Bill, BillLine, BillRun, HeldReading
 from quarterhour.customers import accounts
 from quarterhour.customers.models import Account
@@ -43,8 +43,14 @@ def itemised_bill(
     return ItemisedBill(account, bill, lines)
 
 
+def _require_billing_view(by: Actor) -> None:
+    # Those who answer customers, and those who run the bills.
+    if not can(by, Permission.RUN_BILLING):
+        require(by, Permission.VIEW_CUSTOMERS)
+
+
 def recent_runs(session: Session, *, by: Actor, limit: int = 24) -> list[BillRun]:
-    require(by, Permission.VIEW_CUSTOMERS)
+    _require_billing_view(by)
     return list(session.scalars(select(BillRun).order_by(BillRun.started_at.desc()).limit(limit)))
 
 
@@ -52,7 +58,7 @@ def held_for_review(
     session: Session, *, by: Actor, limit: int = 100
 ) -> list[tuple[HeldReading, str]]:
     """Readings the bill run would not bill, still unresolved, with their account numbers."""
-    require(by, Permission.VIEW_CUSTOMERS)
+    _require_billing_view(by)
     rows = session.execute(
         select(HeldReading, Account.number)
         .join(Account, Account.id == HeldReading.account_id)

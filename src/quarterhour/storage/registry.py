@@ -11,6 +11,7 @@ def metadata() -> MetaData:
     from quarterhour.billing import models as billing_models
     from quarterhour.calendar import models as calendar_models
     from quarterhour.customers import models as customer_models
+    from quarterhour.jobs import models as job_models
     from quarterhour.organisation import models as organisation_models
     from quarterhour.programme import models as programme_models
     from quarterhour.workorders import models as workorder_models
@@ -19,6 +20,7 @@ def metadata() -> MetaData:
         billing_models,
         calendar_models,
         customer_models,
+        job_models,
         organisation_models,
         programme_models,
         workorder_models,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from quarterhour.billing import bill_run, inquiry, payment_import, tariff_book
@@ -15,8 +15,10 @@ from quarterhour.config import Settings
 from quarterhour.customers import reading_import
 from quarterhour.entrypoints.cli.common import console, err_console, transaction
 from quarterhour.entrypoints.cli.records import FILE, REJECTS, STRICT, import_file
+from quarterhour.errors import DomainError
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
+from quarterhour.storage.engine import make_engine, make_session_factory
 
 app = typer.Typer(help="Bills: bill runs and tariffs (电费).", no_args_is_help=True)
 tariffs = typer.Typer(
@@ -56,39 +58,45 @@ def run(
     table = Table(
         "district", "accounts", "created", "replaced", "unchanged", "held", "amount (yuan)"
     )
-    totals = [0, 0, 0, 0, 0]
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
-    ) as progress:
-        overall = progress.add_task(f"bill run {month:%Y-%m}", total=len(chosen))
-        for code in chosen:
-            district_id, name = known[code]
-            step = progress.add_task(f"{name}: starting", total=None)
+    engine = make_engine(settings)
+    try:
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+        ) as progress:
+            overall = progress.add_task(f"bill run {month:%Y-%m}", total=len(chosen))
+            steps = {
+                code: progress.add_task(f"{known[code][1]}: waiting", total=None) for code in chosen
+            }
 
-            def say(message: str, *, step: TaskID = step, name: str = name) -> None:
-                progress.update(step, description=f"{name}: {message}")
+            def say(index: int, name: str, message: str) -> None:
+                progress.update(steps[chosen[index]], description=f"{name}: {message}")
+                if message == "done":
+                    progress.advance(overall)
 
-            with transaction(settings) as session:
-                report = bill_run.run(
-                    session, month, settings=settings, district_id=district_id, progress=say
+            try:
+                runs = bill_run.run_districts(
+                    make_session_factory(engine),
+                    month,
+                    settings=settings,
+                    districts=[known[code] for code in chosen],
+                    on_step=say,
                 )
-            progress.update(step, description=f"{name}: done", total=1, completed=1)
-            progress.advance(overall)
-            counts = [
-                report.accounts,
-                report.created,
-                report.replaced,
-                report.unchanged,
-                report.held,
-            ]
-            totals = [a + b for a, b in zip(totals, counts, strict=True)]
-            table.add_row(name, *(str(c) for c in counts), f"{report.amount:,.2f}")
+            except DomainError as exc:
+                field = escape(f" [{exc.field}]") if exc.field else ""
+                err_console.print(f"[red]error{field}:[/red] {escape(exc.message)}")
+                raise typer.Exit(code=2) from None
+            progress.update(overall, completed=len(chosen))
+    finally:
+        engine.dispose()
+    totals = [0, 0, 0, 0, 0]
+    for done in runs:
+        report = done.report
+        counts = [report.accounts, report.created, report.replaced, report.unchanged, report.held]
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
+        table.add_row(done.name, *(str(c) for c in counts), f"{report.amount:,.2f}")
     if len(chosen) > 1:
         table.add_row("all", *(str(c) for c in totals), "")
     console.print(table)
-    if totals[1] or totals[2]:  # bills were created or replaced
-        with transaction(settings) as session:
-            bill_run.refresh_statistics(session)
 
 
 @tariffs.command("list")

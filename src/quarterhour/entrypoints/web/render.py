@@ -65,6 +65,7 @@ def menu(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("nav_escalated", "/console/orders?escalated=true&open=true"))
     if can(actor, Permission.VIEW_CUSTOMERS):
         items.append(MenuItem("nav_customers", "/console/customers"))
+    if can(actor, Permission.VIEW_CUSTOMERS) or can(actor, Permission.RUN_BILLING):
         items.append(MenuItem("nav_billing", "/console/billing"))
     if can(actor, Permission.VIEW_STATS):
         items.append(MenuItem("nav_dashboard", "/console/dashboard"))

@@ -311,8 +311,21 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "held_implausible": ("电量异常（超过常量10倍）", "implausible (over 10× usual)"),
     "held_no_tariff": ("无适用电价", "no tariff"),
     "bill_run_cli": (
-        "核算由服务器上的命令运行：quarterhour billing run --period YYYY-MM。",
-        "Bill runs are started on the server: quarterhour billing run --period YYYY-MM.",
+        "也可在服务器上运行：quarterhour billing run --period YYYY-MM。",
+        "Also on the server: quarterhour billing run --period YYYY-MM.",
+    ),
+    "start_run": ("开始核算", "Start the bill run"),
+    "run_safe": (
+        "可重复运行：已出账且未变化的账单不会重写。",
+        "Safe to run again: bills that come out the same are not rewritten.",
+    ),
+    "jobs": ("最近的核算任务", "Recent bill-run jobs"),
+    "job": ("任务", "Job"),
+    "job_bill_run": ("电费核算", "Bill run"),
+    "job_steps": ("个区域", "districts"),
+    "stalled": (
+        "已中断（服务重启？请重新开始，核算可重复运行）",
+        "stalled (a restart?): start it again, it is safe to rerun",
     ),
     "admin_staff": ("员工与角色", "Staff and roles"),
     "admin_organisation": ("部门与派单规则", "Departments and routing"),

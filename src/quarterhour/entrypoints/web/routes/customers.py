@@ -3,18 +3,21 @@ bill runs with the readings held for review."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from quarterhour.access.permissions import Permission, require
-from quarterhour.billing import records
+from quarterhour.access.permissions import Permission, can, require
+from quarterhour.billing import bill_run, records
 from quarterhour.customers.view import customer_view
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.routes.desk import lookup
-from quarterhour.entrypoints.web.session import ConsoleDep
+from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.errors import ValidationFailed
+from quarterhour.jobs import service as jobs
+from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -56,11 +59,104 @@ def bill(number: str, period: date, console: ConsoleDep) -> HTMLResponse:
 
 @router.get("/billing", response_class=HTMLResponse)
 def billing(console: ConsoleDep) -> HTMLResponse:
+    return _billing(console)
+
+
+def _billing(
+    console: Console, error: str | None = None, typed: dict[str, str] | None = None
+) -> HTMLResponse:
     session = console.session
+    may_run = can(console.actor, Permission.RUN_BILLING)
     return render.console_page(
         console,
         "console/billing.html",
+        status_code=422 if error else 200,
         runs=records.recent_runs(session, by=console.actor),
         held=records.held_for_review(session, by=console.actor),
         districts={d.id: d.name for d in organisation.list_districts(session)},
+        may_run=may_run,
+        jobs=jobs.recent(session, "bill_run") if may_run else [],
+        is_stalled=jobs.is_stalled,
+        last_month=(clock.now().date().replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
+        error=error,
+        typed=typed or {},
+    )
+
+
+@router.post("/billing/run", response_model=None)
+def start_bill_run(
+    console: ConsoleDep,
+    period: Annotated[str, Form(max_length=7)] = "",
+    district_id: Annotated[str, Form()] = "",
+) -> Response:
+    """A month's bill run as a job: its page shows the districts done and what runs now."""
+    require(console.actor, Permission.RUN_BILLING)
+    session = console.session
+    typed = {"period": period, "district_id": district_id}
+    known = {d.id: d.name for d in organisation.list_districts(session)}
+    try:
+        month = date.fromisoformat(f"{period}-01")
+    except ValueError:
+        return _billing(console, error="period: a month like 2026-10", typed=typed)
+    if month >= clock.now().date().replace(day=1):
+        return _billing(
+            console,
+            error=f"period: {period} has not ended yet; bill a month after it is over",
+            typed=typed,
+        )
+    if district_id and (not district_id.isdigit() or int(district_id) not in known):
+        return _billing(console, error=f"district_id: no district {district_id}", typed=typed)
+    chosen = [(int(district_id), known[int(district_id)])] if district_id else sorted(known.items())
+    factory = console.request.app.state.session_factory
+    settings, actor = console.settings, console.actor
+    session.rollback()  # nothing of this request's is pending; the job writes on its own
+
+    def work(report: jobs.Reporter) -> dict[str, Any]:
+        def step(index: int, name: str, message: str) -> None:
+            report(f"{name}: {message}", steps_done=index + 1 if message == "done" else None)
+
+        runs = bill_run.run_districts(
+            factory,
+            month,
+            settings=settings,
+            districts=chosen,
+            started_by_id=actor.id,
+            on_step=step,
+        )
+        return {
+            "districts": [
+                {
+                    "name": r.name,
+                    "accounts": r.report.accounts,
+                    "created": r.report.created,
+                    "replaced": r.report.replaced,
+                    "unchanged": r.report.unchanged,
+                    "held": r.report.held,
+                    "amount": str(r.report.amount),
+                }
+                for r in runs
+            ]
+        }
+
+    job_id = jobs.start(
+        factory,
+        kind="bill_run",
+        params={"period": period, "district_id": district_id or None},
+        steps_total=len(chosen),
+        by=actor,
+        work=work,
+    )
+    return RedirectResponse(f"/console/jobs/{job_id}", status_code=303)
+
+
+@router.get("/jobs/{job_id}", response_class=HTMLResponse)
+def job(job_id: int, console: ConsoleDep) -> HTMLResponse:
+    require(console.actor, Permission.RUN_BILLING)
+    found = jobs.get(console.session, job_id)
+    return render.console_page(
+        console,
+        "console/job.html",
+        job=found,
+        stalled=jobs.is_stalled(found),
+        message=jobs.live_message(found),
     )

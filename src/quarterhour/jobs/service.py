@@ -1,0 +1,145 @@
+"""Starting a long job, reporting its progress, reading where it stands.
+
+A job runs on a thread of the server process that was asked to start it; each step is reported
+in a transaction of its own, so any page of any server process can show how far it got. The work
+itself must be safe to run again (the bill run is idempotent): a job cut off by a restart is shown
+as stalled, and whoever started it starts it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from quarterhour.access.actor import Actor
+from quarterhour.errors import NotFound
+from quarterhour.jobs.models import Job
+from quarterhour.kit import clock
+from quarterhour.storage.engine import unit_of_work
+
+log = logging.getLogger("quarterhour.jobs")
+
+# A running job that has not reported for this long is taken to be cut off.
+STALLED_AFTER = timedelta(minutes=10)
+
+
+# What each job of this process is doing now. On SQLite the work's own transaction holds the
+# only write lock while it runs, so between steps the message is kept here (pages served by this
+# process show it) and written with the next finished step.
+_live: dict[int, str] = {}
+
+
+def live_message(job: Job) -> str | None:
+    return _live.get(job.id, job.message) if job.status == "running" else job.message
+
+
+class Reporter:
+    """What a job's work calls as it goes: a step done, and what it is doing now."""
+
+    def __init__(self, factory: sessionmaker[Session], job_id: int) -> None:
+        self._factory = factory
+        self._job_id = job_id
+        bind = factory.kw.get("bind")
+        self._shared_lock = bind is not None and bind.dialect.name == "sqlite"
+
+    def __call__(self, message: str, *, steps_done: int | None = None) -> None:
+        _live[self._job_id] = message[:300]
+        if self._shared_lock and steps_done is None:
+            return
+        with unit_of_work(self._factory) as session:
+            job = session.get_one(Job, self._job_id)
+            job.message = message[:300]
+            if steps_done is not None:
+                job.steps_done = steps_done
+            job.heartbeat_at = clock.now()
+
+
+Work = Callable[[Reporter], dict[str, Any]]
+
+
+def start(
+    factory: sessionmaker[Session],
+    *,
+    kind: str,
+    params: dict[str, Any],
+    steps_total: int,
+    by: Actor,
+    work: Work,
+) -> int:
+    """Record the job, then run `work` on a thread; its return value is the job's result."""
+    now = clock.now()
+    with unit_of_work(factory) as session:
+        job = Job(
+            kind=kind,
+            params=params,
+            status="running",
+            steps_done=0,
+            steps_total=steps_total,
+            message=None,
+            started_by_id=by.id,
+            started_at=now,
+            heartbeat_at=now,
+        )
+        session.add(job)
+        session.flush()
+        job_id = job.id
+    thread = threading.Thread(
+        target=_run, args=(factory, job_id, work), name=f"job-{job_id}", daemon=True
+    )
+    thread.start()
+    return job_id
+
+
+def _run(factory: sessionmaker[Session], job_id: int, work: Work) -> None:
+    try:
+        result = work(Reporter(factory, job_id))
+    except Exception as exc:  # the job's outcome, shown on its page
+        log.exception("job %s failed", job_id)
+        _finish(factory, job_id, "failed", error=f"{exc}\n{traceback.format_exc(limit=3)}")
+    else:
+        _finish(factory, job_id, "done", result=result)
+
+
+def _finish(
+    factory: sessionmaker[Session],
+    job_id: int,
+    status: str,
+    *,
+    result: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> None:
+    _live.pop(job_id, None)
+    with unit_of_work(factory) as session:
+        job = session.get_one(Job, job_id)
+        job.status = status
+        job.result = result
+        job.error = error
+        job.finished_at = job.heartbeat_at = clock.now()
+        if status == "done":
+            job.steps_done = job.steps_total
+
+
+def get(session: Session, job_id: int) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"no job {job_id}", field="job_id")
+    return job
+
+
+def recent(session: Session, kind: str, limit: int = 10) -> list[Job]:
+    return list(
+        session.scalars(
+            select(Job).where(Job.kind == kind).order_by(Job.started_at.desc()).limit(limit)
+        )
+    )
+
+
+def is_stalled(job: Job) -> bool:
+    return job.status == "running" and clock.now() - job.heartbeat_at > STALLED_AFTER
