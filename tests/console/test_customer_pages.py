@@ -101,3 +101,59 @@ def test_an_administrator_runs_a_months_bills_as_a_job_and_watches_it(
     session.rollback()  # SQLite: reading here holds the write lock the next page needs
     assert bills == 1
     assert desk("dispatcher").get(job_page).status_code == 403
+
+
+def _wait_for_job(browser: TestClient, path: str) -> str:
+    import time
+
+    for _ in range(300):
+        shown = browser.get(path)
+        status = re.search(r'data-status="(\w+)"', shown.text)
+        assert status, shown.text
+        if status.group(1) != "running":
+            return shown.text
+        time.sleep(0.1)
+    raise AssertionError("the job did not finish")
+
+
+def test_an_administrator_imports_customers_and_gets_the_rows_set_aside(
+    desk: Desk, session: Session, org: Organisation
+) -> None:
+    from billing.test_import_register import CUSTOMERS
+    from quarterhour.billing import tariff_book
+
+    tariff_book.install_samples(session)
+    session.commit()
+    admin = desk("admin")
+    page = admin.get("/console/imports")
+    assert page.status_code == 200
+    assert desk("dispatcher").get("/console/imports").status_code == 403
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert token
+    started = admin.post(
+        "/console/imports",
+        data={"csrf": token.group(1), "kind": "customers"},
+        files={"file": ("客户.csv", CUSTOMERS.encode("gb18030"), "text/csv")},
+    )
+    assert started.status_code == 303, started.text
+    shown = _wait_for_job(admin, started.headers["location"])
+    assert 'data-status="done"' in shown
+    counts = re.search(r"共 (\d+) 行：导入 (\d+) 行，搁置 (\d+) 行", shown)
+    assert counts and counts.group(1) == "13" and int(counts.group(3)) >= 9
+    assert 'id="import-problems"' in shown and "district" in shown
+    rejects = admin.get(started.headers["location"] + "/rejects.csv")
+    lines = rejects.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("row,field,problem,account,name")
+    assert len(lines) >= 10
+    again = admin.post(
+        "/console/imports",
+        data={"csrf": token.group(1), "kind": "customers"},
+        files={"file": ("客户.csv", CUSTOMERS.encode("gb18030"), "text/csv")},
+    )
+    assert "以前导入过" in _wait_for_job(admin, again.headers["location"])
+    bad = admin.post(
+        "/console/imports",
+        data={"csrf": token.group(1), "kind": "nonsense"},
+        files={"file": ("x.csv", b"a,b\n", "text/csv")},
+    )
+    assert bad.status_code == 422 and "kind" in bad.text

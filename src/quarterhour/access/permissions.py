@@ -30,6 +30,7 @@ class Permission(StrEnum):
     RECORD_PAYMENT = "record_payment"  # at the business hall's counter
     MANAGE_TARIFFS = "manage_tariffs"
     RUN_BILLING = "run_billing"  # start a month's bill run from the console
+    IMPORT_RECORDS = "import_records"  # customer, meter, reading and payment files
 
 
 _A = Role.DUTY_AGENT
@@ -57,6 +58,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.RECORD_PAYMENT: frozenset({_H}),
     Permission.MANAGE_TARIFFS: frozenset({_ADMIN}),
     Permission.RUN_BILLING: frozenset({_ADMIN}),
+    Permission.IMPORT_RECORDS: frozenset({_ADMIN}),
 }
 
 

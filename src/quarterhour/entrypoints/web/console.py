@@ -21,6 +21,7 @@ from quarterhour.entrypoints.web.routes import (
     customers,
     dashboard,
     desk,
+    imports,
     login,
     orders,
     public,
@@ -32,7 +33,7 @@ STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
-    for module in (login, desk, orders, customers, dashboard, admin, public):
+    for module in (login, desk, orders, customers, imports, dashboard, admin, public):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -151,8 +151,11 @@ def start_bill_run(
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
 def job(job_id: int, console: ConsoleDep) -> HTMLResponse:
-    require(console.actor, Permission.RUN_BILLING)
     found = jobs.get(console.session, job_id)
+    require(
+        console.actor,
+        Permission.IMPORT_RECORDS if found.kind == "import" else Permission.RUN_BILLING,
+    )
     return render.console_page(
         console,
         "console/job.html",

@@ -1,0 +1,135 @@
+"""Importing customers, meters, readings and payments from the console: the file is checked and
+written as a job (the same importers as the CLI), and its page lists the rows set aside with their
+reasons, downloadable as the rejects file."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from quarterhour.access.permissions import Permission, require
+from quarterhour.billing import payment_import
+from quarterhour.customers import reading_import, register_import
+from quarterhour.customers.imports import ImportReport
+from quarterhour.entrypoints.web import render
+from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.errors import DomainError
+from quarterhour.jobs import service as jobs
+from quarterhour.storage.engine import unit_of_work
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+MAX_FILE_BYTES = 100 * 1024 * 1024
+PROBLEMS_KEPT = 5_000  # on the job's page and in its rejects file
+IMPORTERS: dict[str, Callable[..., ImportReport]] = {
+    "customers": register_import.import_customers,
+    "meters": register_import.import_meters,
+    "readings": reading_import.import_readings,
+    "payments": payment_import.import_payments,
+}
+
+
+def _page(console: Console, error: str | None = None, status_code: int = 200) -> HTMLResponse:
+    require(console.actor, Permission.IMPORT_RECORDS)
+    return render.console_page(
+        console,
+        "console/imports.html",
+        status_code=status_code,
+        kinds=list(IMPORTERS),
+        jobs=jobs.recent(console.session, "import", limit=20),
+        is_stalled=jobs.is_stalled,
+        error=error,
+    )
+
+
+@router.get("/imports", response_class=HTMLResponse)
+def imports_page(console: ConsoleDep) -> HTMLResponse:
+    return _page(console)
+
+
+@router.post("/imports", response_model=None)
+async def start_import(
+    console: ConsoleDep,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[str, Form(max_length=16)] = "",
+    strict: Annotated[str, Form()] = "",
+) -> Response:
+    data = await file.read(MAX_FILE_BYTES + 1)
+    return await run_in_threadpool(
+        _start, console, kind, file.filename or "upload.csv", data, strict == "1"
+    )
+
+
+def _start(console: Console, kind: str, name: str, data: bytes, strict: bool) -> Response:
+    require(console.actor, Permission.IMPORT_RECORDS)
+    if kind not in IMPORTERS:
+        return _page(console, f"kind: one of {', '.join(IMPORTERS)}", 422)
+    if not data:
+        return _page(console, "file: the file is empty", 422)
+    if len(data) > MAX_FILE_BYTES:
+        return _page(console, "file: at most 100 MiB per file", 422)
+    importer = IMPORTERS[kind]
+    factory = console.request.app.state.session_factory
+    actor = console.actor
+    console.session.rollback()
+
+    def work(report: jobs.Reporter) -> dict[str, Any]:
+        report(f"{name}: checking and writing")
+        try:
+            with unit_of_work(factory) as session:
+                outcome = importer(session, data, file_name=name, strict=strict, by_id=actor.id)
+        except DomainError as exc:  # a strict import refused whole: nothing was written
+            return {"refused": exc.message, "problems": exc.details.get("problems", [])[:200]}
+        problems = outcome.problems[:PROBLEMS_KEPT]
+        return {
+            "rows": outcome.rows,
+            "accepted": outcome.accepted,
+            "rejected": outcome.rejected,
+            "unchanged": outcome.unchanged,
+            "already_imported": outcome.already_imported,
+            "batch_id": outcome.batch_id,
+            "columns": list(problems[0].values) if problems else [],
+            "problems": [
+                {"row": p.row, "field": p.field, "message": p.message, "values": p.values}
+                for p in problems
+            ],
+        }
+
+    job_id = jobs.start(
+        factory,
+        kind="import",
+        params={"what": kind, "file": name, "strict": strict},
+        steps_total=1,
+        by=actor,
+        work=work,
+    )
+    return RedirectResponse(f"/console/jobs/{job_id}", status_code=303)
+
+
+@router.get("/jobs/{job_id}/rejects.csv")
+def rejects(job_id: int, console: ConsoleDep) -> Response:
+    """The rows an import set aside, with the row, the field and the reason first."""
+    require(console.actor, Permission.IMPORT_RECORDS)
+    job = jobs.get(console.session, job_id)
+    result = job.result or {}
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", "field", "problem", *result.get("columns", [])])
+    for p in result.get("problems", []):
+        if isinstance(p, dict):
+            writer.writerow([p["row"], p["field"], p["message"], *p["values"].values()])
+    name = str(job.params.get("file", "import")).rsplit(".", 1)[0] + ".rejects.csv"
+    # The file's own name may be Chinese: RFC 6266 gives it as UTF-8, with a plain fallback.
+    disposition = f"attachment; filename=\"rejects.csv\"; filename*=UTF-8''{quote(name)}"
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": disposition},
+    )
