@@ -157,3 +157,44 @@ def test_an_administrator_imports_customers_and_gets_the_rows_set_aside(
         files={"file": ("x.csv", b"a,b\n", "text/csv")},
     )
     assert bad.status_code == 422 and "kind" in bad.text
+
+
+def test_the_hall_takes_a_payment_at_the_counter_once_per_receipt(
+    desk: Desk, session: Session, org: Organisation, settings: Settings
+) -> None:
+    account = billed_household(session, org, settings)
+    session.commit()
+    number, customer_id = account.number, account.customer_id
+    session.rollback()
+    assert (
+        'class="filters take-payment"'
+        not in desk("agent").get(f"/console/customers/{customer_id}").text
+    )
+    hall = desk("hall-baohe")
+    page = hall.get(f"/console/customers/{customer_id}")
+    assert 'class="filters take-payment"' in page.text
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert token
+    form = {
+        "csrf": token.group(1),
+        "customer_id": str(customer_id),
+        "amount": "100.00",
+        "reference": "R-0001",
+    }
+    paid = hall.post(f"/console/accounts/{number}/payments", data=form)
+    assert paid.status_code == 303
+    assert "已收费 100.00 元" in hall.get(paid.headers["location"]).text
+    assert hall.post(f"/console/accounts/{number}/payments", data=form).status_code == 303
+    wrong = hall.post(
+        f"/console/accounts/{number}/payments", data=form | {"amount": "0", "reference": ""}
+    )
+    assert wrong.status_code == 422
+    forged = desk("agent").post(f"/console/accounts/{number}/payments", data=form)
+    assert forged.status_code == 403
+    from sqlalchemy import func, select
+
+    from quarterhour.billing.models import Payment
+
+    count = session.scalar(select(func.count()).select_from(Payment))
+    session.rollback()
+    assert count == 1  # the same receipt twice is one payment

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.access.permissions import Permission, can, require
-from quarterhour.billing import bill_run, records
+from quarterhour.billing import bill_run, payments, records
 from quarterhour.customers.view import customer_view
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.routes.desk import lookup
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
-from quarterhour.errors import ValidationFailed
+from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.jobs import service as jobs
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
@@ -41,13 +41,64 @@ def customers(console: ConsoleDep, q: str = "") -> HTMLResponse:
 
 
 @router.get("/customers/{customer_id}", response_class=HTMLResponse)
-def customer(customer_id: int, console: ConsoleDep) -> HTMLResponse:
+def customer(customer_id: int, console: ConsoleDep, paid: str = "") -> HTMLResponse:
+    return _customer(console, customer_id, paid=paid[:20])
+
+
+def _customer(
+    console: Console,
+    customer_id: int,
+    *,
+    paid: str = "",
+    error: str | None = None,
+    typed: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     view = customer_view(console.session, customer_id, by=console.actor, settings=console.settings)
     return render.console_page(
         console,
         "console/customer.html",
+        status_code=status_code,
         view=view,
+        paid=paid,
+        error=error,
+        typed=typed or {},
+        may_take_payment=can(console.actor, Permission.RECORD_PAYMENT),
         districts={d.id: d.name for d in organisation.list_districts(console.session)},
+    )
+
+
+@router.post("/accounts/{number}/payments", response_model=None)
+def take_payment(
+    number: str,
+    console: ConsoleDep,
+    customer_id: Annotated[int, Form()],
+    amount: Annotated[str, Form(max_length=20)] = "",
+    reference: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """A payment at the business hall's counter; more than is owed stays as credit, and a
+    receipt number sent twice records one payment."""
+    typed = {"account": number, "amount": amount, "reference": reference}
+    try:
+        payment, _ = payments.take_payment(
+            console.session,
+            number,
+            by=console.actor,
+            settings=console.settings,
+            amount=amount.strip(),
+            channel="counter",
+            reference=reference.strip() or None,
+        )
+        console.session.commit()
+    except DomainError as exc:
+        console.session.rollback()
+        if exc.status_code in (401, 403):
+            raise
+        return _customer(
+            console, customer_id, error=exc.message, typed=typed, status_code=exc.status_code
+        )
+    return RedirectResponse(
+        f"/console/customers/{customer_id}?paid={payment.amount}", status_code=303
     )
 
 
