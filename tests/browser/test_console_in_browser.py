@@ -156,3 +156,20 @@ def test_english_switch(open_page: OpenPage) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Work orders")
     page.goto("/console/orders")
     expect(page.get_by_role("heading", level=1)).to_have_text("Work orders")
+
+
+def test_new_work_appears_in_the_queue_without_a_reload(open_page: OpenPage, api: LoopApi) -> None:
+    api.intake("complaint")
+    page = open_page()
+    # The page asks every 20 s; here every 0.3 s, by speeding up the page's own timer.
+    page.add_init_script(
+        "const slow = window.setInterval;"
+        " window.setInterval = (f, ms) => slow(f, Math.min(ms, 300));"
+    )
+    log_in(page, "dispatcher")
+    expect(page.locator("table.list tbody tr")).to_have_count(1)
+    page.evaluate("window.stillTheSamePage = true")
+    newer = api.intake("fault_repair")
+    expect(page.get_by_role("link", name=newer["number"])).to_be_visible(timeout=5_000)
+    expect(page.locator("table.list tbody tr")).to_have_count(2)
+    assert page.evaluate("window.stillTheSamePage") is True  # rows swapped in, not reloaded

@@ -1,6 +1,7 @@
-// Quarter Hour console: new and overdue work shows up without a reload.
+// Quarter Hour console: new and overdue work shows up in the queues without a reload.
 // A list page names its pulse URL and the counts it was rendered with; every 20 s the page asks
-// again and, when the counts moved, offers a reload (it never reloads under someone's typing).
+// again and, when the counts moved, fetches itself and swaps in the new rows and tab counts —
+// unless someone is typing in the page's filters, in which case a banner offers the reload.
 (function () {
   "use strict";
   var list = document.querySelector("[data-pulse]");
@@ -8,17 +9,43 @@
   var url = list.getAttribute("data-pulse");
   var seen = list.getAttribute("data-counts");
   var banner = document.getElementById("live");
+  function busy() {
+    var active = document.activeElement;
+    return active && active.closest && active.closest("form") !== null;
+  }
+  function refresh(counts) {
+    fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        var rows = fresh.querySelector("table.list[data-pulse] tbody");
+        var tabs = fresh.querySelector("nav.tabs");
+        var current = document.querySelector("table.list[data-pulse] tbody");
+        if (rows && current) { current.replaceWith(rows); }
+        var oldTabs = document.querySelector("nav.tabs");
+        if (tabs && oldTabs) { oldTabs.replaceWith(tabs); }
+        seen = counts;
+        list.setAttribute("data-counts", counts);
+      })
+      .catch(function () { /* the next round tries again */ });
+  }
   function ask() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (body) {
-        if (body && JSON.stringify(body.counts) !== seen && banner) {
-          banner.classList.add("shown");
+        if (!body) { return; }
+        var counts = JSON.stringify(body.counts);
+        if (counts === seen) { return; }
+        if (busy()) {
+          if (banner) { banner.classList.add("shown"); }
+        } else {
+          refresh(counts);
         }
       })
       .catch(function () { /* the next round asks again */ });
   }
-  setInterval(ask, 20000);
+  setInterval(ask, Number(list.getAttribute("data-every") || 20000));
 }());
 
 // The intake desk: the caller lookup answers as the agent types (the server renders the rows),
