@@ -153,3 +153,45 @@ def test_a_new_tariff_version_from_a_future_day(
     bad = admin.post("/console/admin/tariffs/versions", data=form | {"flat_price": "-1"})
     assert bad.status_code in (409, 422)
     assert re.search(r"flat_price|2027-01-01", bad.text)
+
+
+def test_a_new_time_limit_version_holds_orders_accepted_from_its_first_day(
+    desk: Desk, loop: LoopApi, frozen_clock: Any
+) -> None:
+    frozen_clock.set(datetime(2026, 11, 27, 9, 0, tzinfo=clock.SHANGHAI))  # a Friday
+    admin = desk("admin")
+    page = admin.get("/console/admin/policies")
+    # The newest policy's complaint completion limit (4 working days) becomes 2.
+    row = re.search(
+        r"<td>投诉</td><td>—</td>\s*<td>—</td><td>办结答复</td>\s*"
+        r'<td><input name="amount_(\d+)"',
+        page.text,
+    )
+    assert row, page.text
+    n = row.group(1)
+    form = {
+        "csrf": csrf_of(page.text),
+        "code": "HF-2026-12",
+        "name": "合肥供电公司服务承诺（2026年12月）",
+        "effective_from": "2026-12-01",
+        "source": "合肥供电公司服务承诺（测试用）",
+        f"amount_{n}": "2",
+        f"unit_{n}": "working_days",
+        "follow_up_complaint": "1",
+        "follow_up_fault_repair": "1",
+    }
+    saved = admin.post("/console/admin/policies", data=form)
+    assert saved.status_code == 303, saved.text
+    again = admin.post("/console/admin/policies", data=form)
+    assert again.status_code == 409 and "HF-2026-12" in again.text
+    before = loop.intake("complaint")  # accepted under the old limits
+    frozen_clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=clock.SHANGHAI))  # a Tuesday
+    after = loop.intake("complaint")
+    limit = {
+        o["id"]: next(d for d in loop.order(o["id"])["deadlines"] if d["kind"] == "completion")
+        for o in (before, after)
+    }
+    assert limit[before["id"]]["amount"] == 4
+    assert limit[after["id"]]["amount"] == 2
+    assert limit[after["id"]]["due_at"].startswith("2026-12-03")
+    assert desk("supervisor").post("/console/admin/policies", data=form).status_code == 403

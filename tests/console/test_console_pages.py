@@ -445,3 +445,30 @@ def test_a_handler_attaches_a_photo_and_anyone_who_sees_the_order_can_open_it(
         .status_code
         == 404
     )
+
+
+def test_the_whole_number_is_shown_on_request_and_the_look_recorded(
+    desk: Desk, loop: LoopApi, engine: Engine
+) -> None:
+    from sqlalchemy import func, select
+
+    from quarterhour.customers.models import PersonalDataAccess
+    from quarterhour.storage.engine import make_session_factory
+
+    order = loop.intake("complaint")
+    loop.drive(order["id"], "complaint", "replied")
+    followup = desk("followup")
+    page = followup.get(f"/console/orders/{order['id']}")
+    assert CUSTOMER_PHONE not in page.text
+    shown = followup.post(f"/console/orders/{order['id']}/phone", data={"csrf": csrf_of(page.text)})
+    assert shown.status_code == 200 and f'id="full-phone">{CUSTOMER_PHONE}<' in shown.text
+    with make_session_factory(engine)() as session:
+        looks = session.scalar(select(func.count()).select_from(PersonalDataAccess))
+    assert looks == 1
+    supervisor = desk("supervisor")  # sees the order, may not see the number
+    page = supervisor.get(f"/console/orders/{order['id']}")
+    assert "/phone" not in page.text
+    refused = supervisor.post(
+        f"/console/orders/{order['id']}/phone", data={"csrf": csrf_of(page.text)}
+    )
+    assert refused.status_code == 403

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from quarterhour.errors import ValidationFailed
+from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, require
+from quarterhour.errors import Conflict, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.kit.recheck import Recheck, database_key
 from quarterhour.workorders.kinds import AreaClass, DeadlineKind, LimitUnit, OrderType
@@ -273,3 +275,45 @@ def policy_in_force(session: Session, on: date) -> PolicyView:
         f"no time-limit policy is in force on {on.isoformat()}; an administrator must add one",
         field="received_at",
     )
+
+
+def add_version(
+    session: Session,
+    *,
+    by: Actor,
+    code: str,
+    name: str,
+    source: str,
+    effective_from: date,
+    amounts: dict[int, tuple[int, LimitUnit]],
+    follow_up: dict[OrderType, bool],
+) -> TimeLimitPolicy:
+    """A new policy from a day on, made from the newest one: the limits listed in `amounts` (by
+    their position in that policy) take their new amount and unit, the rest are kept; each limit
+    that changed names the new policy's source. Orders accepted from that day are held to it;
+    orders accepted before keep the limits they were given."""
+    require(by, Permission.MANAGE_POLICIES)
+    code, name, source = code.strip(), name.strip(), source.strip()
+    if not code or len(code) > 32:
+        raise ValidationFailed("a policy needs a code of 1 to 32 characters", field="code")
+    if not source:
+        raise ValidationFailed("name the notice the limits come from", field="source")
+    if session.scalar(select(TimeLimitPolicy.id).where(TimeLimitPolicy.code == code)):
+        raise Conflict(f"policy {code} exists", field="code")
+    newest = policies(session)
+    if not newest:
+        raise ValidationFailed("no policy to start from: run quarterhour db upgrade", field="code")
+    base = newest[0]
+    if effective_from <= base.effective_from:
+        raise ValidationFailed(
+            f"a new version starts after the newest one ({base.effective_from})",
+            field="effective_from",
+        )
+    limits = []
+    for n, limit in enumerate(base.limits):
+        if n in amounts and amounts[n] != (limit.amount, limit.unit):
+            amount, unit = amounts[n]
+            limit = replace(limit, amount=amount, unit=LimitUnit(unit), source=source)
+        limits.append(limit)
+    spec = PolicySpec(code, name or code, source, effective_from, limits, follow_up)
+    return install_policy(session, spec)

@@ -385,6 +385,13 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "priority": ("优先级", "Priority"),
     "add_department": ("新增部门", "Add a department"),
     "add_rule": ("新增派单规则", "Add a routing rule"),
+    "new_policy_from": (
+        "新版本时限（以 {code} 为底稿修改）",
+        "A new version of the limits (starting from {code})",
+    ),
+    "follow_up_types": ("须回访的类型", "Followed up"),
+    "add_policy": ("保存新版本", "Save the new version"),
+    "show_number": ("显示完整号码（将记录）", "Show the number (recorded)"),
     "policies_note": (
         "时限标准随版本生效；新版本由系统管理员通过命令行载入。",
         "Policies take effect by version; new versions are loaded on the server.",

@@ -6,9 +6,10 @@ and what was typed."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -27,7 +28,7 @@ from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.organisation.models import DepartmentKind, Role
 from quarterhour.workorders import policies, sla
-from quarterhour.workorders.kinds import SUBTYPES, OrderType
+from quarterhour.workorders.kinds import SUBTYPES, LimitUnit, OrderType
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
 
@@ -246,10 +247,56 @@ def add_routing_rule(
 # --- time-limit policies (read) -------------------------------------------------------------------
 
 
+def _policy_values(console: Console) -> dict[str, Any]:
+    require(console.actor, Permission.MANAGE_POLICIES)
+    return {
+        "policies": policies.policies(console.session),
+        "units": list(LimitUnit),
+        "order_types": list(OrderType),
+        "always_followed_up": policies.ALWAYS_FOLLOWED_UP,
+    }
+
+
 @router.get("/policies", response_class=HTMLResponse)
 def policies_page(console: ConsoleDep) -> HTMLResponse:
-    require(console.actor, Permission.MANAGE_POLICIES)
-    return _page(console, "policies", {"policies": policies.policies(console.session)})
+    return _page(console, "policies", _policy_values(console))
+
+
+@router.post("/policies", response_model=None)
+async def add_policy(request: Request, console: ConsoleDep) -> Response:
+    """A new version of the time limits from a day on: the newest one as a form, changed."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    return await run_in_threadpool(_add_policy, console, form)
+
+
+def _add_policy(console: Console, form: dict[str, str]) -> Response:
+    def write() -> object:
+        try:
+            effective_from = date.fromisoformat(form.get("effective_from", ""))
+        except ValueError:
+            raise ValidationFailed("a day like 2027-01-01", field="effective_from") from None
+        amounts: dict[int, tuple[int, LimitUnit]] = {}
+        for key, value in form.items():
+            if key.startswith("amount_") and value.strip():
+                n = int(key.removeprefix("amount_"))
+                amount = _optional_int(value, f"limits[{n}].amount")
+                unit = form.get(f"unit_{n}", "")
+                if unit not in set(LimitUnit):
+                    raise ValidationFailed(f"unknown unit {unit!r}", field=f"limits[{n}].unit")
+                amounts[n] = (amount or 0, LimitUnit(unit))
+        follow_up = {kind: form.get(f"follow_up_{kind.value}") == "1" for kind in OrderType}
+        return policies.add_version(
+            console.session,
+            by=console.actor,
+            code=form.get("code", ""),
+            name=form.get("name", ""),
+            source=form.get("source", ""),
+            effective_from=effective_from,
+            amounts=amounts,
+            follow_up=follow_up,
+        )
+
+    return _submit(console, "policies", lambda: _policy_values(console), form, write)
 
 
 # --- working-day calendar ---------------------------------------------------------------------

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from quarterhour.access.permissions import Permission, can, require_see_order
 from quarterhour.billing import tariff_book
 from quarterhour.customers import accounts
+from quarterhour.customers import service as customers
 from quarterhour.entrypoints.api.errors import field_name
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
@@ -223,6 +224,7 @@ def _order_page(
     error: str | None = None,
     typed: dict[str, str] | None = None,
     status_code: int = 200,
+    revealed_phone: str | None = None,
 ) -> HTMLResponse:
     detail = repository.order_detail(console.session, order_id, by=console.actor)
     done = console.request.query_params.get("done")
@@ -241,6 +243,8 @@ def _order_page(
         reference=_reference(console),
         split=split,
         follow_up_max=console.settings.follow_up_max_attempts,
+        revealed_phone=revealed_phone,
+        may_reveal=can(console.actor, Permission.VIEW_FULL_PHONE),
     )
 
 
@@ -361,6 +365,19 @@ def act(
             console, order_id, error=message, typed=typed, status_code=exc.status_code
         )
     return RedirectResponse(f"/console/orders/{order_id}?done={action}", status_code=303)
+
+
+@router.post("/orders/{order_id}/phone", response_class=HTMLResponse)
+def reveal_phone(order_id: int, console: ConsoleDep) -> HTMLResponse:
+    """The caller's whole number, to call back: for the roles whose work needs it, and every
+    look is recorded (who, whose, why)."""
+    order = repository.get_order(console.session, order_id)
+    require_see_order(console.actor, order.department_id)
+    phone = customers.reveal_phone(
+        console.session, order.customer_id, by=console.actor, purpose=f"order {order.number}"
+    )
+    console.session.commit()
+    return _order_page(console, order_id, revealed_phone=phone or "—")
 
 
 @router.get("/orders/{order_id}/attachments/{digest}")
