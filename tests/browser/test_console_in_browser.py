@@ -147,6 +147,19 @@ def test_the_handler_queue_fits_a_phone(open_page: OpenPage, api: LoopApi, backe
     assert width <= PHONE["width"] + 1, f"the page is {width}px wide on a {PHONE['width']}px phone"
     if backend == "sqlite":
         screenshot(page, "repair-my-work-phone")
+    # The crew works the order from the phone too: its page fits, and acknowledging works.
+    page.get_by_role("link", name=order["number"]).click()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, f"the order page is {width}px wide on a phone"
+    form = page.locator(
+        "details.action", has=page.locator('input[name=action][value="acknowledge"]')
+    )
+    if form.get_attribute("open") is None:
+        form.locator("summary").click()
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".flash.ok")).to_be_visible()
+    if backend == "sqlite":
+        screenshot(page, "repair-order-phone")
 
 
 def test_english_switch(open_page: OpenPage) -> None:
