@@ -198,3 +198,41 @@ def test_the_hall_takes_a_payment_at_the_counter_once_per_receipt(
     count = session.scalar(select(func.count()).select_from(Payment))
     session.rollback()
     assert count == 1  # the same receipt twice is one payment
+
+
+@pytest.mark.parametrize(
+    ("username", "path", "first_cell"),
+    [
+        ("dispatcher", "/console/billing/runs", "账期"),
+        ("dispatcher", "/console/billing/held", "户号"),
+        ("admin", "/console/admin/staff", "用户名"),
+        ("supervisor", "/console/dashboard/figures", "2026-"),
+        ("dispatcher", "/console/orders/export", "工单号"),
+    ],
+)
+def test_every_list_exports_to_csv_and_xlsx(
+    desk: Desk,
+    session: Session,
+    org: Organisation,
+    settings: Settings,
+    username: str,
+    path: str,
+    first_cell: str,
+) -> None:
+    import io
+    import zipfile
+
+    billed_household(session, org, settings)
+    session.commit()
+    session.rollback()
+    browser = desk(username)
+    query = "?start=2026-09-01&end=2026-11-27" if "dashboard" in path else ""
+    as_csv = browser.get(f"{path}.csv{query}")
+    assert as_csv.status_code == 200, as_csv.text
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.content.decode("utf-8-sig").startswith(first_cell)
+    as_xlsx = browser.get(f"{path}.xlsx{query}")
+    assert as_xlsx.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(as_xlsx.content)) as book:
+        assert "xl/worksheets/sheet1.xml" in book.namelist()
+    assert browser.get(f"{path}.pdf{query}").status_code == 422

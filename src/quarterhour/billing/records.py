@@ -55,7 +55,7 @@ def recent_runs(session: Session, *, by: Actor, limit: int = 24) -> list[BillRun
 
 
 def held_for_review(
-    session: Session, *, by: Actor, limit: int = 100
+    session: Session, *, by: Actor, limit: int = 100, offset: int = 0
 ) -> list[tuple[HeldReading, str]]:
     """Readings the bill run would not bill, still unresolved, with their account numbers."""
     _require_billing_view(by)
@@ -65,5 +65,6 @@ def held_for_review(
         .where(HeldReading.resolved_at.is_(None))
         .order_by(HeldReading.period.desc(), HeldReading.id)
         .limit(limit)
+        .offset(offset)
     )
     return [(held, number) for held, number in rows]

@@ -21,8 +21,9 @@ from quarterhour.billing.schemas import TariffVersionIn
 from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.schedule_file import parse_schedule
 from quarterhour.entrypoints.api.errors import field_name
-from quarterhour.entrypoints.web import render
+from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
@@ -114,6 +115,24 @@ def _staff_values(console: Console) -> dict[str, Any]:
 @router.get("/staff", response_class=HTMLResponse)
 def staff(console: ConsoleDep) -> HTMLResponse:
     return _page(console, "staff", _staff_values(console))
+
+
+@router.get("/staff.{fmt}")
+def export_staff(fmt: str, console: ConsoleDep) -> Response:
+    t = Words(console.lang)
+    values = _staff_values(console)
+    rows = [
+        [
+            m.username,
+            m.full_name,
+            t.role(m.role),
+            values["departments"].get(m.department_id, ""),
+            t("yes_short") if m.is_active else t("no_short"),
+        ]
+        for m in values["members"]
+    ]
+    header = [t("username"), t("full_name"), t("role"), t("department"), t("active")]
+    return exports.export("staff", header, rows, fmt)
 
 
 @router.post("/staff", response_model=None)

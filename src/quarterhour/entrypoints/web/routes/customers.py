@@ -12,9 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from quarterhour.access.permissions import Permission, can, require
 from quarterhour.billing import bill_run, payments, records
 from quarterhour.customers.view import customer_view
-from quarterhour.entrypoints.web import render
+from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.routes.desk import lookup
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.jobs import service as jobs
 from quarterhour.kit import clock
@@ -113,17 +114,27 @@ def billing(console: ConsoleDep) -> HTMLResponse:
     return _billing(console)
 
 
+HELD_PER_PAGE = 100
+
+
 def _billing(
     console: Console, error: str | None = None, typed: dict[str, str] | None = None
 ) -> HTMLResponse:
     session = console.session
+    asked = console.request.query_params.get("page", "1")
+    page = int(asked) if asked.isdigit() and 0 < int(asked) <= 10_000 else 1
+    held = records.held_for_review(
+        session, by=console.actor, limit=HELD_PER_PAGE, offset=(page - 1) * HELD_PER_PAGE
+    )
     may_run = can(console.actor, Permission.RUN_BILLING)
     return render.console_page(
         console,
         "console/billing.html",
         status_code=422 if error else 200,
         runs=records.recent_runs(session, by=console.actor),
-        held=records.held_for_review(session, by=console.actor),
+        held=held,
+        held_page=page,
+        held_more=len(held) == HELD_PER_PAGE,
         districts={d.id: d.name for d in organisation.list_districts(session)},
         may_run=may_run,
         jobs=jobs.recent(session, "bill_run") if may_run else [],
@@ -132,6 +143,55 @@ def _billing(
         error=error,
         typed=typed or {},
     )
+
+
+@router.get("/billing/runs.{fmt}")
+def export_runs(fmt: str, console: ConsoleDep) -> Response:
+    t = Words(console.lang)
+    districts = {d.id: d.name for d in organisation.list_districts(console.session)}
+    rows = [
+        [
+            r.period.strftime("%Y-%m"),
+            districts.get(r.district_id or 0, t("all_districts")),
+            t("run_" + r.status),
+            r.accounts,
+            r.created,
+            r.replaced,
+            r.unchanged,
+            r.held,
+            render.local(r.started_at),
+            render.local(r.finished_at),
+        ]
+        for r in records.recent_runs(console.session, by=console.actor, limit=1000)
+    ]
+    header = [
+        t(k)
+        for k in (
+            "period",
+            "district",
+            "state",
+            "run_accounts",
+            "run_created",
+            "run_replaced",
+            "run_unchanged",
+            "run_held",
+            "started_at",
+            "finished_at",
+        )
+    ]
+    return exports.export("bill-runs", header, rows, fmt)
+
+
+@router.get("/billing/held.{fmt}")
+def export_held(fmt: str, console: ConsoleDep) -> Response:
+    """Every reading held for review (up to 100,000): the list the billing staff work through."""
+    t = Words(console.lang)
+    rows = [
+        [number, h.period.strftime("%Y-%m"), t("held_" + h.reason), h.detail or ""]
+        for h, number in records.held_for_review(console.session, by=console.actor, limit=100_000)
+    ]
+    header = [t("account"), t("period"), t("reason"), t("note")]
+    return exports.export("held-readings", header, rows, fmt)
 
 
 @router.post("/billing/run", response_model=None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from quarterhour.access.permissions import Permission, can, require
@@ -15,7 +15,7 @@ from quarterhour.analytics import service as analytics
 from quarterhour.analytics.schemas import Bucket, MixQuery, StatsQuery
 from quarterhour.analytics.targets import TARGETS
 from quarterhour.entrypoints.api.errors import field_name
-from quarterhour.entrypoints.web import charts, render
+from quarterhour.entrypoints.web import charts, exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.kit import clock
@@ -86,3 +86,37 @@ def dashboard(console: ConsoleDep) -> HTMLResponse:
         departments={d.id: d.name for d in organisation.list_departments(session)},
         districts={d.id: d.name for d in organisation.list_districts(session)},
     )
+
+
+FIGURES = (
+    "accepted",
+    "handled",
+    "handling_rate",
+    "follow_up_due",
+    "followed_up",
+    "follow_up_rate",
+    "answered_follow_ups",
+    "satisfied_follow_ups",
+    "satisfaction_rate",
+    "completed",
+    "on_time",
+    "on_time_rate",
+    "rework_count",
+    "overdue_open",
+)
+
+
+@router.get("/dashboard/figures.{fmt}")
+def export_figures(fmt: str, console: ConsoleDep) -> Response:
+    """The period's quality figures as a file to publish: in total, per type, per department."""
+    require(console.actor, Permission.VIEW_STATS)
+    q, _ = _query(console)
+    t = Words(console.lang)
+    stats = StatsQuery.model_validate(q.model_dump(exclude={"bucket"}))
+    report = analytics.quality_figures(console.session, stats, by=console.actor)
+    scopes: list[tuple[str, Any]] = [(t("all_districts"), report.total)]
+    scopes += [(t.kind(row.order_type), row) for row in report.by_type]
+    scopes += [(row.department, row) for row in report.by_department]
+    rows = [[name, *(getattr(figures, f) for f in FIGURES)] for name, figures in scopes]
+    header = [f"{q.start}–{q.end}", *FIGURES]
+    return exports.export("quality-figures", header, rows, fmt)

@@ -8,8 +8,6 @@ table and the version check are the API's own.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import datetime
 from typing import Annotated, Any
@@ -23,7 +21,7 @@ from quarterhour.billing import tariff_book
 from quarterhour.customers import accounts
 from quarterhour.customers import service as customers
 from quarterhour.entrypoints.api.errors import field_name
-from quarterhour.entrypoints.web import render
+from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
@@ -177,44 +175,11 @@ def _export_row(o: OrderSummary, t: Words, ref: dict[str, dict[int, str]]) -> li
     ]
 
 
-def _attachment(name: str) -> dict[str, str]:
-    stamp = clock.now().strftime("%Y%m%d-%H%M")
-    return {"Content-Disposition": f'attachment; filename="orders-{stamp}.{name}"'}
-
-
-@router.get("/orders/export.csv")
-def export_csv(console: ConsoleDep) -> Response:
+@router.get("/orders/export.{fmt}")
+def export_orders(fmt: str, console: ConsoleDep) -> Response:
+    """The list as it is filtered and sorted, every match (up to EXPORT_LIMIT), not one page."""
     header, rows, _ = _export_rows(console, Words(console.lang))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    # A byte-order mark: Excel on a Chinese Windows desk reads UTF-8 only with it.
-    return Response(
-        "\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers=_attachment("csv")
-    )
-
-
-@router.get("/orders/export.xlsx")
-def export_xlsx(console: ConsoleDep) -> Response:
-    import xlsxwriter  # only this route needs it
-
-    header, rows, _ = _export_rows(console, Words(console.lang))
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "constant_memory": True})
-    sheet = book.add_worksheet("orders")
-    bold = book.add_format({"bold": True})
-    sheet.write_row(0, 0, header, bold)
-    for n, row in enumerate(rows, start=1):
-        sheet.write_row(n, 0, row)
-    sheet.set_column(0, 0, 18)
-    sheet.set_column(2, 2, 40)
-    book.close()
-    return Response(
-        out.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers=_attachment("xlsx"),
-    )
+    return exports.export("orders", header, rows, fmt)
 
 
 def _order_page(
