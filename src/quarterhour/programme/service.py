@@ -178,3 +178,15 @@ def roster_of(session: Session, episode_id: int) -> list[tuple[str, str]]:
             .order_by(RosterEntry.id)
         )
     ]
+
+
+def rosterable_staff(session: Session) -> list[tuple[int, str, str]]:
+    """Who may be put on an episode's roster: active staff, as (id, name, role)."""
+    return [
+        (staff_id, name, role)
+        for staff_id, name, role in session.execute(
+            select(Staff.id, Staff.full_name, Staff.role)
+            .where(Staff.is_active.is_(True))
+            .order_by(Staff.role, Staff.full_name)
+        )
+    ]

@@ -24,6 +24,7 @@ from quarterhour.entrypoints.web.routes import (
     imports,
     login,
     orders,
+    programme,
     public,
 )
 from quarterhour.entrypoints.web.wording import Words
@@ -33,7 +34,7 @@ STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
-    for module in (login, desk, orders, customers, imports, dashboard, admin, public):
+    for module in (login, desk, orders, customers, imports, dashboard, programme, admin, public):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

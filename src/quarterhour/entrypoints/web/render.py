@@ -67,6 +67,8 @@ def menu(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("nav_customers", "/console/customers"))
     if can(actor, Permission.VIEW_CUSTOMERS) or can(actor, Permission.RUN_BILLING):
         items.append(MenuItem("nav_billing", "/console/billing"))
+    if can(actor, Permission.VIEW_PROGRAMME):
+        items.append(MenuItem("nav_programme", "/console/programme"))
     if can(actor, Permission.IMPORT_RECORDS):
         items.append(MenuItem("nav_imports", "/console/imports"))
     if can(actor, Permission.VIEW_STATS):

@@ -362,6 +362,12 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "pay_receipt": ("收据号", "Receipt no."),
     "take_payment": ("柜台收费", "Take payment"),
     "paid_ok": ("已收费 {amount} 元", "Payment of {amount} yuan recorded"),
+    "nav_programme": ("直播节目", "Programme"),
+    "add_episode": ("安排下一期", "Schedule an episode"),
+    "episode_hint": (
+        "工作日 7:40–7:55 直播；值班须有一位公司领导。",
+        "On air weekdays 07:40–07:55; the roster needs a company leader.",
+    ),
     "admin_staff": ("员工与角色", "Staff and roles"),
     "admin_organisation": ("部门与派单规则", "Departments and routing"),
     "admin_policies": ("时限标准", "Time limits"),
