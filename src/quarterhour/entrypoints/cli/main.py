@@ -75,7 +75,7 @@ def demo(
         "marketing, inspection"
     )
     if serve_after:
-        console.print(f"API docs: http://{host}:{port}/docs")
+        console.print(f"console: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
         _serve(host, port, 1)
 
 
