@@ -30,6 +30,9 @@ class Settings:
     warn_floor_minutes: int = 15
     # Unreachable follow-up after this many failed attempts (PRODUCT.md: "unreachable after N tries").
     follow_up_max_attempts: int = 3
+    # Failed logins allowed per username and per address within the window before 429.
+    login_failure_limit: int = 10
+    login_failure_window_seconds: int = 900
     # Public lookups: failures allowed per caller per window before 429.
     public_lookup_limit: int = 10
     public_lookup_window_seconds: int = 300
@@ -56,6 +59,8 @@ class Settings:
             values["database_url"] = url
         if ttl := env.get("QUARTERHOUR_TOKEN_TTL_MINUTES"):
             values["token_ttl_minutes"] = int(ttl)
+        if logins := env.get("QUARTERHOUR_LOGIN_FAILURE_LIMIT"):
+            values["login_failure_limit"] = int(logins)
         if idle := env.get("QUARTERHOUR_CONSOLE_IDLE_MINUTES"):
             values["console_idle_minutes"] = int(idle)
         if (cache := env.get("QUARTERHOUR_TOKEN_CACHE_SECONDS")) is not None:

@@ -195,3 +195,35 @@ def test_a_new_time_limit_version_holds_orders_accepted_from_its_first_day(
     assert limit[after["id"]]["amount"] == 2
     assert limit[after["id"]]["due_at"].startswith("2026-12-03")
     assert desk("supervisor").post("/console/admin/policies", data=form).status_code == 403
+
+
+def test_a_password_reset_ends_the_members_sessions_and_a_supervisor_is_assigned(
+    desk: Desk, client: TestClient, org: Organisation, engine: Engine
+) -> None:
+    agent = desk("agent")
+    assert agent.get("/console/desk").status_code == 200
+    admin = desk("admin")
+    page = admin.get("/console/admin/staff")
+    reset = admin.post(
+        "/console/admin/staff/agent/password",
+        data={"csrf": csrf_of(page.text), "password": "another-long-password"},
+    )
+    assert reset.status_code == 303
+    assert agent.get("/console/desk").status_code == 303  # back to the login form
+    weak = admin.post(
+        "/console/admin/staff/agent/password", data={"csrf": csrf_of(page.text), "password": "x"}
+    )
+    assert weak.status_code == 422
+    organisation = admin.get("/console/admin/organisation")
+    hall = org.dept("hall-shushan")
+    leader = org.staff["leader"].id
+    assigned = admin.post(
+        f"/console/admin/departments/{hall}/supervisor",
+        data={"csrf": csrf_of(organisation.text), "staff_id": str(leader)},
+    )
+    assert assigned.status_code == 303
+    from quarterhour.organisation.models import Department
+    from quarterhour.storage.engine import make_session_factory
+
+    with make_session_factory(engine)() as session:
+        assert session.get_one(Department, hall).supervisor_id == leader

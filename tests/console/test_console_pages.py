@@ -472,3 +472,20 @@ def test_the_whole_number_is_shown_on_request_and_the_look_recorded(
         f"/console/orders/{order['id']}/phone", data={"csrf": csrf_of(page.text)}
     )
     assert refused.status_code == 403
+
+
+def test_repeated_failed_logins_are_refused_for_a_while(
+    client: TestClient, settings: Any, org: Organisation
+) -> None:
+    for _ in range(settings.login_failure_limit):
+        wrong = client.post("/console/login", data={"username": "agent", "password": "guess-1234"})
+        assert wrong.status_code == 401
+    # Now even the right password waits, on the console and on the API alike.
+    right = {"username": "agent", "password": "quarter-hour-1996"}
+    refused = client.post("/console/login", data=right, follow_redirects=False)
+    assert refused.status_code == 429 and "登录失败次数过多" in refused.text
+    assert client.post("/api/v1/auth/token", json=right).status_code == 429
+    other = client.post(
+        "/api/v1/auth/token", json={"username": "dispatcher", "password": "quarter-hour-1996"}
+    )
+    assert other.status_code == 429  # the same address is over its limit too

@@ -111,6 +111,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.public_limiter = FailureLimiter(
         settings.public_lookup_limit, settings.public_lookup_window_seconds
     )
+    app.state.login_limiter = FailureLimiter(
+        settings.login_failure_limit, settings.login_failure_window_seconds
+    )
     errors.install(app)
     app.add_middleware(BillLine)
 

@@ -2,11 +2,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from quarterhour.access import service as access
-from quarterhour.entrypoints.api.deps import BearerDep, CtxDep, SessionDep, SettingsDep
+from quarterhour.config import Settings
+from quarterhour.entrypoints.api import public
+from quarterhour.entrypoints.api.deps import BearerDep, CtxDep, SessionDep
+from quarterhour.errors import TooManyRequests, Unauthenticated
+from quarterhour.kit.ratelimit import FailureLimiter
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -33,11 +38,28 @@ class MeOut(BaseModel):
     department_id: int | None
 
 
+def guarded_log_in(
+    request: Request, session: Session, username: str, password: str
+) -> access.IssuedToken:
+    """A login, refused for a while after repeated failures for the same username or from the
+    same address (guessing passwords costs a guesser time, and the server its Argon2 work);
+    used alike by the API and the console."""
+    settings: Settings = request.app.state.settings
+    limiter: FailureLimiter = request.app.state.login_limiter
+    keys = (f"user:{username.strip().lower()}", f"from:{public.caller_of(request.scope)}")
+    if any(limiter.is_blocked(key) for key in keys):
+        raise TooManyRequests("too many failed logins; try again later", field="username")
+    try:
+        return access.log_in(session, username, password, ttl_minutes=settings.token_ttl_minutes)
+    except Unauthenticated:
+        for key in keys:
+            limiter.fail(key)
+        raise
+
+
 @router.post("/token", response_model=TokenOut)
-def log_in(body: LoginIn, session: SessionDep, settings: SettingsDep) -> TokenOut:
-    issued = access.log_in(
-        session, body.username, body.password, ttl_minutes=settings.token_ttl_minutes
-    )
+def log_in(body: LoginIn, request: Request, session: SessionDep) -> TokenOut:
+    issued = guarded_log_in(request, session, body.username, body.password)
     session.commit()
     return TokenOut(
         access_token=issued.token,

@@ -75,6 +75,10 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
     "login_failed": ("用户名或密码错误", "Wrong username or password"),
+    "too_many_logins": (
+        "登录失败次数过多，请15分钟后再试",
+        "Too many failed logins; try again in 15 minutes",
+    ),
     "session_ended": ("会话已结束，请重新登录", "Your session has ended; log in again"),
     "forbidden": ("无权访问", "Not allowed"),
     "forbidden_text": ("您的角色不能查看或执行此操作。", "Your role may not see or do this."),
@@ -362,6 +366,9 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "pay_receipt": ("收据号", "Receipt no."),
     "take_payment": ("柜台收费", "Take payment"),
     "paid_ok": ("已收费 {amount} 元", "Payment of {amount} yuan recorded"),
+    "escalate_to": ("督办对象", "Escalated to"),
+    "set": ("设定", "Set"),
+    "reset_password": ("重设密码", "Reset password"),
     "nav_programme": ("直播节目", "Programme"),
     "add_episode": ("安排下一期", "Schedule an episode"),
     "episode_hint": (

@@ -28,6 +28,7 @@ from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.organisation.models import DepartmentKind, Role
+from quarterhour.programme import service as programme
 from quarterhour.workorders import policies, sla
 from quarterhour.workorders.kinds import SUBTYPES, LimitUnit, OrderType
 
@@ -182,6 +183,22 @@ def set_active(
     )
 
 
+@router.post("/staff/{username}/password", response_model=None)
+def reset_password(
+    username: str, console: ConsoleDep, password: Annotated[str, Form(max_length=256)] = ""
+) -> Response:
+    """A new password set by the administrator; the member's sessions and tokens end at once."""
+    return _submit(
+        console,
+        "staff",
+        lambda: _staff_values(console),
+        {},
+        lambda: access.set_password(
+            console.session, by=console.actor, username=username, password=password
+        ),
+    )
+
+
 # --- departments and routing rules --------------------------------------------------------------
 
 
@@ -191,6 +208,11 @@ def _organisation_values(console: Console) -> dict[str, Any]:
     return {
         "departments": organisation.list_departments(session),
         "department_names": {d.id: d.name for d in organisation.list_departments(session)},
+        "supervisors": [
+            (staff_id, name)
+            for staff_id, name, role in programme.rosterable_staff(session)
+            if role in (Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER)
+        ],
         "districts": {d.id: d.name for d in organisation.list_districts(session)},
         "rules": organisation.list_routing_rules(session),
         "kinds": list(DepartmentKind),
@@ -227,6 +249,23 @@ def add_department(
         )
 
     return _submit(console, "organisation", lambda: _organisation_values(console), typed, write)
+
+
+@router.post("/departments/{department_id}/supervisor", response_model=None)
+def set_supervisor(
+    department_id: int, console: ConsoleDep, staff_id: Annotated[str, Form()] = ""
+) -> Response:
+    """Who the department's overdue work is escalated to (督办)."""
+
+    def write() -> object:
+        chosen = _optional_int(staff_id, "staff_id")
+        if chosen is None:
+            raise ValidationFailed("choose the supervisor", field="staff_id")
+        return organisation.set_supervisor(
+            console.session, by=console.actor, department_id=department_id, staff_id=chosen
+        )
+
+    return _submit(console, "organisation", lambda: _organisation_values(console), {}, write)
 
 
 @router.post("/routing-rules", response_model=None)

@@ -10,11 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.access import service as access
 from quarterhour.config import Settings
+from quarterhour.entrypoints.api.auth import guarded_log_in
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web import session as web_session
 from quarterhour.entrypoints.web.session import ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
-from quarterhour.errors import Unauthenticated
+from quarterhour.errors import TooManyRequests, Unauthenticated
 from quarterhour.storage.engine import unit_of_work
 
 router = APIRouter(include_in_schema=False)
@@ -53,18 +54,17 @@ def log_in(
     lang = web_session.language(request)
     try:
         with unit_of_work(request.app.state.session_factory) as session:
-            issued = access.log_in(
-                session, username.strip(), password, ttl_minutes=settings.token_ttl_minutes
-            )
-    except Unauthenticated:
+            issued = guarded_log_in(request, session, username.strip(), password)
+    except (Unauthenticated, TooManyRequests) as exc:
+        refused = isinstance(exc, TooManyRequests)
         return render.page(
             request,
             "console/login.html",
             lang=lang,
             next_path=_safe_next(next) or "",
             username=username,
-            error=Words(lang)("login_failed"),
-            status_code=401,
+            error=Words(lang)("too_many_logins" if refused else "login_failed"),
+            status_code=429 if refused else 401,
         )
     response = RedirectResponse(_safe_next(next) or render.home_of(issued.actor), status_code=303)
     web_session.set_session_cookie(response, issued.token, settings)
