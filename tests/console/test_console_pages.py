@@ -489,3 +489,19 @@ def test_repeated_failed_logins_are_refused_for_a_while(
         "/api/v1/auth/token", json={"username": "dispatcher", "password": "quarter-hour-1996"}
     )
     assert other.status_code == 429  # the same address is over its limit too
+
+
+def test_the_queue_filters_by_due_day(desk: Desk, loop: LoopApi, frozen_clock: Any) -> None:
+    from datetime import datetime
+
+    from quarterhour.kit import clock
+
+    frozen_clock.set(datetime(2026, 11, 27, 9, 0, tzinfo=clock.SHANGHAI))  # Friday
+    repair = loop.intake("fault_repair")  # due in 45 minutes
+    complaint = loop.intake("complaint")  # first contact due Saturday 09:00
+    dispatcher = desk("dispatcher")
+    today = dispatcher.get("/console/orders?due_before=2026-11-27")
+    assert repair["number"] in today.text and complaint["number"] not in today.text
+    assert 'value="2026-11-27"' in today.text
+    later = dispatcher.get("/console/orders?due_before=2026-11-28")
+    assert repair["number"] in later.text and complaint["number"] in later.text

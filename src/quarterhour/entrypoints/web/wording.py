@@ -103,7 +103,7 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "overdue": ("已超期", "Overdue"),
     "escalated": ("已督办", "Escalated"),
     "provisional": ("暂定时限", "provisional deadline"),
-    "due_before": ("截止于…之前", "Due before"),
+    "due_before": ("截止不晚于", "Due by"),
     "sort": ("排序", "Sort"),
     "sort_due": ("最近截止", "Nearest deadline"),
     "sort_newest": ("最新受理", "Newest"),

@@ -68,6 +68,9 @@ def _filter_from(request: Request, defaults: dict[str, Any]) -> tuple[OrderFilte
             continue
         if key == "state":
             raw.setdefault("state", []).append(value)
+        elif key == "due_before" and len(value) == 10:
+            # The form's date: due by the end of that day, Shanghai time.
+            raw[key] = f"{value}T23:59:59+08:00"
         else:
             raw[key] = value
     try:
