@@ -13,7 +13,9 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 CHROMIUM = os.environ.get("QUARTERHOUR_CHROMIUM", "/usr/bin/chromium")
@@ -34,7 +36,7 @@ OFFICE = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 
 try:
-    from playwright.sync_api import Browser, Page, sync_playwright
+    from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 except ImportError:  # pragma: no cover - the test extra installs it
     sync_playwright = None  # type: ignore[assignment]
 
@@ -89,3 +91,51 @@ def log_in(page: Page, username: str) -> None:
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_load_state("domcontentloaded")
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # enough of a PNG for the type check
+
+
+def action_form(page: Page, action: str) -> Locator:
+    """The form of one action on an order's page, unfolded."""
+    form = page.locator("details.action", has=page.locator(f'input[name=action][value="{action}"]'))
+    if form.get_attribute("open") is None:
+        form.locator("summary").click()
+    return form
+
+
+def act(page: Page, order_id: int, action: str, **fields: str) -> Page:
+    """Take an action from the order's page as its user would: fill the fields (a select by
+    value; `photo` attaches a picture by that name) and send; the page confirms it."""
+    page.goto(f"/console/orders/{order_id}")
+    form = action_form(page, action)
+    for name, value in fields.items():
+        if name == "photo":
+            form.locator('input[type="file"]').set_input_files(
+                {"name": value, "mimeType": "image/png", "buffer": PNG}
+            )
+            continue
+        field = form.locator(f'[name="{name}"]')
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".flash.ok")).to_be_visible()
+    return page
+
+
+def schedule_episode(client: httpx.Client, headers: dict[str, str], day: str, org: Any) -> None:
+    """The programme's episode on `day`, its roster a company leader and a specialist."""
+    response = client.post(
+        "/api/v1/episodes",
+        json={
+            "air_date": day,
+            "roster": [
+                {"staff_id": org.staff["leader"].id, "duty": "leader"},
+                {"staff_id": org.staff["specialist"].id, "duty": "specialist"},
+            ],
+        },
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser.conftest import PHONE, log_in, screenshot
+from browser.conftest import PHONE, action_form, log_in, screenshot
 from quarterhour.demo.organisation import Organisation
 from workorders.loop_client import CUSTOMER_PHONE, LoopApi
 
@@ -56,11 +56,7 @@ def test_a_complaint_through_the_console_from_dispatch_to_archive(
         page = open_page()
         log_in(page, username)
         page.goto(f"/console/orders/{order['id']}")
-        form = page.locator(
-            "details.action", has=page.locator(f'input[name=action][value="{action}"]')
-        )
-        if form.get_attribute("open") is None:
-            form.locator("summary").click()
+        form = action_form(page, action)
         if fill is not None:
             fill(form)
         form.locator("button[type=submit]").click()
@@ -122,11 +118,7 @@ def test_a_handler_on_a_stale_page_is_told_and_keeps_what_he_typed(
     page.goto(f"/console/orders/{order['id']}")
     api.act("hall-baohe", order["id"], "acknowledge")  # a colleague acknowledges first
 
-    form = page.locator(
-        "details.action", has=page.locator('input[name=action][value="acknowledge"]')
-    )
-    if form.get_attribute("open") is None:
-        form.locator("summary").click()
+    form = action_form(page, "acknowledge")
     typed = "已与客户约定明天上午九点上门核实。"
     form.get_by_label("备注").fill(typed)
     form.locator("button[type=submit]").click()
@@ -151,12 +143,7 @@ def test_the_handler_queue_fits_a_phone(open_page: OpenPage, api: LoopApi, backe
     page.get_by_role("link", name=order["number"]).click()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 1, f"the order page is {width}px wide on a phone"
-    form = page.locator(
-        "details.action", has=page.locator('input[name=action][value="acknowledge"]')
-    )
-    if form.get_attribute("open") is None:
-        form.locator("summary").click()
-    form.locator("button[type=submit]").click()
+    action_form(page, "acknowledge").locator("button[type=submit]").click()
     expect(page.locator(".flash.ok")).to_be_visible()
     if backend == "sqlite":
         screenshot(page, "repair-order-phone")

@@ -21,7 +21,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, select
 
-from browser.conftest import log_in, screenshot
+from browser.conftest import act as act_on
+from browser.conftest import log_in, schedule_episode, screenshot
 from quarterhour.customers import accounts
 from quarterhour.customers.models import Account, Customer, Meter
 from quarterhour.demo.organisation import Organisation
@@ -55,18 +56,7 @@ def test_story1_through_the_console_to_the_new_meter(
         shared_number = shared.number
     api = LoopApi(httpx.Client(base_url=live_server, timeout=30), org)
     frozen_clock.set(at("2026-11-06", "17:00"))
-    response = api.client.post(
-        "/api/v1/episodes",
-        json={
-            "air_date": DAY,
-            "roster": [
-                {"staff_id": org.staff["leader"].id, "duty": "leader"},
-                {"staff_id": org.staff["specialist"].id, "duty": "specialist"},
-            ],
-        },
-        headers=api.headers("leader"),
-    )
-    assert response.status_code == 201, response.text
+    schedule_episode(api.client, api.headers("leader"), DAY, org)
 
     # 07:46 on air: the specialist finds the caller by his phone's last four digits.
     frozen_clock.set(at(DAY, "07:46"))
@@ -96,17 +86,7 @@ def test_story1_through_the_console_to_the_new_meter(
         frozen_clock.set(at(DAY, hhmm))
         page = open_page()
         log_in(page, who)
-        page.goto(f"/console/orders/{order_id}")
-        form = page.locator(
-            "details.action", has=page.locator(f'input[name=action][value="{action}"]')
-        )
-        if form.get_attribute("open") is None:
-            form.locator("summary").click()
-        for name, value in fields.items():
-            form.locator(f'[name="{name}"]').fill(value)
-        form.locator("button[type=submit]").click()
-        expect(page.locator(".flash.ok")).to_be_visible()
-        return page
+        return act_on(page, order_id, action, **fields)
 
     act("08:30", "dispatcher", "dispatch", note="老人独居，请当日上门")
     act("13:30", "hall-baohe", "acknowledge")

@@ -17,7 +17,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser.conftest import log_in, screenshot
+from browser.conftest import PNG, log_in, schedule_episode, screenshot
+from browser.conftest import act as act_on
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
 from workorders.loop_client import LoopApi
@@ -26,7 +27,6 @@ pytestmark = pytest.mark.db
 
 OpenPage = Callable[..., Page]
 DAY, NEXT_DAY = "2026-08-12", "2026-08-13"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def at(day: str, hhmm: str) -> datetime:
@@ -38,18 +38,7 @@ def test_story2_through_the_console(
 ) -> None:
     api = LoopApi(httpx.Client(base_url=live_server, timeout=30), org)
     frozen_clock.set(at("2026-08-11", "16:00"))
-    response = api.client.post(
-        "/api/v1/episodes",
-        json={
-            "air_date": DAY,
-            "roster": [
-                {"staff_id": org.staff["leader"].id, "duty": "leader"},
-                {"staff_id": org.staff["specialist"].id, "duty": "specialist"},
-            ],
-        },
-        headers=api.headers("leader"),
-    )
-    assert response.status_code == 201, response.text
+    schedule_episode(api.client, api.headers("leader"), DAY, org)
 
     # 07:50, on air: the specialist at the intake desk.
     frozen_clock.set(at(DAY, "07:50"))
@@ -82,26 +71,7 @@ def test_story2_through_the_console(
         frozen_clock.set(at(day, hhmm))
         page = open_page()
         log_in(page, who)
-        page.goto(f"/console/orders/{order_id}")
-        form = page.locator(
-            "details.action", has=page.locator(f'input[name=action][value="{action}"]')
-        )
-        if form.get_attribute("open") is None:
-            form.locator("summary").click()
-        for name, value in fields.items():
-            if name == "photo":  # a site photo from the crew's phone
-                form.locator('input[type="file"]').set_input_files(
-                    {"name": value, "mimeType": "image/png", "buffer": PNG}
-                )
-                continue
-            field = form.locator(f'[name="{name}"]')
-            if field.evaluate("e => e.tagName") == "SELECT":
-                field.select_option(value)
-            else:
-                field.fill(value)
-        form.locator("button[type=submit]").click()
-        expect(page.locator(".flash.ok")).to_be_visible()
-        return page
+        return act_on(page, order_id, action, **fields)
 
     act("07:55", DAY, "dispatcher", "dispatch", crew="包河抢修班（带电作业车）")
     act("07:58", DAY, "repair-baohe", "acknowledge")

@@ -13,10 +13,10 @@ from quarterhour.access.permissions import Permission, can, require
 from quarterhour.billing import bill_run, payments, records
 from quarterhour.customers.view import customer_view
 from quarterhour.entrypoints.web import exports, render
-from quarterhour.entrypoints.web.routes.desk import lookup
+from quarterhour.entrypoints.web.routes.desk import callers_page
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
-from quarterhour.errors import DomainError, ValidationFailed
+from quarterhour.errors import DomainError
 from quarterhour.jobs import service as jobs
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
@@ -26,19 +26,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 
 @router.get("/customers", response_class=HTMLResponse)
 def customers(console: ConsoleDep, q: str = "") -> HTMLResponse:
-    require(console.actor, Permission.VIEW_CUSTOMERS)
-    try:
-        found, problem = lookup(console, q[:64]), None
-    except ValidationFailed as exc:
-        found, problem = [], exc.message
-    return render.console_page(
-        console,
-        "console/customers.html",
-        q=q,
-        callers=found,
-        problem=problem,
-        districts={d.id: d.name for d in organisation.list_districts(console.session)},
-    )
+    return callers_page(console, "console/customers.html", q)
 
 
 @router.get("/customers/{customer_id}", response_class=HTMLResponse)

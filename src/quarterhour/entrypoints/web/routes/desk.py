@@ -131,9 +131,8 @@ def desk(
     return _desk(console, form=form, recorded=recorded)
 
 
-@router.get("/callers", response_class=HTMLResponse)
-def callers(console: ConsoleDep, q: str = "") -> HTMLResponse:
-    """The lookup's results alone, for the page to show as the agent types."""
+def callers_page(console: Console, template: str, q: str) -> HTMLResponse:
+    """A page of the callers the lookup finds for what was typed (or why it cannot look)."""
     require(console.actor, Permission.VIEW_CUSTOMERS)
     try:
         found, problem = lookup(console, q[:64]), None
@@ -141,12 +140,18 @@ def callers(console: ConsoleDep, q: str = "") -> HTMLResponse:
         found, problem = [], exc.message
     return render.console_page(
         console,
-        "console/desk_callers.html",
+        template,
         callers=found,
         q=q,
         problem=problem,
         districts={d.id: d.name for d in organisation.list_districts(console.session)},
     )
+
+
+@router.get("/callers", response_class=HTMLResponse)
+def callers(console: ConsoleDep, q: str = "") -> HTMLResponse:
+    """The lookup's results alone, for the page to show as the agent types."""
+    return callers_page(console, "console/desk_callers.html", q)
 
 
 def contact_in(form: dict[str, str], episode_id: int | None) -> ContactIn:
