@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 from quarterhour.calendar import service as calendar_service
+from quarterhour.calendar.official import YearSchedule
 from quarterhour.config import Settings
 from quarterhour.kit import clock
 from quarterhour.organisation.models import Department
@@ -349,3 +350,14 @@ def admin_warnings(session: Session, today: date) -> list[AdminWarning]:
             )
         )
     return out
+
+
+def load_official_year(
+    session: Session, schedule: YearSchedule, *, by: str, settings: Settings
+) -> int:
+    """A year's official working-day schedule in, then the provisional deadlines it settles
+    recomputed: how a year is loaded from the CLI, the API and the console. Returns the number
+    of orders rescheduled."""
+    calendar_service.load_year(session, schedule, by=by)
+    session.flush()
+    return reschedule_provisional(session, settings)

@@ -97,9 +97,9 @@ async def load_year(
     if len(data) > MAX_SCHEDULE_BYTES:
         raise ValidationFailed("a year's schedule is at most 256 KiB", field="file")
     schedule = parse_schedule(data, filename=file.filename or "", year=year, source=source)
-    calendar_service.load_year(ctx.session, schedule, by=ctx.actor.username)
-    ctx.session.flush()
-    rescheduled = sla.reschedule_provisional(ctx.session, ctx.settings)
+    rescheduled = sla.load_official_year(
+        ctx.session, schedule, by=ctx.actor.username, settings=ctx.settings
+    )
     ctx.session.commit()
     return LoadedYearOut(
         year=schedule.year,

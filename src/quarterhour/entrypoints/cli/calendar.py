@@ -44,9 +44,7 @@ def load(
     settings = Settings.from_env()
     with transaction(settings) as session:
         schedule = read_schedule_file(path, year=year, source=source)
-        calendar_service.load_year(session, schedule, by="cli")
-        session.flush()
-        rescheduled = sla.reschedule_provisional(session, settings)
+        rescheduled = sla.load_official_year(session, schedule, by="cli", settings=settings)
     console.print(
         f"loaded {schedule.year}: {len(schedule.holidays)} holidays, "
         f"{len(schedule.makeup_workdays)} make-up workdays; {rescheduled} orders rescheduled"

@@ -396,9 +396,9 @@ async def load_year(
             year=_optional_int(year, "year"),
             source=source.strip() or None,
         )
-        calendar_service.load_year(console.session, schedule, by=console.actor.username)
-        console.session.flush()
-        return sla.reschedule_provisional(console.session, console.settings)
+        return sla.load_official_year(
+            console.session, schedule, by=console.actor.username, settings=console.settings
+        )
 
     return await run_in_threadpool(
         _submit, console, "calendar", lambda: _calendar_values(console), typed, write
