@@ -227,3 +227,30 @@ def test_a_password_reset_ends_the_members_sessions_and_a_supervisor_is_assigned
 
     with make_session_factory(engine)() as session:
         assert session.get_one(Department, hall).supervisor_id == leader
+
+
+def test_a_members_role_changes_and_his_sessions_end(desk: Desk, org: Organisation) -> None:
+    agent = desk("agent2")
+    assert agent.get("/console/desk").status_code == 200
+    admin = desk("admin")
+    page = admin.get("/console/admin/staff")
+    moved = admin.post(
+        "/console/admin/staff/agent2/role",
+        data={
+            "csrf": csrf_of(page.text),
+            "role": "handler",
+            "department_id": str(org.dept("hall-luyang")),
+        },
+    )
+    assert moved.status_code == 303
+    assert agent.get("/console/desk").status_code == 303  # logged out
+    again = desk("agent2")
+    assert again.get("/console").headers["location"] == "/console/my-work"
+    no_department = admin.post(
+        "/console/admin/staff/agent2/role", data={"csrf": csrf_of(page.text), "role": "handler"}
+    )
+    assert no_department.status_code == 422 and "department" in no_department.text
+    self_demotion = admin.post(
+        "/console/admin/staff/admin/role", data={"csrf": csrf_of(page.text), "role": "dispatcher"}
+    )
+    assert self_demotion.status_code == 409

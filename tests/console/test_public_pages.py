@@ -60,6 +60,10 @@ def test_the_bill_page_shows_this_months_bill_and_the_total_due(
     assert page.status_code == 200
     assert "您户号" in page.text and "161.40" in page.text and "2026-11-20" in page.text
     assert phone not in page.text
+    # The spoken answer is offered exactly when the server can speak (espeak-ng installed).
+    from quarterhour.billing import voice
+
+    assert ("<audio" in page.text) == voice.available()
 
 
 def test_the_public_pages_load_nothing_from_elsewhere(client: TestClient) -> None:

@@ -187,6 +187,34 @@ def set_active(session: Session, *, by: Actor | None, username: str, active: boo
     return staff
 
 
+def change_role(
+    session: Session, *, by: Actor, username: str, role: Role | str, department_id: int | None
+) -> Staff:
+    """A member's new role (and department): his sessions end, so that every process sees the
+    new role at his next login rather than within the token cache's time."""
+    require(by, Permission.MANAGE_STAFF)
+    staff = session.scalar(select(Staff).where(Staff.username == username))
+    if staff is None:
+        raise NotFound(f"no staff member {username!r}", field="username")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValidationFailed(
+            f"unknown role {role!r}; one of {', '.join(Role)}", field="role"
+        ) from None
+    if role is Role.HANDLER and department_id is None:
+        raise ValidationFailed("a department handler needs a department", field="department_id")
+    if department_id is not None and session.get(Department, department_id) is None:
+        raise ValidationFailed(f"no department {department_id}", field="department_id")
+    if staff.id == by.id and role is not Role.ADMIN:
+        raise Conflict("an administrator cannot take his own administration away", field="role")
+    staff.role = role
+    staff.department_id = department_id
+    forget_tokens()
+    session.execute(update(ApiToken).where(ApiToken.staff_id == staff.id).values(revoked=True))
+    return staff
+
+
 def list_staff(session: Session, *, by: Actor) -> list[Staff]:
     require(by, Permission.MANAGE_STAFF)
     return list(session.scalars(select(Staff).order_by(Staff.id)))

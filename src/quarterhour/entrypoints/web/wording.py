@@ -368,6 +368,7 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "paid_ok": ("已收费 {amount} 元", "Payment of {amount} yuan recorded"),
     "escalate_to": ("督办对象", "Escalated to"),
     "set": ("设定", "Set"),
+    "change_role": ("调整角色", "Change role"),
     "reset_password": ("重设密码", "Reset password"),
     "nav_programme": ("直播节目", "Programme"),
     "add_episode": ("安排下一期", "Schedule an episode"),

@@ -183,6 +183,28 @@ def set_active(
     )
 
 
+@router.post("/staff/{username}/role", response_model=None)
+def change_role(
+    username: str,
+    console: ConsoleDep,
+    role: Annotated[str, Form(max_length=32)] = "",
+    department_id: Annotated[str, Form()] = "",
+) -> Response:
+    return _submit(
+        console,
+        "staff",
+        lambda: _staff_values(console),
+        {},
+        lambda: access.change_role(
+            console.session,
+            by=console.actor,
+            username=username,
+            role=role,
+            department_id=_optional_int(department_id, "department_id"),
+        ),
+    )
+
+
 @router.post("/staff/{username}/password", response_model=None)
 def reset_password(
     username: str, console: ConsoleDep, password: Annotated[str, Form(max_length=256)] = ""

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from quarterhour.billing import voice
 from quarterhour.entrypoints.api import public as api_public
 from quarterhour.entrypoints.api.deps import SessionDep
 from quarterhour.entrypoints.api.public import published_on
@@ -69,6 +70,8 @@ async def bill_page(
         error=error,
         account=account,
         phone_last4=phone_last4,
+        # The spoken answer (the line's voice), offered only where the server can speak.
+        spoken=voice.available(),
     )
     return HTMLResponse(page, status_code=status_code)
 
