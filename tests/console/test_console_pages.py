@@ -505,3 +505,20 @@ def test_the_queue_filters_by_due_day(desk: Desk, loop: LoopApi, frozen_clock: A
     assert 'value="2026-11-27"' in today.text
     later = dispatcher.get("/console/orders?due_before=2026-11-28")
     assert repair["number"] in later.text and complaint["number"] in later.text
+
+
+def test_the_order_page_names_the_other_orders_of_its_contact(desk: Desk, loop: LoopApi) -> None:
+    from workorders.loop_client import MATTERS
+
+    contact = loop.contact(MATTERS["complaint"], MATTERS["consultation"])
+    first, second = contact["orders"]
+    assert loop.order(first["id"])["related_orders"] == [
+        {
+            "id": second["id"],
+            "number": second["number"],
+            "order_type": "consultation",
+            "state": "accepted",
+        }
+    ]
+    page = desk("dispatcher").get(f"/console/orders/{first['id']}")
+    assert f'href="/console/orders/{second["id"]}">{second["number"]}</a> 咨询' in page.text

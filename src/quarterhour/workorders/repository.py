@@ -23,6 +23,7 @@ from quarterhour.workorders.schemas import (
     OrderDetail,
     OrderPage,
     OrderSummary,
+    RelatedOrder,
 )
 
 
@@ -137,10 +138,10 @@ def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
         .where(OrderEvent.order_id == order.id)
         .order_by(OrderEvent.id)
     ).all()
-    related = session.scalars(
-        select(WorkOrder.id).where(
-            WorkOrder.contact_id == order.contact_id, WorkOrder.id != order.id
-        )
+    related = session.execute(
+        select(WorkOrder.id, WorkOrder.number, WorkOrder.order_type, WorkOrder.state)
+        .where(WorkOrder.contact_id == order.contact_id, WorkOrder.id != order.id)
+        .order_by(WorkOrder.id)
     ).all()
     summary = _summary(order, customer.name, customer.phone)
     # Free text may hold phone or ID numbers: whole only for roles whose work needs them.
@@ -174,7 +175,11 @@ def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
         ],
         deadlines=[_deadline_out(d) for d in deadlines],
         events=[_event_out(e, name, text) for e, name in events],
-        related_order_ids=list(related),
+        related_order_ids=[r.id for r in related],
+        related_orders=[
+            RelatedOrder(id=r.id, number=r.number or "", order_type=r.order_type, state=r.state)
+            for r in related
+        ],
     )
 
 

@@ -129,6 +129,13 @@ class OrderSummary(BaseModel):
     version: int
 
 
+class RelatedOrder(BaseModel):
+    id: int
+    number: str
+    order_type: str
+    state: str
+
+
 class OrderDetail(OrderSummary):
     contact_id: int
     contact_number: str | None
@@ -156,6 +163,7 @@ class OrderDetail(OrderSummary):
     deadlines: list[DeadlineOut]
     events: list[EventOut]
     related_order_ids: list[int]
+    related_orders: list[RelatedOrder]  # the same contact's other orders
 
 
 class ContactOut(BaseModel):
