@@ -254,3 +254,13 @@ def test_a_members_role_changes_and_his_sessions_end(desk: Desk, org: Organisati
         "/console/admin/staff/admin/role", data={"csrf": csrf_of(page.text), "role": "dispatcher"}
     )
     assert self_demotion.status_code == 409
+
+
+def test_an_administrator_adds_a_district(desk: Desk) -> None:
+    admin = desk("admin")
+    page = admin.get("/console/admin/organisation")
+    form = {"csrf": csrf_of(page.text), "code": "feixi", "name": "肥西县"}
+    assert admin.post("/console/admin/districts", data=form).status_code == 303
+    assert "肥西县" in admin.get("/console/admin/organisation").text
+    again = admin.post("/console/admin/districts", data=form)
+    assert again.status_code == 409 and 'value="feixi"' in again.text

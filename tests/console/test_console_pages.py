@@ -522,3 +522,18 @@ def test_the_order_page_names_the_other_orders_of_its_contact(desk: Desk, loop: 
     ]
     page = desk("dispatcher").get(f"/console/orders/{first['id']}")
     assert f'href="/console/orders/{second["id"]}">{second["number"]}</a> 咨询' in page.text
+
+
+def test_a_login_posted_from_another_site_is_refused(client: TestClient, org: Organisation) -> None:
+    form = {"username": "agent", "password": "quarter-hour-1996"}
+    forged = client.post(
+        "/console/login",
+        data=form,
+        headers={"Origin": "https://evil.example"},
+        follow_redirects=False,
+    )
+    assert forged.status_code == 403 and "qh_session" not in forged.headers.get("set-cookie", "")
+    own = client.post(
+        "/console/login", data=form, headers={"Origin": "http://testserver"}, follow_redirects=False
+    )
+    assert own.status_code == 303

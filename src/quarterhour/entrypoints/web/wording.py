@@ -397,6 +397,7 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "dept_other": ("其他", "other"),
     "routing_rules": ("派单规则（最具体的规则优先）", "Routing rules (the most specific wins)"),
     "priority": ("优先级", "Priority"),
+    "add_district": ("新增区域", "Add a district"),
     "add_department": ("新增部门", "Add a department"),
     "add_rule": ("新增派单规则", "Add a routing rule"),
     "new_policy_from": (

@@ -248,6 +248,24 @@ def organisation_page(console: ConsoleDep) -> HTMLResponse:
     return _page(console, "organisation", _organisation_values(console))
 
 
+@router.post("/districts", response_model=None)
+def add_district(
+    console: ConsoleDep,
+    code: Annotated[str, Form(max_length=32)] = "",
+    name: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    typed = {"district_code": code, "district_name": name}
+
+    def write() -> object:
+        if not code.strip() or not name.strip():
+            raise ValidationFailed("a district needs a code and a name", field="code")
+        return organisation.add_district(
+            console.session, by=console.actor, code=code.strip(), name=name.strip()
+        )
+
+    return _submit(console, "organisation", lambda: _organisation_values(console), typed, write)
+
+
 @router.post("/departments", response_model=None)
 def add_department(
     console: ConsoleDep,

@@ -15,7 +15,7 @@ from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web import session as web_session
 from quarterhour.entrypoints.web.session import ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
-from quarterhour.errors import TooManyRequests, Unauthenticated
+from quarterhour.errors import Forbidden, TooManyRequests, Unauthenticated
 from quarterhour.storage.engine import unit_of_work
 
 router = APIRouter(include_in_schema=False)
@@ -52,6 +52,11 @@ def log_in(
 ) -> Response:
     settings: Settings = request.app.state.settings
     lang = web_session.language(request)
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc != request.headers.get("host"):
+        # Login CSRF: the form carries no token yet (there is no session), so a login posted
+        # from another site, which browsers mark with its Origin, is refused.
+        raise Forbidden("a login must come from this site's own form", field="origin")
     try:
         with unit_of_work(request.app.state.session_factory) as session:
             issued = guarded_log_in(request, session, username.strip(), password)
