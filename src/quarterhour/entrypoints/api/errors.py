@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from quarterhour.errors import DomainError
+from quarterhour.errors import DomainError, ValidationFailed
 
 log = logging.getLogger("quarterhour.api")
+_M = TypeVar("_M", bound=BaseModel)
 
 
 def field_name(loc: tuple[Any, ...]) -> str:
@@ -22,6 +24,18 @@ def field_name(loc: tuple[Any, ...]) -> str:
     for part in parts:
         out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
     return out or ".".join(str(p) for p in loc)
+
+
+def validated(model: type[_M], data: Any) -> _M:
+    """`model` from data that did not come through FastAPI's parsing (a console form, a query
+    string read by hand): a failure is the ValidationFailed the API would answer with, naming
+    the first field at fault."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = field_name(tuple(first["loc"]))
+        raise ValidationFailed(f"{where}: {first['msg']}", field=where) from None
 
 
 def _error(e: Any) -> dict[str, str]:

@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
+from quarterhour.config import Settings
 from quarterhour.entrypoints.api.deps import CtxDep, OneWriteCtxDep
 from quarterhour.errors import ValidationFailed
 from quarterhour.workorders import repository, service
@@ -35,19 +37,9 @@ def take_contact(
     ctx: OneWriteCtxDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    try:
-        result = service.take_contact(
-            ctx.session, body, by=ctx.actor, settings=ctx.settings, idempotency_key=idempotency_key
-        )
-        ctx.session.commit()
-    except IntegrityError:
-        if idempotency_key is None:
-            raise
-        # The same key raced in from a retry: the first request won; answer with its contact.
-        ctx.session.rollback()
-        result = service.take_contact(
-            ctx.session, body, by=ctx.actor, settings=ctx.settings, idempotency_key=idempotency_key
-        )
+    result = take_contact_committed(
+        ctx.session, body, by=ctx.actor, settings=ctx.settings, idempotency_key=idempotency_key
+    )
     contact = result.contact
     out = ContactOut(
         id=contact.id,
@@ -63,6 +55,32 @@ def take_contact(
         ),
     )
     return _json(out, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+def take_contact_committed(
+    session: Session,
+    data: ContactIn,
+    *,
+    by: Actor,
+    settings: Settings,
+    idempotency_key: str | None,
+) -> service.IntakeResult:
+    """受理, committed. The same Idempotency-Key sent twice at once (a retry, a double click):
+    the first request wins and the second is answered with its contact. For the API and the
+    console's intake desk."""
+    try:
+        result = service.take_contact(
+            session, data, by=by, settings=settings, idempotency_key=idempotency_key
+        )
+        session.commit()
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        session.rollback()
+        result = service.take_contact(
+            session, data, by=by, settings=settings, idempotency_key=idempotency_key
+        )
+    return result
 
 
 def _json(model: BaseModel, status_code: int = status.HTTP_200_OK) -> Response:

@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from quarterhour.access import service as access
 from quarterhour.access.permissions import Permission, require
@@ -20,7 +19,7 @@ from quarterhour.billing import tariff_book
 from quarterhour.billing.schemas import TariffVersionIn
 from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.schedule_file import parse_schedule
-from quarterhour.entrypoints.api.errors import field_name
+from quarterhour.entrypoints.api.errors import validated
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
@@ -82,15 +81,6 @@ def _submit(
             console, tab, values(), error=message, typed=typed, status_code=exc.status_code
         )
     return RedirectResponse(f"/console/admin/{tab}?done=1", status_code=303)
-
-
-def _validated(model: Any, data: dict[str, Any]) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = field_name(tuple(first["loc"]))
-        raise ValidationFailed(f"{where}: {first['msg']}", field=where) from None
 
 
 def _optional_int(value: str, field: str) -> int | None:
@@ -465,40 +455,20 @@ def tariffs_page(console: ConsoleDep) -> HTMLResponse:
 
 
 @router.post("/tariffs/versions", response_model=None)
-def add_tariff_version(
-    console: ConsoleDep,
-    code: Annotated[str, Form(max_length=32)] = "",
-    effective_from: Annotated[str, Form()] = "",
-    tier_mode: Annotated[str, Form()] = "none",
-    flat_price: Annotated[str, Form()] = "",
-    tier1_limit: Annotated[str, Form()] = "",
-    tier2_limit: Annotated[str, Form()] = "",
-    tier2_surcharge: Annotated[str, Form()] = "0",
-    tier3_surcharge: Annotated[str, Form()] = "0",
-    peak_price: Annotated[str, Form()] = "",
-    valley_price: Annotated[str, Form()] = "",
-    source: Annotated[str, Form(max_length=300)] = "",
-) -> Response:
-    typed = {
-        "code": code,
-        "effective_from": effective_from,
-        "tier_mode": tier_mode,
-        "flat_price": flat_price,
-        "tier1_limit": tier1_limit,
-        "tier2_limit": tier2_limit,
-        "tier2_surcharge": tier2_surcharge,
-        "tier3_surcharge": tier3_surcharge,
-        "peak_price": peak_price,
-        "valley_price": valley_price,
-        "source": source,
-    }
+async def add_tariff_version(request: Request, console: ConsoleDep) -> Response:
+    """New prices for a tariff from a day on; the version in force until then ends there. The
+    form's fields are TariffVersionIn's, checked by it."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and k != "csrf"}
+    return await run_in_threadpool(_add_tariff_version, console, form)
 
+
+def _add_tariff_version(console: Console, typed: dict[str, str]) -> Response:
     def write() -> object:
         given = {k: v.strip() for k, v in typed.items() if k != "code" and v.strip()}
-        body: TariffVersionIn = _validated(TariffVersionIn, given)
+        body = validated(TariffVersionIn, given)
         return tariff_book.add_version_by(
             console.session,
-            code,
+            typed.get("code", ""),
             body.model_dump(exclude={"source"}),
             by=console.actor,
             source=body.source,

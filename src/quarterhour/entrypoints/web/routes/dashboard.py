@@ -8,16 +8,16 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
 from quarterhour.access.permissions import Permission, can, require
 from quarterhour.analytics import service as analytics
-from quarterhour.analytics.schemas import Bucket, MixQuery, StatsQuery
+from quarterhour.analytics.schemas import Bucket, MixQuery
 from quarterhour.analytics.targets import TARGETS
-from quarterhour.entrypoints.api.errors import field_name
+from quarterhour.entrypoints.api.errors import validated
 from quarterhour.entrypoints.web import charts, exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
+from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.programme import service as programme
@@ -38,10 +38,9 @@ def _query(console: Console) -> tuple[MixQuery, str | None]:
             raw[key] = value
     problem: str | None = None
     try:
-        q = MixQuery.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        problem = f"{field_name(tuple(first['loc']))}: {first['msg']}"
+        q = validated(MixQuery, raw)
+    except ValidationFailed as exc:
+        problem = exc.message
         q, raw = MixQuery.model_validate(defaults), dict(defaults)
     if "bucket" not in raw:
         days = (q.end - q.start).days
@@ -56,8 +55,7 @@ def dashboard(console: ConsoleDep) -> HTMLResponse:
     q, problem = _query(console)
     session = console.session
     t = Words(console.lang)
-    stats = StatsQuery.model_validate(q.model_dump(exclude={"bucket"}))
-    report = analytics.quality_figures(session, stats, by=console.actor)
+    report = analytics.quality_figures(session, q, by=console.actor)  # a MixQuery is a StatsQuery
     mix = analytics.call_mix(session, q, by=console.actor)
     overdue = [(d.department, d.overdue_open) for d in report.by_department if d.overdue_open > 0]
     overdue.sort(key=lambda row: -row[1])
@@ -112,8 +110,7 @@ def export_figures(fmt: str, console: ConsoleDep) -> Response:
     require(console.actor, Permission.VIEW_STATS)
     q, _ = _query(console)
     t = Words(console.lang)
-    stats = StatsQuery.model_validate(q.model_dump(exclude={"bucket"}))
-    report = analytics.quality_figures(console.session, stats, by=console.actor)
+    report = analytics.quality_figures(console.session, q, by=console.actor)
     scopes: list[tuple[str, Any]] = [(t("all_districts"), report.total)]
     scopes += [(t.kind(row.order_type), row) for row in report.by_type]
     scopes += [(row.department, row) for row in report.by_department]

@@ -13,21 +13,20 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 
 from quarterhour.access.permissions import Permission, require
 from quarterhour.customers import service as customers
 from quarterhour.customers.schemas import CustomerOut, CustomerView
 from quarterhour.customers.view import customer_view
-from quarterhour.entrypoints.api.errors import field_name
+from quarterhour.entrypoints.api.errors import validated
+from quarterhour.entrypoints.api.orders import take_contact_committed
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.programme import service as programme
-from quarterhour.workorders import repository, service
+from quarterhour.workorders import repository
 from quarterhour.workorders.filters import OrderFilter, Sort
 from quarterhour.workorders.kinds import SUBTYPES, AreaClass, Channel, OrderType
 from quarterhour.workorders.preview import MatterPreview, preview_contact
@@ -184,13 +183,13 @@ def contact_in(form: dict[str, str], episode_id: int | None) -> ContactIn:
     if episode_id is not None and body["channel"] == Channel.PROGRAMME:
         body["episode_id"] = episode_id
     try:
-        return ContactIn.model_validate(body)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = field_name(tuple(first["loc"]))
-        if where == "matters":
-            where = "matters[0].title"
-        raise ValidationFailed(f"{where}: {first['msg']}", field=where) from None
+        return validated(ContactIn, body)
+    except ValidationFailed as exc:
+        if exc.field != "matters":
+            raise
+        # No matter was filled in: the first one's title is what the agent must give.
+        reason = exc.message.partition(": ")[2]
+        raise ValidationFailed(f"matters[0].title: {reason}", field="matters[0].title") from None
 
 
 @router.post("", response_model=None)
@@ -210,25 +209,14 @@ def _take(console: Console, form: dict[str, str]) -> Response:
             preview = preview_contact(session, data, by=console.actor, settings=console.settings)
             session.rollback()
             return _desk(console, form=form, preview=preview)
-        try:
-            result = service.take_contact(
-                session,
-                data,
-                by=console.actor,
-                settings=console.settings,
-                idempotency_key=f"console-{form.get('idem', '')}" if form.get("idem") else None,
-            )
-            session.commit()
-        except IntegrityError:
-            # The same form sent twice at once: the first one won; show what it recorded.
-            session.rollback()
-            result = service.take_contact(
-                session,
-                data,
-                by=console.actor,
-                settings=console.settings,
-                idempotency_key=f"console-{form.get('idem', '')}",
-            )
+        # The form's own key: the same form sent twice records one contact.
+        result = take_contact_committed(
+            session,
+            data,
+            by=console.actor,
+            settings=console.settings,
+            idempotency_key=f"console-{form['idem']}" if form.get("idem") else None,
+        )
     except DomainError as exc:
         session.rollback()
         if exc.status_code in (401, 403):

@@ -14,13 +14,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from quarterhour.access.permissions import Permission, can, require_see_order
 from quarterhour.billing import tariff_book
 from quarterhour.customers import accounts
 from quarterhour.customers import service as customers
-from quarterhour.entrypoints.api.errors import field_name
+from quarterhour.entrypoints.api.errors import validated
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
@@ -74,11 +73,9 @@ def _filter_from(request: Request, defaults: dict[str, Any]) -> tuple[OrderFilte
         else:
             raw[key] = value
     try:
-        return OrderFilter.model_validate(raw), None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "query"
-        return OrderFilter.model_validate(defaults), f"{field}: {first['msg']}"
+        return validated(OrderFilter, raw), None
+    except ValidationFailed as exc:
+        return OrderFilter.model_validate(defaults), exc.message
 
 
 def _reference(console: Console) -> dict[str, dict[int, str]]:
@@ -267,12 +264,7 @@ def _action_in(form: dict[str, str]) -> ActionIn:
                 "when: a date and time like 2026-11-28 09:30", field="at"
             ) from None
         values["at"] = at if at.tzinfo else at.replace(tzinfo=clock.SHANGHAI)
-    try:
-        return ActionIn.model_validate(values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise ValidationFailed(f"{field}: {first['msg']}", field=field) from None
+    return validated(ActionIn, values)
 
 
 @router.post("/orders/{order_id}/act", response_model=None)
@@ -306,7 +298,6 @@ def act(
         "at": at,
         "crew": crew,
     }
-    t = Words(console.lang)
     try:
         body = _action_in(typed)
         if uploads:
@@ -322,17 +313,26 @@ def act(
         )
         console.session.commit()
     except DomainError as exc:
-        console.session.rollback()
-        if exc.code == "stale_version":
-            message = t("stale", state=t.state(str(exc.details.get("state", ""))))
-        else:
-            message = exc.message
-        if exc.status_code in (401, 403, 404):
-            raise
-        return _order_page(
-            console, order_id, error=message, typed=typed, status_code=exc.status_code
-        )
+        return _refused(console, order_id, exc, typed)
     return RedirectResponse(f"/console/orders/{order_id}?done={action}", status_code=303)
+
+
+def _refused(
+    console: Console, order_id: int, exc: DomainError, typed: dict[str, str]
+) -> HTMLResponse:
+    """A step the service refused: the order's page again with the reason (a stale page said
+    to be one) and everything that was typed. Not being allowed, or no such order, is not about
+    the form: it leaves as the error page."""
+    console.session.rollback()
+    if exc.status_code in (401, 403, 404):
+        raise exc
+    t = Words(console.lang)
+    message = (
+        t("stale", state=t.state(str(exc.details.get("state", ""))))
+        if exc.code == "stale_version"
+        else exc.message
+    )
+    return _order_page(console, order_id, error=message, typed=typed, status_code=exc.status_code)
 
 
 @router.post("/orders/{order_id}/phone", response_class=HTMLResponse)
@@ -390,7 +390,6 @@ def meter_split(
         "version": version,
         "note": note,
     }
-    t = Words(console.lang)
     try:
         meter, _, premises = household.partition("|")
         values: dict[str, Any] = {
@@ -406,26 +405,11 @@ def meter_split(
             values["version"] = version
         if note.strip():
             values["note"] = note
-        try:
-            data = MeterSplitIn.model_validate(values)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = field_name(tuple(first["loc"]))
-            raise ValidationFailed(f"{where}: {first['msg']}", field=where) from None
+        data = validated(MeterSplitIn, values)
         service.record_meter_split(
             console.session, order_id, data, by=console.actor, settings=console.settings
         )
         console.session.commit()
     except DomainError as exc:
-        console.session.rollback()
-        if exc.status_code in (401, 403, 404):
-            raise
-        message = (
-            t("stale", state=t.state(str(exc.details.get("state", ""))))
-            if exc.code == "stale_version"
-            else exc.message
-        )
-        return _order_page(
-            console, order_id, error=message, typed=typed, status_code=exc.status_code
-        )
+        return _refused(console, order_id, exc, typed)
     return RedirectResponse(f"/console/orders/{order_id}?done=meter_split", status_code=303)
