@@ -8,18 +8,13 @@ server then fails the run instead of skipping half of it.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
@@ -34,6 +29,7 @@ from quarterhour.storage.engine import make_engine, make_session_factory
 from quarterhour.storage.migrate import upgrade
 from quarterhour.storage.registry import metadata
 from quarterhour.workorders import policies
+from serving import serving
 
 BACKENDS = [
     b for b in os.environ.get("QUARTERHOUR_TEST_BACKENDS", "sqlite,postgresql").split(",") if b
@@ -234,33 +230,11 @@ def login(client: TestClient) -> Callable[[str], dict[str, str]]:
     return _login
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(settings: Settings, org: demo_org.Organisation) -> Iterator[str]:
     """The real app behind a real uvicorn HTTP server on a free local port."""
-    port = _free_port()
-    app = create_app(settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.engine.dispose()
+    with serving(create_app(settings)) as base:
+        yield base
 
 
 # --- per-backend counts in the summary -------------------------------------------------------

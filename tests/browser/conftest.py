@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,20 +63,30 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture
-def open_page(browser: Browser, live_server: str) -> Iterator[Callable[..., Page]]:
-    """A new browser context (its own cookies) per call, on the live server."""
+@contextmanager
+def pages_on(browser: Browser, base: str) -> Iterator[Callable[..., Page]]:
+    """Opens pages on `base`, each in a new browser context (its own cookies, as a person at
+    his own desk); they are all closed when the block ends."""
     contexts = []
 
     def _open(viewport: dict[str, int] = OFFICE, lang: str = "zh-CN") -> Page:
-        context = browser.new_context(base_url=live_server, viewport=viewport, locale=lang)  # type: ignore[arg-type]
+        context = browser.new_context(base_url=base, viewport=viewport, locale=lang)  # type: ignore[arg-type]
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()
 
-    yield _open
-    for context in contexts:
-        context.close()
+    try:
+        yield _open
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def open_page(browser: Browser, live_server: str) -> Iterator[Callable[..., Page]]:
+    """A new browser context per call, on the live server."""
+    with pages_on(browser, live_server) as opener:
+        yield opener
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -5,19 +5,14 @@ people to look at (the test of record for what users see)."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, expect
 
-from browser.conftest import OFFICE, PHONE, log_in, screenshot
+from browser.conftest import OFFICE, PHONE, log_in, pages_on, screenshot
 from quarterhour.config import Settings
 from quarterhour.demo import generator
 from quarterhour.demo.organisation import FAST_HASH
@@ -25,14 +20,9 @@ from quarterhour.entrypoints.app import create_app
 from quarterhour.kit import clock
 from quarterhour.storage.engine import make_engine
 from quarterhour.storage.migrate import upgrade
+from serving import serving
 
 ANCHOR = datetime(2026, 11, 27, 10, 0, tzinfo=clock.SHANGHAI)  # a Friday morning
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -43,39 +33,20 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     upgrade(engine)
     engine.dispose()
     generator.generate(settings, days=30, now=ANCHOR, password_cost=FAST_HASH)
-    app = create_app(settings)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.engine.dispose()
+    with serving(create_app(settings)) as base:
+        yield base
 
 
 @pytest.fixture
 def as_user(browser: Browser, demo_server: str) -> Iterator[Callable[..., Page]]:
-    contexts = []
+    with pages_on(browser, demo_server) as open_page:
 
-    def _as(username: str, viewport: dict[str, int] = OFFICE) -> Page:
-        context = browser.new_context(base_url=demo_server, viewport=viewport)  # type: ignore[arg-type]
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        log_in(page, username)
-        return page
+        def _as(username: str, viewport: dict[str, int] = OFFICE) -> Page:
+            page = open_page(viewport)
+            log_in(page, username)
+            return page
 
-    yield _as
-    for context in contexts:
-        context.close()
+        yield _as
 
 
 def _visit(page: Page, path: str, name: str) -> None:
