@@ -25,6 +25,8 @@ class Settings:
     # How often the server's background sweep runs (warnings and escalations).
     sweep_interval_seconds: int = 60
     run_background_sweep: bool = True
+    # At shutdown, how long the server waits for its running jobs to stop at their next step.
+    job_stop_seconds: float = 30
     # Warn this long before a deadline, as a share of its whole span (at least the floor).
     warn_fraction: float = 0.2
     warn_floor_minutes: int = 15

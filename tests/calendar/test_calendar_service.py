@@ -114,13 +114,10 @@ def test_loaded_year_replaces_the_shipped_year_whole(session: Session) -> None:
 
 def test_loaded_at_moves_forward_even_under_a_frozen_clock(session: Session) -> None:
     frozen = datetime(2026, 11, 20, 9, 0, tzinfo=clock.SHANGHAI)
-    clock.set_now_source(lambda: frozen)
-    try:
+    with clock.using(lambda: frozen):
         first = service.load_year(session, SCHEDULE_2030, by=None).loaded_at
         second = service.load_year(session, SCHEDULE_2027, by=None).loaded_at
         third = service.load_year(session, SCHEDULE_2030, by=None).loaded_at
-    finally:
-        clock.set_now_source(None)
     assert first == frozen
     assert first < second < third
 

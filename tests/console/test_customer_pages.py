@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -57,7 +58,7 @@ def test_the_bill_runs_and_held_readings_are_listed(
 
 
 def test_an_administrator_runs_a_months_bills_as_a_job_and_watches_it(
-    desk: Desk, session: Session, org: Organisation
+    desk: Desk, session: Session, org: Organisation, frozen_clock: Any
 ) -> None:
     from datetime import date
     from decimal import Decimal
@@ -79,6 +80,7 @@ def test_an_administrator_runs_a_months_bills_as_a_job_and_watches_it(
     assert 'id="start-run"' not in desk("dispatcher").get("/console/billing").text
     token = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
     assert token
+    # 27 November (the frozen clock): November has not ended, October has.
     early = admin.post("/console/billing/run", data={"csrf": token.group(1), "period": "2026-11"})
     assert early.status_code == 422 and "has not ended" in early.text
     started = admin.post("/console/billing/run", data={"csrf": token.group(1), "period": "2026-10"})

@@ -171,12 +171,8 @@ def fill(
 ) -> dict[str, int]:
     """Accounts and meters for every caller, months of readings, bills and payments."""
     rng = random.Random(seed + 1)  # noqa: S311 - reproducible demo data, not security
-    previous = clock.now_source()
-    clock.set_now_source(lambda: anchor)
-    try:
+    with clock.using(lambda: anchor):
         return _fill(session, settings, rng, first_day=first_day, anchor=anchor)
-    finally:
-        clock.set_now_source(previous)
 
 
 def _fill(

@@ -137,28 +137,28 @@ class Simulation:
         heapq.heappush(self._queue, (when, next(self._order), event))
 
     def run(self) -> Report:
-        previous = clock.now_source()
-        clock.set_now_source(lambda: self.now)
         try:
-            with unit_of_work(self.factory) as session:
-                self._session = session
-                self._install()
-            day = self.first_day
-            while day <= self.anchor.date():
+            with clock.using(lambda: self.now):
                 with unit_of_work(self.factory) as session:
                     self._session = session
-                    self._plan_day(day)
-                    self._play_until(min(clock.start_of_day(day + timedelta(days=1)), self.anchor))
-                day += timedelta(days=1)
-            with unit_of_work(self.factory) as session:
-                self._session = session
-                self._play_until(self.anchor, inclusive=True)
-                self.now = self.anchor
-                self._sweep()
-                self._count()
+                    self._install()
+                day = self.first_day
+                while day <= self.anchor.date():
+                    with unit_of_work(self.factory) as session:
+                        self._session = session
+                        self._plan_day(day)
+                        self._play_until(
+                            min(clock.start_of_day(day + timedelta(days=1)), self.anchor)
+                        )
+                    day += timedelta(days=1)
+                with unit_of_work(self.factory) as session:
+                    self._session = session
+                    self._play_until(self.anchor, inclusive=True)
+                    self.now = self.anchor
+                    self._sweep()
+                    self._count()
         finally:
             self._session = None
-            clock.set_now_source(previous)
         return self.report
 
     def _play_until(self, limit: datetime, *, inclusive: bool = False) -> None:

@@ -28,6 +28,7 @@ from quarterhour.entrypoints.api import (
 )
 from quarterhour.entrypoints.api.bill_line import BillLine
 from quarterhour.entrypoints.web import console
+from quarterhour.jobs.service import Runner
 from quarterhour.kit.masking import MaskingFilter
 from quarterhour.kit.ratelimit import FailureLimiter
 from quarterhour.storage import reads
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await asyncio.to_thread(app.state.jobs.stop, settings.job_stop_seconds)
         if app.state.read_pool is not None:
             await app.state.read_pool.close()
 
@@ -108,6 +110,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.session_factory = make_session_factory(engine)
     app.state.one_write_session_factory = make_one_write_session_factory(engine)
     app.state.read_pool = reads.read_pool(engine)
+    app.state.jobs = Runner(app.state.session_factory)
     app.state.public_limiter = FailureLimiter(
         settings.public_lookup_limit, settings.public_lookup_window_seconds
     )

@@ -1,4 +1,5 @@
-"""Long jobs started from the console (a bill run): what was asked, how far it got, the outcome."""
+"""Long jobs started from the console (a bill run, an import): what was asked, how far it got,
+the outcome (done, failed, or stopped when its server shut down)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from quarterhour.storage.base import Base
 class Job(Base):
     __tablename__ = "job"
     __table_args__ = (
-        CheckConstraint("status in ('running','done','failed')", name="status_known"),
+        CheckConstraint("status in ('running','done','failed','stopped')", name="status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,17 @@ def now_source() -> Callable[[], datetime] | None:
 def set_now_source(source: Callable[[], datetime] | None) -> None:
     global _now_source
     _now_source = source
+
+
+@contextmanager
+def using(source: Callable[[], datetime]) -> Iterator[None]:
+    """Read "now" from `source` inside the block, then put back whatever was in force before."""
+    previous = _now_source
+    set_now_source(source)
+    try:
+        yield
+    finally:
+        set_now_source(previous)
 
 
 def local(moment: datetime) -> datetime:

@@ -306,6 +306,10 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "run_running": ("进行中", "running"),
     "run_done": ("完成", "done"),
     "run_failed": ("失败", "failed"),
+    "run_stopped": (
+        "已停止（服务器关闭），可重新开始",
+        "stopped (the server shut down): start it again",
+    ),
     "started_at": ("开始", "Started"),
     "finished_at": ("结束", "Finished"),
     "held_readings": ("待审核的抄表（不出账）", "Readings held for review (not billed)"),

@@ -237,8 +237,7 @@ def start_bill_run(
             ]
         }
 
-    job_id = jobs.start(
-        factory,
+    job_id = console.request.app.state.jobs.start(
         kind="bill_run",
         params={"period": period, "district_id": district_id or None},
         steps_total=len(chosen),

@@ -102,8 +102,7 @@ def _start(console: Console, kind: str, name: str, data: bytes, strict: bool) ->
             ],
         }
 
-    job_id = jobs.start(
-        factory,
+    job_id = console.request.app.state.jobs.start(
         kind="import",
         params={"what": kind, "file": name, "strict": strict},
         steps_total=1,
