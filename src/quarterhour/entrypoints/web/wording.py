@@ -417,6 +417,19 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     ),
     "covered_years": ("已有官方工作日数据的年份", "Years with official working-day data"),
     "loaded_years": ("管理员载入的年度安排", "Schedules loaded by administrators"),
+    "provisional_years": (
+        "尚无官方安排的年度：已知的法定节假日",
+        "Years without a notice: the statutory holidays known",
+    ),
+    "provisional_years_hint": (
+        "按《全国年节及纪念日放假办法》推算（农历日期与清明节气已计算）。调休上班日、与周末相连的放假日、"
+        "节日逢周末的补假日须待国务院办公厅通知，期间的时限为临时时限，载入通知后自动重算。",
+        "From the statute (lunar dates and the Qingming solar term computed). Make-up working days,"
+        " bridging days and days in lieu of a holiday on a weekend wait for the State Council's"
+        " notice; deadlines across them are provisional and are recomputed when it is loaded.",
+    ),
+    "holiday_day": ("日期", "Day"),
+    "holiday_name": ("节日", "Holiday"),
     "year": ("年度", "Year"),
     "loaded_at": ("载入时间", "Loaded"),
     "loaded_by": ("载入人", "By"),
