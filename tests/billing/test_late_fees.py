@@ -8,8 +8,11 @@ a settlement's fee under 1 yuan is charged 1 yuan.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from quarterhour.billing.arrears import (
     DEFAULT_RULES,
@@ -136,3 +139,54 @@ def test_the_shipped_rules_cite_the_2024_text() -> None:
         D("0.003"),
     )
     assert current.minimum == D("1.00")
+
+
+def test_days_before_the_first_rule_draw_no_fee() -> None:
+    book = LateFeeBook(DEFAULT_RULES)
+    # Due 1996-09-30: late from 10-01; the 1996 text is in force from 10-08, so 10-08 … 10-17:
+    # 100.00 × 0.001 × 10 = 1.00.
+    fee = book.accrued(
+        D("100.00"),
+        bill_year=1996,
+        residential=True,
+        due_on=date(1996, 9, 30),
+        until=date(1996, 10, 17),
+    )
+    assert fee == D("1.00000")
+    assert book.accrued(
+        D("100.00"),
+        bill_year=1996,
+        residential=True,
+        due_on=date(1996, 9, 1),
+        until=date(1996, 9, 30),
+    ) == D(0)
+
+
+LATER = LateFeeRule(
+    date(2027, 3, 1), D("0.0005"), D("0.0015"), D("0.0025"), D("0.50"), "a later notice"
+)
+
+
+@given(
+    due_on=st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 12, 31)),
+    days=st.integers(min_value=-5, max_value=800),
+    bill_year=st.integers(min_value=2023, max_value=2028),
+    residential=st.booleans(),
+    amount=st.decimals(min_value=D("0.01"), max_value=D("99999.99"), places=2),
+)
+def test_accrual_equals_charging_each_day_at_its_own_rate(
+    due_on: date, days: int, bill_year: int, residential: bool, amount: Decimal
+) -> None:
+    book = LateFeeBook([*DEFAULT_RULES, LATER])
+    until = due_on + timedelta(days=days)
+    expected = Decimal(0)
+    day = due_on + timedelta(days=1)
+    while day <= until:
+        rule = book.in_force(day)
+        assert rule is not None
+        expected += amount * rule.rate(residential=residential, bill_year=bill_year, day=day)
+        day += timedelta(days=1)
+    got = book.accrued(
+        amount, bill_year=bill_year, residential=residential, due_on=due_on, until=until
+    )
+    assert got == expected

@@ -23,6 +23,7 @@ the minimum applies to the total late fee of a settlement, not to each bill.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -67,18 +68,19 @@ class LateFeeBook:
 
     def __init__(self, rules: Iterable[LateFeeRule]) -> None:
         ordered = sorted(rules, key=lambda rule: rule.effective_from)
-        starts = [rule.effective_from for rule in ordered]
+        starts = tuple(rule.effective_from for rule in ordered)
         if len(set(starts)) != len(starts):
             raise ValueError("two late-fee rules start on the same day")
         self.rules: tuple[LateFeeRule, ...] = tuple(ordered)
+        self._starts = starts
+
+    def _index(self, day: date) -> int:
+        """The position of the rule in force on `day`; -1 before the first."""
+        return bisect_right(self._starts, day) - 1
 
     def in_force(self, day: date) -> LateFeeRule | None:
-        current = None
-        for rule in self.rules:
-            if rule.effective_from > day:
-                break
-            current = rule
-        return current
+        index = self._index(day)
+        return self.rules[index] if index >= 0 else None
 
     def accrued(
         self, amount: Decimal, *, bill_year: int, residential: bool, due_on: date, until: date
@@ -90,10 +92,18 @@ class LateFeeBook:
             return Decimal(0)
         # The rate can change where a new version starts and, for others than households, on
         # 1 January after the bill's year; between those days it is constant.
-        cuts = {rule.effective_from for rule in self.rules}
-        if not residential:
-            cuts.add(date(bill_year + 1, 1, 1))
-        starts = [first, *sorted(day for day in cuts if first < day <= until)]
+        low, high = self._index(first), self._index(until)
+        year_end = None if residential else date(bill_year + 1, 1, 1)
+        crosses = year_end is not None and first < year_end <= until
+        if low == high and not crosses:  # one rule, one rate: the usual case, kept cheap
+            if low < 0:
+                return Decimal(0)
+            rate = self.rules[low].rate(residential=residential, bill_year=bill_year, day=first)
+            return amount * rate * ((until - first).days + 1)
+        cuts = set(self._starts[low + 1 : high + 1])  # versions starting after `first`
+        if crosses and year_end is not None:
+            cuts.add(year_end)
+        starts = [first, *sorted(cuts)]
         total = Decimal(0)
         for start, end in zip(starts, [*starts[1:], until + _ONE_DAY], strict=True):
             rule = self.in_force(start)
