@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 
@@ -43,10 +42,7 @@ class Settings:
     # A month's consumption above this multiple of the account's usual (mean of up to 12
     # earlier bills) is held for review instead of billed.
     implausible_factor: int = 10
-    # Late fees per day (供电营业规则 art. 98): residential; others, this year's and earlier arrears.
-    late_fee_residential: Decimal = Decimal("0.001")
-    late_fee_current_year: Decimal = Decimal("0.002")
-    late_fee_earlier_years: Decimal = Decimal("0.003")
+    # Late fees are versioned rules with their sources, stored like tariffs (billing/late_fees.py).
     argon2_time_cost: int = 2
     argon2_memory_cost: int = 19 * 1024
     log_sql: bool = False

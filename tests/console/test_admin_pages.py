@@ -106,6 +106,10 @@ def test_loading_a_new_year_recomputes_provisional_deadlines(
     admin = desk("admin")
     page = admin.get("/console/admin/calendar")
     assert 'data-warning="provisional_deadlines"' in page.text
+    # What 2027 is known to have off before its notice: the statutory days, lunar ones computed.
+    assert 'id="provisional-2027"' in page.text
+    assert "<td>2027-02-05</td><td>春节</td>" in page.text
+    assert "<td>2027-09-15</td><td>中秋节</td>" in page.text
     loaded = admin.post(
         "/console/admin/calendar",
         data={"csrf": csrf_of(page.text), "source": "国办发明电〔2026〕（测试用）"},
@@ -115,6 +119,7 @@ def test_loading_a_new_year_recomputes_provisional_deadlines(
     after = admin.get("/console/admin/calendar")
     assert "国办发明电〔2026〕（测试用）" in after.text
     assert "data-warning" not in after.text
+    assert 'id="provisional-2027"' not in after.text
     assert loop.order(order["id"])["has_provisional_deadline"] is False
     bad = admin.post(
         "/console/admin/calendar",

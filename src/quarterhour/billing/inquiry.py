@@ -16,9 +16,9 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Date, Table, bindparam, cast, null, select, union_all
 from sqlalchemy.orm import Session
 
-from quarterhour.billing.arrears import BillDue, PaymentMade, statement
+from quarterhour.billing import late_fees
+from quarterhour.billing.arrears import BillDue, LateFeeBook, PaymentMade, statement
 from quarterhour.billing.models import Bill, Payment
-from quarterhour.billing.payments import rates_of
 from quarterhour.billing.schemas import BillInquiryOut
 from quarterhour.config import Settings
 from quarterhour.customers.models import Account
@@ -72,7 +72,8 @@ def inquire(
         rows = driver_rows(session, _ANSWER_POSTGRESQL, {"number": number})
     else:
         rows = list(session.execute(_ANSWER, {"number": number}))
-    return _answer(rows, number, phone_last4, settings, as_of)
+    # The rules are a per-process copy (no statement here but at most one every few seconds).
+    return _answer(rows, number, phone_last4, late_fees.rule_book(session), as_of)
 
 
 async def inquire_on_event_loop(
@@ -85,19 +86,20 @@ async def inquire_on_event_loop(
 ) -> BillInquiryOut:
     """The same answer from the worker's async PostgreSQL connections (storage.reads)."""
     number = account_number.strip()
+    book = await late_fees.rule_book_on_event_loop(pool)
     rows = await reads.rows(pool, _ANSWER_POSTGRESQL, {"number": number})
-    return _answer(rows, number, phone_last4, settings, as_of)
+    return _answer(rows, number, phone_last4, book, as_of)
 
 
 def _answer(
-    rows: list[Any], number: str, phone_last4: str, settings: Settings, as_of: date
+    rows: list[Any], number: str, phone_last4: str, book: LateFeeBook, as_of: date
 ) -> BillInquiryOut:
     if not rows or not phone_last4.isdigit() or rows[0][0] != phone_last4:
         raise NotFound(NO_MATCH, field="account")
     residential = rows[0][1] == "residential"
     bills = [BillDue(r[2], r[3], r[5], r[6], residential) for r in rows if r[2] is not None]
     paid = [PaymentMade(row[5], clock.local(row[7]).date()) for row in rows if row[7] is not None]
-    owed = statement(bills, paid, as_of, rates_of(settings))
+    owed = statement(bills, paid, as_of, book)  # the account statement's own computation
     billed = [row for row in rows if row[2] is not None and row[3] <= as_of]
     latest = max(billed, key=lambda row: row[3]) if billed else None
     return BillInquiryOut(

@@ -8,13 +8,13 @@ from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.datastructures import State
 from starlette.types import Scope
 
-from quarterhour.billing import inquiry, tariff_book, voice
-from quarterhour.billing.schemas import BillInquiryOut, PublishedTariff
+from quarterhour.billing import inquiry, late_fees, tariff_book, voice
+from quarterhour.billing.schemas import BillInquiryOut, PublishedLateFeeRule, PublishedTariff
 from quarterhour.config import Settings
 from quarterhour.entrypoints.api.deps import SessionDep
 from quarterhour.errors import NotFound, TooManyRequests
@@ -110,10 +110,13 @@ def _inquire_in_session(
 
 
 class Disclosure(BaseModel):
-    """公开: the tariffs and the service commitments in force on a day."""
+    """公开: the tariffs, the late-fee rule and the service commitments in force on a day."""
 
     on: date
     tariffs: list[PublishedTariff]
+    late_fees: PublishedLateFeeRule | None = Field(
+        description="the late-fee rule (电费违约金) in force, with its source; none before any"
+    )
     commitments: PublishedCommitments
 
 
@@ -121,19 +124,21 @@ class Disclosure(BaseModel):
 def disclosure(
     session: SessionDep, on: Annotated[date | None, Query(description="default: today")] = None
 ) -> Disclosure:
-    """The tariffs in force and the time limits the utility commits to, as published (the page
-    /disclosure shows the same)."""
+    """The tariffs in force, the late-fee rule with its source and the time limits the utility
+    commits to, as published (the page /disclosure shows the same)."""
     return published_on(session, on or clock.now().date())
 
 
 def published_on(session: Session, day: date) -> Disclosure:
     policy = policies.policy_in_force(session, day)
+    late_fee_rule = late_fees.in_force(session, day)
     return Disclosure(
         on=day,
         tariffs=[
             tariff_book.published(tariff, version)
             for tariff, version in tariff_book.in_force(session, day)
         ],
+        late_fees=late_fees.published(late_fee_rule) if late_fee_rule else None,
         commitments=PublishedCommitments(
             policy=policy.code,
             effective_from=policy.effective_from,

@@ -393,9 +393,11 @@ def _add_policy(console: Console, form: dict[str, str]) -> Response:
 def _calendar_values(console: Console) -> dict[str, Any]:
     require(console.actor, Permission.MANAGE_CALENDAR)
     session = console.session
+    missing = calendar_service.missing_years(session, clock.now().date())
     return {
         "covered": calendar_service.covered_years(session),
         "loaded": calendar_service.loaded_years(session),
+        "provisional": calendar_service.provisional_holidays(session, missing),
     }
 
 
