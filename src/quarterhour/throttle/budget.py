@@ -97,29 +97,46 @@ class Budgets:
     login_caller: Budget
 
 
-@lru_cache(maxsize=8)
 def budgets(settings: Settings) -> Budgets:
-    def per_number(scope: str) -> Budget:
+    return _budgets(
+        settings.lookup_failure_limit,
+        settings.lookup_failure_window_seconds,
+        settings.lookup_lock_seconds,
+        settings.public_lookup_limit,
+        settings.public_lookup_window_seconds,
+        settings.login_failure_limit,
+        settings.login_failure_window_seconds,
+    )
+
+
+@lru_cache(maxsize=8)
+def _budgets(
+    per_number: int,
+    number_window: int,
+    number_lock: int,
+    per_caller: int,
+    caller_window: int,
+    per_login: int,
+    login_window: int,
+) -> Budgets:
+    def number(scope: str) -> Budget:
         return Budget(
-            scope,
-            settings.lookup_failure_limit,
-            timedelta(seconds=settings.lookup_failure_window_seconds),
-            timedelta(seconds=settings.lookup_lock_seconds),
+            scope, per_number, timedelta(seconds=number_window), timedelta(seconds=number_lock)
         )
 
-    def per_caller(scope: str) -> Budget:
-        window = timedelta(seconds=settings.public_lookup_window_seconds)
-        return Budget(scope, settings.public_lookup_limit, window, window)
+    def caller(scope: str) -> Budget:  # locked until its window is over
+        window = timedelta(seconds=caller_window)
+        return Budget(scope, per_caller, window, window)
 
     def login(scope: str) -> Budget:
-        window = timedelta(seconds=settings.login_failure_window_seconds)
-        return Budget(scope, settings.login_failure_limit, window, window)
+        window = timedelta(seconds=login_window)
+        return Budget(scope, per_login, window, window)
 
     return Budgets(
-        bill=per_number("bill"),
-        bill_caller=per_caller("bill-from"),
-        order=per_number("order"),
-        order_caller=per_caller("order-from"),
+        bill=number("bill"),
+        bill_caller=caller("bill-from"),
+        order=number("order"),
+        order_caller=caller("order-from"),
         login_user=login("login"),
         login_caller=login("login-from"),
     )
