@@ -34,7 +34,6 @@ from quarterhour.throttle import budget
 from quarterhour.throttle.budget import Charge
 
 NO_MATCH = "no account matches this number and phone"
-TOO_MANY = "too many failed lookups; try again later"
 # The budget's row of the answer (its category; an account's is residential or non_residential).
 _BUDGET_ROW = "budget"
 # Keys whose lock the statement reads: the account number and the caller.
@@ -141,7 +140,7 @@ def _answer(
         elif budget.is_locked(row[8], clock.now()):
             # Before anything else: a locked number answers alike whether it is an account
             # and whether the digits are right.
-            raise TooManyRequests(TOO_MANY, field="account")
+            raise TooManyRequests(budget.TOO_MANY_LOOKUPS, field="account")
     if not rows or not phone_last4.isdigit() or rows[0][0] != phone_last4:
         raise NotFound(NO_MATCH, field="account")
     residential = rows[0][1] == "residential"

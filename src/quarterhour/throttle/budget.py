@@ -55,6 +55,7 @@ from quarterhour.storage.driver import postgresql_text
 from quarterhour.throttle.models import FailureBudget
 
 _T: Table = FailureBudget.__table__  # type: ignore[assignment]
+TOO_MANY_LOOKUPS = "too many failed lookups; try again later"
 KEY_LENGTH = 64
 # Writers delete rows that no longer matter at most this often (per process).
 PRUNE_EVERY_SECONDS = 60.0

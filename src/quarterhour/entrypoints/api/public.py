@@ -40,11 +40,6 @@ def caller_of(scope: Scope) -> str:
     return callers.caller_of(scope, settings.trusted_proxies)
 
 
-def order_status_charges(settings: Settings, number: str, caller: str) -> list[budget.Charge]:
-    budgets = budget.budgets(settings)
-    return [budget.charge(budgets.order, number), budget.charge(budgets.order_caller, caller)]
-
-
 @router.get("/orders/{number}", response_model=PublicStatus)
 def order_status(
     number: str,
@@ -56,11 +51,13 @@ def order_status(
     to the caller, and a number or caller over its budget is refused before anything is looked
     up — the right digits as well (throttle/budget.py)."""
     now = clock.now()
-    charges = order_status_charges(
-        request.app.state.settings, number.strip(), caller_of(request.scope)
+    budgets = budget.budgets(request.app.state.settings)
+    charges = (
+        budget.charge(budgets.order, number.strip()),
+        budget.charge(budgets.order_caller, caller_of(request.scope)),
     )
     if budget.locked(session, charges, now):
-        raise TooManyRequests(inquiry.TOO_MANY, field="phone_last4")
+        raise TooManyRequests(budget.TOO_MANY_LOOKUPS, field="phone_last4")
     try:
         return service.public_status(session, number, phone_last4)
     except NotFound:
