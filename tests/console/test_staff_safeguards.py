@@ -4,6 +4,7 @@ leaves a field out changes nothing (never read as "inactive", "no department", "
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +14,7 @@ from console.conftest import csrf_of
 from quarterhour.demo.organisation import Organisation
 from quarterhour.organisation.models import Role, Staff
 from quarterhour.storage.engine import make_session_factory
+from quarterhour.workorders import policies as policy_versions
 from quarterhour.workorders.kinds import OrderType
 from quarterhour.workorders.models import TimeLimitPolicy
 from quarterhour.workorders.policies import ALWAYS_FOLLOWED_UP
@@ -68,5 +70,21 @@ def test_a_console_form_that_leaves_a_field_out_changes_nothing(
     for kind in OrderType:
         value = "1" if kind in ALWAYS_FOLLOWED_UP else "0"
         assert f'type="hidden" name="follow_up_{kind.value}" value="{value}"' in policies.text
-    sent = {f"follow_up_{k.value}": "1" if k in ALWAYS_FOLLOWED_UP else "0" for k in OrderType}
-    assert admin.post("/console/admin/policies", data={**form, **sent}).status_code == 303
+    # As a browser sends it, in the page's order: each hidden 0, then a ticked box's 1 after it.
+    fields = list(form.items())
+    for kind in OrderType:
+        always = kind in ALWAYS_FOLLOWED_UP
+        fields.append((f"follow_up_{kind.value}", "1" if always else "0"))
+        if kind is OrderType.CONSULTATION:
+            fields.append((f"follow_up_{kind.value}", "1"))  # ticked
+    saved = admin.post(
+        "/console/admin/policies",
+        content=urlencode(fields),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert saved.status_code == 303
+    with make_session_factory(engine)() as session:
+        new = next(p for p in policy_versions.policies(session) if p.code == "HF-2027")
+    assert new.follow_up_required(OrderType.CONSULTATION)
+    assert not new.follow_up_required(OrderType.OPINION)
+    assert new.follow_up_required(OrderType.COMPLAINT)
