@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from quarterhour.kit import callers
+
 
 def _default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'quarterhour.db'}"
@@ -37,6 +39,14 @@ class Settings:
     # Public lookups: failures allowed per caller per window before 429.
     public_lookup_limit: int = 10
     public_lookup_window_seconds: int = 300
+    # ... and per account number (bill line) or order number (status), whoever asks: the last
+    # four digits of a phone are 10,000 guesses, so a number that failed this often within the
+    # window is refused for the lock's time, even the right answer (throttle/budget.py).
+    lookup_failure_limit: int = 5
+    lookup_failure_window_seconds: int = 900
+    lookup_lock_seconds: int = 900
+    # Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks); none by default.
+    trusted_proxies: tuple[str, ...] = ()
     # A bill falls due this many days after its period ends; late fees count from the day after.
     bill_due_days: int = 20
     # A month's consumption above this multiple of the account's usual (mean of up to 12
@@ -59,6 +69,12 @@ class Settings:
             values["token_ttl_minutes"] = int(ttl)
         if logins := env.get("QUARTERHOUR_LOGIN_FAILURE_LIMIT"):
             values["login_failure_limit"] = int(logins)
+        if lookups := env.get("QUARTERHOUR_LOOKUP_FAILURE_LIMIT"):
+            values["lookup_failure_limit"] = int(lookups)
+        if lock := env.get("QUARTERHOUR_LOOKUP_LOCK_MINUTES"):
+            values["lookup_lock_seconds"] = int(lock) * 60
+        if proxies := env.get("QUARTERHOUR_TRUSTED_PROXIES"):
+            values["trusted_proxies"] = callers.parse_proxies(proxies)
         if idle := env.get("QUARTERHOUR_CONSOLE_IDLE_MINUTES"):
             values["console_idle_minutes"] = int(idle)
         if (cache := env.get("QUARTERHOUR_TOKEN_CACHE_SECONDS")) is not None:

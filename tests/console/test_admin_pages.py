@@ -17,6 +17,7 @@ from quarterhour.billing import tariff_book
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
 from quarterhour.storage.engine import make_session_factory
+from quarterhour.workorders.kinds import OrderType
 from workorders.loop_client import LoopApi
 from workorders.test_deadlines_api import CALENDAR_2027
 
@@ -182,6 +183,8 @@ def test_a_new_time_limit_version_holds_orders_accepted_from_its_first_day(
         "source": "合肥供电公司服务承诺（测试用）",
         f"amount_{n}": "2",
         f"unit_{n}": "working_days",
+        # As the page sends them: 1 for each kind followed up, 0 for the others.
+        **{f"follow_up_{kind.value}": "0" for kind in OrderType},
         "follow_up_complaint": "1",
         "follow_up_fault_repair": "1",
     }
@@ -252,11 +255,13 @@ def test_a_members_role_changes_and_his_sessions_end(desk: Desk, org: Organisati
     again = desk("agent2")
     assert again.get("/console").headers["location"] == "/console/my-work"
     no_department = admin.post(
-        "/console/admin/staff/agent2/role", data={"csrf": csrf_of(page.text), "role": "handler"}
+        "/console/admin/staff/agent2/role",
+        data={"csrf": csrf_of(page.text), "role": "handler", "department_id": ""},
     )
     assert no_department.status_code == 422 and "department" in no_department.text
     self_demotion = admin.post(
-        "/console/admin/staff/admin/role", data={"csrf": csrf_of(page.text), "role": "dispatcher"}
+        "/console/admin/staff/admin/role",
+        data={"csrf": csrf_of(page.text), "role": "dispatcher", "department_id": ""},
     )
     assert self_demotion.status_code == 409
 
