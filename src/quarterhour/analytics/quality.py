@@ -39,8 +39,9 @@ HANDLED_STATES = frozenset(
     {State.RETURNED, State.REVIEWED, State.REPLIED, State.FOLLOWED_UP, State.ARCHIVED}
 )
 # 办结 (completed): the customer has been given the result (答复), the point at which the
-# completion, rework and first-contact limits are met; a repair is returned only once restored,
-# so every deadline of a completed order is settled and its on-time flag is final.
+# completion, rework and first-contact limits are met; a repair is returned only once restored.
+# Only the follow-up's clock (回访 within its limit after the reply) may still run, so a completed
+# order's on-time flag is final once it is followed up.
 COMPLETED_STATES = frozenset({State.REPLIED, State.FOLLOWED_UP, State.ARCHIVED})
 # Still owed to the customer: open and not yet answered.
 PENDING_STATES = OPEN_STATES - COMPLETED_STATES
@@ -95,8 +96,12 @@ class Tally:
         if state != State.REPLIED:
             self.followed_up += row["with_follow_up_outcome"]
         # 及时率 (on-time rate per type and department, PRODUCT.md): completed orders whose
-        # deadlines were all met in time. `is_overdue` is sticky: set when a deadline was met
-        # late or the sweep escalated the order (督办), never cleared.
+        # deadlines were all met in time — the service centre's dispatch and follow-up clocks
+        # included: the customer waited either way. `is_overdue` is sticky: set when a deadline
+        # was met late or the sweep escalated the order (督办), never cleared. A deadline is met
+        # at the time a step claims only when that claim was entered within the tolerance
+        # (workorders.service._when); otherwise at its entry, so a claim typed in long after
+        # the fact cannot prove an order on time.
         if state in COMPLETED_STATES:
             self.completed += row["orders"]
             self.on_time += row["never_overdue"]

@@ -356,7 +356,9 @@ class Planner:
         if not f.follow_up_required:
             self._archive(t, steps)
             return
-        t = h.during(t.date() + timedelta(days=self.rng.randint(1, 3)), CALLS, t)
+        # 回访 the next day, within its 1-working-day limit; now and then a few days late.
+        late = self.chance(0.04)
+        t = h.during(t.date() + timedelta(days=self.rng.randint(2, 4) if late else 1), CALLS, t)
         roll = self.rng.random()
         if not rework and roll < 0.025:
             steps.append(self._follow_up(t, FollowUpOutcome.DISSATISFIED))
@@ -400,7 +402,7 @@ class Planner:
         area = f.area_class or AreaClass.URBAN
         handler = self.handlers[f.department_id]
         steps: list[Step] = []
-        t = f.accepted_at + h.minutes(1, 6)
+        t = f.accepted_at + h.minutes(1, 4)  # dispatched at once (5-minute limit)
         crew = self.crew_for(f.department_id)
         steps.append(Step(t, DISPATCHER, Action.DISPATCH, crew=crew))
         t += h.minutes(1, 5)
@@ -433,11 +435,16 @@ class Planner:
     def _repair_rework(
         self, f: OrderFacts, handler: str, t: datetime, steps: list[Step]
     ) -> datetime:
-        # Supply is back already; the crew returns to put right what the customer still finds wrong.
+        # The crew goes back to put right what the customer still finds wrong: a new visit, with
+        # its own arrival and restoration limits (workorders.service reopen → revisit).
         h = self.hours
-        t = h.fit(t + h.minutes(10, 120), OFFICE)
+        t += h.minutes(5, 20)
         steps.append(Step(t, handler, Action.ACKNOWLEDGE))
-        t = h.fit(t + h.minutes(60, 300), OFFICE)
+        t += h.minutes(10, 35)
+        steps.append(Step(t, handler, Action.ARRIVE))
+        t += h.minutes(20, 90)
+        steps.append(Step(t, handler, Action.RESTORE))
+        t += h.minutes(5, 30)
         steps.append(
             Step(
                 t,

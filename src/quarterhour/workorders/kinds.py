@@ -64,11 +64,13 @@ class ReplyMethod(StrEnum):
 
 
 class DeadlineKind(StrEnum):
+    DISPATCH = "dispatch"  # 派单: the service centre sends the order to a department
     FIRST_CONTACT = "first_contact"  # 投诉: contact the customer within 24 h
     ARRIVAL = "arrival"  # 抢修: crew on site
     RESTORATION = "restoration"  # 抢修: supply restored after arrival
     COMPLETION = "completion"  # handled and replied to the customer
     REWORK = "rework"  # after 退回重办 or a dissatisfied follow-up
+    FOLLOW_UP = "follow_up"  # 回访 after the reply, when the order needs one
 
 
 class LimitUnit(StrEnum):

@@ -149,6 +149,9 @@ class WorkOrder(Base):
     area_class: Mapped[str | None] = mapped_column(String(8))
     crew: Mapped[str | None] = mapped_column(String(100))
     crew_dispatched_at: Mapped[datetime | None]
+    # When the work was last sent to the department that has it (派单, 改派, or back for 重办):
+    # the step a claimed arrival or return may not precede.
+    dispatched_at: Mapped[datetime | None]
     arrived_at: Mapped[datetime | None]
     restored_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
@@ -169,7 +172,10 @@ class OrderEvent(Base):
     from_state: Mapped[str | None] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # When the step was entered. A step dated by its author (a crew's arrival typed in after the
+    # fact) keeps the time claimed here, next to the time it was entered (service._when).
     at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 

@@ -32,6 +32,14 @@ SGCC_SERVICE = "国家电网公司95598业务时限: 服务申请5个工作日, 
 SGCC_CONNECTION = "国家电网公司“三不指定”及居民报装时限: 全流程不超过5个工作日"
 DEFAULT_REMOTE_RESTORE = "特殊边远地区恢复供电时限未公布, 按农村4小时执行 (Quarter Hour 默认)"
 HOUSE_DEFAULT = "Quarter Hour 默认: 意见、建议、表扬、咨询 5个工作日"
+# Clocks for the service centre's own steps. The 95598 service rule says a repair is passed to
+# the crew at once; the minutes and days below are the utility's own rules, named as such.
+DISPATCH_REPAIR = (
+    "95598服务规范: 接到客户报修, 确属供电企业抢修范围的, 立即通知抢修部门;"
+    " 本单位规定: 受理后5分钟内派单"
+)
+DISPATCH_OTHER = "本单位规定: 非抢修工单受理后1个工作日内派单"
+FOLLOW_UP_RULE = "本单位规定: 答复客户后1个工作日内回访 (未接通的, 下一次在1个工作日内再拨)"
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,18 @@ def _common_limits() -> Iterable[Limit]:
         yield Limit(_T.SERVICE_REQUEST, _K.COMPLETION, 5, _U.WORKING_DAYS, SGCC_CONNECTION, sub)
     for kind in (_T.OPINION, _T.SUGGESTION, _T.PRAISE, _T.CONSULTATION):
         yield Limit(kind, _K.COMPLETION, 5, _U.WORKING_DAYS, HOUSE_DEFAULT)
+    yield from service_centre_limits()
+
+
+def service_centre_limits() -> Iterable[Limit]:
+    """Every open state someone answers for has a clock: 受理 until 派单, 答复 until 回访 (for the
+    orders that need one). The department's own states run on the limits above."""
+    for kind in _T:
+        if kind is _T.FAULT_REPAIR:
+            yield Limit(kind, _K.DISPATCH, 5, _U.MINUTES, DISPATCH_REPAIR)
+        else:
+            yield Limit(kind, _K.DISPATCH, 1, _U.WORKING_DAYS, DISPATCH_OTHER)
+        yield Limit(kind, _K.FOLLOW_UP, 1, _U.WORKING_DAYS, FOLLOW_UP_RULE)
 
 
 def default_2021() -> list[Limit]:
@@ -174,10 +194,41 @@ def install_policy(session: Session, spec: PolicySpec) -> TimeLimitPolicy:
 
 
 def ensure_default_policies(session: Session) -> None:
-    existing = set(session.scalars(select(TimeLimitPolicy.code)))
+    existing = {p.code: p for p in session.scalars(select(TimeLimitPolicy))}
     for spec in DEFAULT_POLICIES:
         if spec.code not in existing:
             install_policy(session, spec)
+        else:
+            _add_new_kinds(session, existing[spec.code], spec)
+
+
+# Kinds of clock that came after the default policies were first installed: an installed default
+# policy gets their limits (nothing it already has changes, and no existing deadline moves).
+_LATER_KINDS = frozenset({_K.DISPATCH, _K.FOLLOW_UP})
+
+
+def _add_new_kinds(session: Session, policy: TimeLimitPolicy, spec: PolicySpec) -> None:
+    kinds = set(session.scalars(select(TimeLimit.kind).where(TimeLimit.policy_id == policy.id)))
+    missing = [
+        limit for limit in spec.limits if limit.kind in _LATER_KINDS and limit.kind not in kinds
+    ]
+    if not missing:
+        return
+    session.add_all(
+        TimeLimit(
+            policy_id=policy.id,
+            order_type=limit.order_type,
+            subtype=limit.subtype,
+            area_class=limit.area_class,
+            kind=limit.kind,
+            amount=limit.amount,
+            unit=limit.unit,
+            source=limit.source,
+        )
+        for limit in missing
+    )
+    session.flush()
+    invalidate_cache()
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,11 @@ class ActionIn(Strict):
     outcome: FollowUpOutcome | None = None
     reply_method: ReplyMethod | None = None
     result: LongText | None = None
-    at: AwareDatetime | None = Field(default=None, description="when it happened, if not now")
+    at: AwareDatetime | None = Field(
+        default=None,
+        description="when it happened, if not now (a claim: not in the future, not before the"
+        " step it follows; kept next to the time it was entered)",
+    )
     crew: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     area_class: AreaClass | None = None
     attachments: list[AttachmentMeta] = Field(default_factory=list, max_length=20)
@@ -104,7 +108,15 @@ class EventOut(BaseModel):
     to_state: str
     actor_id: int | None
     actor_name: str | None
-    at: datetime
+    at: datetime = Field(description="when the step was entered")
+    claimed_at: datetime | None = Field(
+        default=None, description="the time the step claims, when its author gave one"
+    )
+    claim_beyond_tolerance: bool = Field(
+        default=False,
+        description="the claim was entered too long after the time it claims: kept, but the"
+        " deadlines count the entry time",
+    )
     note: str | None
     data: dict[str, object] | None
 
@@ -156,6 +168,7 @@ class OrderDetail(OrderSummary):
     area_class: str | None
     crew: str | None
     crew_dispatched_at: datetime | None
+    dispatched_at: datetime | None = None
     arrived_at: datetime | None
     restored_at: datetime | None
     closed_at: datetime | None

@@ -197,7 +197,8 @@ def _write_postgresql(session: Session, change: Change) -> int | None:
     )
     params: dict[str, Any] = {"id": change.order_id, "seen": change.seen_version}
     params.update({f"v_{key}": change.values[key] for key in values})
-    params.update({f"e_{key}": _pg_value(value) for key, value in change.event.items()})
+    # Every column of the event is a parameter of the statement; one not given is NULL.
+    params.update({f"e_{key}": _pg_value(change.event.get(key)) for key in _EVENT_KEYS})
     for n, (deadline_id, met_at) in enumerate(change.met):
         params[f"m{n}_id"] = deadline_id
         params[f"m{n}_at"] = met_at
@@ -214,6 +215,7 @@ def _pg_value(value: Any) -> Any:
 
 
 _LOAD_POSTGRESQL = postgresql_text(_LOAD)
+_EVENT_KEYS = tuple(c.key for c in _EVENT.columns if c.key != "id")
 
 
 def _pg_type(table: Table, key: str) -> str:

@@ -53,6 +53,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "rural": ("农村", "rural"),
     "remote": ("特殊边远地区", "remote"),
     "all": ("—", "—"),
+    "dispatch": ("派单", "dispatch to a department"),
     "first_contact": ("首次联系客户", "first contact with the customer"),
     "arrival": ("到达现场", "arrival on site"),
     "restoration": ("恢复供电", "supply restored"),
@@ -143,6 +144,11 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "reply_method": ("答复方式", "Replied by"),
     "outcome": ("回访结果", "Outcome"),
     "at": ("发生时间（留空为现在）", "When (empty: now)"),
+    "claimed": ("所报时间 {at}", "claimed {at}"),
+    "claim_beyond": (
+        "补录超过 {n} 分钟，时限按录入时间计",
+        "entered more than {n} minutes later: deadlines count the entry time",
+    ),
     "crew": ("班组", "Crew"),
     "suggested": ("建议", "suggested"),
     "stale": (
