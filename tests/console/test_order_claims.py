@@ -57,3 +57,41 @@ def test_a_crew_enters_its_arrival_late_and_the_page_says_so(
     )
     assert refused.status_code == 422
     assert "restoration cannot precede the crew&#39;s arrival" in refused.text
+
+
+def test_the_desk_offers_complaint_classes_and_connection_classes(desk: Desk) -> None:
+    page = desk("agent").get("/console/desk")
+    assert page.status_code == 200
+    assert '<optgroup label="投诉">' in page.text
+    for code, label in (
+        ("power_quality", "供电质量投诉"),
+        ("new_connection_hv_dual", "高压双电源报装"),
+    ):
+        assert f'<option value="{code}" >{label}</option>' in page.text
+
+
+def test_a_connection_waiting_for_the_customer_shows_it(
+    desk: Desk, loop: LoopApi, frozen_clock: Any
+) -> None:
+    frozen_clock.set(ACCEPTED.replace(hour=9))
+    order_id = loop.intake("service_request", subtype="new_connection")["id"]
+    loop.act("dispatcher", order_id, "dispatch")
+    loop.act("hall-baohe", order_id, "acknowledge")
+    hall = desk("hall-baohe")
+    page = hall.get(f"/console/orders/{order_id}")
+    assert "pause" in offered(page.text)
+    posted = hall.post(
+        f"/console/orders/{order_id}/act",
+        data={"csrf": csrf_of(page.text), "action": "pause", "note": "等待客户提供房产证明"},
+    )
+    assert posted.status_code == 303, posted.text
+    page = hall.get(f"/console/orders/{order_id}")
+    assert 'id="paused"' in page.text and "等待客户办理，计时暂停自" in page.text
+    # Returning the work ends the customer's stage too, so it stays offered.
+    assert offered(page.text) == [
+        "contact_customer",
+        "record_progress",
+        "resume",
+        "return_result",
+        "comment",
+    ]

@@ -56,9 +56,10 @@ def test_complaint_on_a_friday_before_spring_festival(loop: LoopApi, frozen_cloc
             "2026-10-13 23:59:59",
         ),
         (
+            # 十项承诺 第七条: 5 working days (it was 4 here before the current text).
             {"order_type": "service_request", "subtype": "meter_anomaly"},
             "2026-09-30 15:00",
-            "2026-10-12 23:59:59",
+            "2026-10-13 23:59:59",
         ),
         (
             {"order_type": "service_request", "subtype": "reading_anomaly"},

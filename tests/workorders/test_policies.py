@@ -41,10 +41,13 @@ def test_defaults_follow_the_product_brief(session: Session) -> None:
     }
     assert _limits(view, "fault_repair", None, "rural")["arrival"] == (90, "minutes")
     assert _limits(view, "fault_repair", None, "remote")["arrival"] == (120, "minutes")
-    assert _limits(view, "misconduct_report", None, None) == {"completion": (9, "working_days")}
+    assert _limits(view, "misconduct_report", None, None) == {
+        "first_contact": (24, "hours"),
+        "completion": (9, "working_days"),
+    }
     assert _limits(view, "service_request", None, None) == {"completion": (5, "working_days")}
     assert _limits(view, "service_request", "meter_anomaly", None) == {
-        "completion": (4, "working_days")
+        "completion": (5, "working_days")
     }
     assert _limits(view, "service_request", "reading_anomaly", None) == {
         "completion": (6, "working_days")

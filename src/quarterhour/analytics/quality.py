@@ -126,7 +126,9 @@ class Tally:
         }
 
 
-GroupKey = tuple[str, int | None]  # (order type, department id)
+# (order type, sub-type, department id): the sub-type carries a complaint's class (服务, 营业,
+# 停送电, 供电质量, 电网建设), which the figures report apart.
+GroupKey = tuple[str, str | None, int | None]
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ def _orders_query(cohort: Cohort, now: datetime) -> Select[*tuple[Any, ...]]:
     return (
         select(
             _W.order_type,
+            _W.subtype,
             _W.department_id,
             _W.state,
             count().label("orders"),
@@ -176,7 +179,7 @@ def _orders_query(cohort: Cohort, now: datetime) -> Select[*tuple[Any, ...]]:
             func.sum(_W.satisfied_follow_ups).label("satisfied_follow_ups"),
         )
         .where(*cohort.conditions())
-        .group_by(_W.order_type, _W.department_id, _W.state)
+        .group_by(_W.order_type, _W.subtype, _W.department_id, _W.state)
     )
 
 
@@ -184,7 +187,8 @@ def tally(session: Session, cohort: Cohort, now: datetime) -> dict[GroupKey, Tal
     groups: dict[GroupKey, Tally] = {}
     rows = session.execute(_orders_query(cohort, now)).mappings().all()
     for row in rows:
-        group = groups.setdefault((row["order_type"], row["department_id"]), Tally())
+        key = (row["order_type"], row["subtype"], row["department_id"])
+        group = groups.setdefault(key, Tally())
         group.add_state(row["state"], row)
     return groups
 

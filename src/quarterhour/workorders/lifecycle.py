@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from quarterhour.organisation.models import Role
-from quarterhour.workorders.kinds import OrderType
+from quarterhour.workorders.kinds import PAUSABLE_SUBTYPES, OrderType
 
 
 class State(StrEnum):
@@ -50,6 +50,8 @@ class Action(StrEnum):
     CANCEL = "cancel"
     PRESS = "press"  # 催办
     ESCALATE = "escalate"  # 督办 (the sweep, or a supervisor)
+    PAUSE = "pause"  # 暂停: a connection waits for the customer; its clock stands still
+    RESUME = "resume"  # 恢复: the customer has acted; the clock runs again
     WARN = "warn"  # deadline approaching (the sweep)
     RESCHEDULE = "reschedule"  # a provisional deadline recomputed once the official year is loaded
     COMMENT = "comment"
@@ -71,6 +73,8 @@ class Guard(StrEnum):
     ARRIVED_NOT_RESTORED = "arrived_not_restored"  # 恢复供电: after arrival, once per visit
     RESTORED_IF_REPAIR = "restored_if_repair"  # 回单 of a repair: supply is back
     NO_FOLLOW_UP_OWED = "no_follow_up_owed"  # 归档 straight after 答复: no follow-up required
+    PAUSABLE = "pausable"  # 暂停: a 报装 (PAUSABLE_SUBTYPES) whose clock runs
+    PAUSED = "paused"  # 恢复: its clock stands still
 
 
 GUARD_REASONS: dict[Guard, str] = {
@@ -78,6 +82,8 @@ GUARD_REASONS: dict[Guard, str] = {
     Guard.ARRIVED_NOT_RESTORED: "restoration follows the crew's arrival, once per visit",
     Guard.RESTORED_IF_REPAIR: "a repair is returned after supply is restored",
     Guard.NO_FOLLOW_UP_OWED: "this order needs a follow-up (回访) before it is archived",
+    Guard.PAUSABLE: "only a connection (报装) whose clock runs can wait for the customer",
+    Guard.PAUSED: "the clock is not paused",
 }
 
 
@@ -86,6 +92,10 @@ class OrderFacts(Protocol):
 
     @property
     def order_type(self) -> str: ...
+    @property
+    def subtype(self) -> str | None: ...
+    @property
+    def paused_at(self) -> datetime | None: ...
     @property
     def arrived_at(self) -> datetime | None: ...
     @property
@@ -103,6 +113,10 @@ def holds(guard: Guard | None, order: OrderFacts) -> bool:
         return order.arrived_at is not None and order.restored_at is None
     if guard is Guard.RESTORED_IF_REPAIR:
         return order.order_type != OrderType.FAULT_REPAIR or order.restored_at is not None
+    if guard is Guard.PAUSABLE:
+        return order.subtype in PAUSABLE_SUBTYPES and order.paused_at is None
+    if guard is Guard.PAUSED:
+        return order.paused_at is not None
     return not order.follow_up_required  # NO_FOLLOW_UP_OWED
 
 
@@ -136,6 +150,8 @@ def _moves() -> Iterable[Move]:
     for state in handling:
         yield Move(state, Action.CONTACT_CUSTOMER, (State.IN_PROGRESS,), frozenset({_H}), True)
         yield Move(state, Action.RECORD_PROGRESS, (State.IN_PROGRESS,), frozenset({_H}), True)
+        yield Move(state, Action.PAUSE, (None,), frozenset({_H}), True, Guard.PAUSABLE)
+        yield Move(state, Action.RESUME, (None,), frozenset({_H}), True, Guard.PAUSED)
         yield Move(
             state, Action.ARRIVE, (State.IN_PROGRESS,), frozenset({_H}), True, Guard.NOT_ARRIVED
         )
@@ -195,6 +211,8 @@ TYPE_ONLY: dict[Action, frozenset[str]] = {
     Action.CLOSE_ON_INTAKE: frozenset({OrderType.CONSULTATION}),
     Action.ARRIVE: frozenset({OrderType.FAULT_REPAIR}),
     Action.RESTORE: frozenset({OrderType.FAULT_REPAIR}),
+    Action.PAUSE: frozenset({OrderType.SERVICE_REQUEST}),
+    Action.RESUME: frozenset({OrderType.SERVICE_REQUEST}),
 }
 _BY_KEY: dict[tuple[State | None, Action], Move] = {(m.state, m.action): m for m in MOVES}
 # Actions that only the system takes (the sweep): no role may send them through the API.

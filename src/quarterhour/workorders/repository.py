@@ -171,6 +171,7 @@ def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
         restored_at=order.restored_at,
         closed_at=order.closed_at,
         dispatched_at=order.dispatched_at,
+        paused_at=order.paused_at,
         allowed_actions=[str(a) for a in actions_for(order, by.role, by.department_id)],
         deadlines=[_deadline_out(d) for d in deadlines],
         events=[_event_out(e, name, text) for e, name in events],
@@ -192,6 +193,7 @@ def _deadline_out(deadline: Deadline) -> DeadlineOut:
         is_late=deadline.met_at is not None and deadline.met_at > deadline.due_at,
         amount=deadline.amount,
         unit=deadline.unit,
+        paused_working_days=deadline.paused_working_days,
     )
 
 

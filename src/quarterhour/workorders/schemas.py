@@ -99,6 +99,9 @@ class DeadlineOut(BaseModel):
     is_late: bool
     amount: int
     unit: str
+    paused_working_days: int = Field(
+        default=0, description="working days the customer had the matter: the limit waited"
+    )
 
 
 class EventOut(BaseModel):
@@ -169,6 +172,9 @@ class OrderDetail(OrderSummary):
     crew: str | None
     crew_dispatched_at: datetime | None
     dispatched_at: datetime | None = None
+    paused_at: datetime | None = Field(
+        default=None, description="since when the clock waits for the customer (暂停)"
+    )
     arrived_at: datetime | None
     restored_at: datetime | None
     closed_at: datetime | None

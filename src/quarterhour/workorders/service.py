@@ -336,6 +336,7 @@ def _new_deadline(
         due_at=due.due_at,
         warn_at=due.warn_at,
         is_provisional=due.is_provisional,
+        paused_working_days=0,
         policy_id=policy_id,
     )
 
@@ -364,6 +365,8 @@ def _answer_on_the_spot(
 
 def _refresh_due(order: WorkOrder, deadlines: Sequence[Deadline], now: datetime) -> None:
     order.due_at, order.has_provisional_deadline = nearest_open(deadlines)
+    if order.paused_at is not None:
+        order.due_at = None  # waiting for the customer: no deadline runs, last in the queue
     if any(d.met_at is not None and d.met_at > d.due_at for d in deadlines):
         order.is_overdue = True
 
@@ -726,6 +729,7 @@ def _restore(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
 
 def _return_result(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     ctx.require_field(ctx.data.result, "result", "回单 needs the result of the work")
+    resumed = _credit_pause(ctx) if ctx.order.paused_at is not None else None
     # A repair is returned once supply is back (Guard.RESTORED_IF_REPAIR), and not dated before;
     # other work not before it reached the department.
     if ctx.order.order_type == OrderType.FAULT_REPAIR:
@@ -735,7 +739,47 @@ def _return_result(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     )
     ctx.order.result = ctx.data.result
     ctx.order.returned_at = ctx.at
-    return None, {"result": ctx.data.result}
+    return None, {"result": ctx.data.result, "paused_working_days": resumed}
+
+
+def _pause(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    ctx.require_field(ctx.data.note, "note", "say what the customer has to do (暂停计时)")
+    ctx.order.paused_at = ctx.at
+    return None, {}
+
+
+def _resume(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    return None, {"paused_working_days": _credit_pause(ctx)}
+
+
+def _credit_pause(ctx: _Ctx) -> int:
+    """The customer's stage ends: every running limit gets the working days it lasted (the day
+    the clock stopped not counted, the day it runs again counted: 民法典 art. 201, as for the
+    limit itself) and is due that much later; a limit in hours or minutes, the time it lasted."""
+    paused_at = ctx.order.paused_at
+    assert paused_at is not None  # Guard.PAUSED, or checked by the caller
+    _not_before(ctx, paused_at, "the clock cannot run again before it was paused")
+    calendar = calendar_service.current_calendar(ctx.session)
+    days = calendar.working_days_between(clock.local_date(paused_at), clock.local_date(ctx.at))
+    for deadline in ctx.deadlines:
+        if deadline.met_at is not None:
+            continue
+        if deadline.unit == LimitUnit.WORKING_DAYS:
+            deadline.paused_working_days += days
+            due = due_with_settings(
+                calendar,
+                deadline.start_at,
+                deadline.amount + deadline.paused_working_days,
+                deadline.unit,
+                ctx.settings,
+            )
+            deadline.due_at, deadline.warn_at = due.due_at, due.warn_at
+            deadline.is_provisional = due.is_provisional
+        else:
+            deadline.due_at += ctx.at - paused_at
+            deadline.warn_at += ctx.at - paused_at
+    ctx.order.paused_at = None
+    return days
 
 
 def _send_back(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
@@ -845,6 +889,8 @@ _HANDLERS: dict[Action, _Handler] = {
     Action.CANCEL: _cancel,
     Action.PRESS: _press,
     Action.ESCALATE: _escalate,
+    Action.PAUSE: _pause,
+    Action.RESUME: _resume,
     Action.COMMENT: _comment,
 }
 
@@ -862,6 +908,8 @@ PUBLIC_STEPS = {
     Action.FOLLOW_UP: "回访",
     Action.ARCHIVE: "归档",
     Action.CANCEL: "撤销",
+    Action.PAUSE: "等待客户办理",
+    Action.RESUME: "继续办理",
 }
 
 
