@@ -31,6 +31,10 @@ class Settings:
     # Warn this long before a deadline, as a share of its whole span (at least the floor).
     warn_fraction: float = 0.2
     warn_floor_minutes: int = 15
+    # A time staff type in for a step (a crew's arrival entered after the fact) counts for the
+    # deadlines only when entered within this many minutes of the time it claims; an older claim
+    # is kept and shown as such, and the deadline is met when it was entered (service._when).
+    claimed_time_tolerance_minutes: int = 30
     # Unreachable follow-up after this many failed attempts (PRODUCT.md: "unreachable after N tries").
     follow_up_max_attempts: int = 3
     # Failed logins allowed per username and per address within the window before 429.
@@ -85,6 +89,8 @@ class Settings:
             values["run_background_sweep"] = sweep.lower() not in {"0", "false", "no", "off"}
         if attempts := env.get("QUARTERHOUR_FOLLOW_UP_MAX_ATTEMPTS"):
             values["follow_up_max_attempts"] = int(attempts)
+        if tolerance := env.get("QUARTERHOUR_CLAIMED_TIME_TOLERANCE_MINUTES"):
+            values["claimed_time_tolerance_minutes"] = int(tolerance)
         if files := env.get("QUARTERHOUR_ATTACHMENTS_DIR"):
             values["attachments_dir"] = Path(files)
         if env.get("QUARTERHOUR_LOG_SQL"):

@@ -47,6 +47,7 @@ OWN_DEPARTMENT = {
     "complaint": "hall-baohe",
     "fault_repair": "repair-baohe",
     "consultation": "marketing",
+    "new_connection": "hall-baohe",
 }
 ELSEWHERE = "hall-shushan"
 
@@ -91,6 +92,8 @@ MATRIX: dict[str, Case] = {
     "cancel": case("complaint", "accepted", {D, S}, "cancelled", {"note": "重复受理"}),
     "press": case("complaint", "dispatched", {D, S}, "dispatched", {"note": "请尽快处理"}),
     "escalate": case("complaint", "in_progress", {S}, "in_progress", {"note": "督办"}),
+    "pause": case("new_connection", "acknowledged", {H}, "acknowledged", {"note": "等待客户"}),
+    "resume": case("new_connection", "in_progress", {H}, "in_progress", {"note": "已交资料"}, 4),
     "comment": case("complaint", "reviewed", {A, D, H, F, S}, "reviewed", {"note": "客户催问"}),
 }
 # Taken by the system only (intake, the sweep, the calendar): refused to everyone through the API.

@@ -134,7 +134,13 @@ def test_channels_types_and_areas_mix_like_a_hotline(
     assert ranked[:2] == [OrderType.CONSULTATION, OrderType.FAULT_REPAIR]
     assert ranked[-1] == OrderType.MISCONDUCT_REPORT and types[OrderType.MISCONDUCT_REPORT] > 0
     assert types[OrderType.SERVICE_REQUEST] > types[OrderType.COMPLAINT]
-    assert subtypes == set(ServiceSubtype)
+    # The demo's callers are households: no non-residential or high-voltage connections.
+    businesses = {
+        ServiceSubtype.NEW_CONNECTION_LV,
+        ServiceSubtype.NEW_CONNECTION_HV_SINGLE,
+        ServiceSubtype.NEW_CONNECTION_HV_DUAL,
+    }
+    assert subtypes == set(ServiceSubtype) - businesses
     assert areas["urban"] > areas["rural"] > 0
     assert closed_at_intake is not None and closed_at_intake > 0.6 * types[OrderType.CONSULTATION]
     assert matters[2] > 0 and matters[3] > 0 and matters[1] > 10 * matters[2]

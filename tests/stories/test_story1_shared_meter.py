@@ -82,8 +82,9 @@ def test_story1_shared_meter_to_the_new_meter_and_its_first_bill(
     assert summary["department_id"] == hall.id
     assert hall.name == "包河区供电营业厅"
     assert summary["customer_name"] == "唐**"
-    # 5 working days from Monday (the start day is not counted): Monday 11-16, end of day.
-    assert summary["due_at"] == "2026-11-16T23:59:59+08:00"
+    # The nearest deadline is the dispatch: 1 working day from Monday (the start day is not
+    # counted), Tuesday 11-10; the work itself has 5, Monday 11-16.
+    assert summary["due_at"] == "2026-11-10T23:59:59+08:00"
 
     def step(day: str, hhmm: str, who: str, action: str, **body: Any) -> None:
         frozen_clock.set(at(day, hhmm))
@@ -144,8 +145,10 @@ def test_story1_shared_meter_to_the_new_meter_and_its_first_bill(
     assert order["assignee_id"] == org.staff["hall-baohe"].id
     assert order["replied_by_id"] == org.staff["specialist"].id
     assert (order["reply_method"], order["follow_up_outcome"]) == ("programme", "satisfied")
-    [completion] = order["deadlines"]
-    assert completion["kind"] == "completion"
+    kinds = {d["kind"]: d for d in order["deadlines"]}
+    assert sorted(kinds) == ["completion", "dispatch", "follow_up"]
+    completion = kinds["completion"]
+    assert not any(d["is_late"] for d in order["deadlines"])
     assert completion["met_at"] == "2026-11-10T07:45:00+08:00"  # the reply closes the limit
     assert not completion["is_late"] and not completion["is_provisional"]
     assert (order["rework_count"], order["is_overdue"], order["is_escalated"]) == (0, False, False)

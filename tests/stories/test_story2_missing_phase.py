@@ -71,7 +71,8 @@ def test_story2_missing_phase(loop: LoopApi, frozen_clock: Any) -> None:
     order_id = summary["id"]
     assert summary["department_id"] == org.dept("repair-baohe")  # 包河区抢修班, by routing
     assert summary["customer_phone"] == "138****0174"
-    assert datetime.fromisoformat(summary["due_at"]) == at(DAY, "08:35")  # 45 minutes, urban
+    # The nearest deadline: dispatched within 5 minutes (then on site within 45, urban).
+    assert datetime.fromisoformat(summary["due_at"]) == at(DAY, "07:55")
 
     def step(hhmm: str, who: str, action: str, **body: Any) -> None:
         frozen_clock.set(at(DAY, hhmm))
@@ -120,7 +121,8 @@ def test_story2_missing_phase(loop: LoopApi, frozen_clock: Any) -> None:
     assert (order["rework_count"], order["is_overdue"], order["is_escalated"]) == (0, False, False)
 
     deadlines = {d["kind"]: d for d in order["deadlines"]}
-    assert set(deadlines) == {"arrival", "restoration"}
+    assert set(deadlines) == {"dispatch", "arrival", "restoration", "follow_up"}
+    assert deadlines["dispatch"]["met_at"] == f"{DAY}T07:55:00+08:00"
     assert deadlines["arrival"]["due_at"] == f"{DAY}T08:35:00+08:00"
     assert deadlines["arrival"]["met_at"] == f"{DAY}T08:25:00+08:00"
     assert deadlines["restoration"]["due_at"] == f"{DAY}T11:25:00+08:00"  # 3 h after arrival

@@ -46,11 +46,22 @@ PATHS: dict[str, list[Step]] = {
     ],
 }
 PATHS["service_request"] = PATHS["complaint"]
+# A connection whose customer has to act on the way: the clock is paused, the return resumes it.
+PATHS["new_connection"] = [
+    *PATHS["complaint"][:3],
+    ("in_progress", "hall-baohe", "pause", {"note": "等待客户完成受电工程"}),
+    *PATHS["complaint"][3:],
+]
 
 MATTERS: dict[str, dict[str, Any]] = {
     "complaint": {"order_type": "complaint", "title": "抄表员态度差"},
     "fault_repair": {"order_type": "fault_repair", "title": "整栋楼停电", "area_class": "urban"},
     "service_request": {"order_type": "service_request", "subtype": "general", "title": "更名"},
+    "new_connection": {
+        "order_type": "service_request",
+        "subtype": "new_connection",
+        "title": "新房报装",
+    },
     "consultation": {"order_type": "consultation", "title": "咨询峰谷电价"},
     "opinion": {"order_type": "opinion", "title": "希望延长营业厅开放时间"},
 }

@@ -67,9 +67,11 @@ def test_a_dissatisfied_order_is_never_archived_silently(loop: LoopApi) -> None:
 def test_archiving_a_replied_complaint_without_follow_up_is_refused(loop: LoopApi) -> None:
     order = loop.new_order("complaint", "replied")
     assert order["follow_up_required"] is True
+    # Not offered, and refused naming what is open (the follow-up, or a comment).
+    assert "archive" not in loop.order(order["id"], by="followup")["allowed_actions"]
     refused = loop.act("followup", order["id"], "archive", expect=409)
     assert refused["error"] == "illegal_transition"
-    assert refused["allowed_actions"] == ["follow_up"]
+    assert refused["allowed_actions"] == ["follow_up", "comment"]
     assert "follow-up" in refused["message"]
     after = loop.order(order["id"])
     assert (after["state"], after["version"]) == ("replied", order["version"])

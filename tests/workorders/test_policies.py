@@ -11,9 +11,20 @@ from quarterhour.errors import ValidationFailed
 from quarterhour.workorders import policies
 from quarterhour.workorders.kinds import AreaClass, DeadlineKind, LimitUnit, OrderType
 
+CENTRE = (DeadlineKind.DISPATCH, DeadlineKind.FOLLOW_UP)
+
 
 def _limits(view: policies.PolicyView, *args: str | None) -> dict[str, tuple[int, str]]:
-    return {lim.kind: (lim.amount, lim.unit) for lim in view.limits_for(*args)}
+    """The limits of the work itself (the service centre's dispatch and follow-up apart)."""
+    return {
+        lim.kind: (lim.amount, lim.unit) for lim in view.limits_for(*args) if lim.kind not in CENTRE
+    }
+
+
+def _centre(view: policies.PolicyView, *args: str | None) -> dict[str, tuple[int, str]]:
+    return {
+        lim.kind: (lim.amount, lim.unit) for lim in view.limits_for(*args) if lim.kind in CENTRE
+    }
 
 
 def test_defaults_follow_the_product_brief(session: Session) -> None:
@@ -30,15 +41,25 @@ def test_defaults_follow_the_product_brief(session: Session) -> None:
     }
     assert _limits(view, "fault_repair", None, "rural")["arrival"] == (90, "minutes")
     assert _limits(view, "fault_repair", None, "remote")["arrival"] == (120, "minutes")
-    assert _limits(view, "misconduct_report", None, None) == {"completion": (9, "working_days")}
+    assert _limits(view, "misconduct_report", None, None) == {
+        "first_contact": (24, "hours"),
+        "completion": (9, "working_days"),
+    }
     assert _limits(view, "service_request", None, None) == {"completion": (5, "working_days")}
     assert _limits(view, "service_request", "meter_anomaly", None) == {
-        "completion": (4, "working_days")
+        "completion": (5, "working_days")
     }
     assert _limits(view, "service_request", "reading_anomaly", None) == {
         "completion": (6, "working_days")
     }
     assert _limits(view, "service_request", "reconnection", None) == {"completion": (24, "hours")}
+    assert _centre(view, "fault_repair", None, "urban") == {
+        "dispatch": (5, "minutes"),
+        "follow_up": (1, "working_days"),
+    }
+    for kind in OrderType:
+        if kind is not OrderType.FAULT_REPAIR:
+            assert _centre(view, kind, None, None)["dispatch"] == (1, "working_days")
     assert view.follow_up_required("complaint")
     assert view.follow_up_required("fault_repair")
     assert not view.follow_up_required("consultation")

@@ -39,8 +39,9 @@ HANDLED_STATES = frozenset(
     {State.RETURNED, State.REVIEWED, State.REPLIED, State.FOLLOWED_UP, State.ARCHIVED}
 )
 # 办结 (completed): the customer has been given the result (答复), the point at which the
-# completion, rework and first-contact limits are met; a repair is returned only once restored,
-# so every deadline of a completed order is settled and its on-time flag is final.
+# completion, rework and first-contact limits are met; a repair is returned only once restored.
+# Only the follow-up's clock (回访 within its limit after the reply) may still run, so a completed
+# order's on-time flag is final once it is followed up.
 COMPLETED_STATES = frozenset({State.REPLIED, State.FOLLOWED_UP, State.ARCHIVED})
 # Still owed to the customer: open and not yet answered.
 PENDING_STATES = OPEN_STATES - COMPLETED_STATES
@@ -95,8 +96,12 @@ class Tally:
         if state != State.REPLIED:
             self.followed_up += row["with_follow_up_outcome"]
         # 及时率 (on-time rate per type and department, PRODUCT.md): completed orders whose
-        # deadlines were all met in time. `is_overdue` is sticky: set when a deadline was met
-        # late or the sweep escalated the order (督办), never cleared.
+        # deadlines were all met in time — the service centre's dispatch and follow-up clocks
+        # included: the customer waited either way. `is_overdue` is sticky: set when a deadline
+        # was met late or the sweep escalated the order (督办), never cleared. A deadline is met
+        # at the time a step claims only when that claim was entered within the tolerance
+        # (workorders.service._when); otherwise at its entry, so a claim typed in long after
+        # the fact cannot prove an order on time.
         if state in COMPLETED_STATES:
             self.completed += row["orders"]
             self.on_time += row["never_overdue"]
@@ -121,7 +126,9 @@ class Tally:
         }
 
 
-GroupKey = tuple[str, int | None]  # (order type, department id)
+# (order type, sub-type, department id): the sub-type carries a complaint's class (服务, 营业,
+# 停送电, 供电质量, 电网建设), which the figures report apart.
+GroupKey = tuple[str, str | None, int | None]
 
 
 @dataclass(frozen=True)
@@ -153,6 +160,7 @@ def _orders_query(cohort: Cohort, now: datetime) -> Select[*tuple[Any, ...]]:
     return (
         select(
             _W.order_type,
+            _W.subtype,
             _W.department_id,
             _W.state,
             count().label("orders"),
@@ -171,7 +179,7 @@ def _orders_query(cohort: Cohort, now: datetime) -> Select[*tuple[Any, ...]]:
             func.sum(_W.satisfied_follow_ups).label("satisfied_follow_ups"),
         )
         .where(*cohort.conditions())
-        .group_by(_W.order_type, _W.department_id, _W.state)
+        .group_by(_W.order_type, _W.subtype, _W.department_id, _W.state)
     )
 
 
@@ -179,7 +187,8 @@ def tally(session: Session, cohort: Cohort, now: datetime) -> dict[GroupKey, Tal
     groups: dict[GroupKey, Tally] = {}
     rows = session.execute(_orders_query(cohort, now)).mappings().all()
     for row in rows:
-        group = groups.setdefault((row["order_type"], row["department_id"]), Tally())
+        key = (row["order_type"], row["subtype"], row["department_id"])
+        group = groups.setdefault(key, Tally())
         group.add_state(row["state"], row)
     return groups
 

@@ -76,6 +76,14 @@ class TypeFigures(Figures):
     label: str
 
 
+class ComplaintClassFigures(Figures):
+    complaint_class: str | None = Field(
+        description="95598's class: service, business, outage, power_quality,"
+        " grid_construction; null: taken without a class"
+    )
+    label: str
+
+
 class DepartmentFigures(Figures):
     department_id: int | None = Field(description="null: orders no routing rule placed")
     department: str
@@ -90,6 +98,7 @@ class QualityReport(BaseModel):
     as_of: datetime = Field(description="states are counted as they stand at this moment")
     total: Figures
     by_type: list[TypeFigures]
+    by_complaint_class: list[ComplaintClassFigures] = Field(default_factory=list)
     by_department: list[DepartmentFigures]
 
 

@@ -16,6 +16,7 @@ from quarterhour.access.permissions import Permission, require
 from quarterhour.analytics import mix, quality
 from quarterhour.analytics.quality import Cohort, GroupKey, Tally
 from quarterhour.analytics.schemas import (
+    ComplaintClassFigures,
     DepartmentFigures,
     Figures,
     MixQuery,
@@ -28,12 +29,13 @@ from quarterhour.analytics.schemas import (
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
-from quarterhour.workorders.kinds import LABELS_ZH, OrderType
+from quarterhour.workorders.kinds import LABELS_ZH, ComplaintClass, OrderType
 
 # A bound on what one request may scan: five years of a busy hotline is ~1.7M orders (the
 # 1,000,000-order benchmark holds three years).
 MAX_YEARS = 5
 UNROUTED = "未分派 (no department)"
+UNCLASSED = "未分类 (no class)"
 
 
 def _years_after(day: date, years: int) -> date:
@@ -82,7 +84,13 @@ def quality_figures(session: Session, q: StatsQuery, *, by: Actor | None) -> Qua
         total.add(counts)
     items: list[tuple[GroupKey, Tally]] = list(groups.items())
     by_type = quality.roll_up(items, lambda key: key[0])
-    by_department = quality.roll_up(items, lambda key: key[1])
+    by_department = quality.roll_up(items, lambda key: key[2])
+    # Complaints by the five classes of 95598 (None: taken without a class).
+    by_class = quality.roll_up(
+        [(key, counts) for key, counts in items if key[0] == OrderType.COMPLAINT],
+        lambda key: key[1],
+    )
+    class_order = {c.value: index for index, c in enumerate(ComplaintClass)}
     type_order = {kind.value: index for index, kind in enumerate(OrderType)}
     return QualityReport(
         start=q.start,
@@ -95,6 +103,16 @@ def quality_figures(session: Session, q: StatsQuery, *, by: Actor | None) -> Qua
         by_type=[
             TypeFigures(order_type=kind, label=LABELS_ZH.get(kind, kind), **counts.figures())
             for kind, counts in sorted(by_type.items(), key=lambda i: type_order.get(i[0], 99))
+        ],
+        by_complaint_class=[
+            ComplaintClassFigures(
+                complaint_class=code,
+                label=LABELS_ZH.get(code, code) if code else UNCLASSED,
+                **counts.figures(),
+            )
+            for code, counts in sorted(
+                by_class.items(), key=lambda i: class_order.get(i[0] or "", 99)
+            )
         ],
         by_department=[
             DepartmentFigures(

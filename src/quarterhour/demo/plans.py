@@ -356,7 +356,11 @@ class Planner:
         if not f.follow_up_required:
             self._archive(t, steps)
             return
-        t = h.during(t.date() + timedelta(days=self.rng.randint(1, 3)), CALLS, t)
+        # 回访 the next day, within its 1-working-day limit; one in 25 a few days late (decided
+        # by the order's id so that the draws, and so the rest of the demo, stay as they were).
+        spread = self.rng.randint(1, 3)
+        late = f.order_id % 25 == 0
+        t = h.during(t.date() + timedelta(days=spread + 1 if late else 1), CALLS, t)
         roll = self.rng.random()
         if not rework and roll < 0.025:
             steps.append(self._follow_up(t, FollowUpOutcome.DISSATISFIED))
@@ -400,7 +404,7 @@ class Planner:
         area = f.area_class or AreaClass.URBAN
         handler = self.handlers[f.department_id]
         steps: list[Step] = []
-        t = f.accepted_at + h.minutes(1, 6)
+        t = f.accepted_at + h.minutes(1, 4)  # dispatched at once (5-minute limit)
         crew = self.crew_for(f.department_id)
         steps.append(Step(t, DISPATCHER, Action.DISPATCH, crew=crew))
         t += h.minutes(1, 5)
@@ -433,11 +437,19 @@ class Planner:
     def _repair_rework(
         self, f: OrderFacts, handler: str, t: datetime, steps: list[Step]
     ) -> datetime:
-        # Supply is back already; the crew returns to put right what the customer still finds wrong.
+        # The crew goes back to put right what the customer still finds wrong: a new visit, with
+        # its own arrival and restoration limits (workorders.service reopen → revisit).
+        # Three draws, as before the revisit had its own steps: the demo's other orders keep
+        # their random numbers.
         h = self.hours
-        t = h.fit(t + h.minutes(10, 120), OFFICE)
-        steps.append(Step(t, handler, Action.ACKNOWLEDGE))
-        t = h.fit(t + h.minutes(60, 300), OFFICE)
+        on_way = h.minutes(10, 40)
+        steps.append(Step(t + on_way / 2, handler, Action.ACKNOWLEDGE))
+        t += on_way
+        steps.append(Step(t, handler, Action.ARRIVE))
+        work = h.minutes(20, 120)
+        t += work
+        steps.append(Step(t, handler, Action.RESTORE))
+        t += work / 4
         steps.append(
             Step(
                 t,

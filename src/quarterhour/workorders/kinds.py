@@ -18,16 +18,44 @@ class OrderType(StrEnum):
 
 class ServiceSubtype(StrEnum):
     METER_SPLIT = "meter_split"  # 分户装表
-    NEW_CONNECTION = "new_connection"  # 报装
-    METER_ANOMALY = "meter_anomaly"  # 表计异常
+    # 报装 by customer class (十项承诺 第六条): a residential customer's whole connection, and the
+    # utility's own stages for the others.
+    NEW_CONNECTION = "new_connection"  # 居民报装
+    NEW_CONNECTION_LV = "new_connection_lv"  # 低压非居民报装
+    NEW_CONNECTION_HV_SINGLE = "new_connection_hv_single"  # 高压单电源报装
+    NEW_CONNECTION_HV_DUAL = "new_connection_hv_dual"  # 高压双电源报装
+    METER_ANOMALY = "meter_anomaly"  # 电能表异常 (meter or its data)
     READING_ANOMALY = "reading_anomaly"  # 抄表异常
     RECONNECTION = "reconnection"  # 欠费复电
     GENERAL = "general"  # 其他
 
 
+class ComplaintClass(StrEnum):
+    """The five classes of complaint 95598 uses (国家电网公司供电服务投诉处理规范), for routing and
+    for the figures."""
+
+    SERVICE = "service"  # 服务投诉: staff conduct, channels, opening hours, facilities
+    BUSINESS = "business"  # 营业投诉: connections, changes, readings, bills, metering, charges
+    OUTAGE = "outage"  # 停送电投诉: outage notices, planned outages, repair service
+    POWER_QUALITY = "power_quality"  # 供电质量投诉: voltage, frequency, reliability
+    GRID_CONSTRUCTION = "grid_construction"  # 电网建设投诉: building and siting of the grid
+
+
 SUBTYPES: dict[OrderType, frozenset[str]] = {
     OrderType.SERVICE_REQUEST: frozenset(ServiceSubtype),
+    OrderType.COMPLAINT: frozenset(ComplaintClass),
 }
+# 报装 whose limit counts the utility's stages only: the clock stops while the customer has to act
+# (十项承诺 第六条), by the handler's 暂停 / 恢复 (pause, resume).
+PAUSABLE_SUBTYPES: frozenset[str] = frozenset(
+    {
+        ServiceSubtype.NEW_CONNECTION,
+        ServiceSubtype.NEW_CONNECTION_LV,
+        ServiceSubtype.NEW_CONNECTION_HV_SINGLE,
+        ServiceSubtype.NEW_CONNECTION_HV_DUAL,
+        ServiceSubtype.METER_SPLIT,
+    }
+)
 
 
 class Channel(StrEnum):
@@ -64,11 +92,13 @@ class ReplyMethod(StrEnum):
 
 
 class DeadlineKind(StrEnum):
+    DISPATCH = "dispatch"  # 派单: the service centre sends the order to a department
     FIRST_CONTACT = "first_contact"  # 投诉: contact the customer within 24 h
     ARRIVAL = "arrival"  # 抢修: crew on site
     RESTORATION = "restoration"  # 抢修: supply restored after arrival
     COMPLETION = "completion"  # handled and replied to the customer
     REWORK = "rework"  # after 退回重办 or a dissatisfied follow-up
+    FOLLOW_UP = "follow_up"  # 回访 after the reply, when the order needs one
 
 
 class LimitUnit(StrEnum):
@@ -87,8 +117,16 @@ LABELS_ZH: dict[str, str] = {
     "praise": "表扬",
     "consultation": "咨询",
     "meter_split": "分户装表",
-    "new_connection": "报装",
-    "meter_anomaly": "表计异常",
+    "new_connection": "居民报装",
+    "new_connection_lv": "低压非居民报装",
+    "new_connection_hv_single": "高压单电源报装",
+    "new_connection_hv_dual": "高压双电源报装",
+    "meter_anomaly": "电能表异常",
+    "service": "服务投诉",
+    "business": "营业投诉",
+    "outage": "停送电投诉",
+    "power_quality": "供电质量投诉",
+    "grid_construction": "电网建设投诉",
     "reading_anomaly": "抄表异常",
     "reconnection": "欠费复电",
     "general": "其他",

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from quarterhour.organisation.models import Role
-from quarterhour.workorders.kinds import OrderType
+from quarterhour.workorders.kinds import PAUSABLE_SUBTYPES, OrderType
 
 
 class State(StrEnum):
@@ -48,6 +50,8 @@ class Action(StrEnum):
     CANCEL = "cancel"
     PRESS = "press"  # 催办
     ESCALATE = "escalate"  # 督办 (the sweep, or a supervisor)
+    PAUSE = "pause"  # 暂停: a connection waits for the customer; its clock stands still
+    RESUME = "resume"  # 恢复: the customer has acted; the clock runs again
     WARN = "warn"  # deadline approaching (the sweep)
     RESCHEDULE = "reschedule"  # a provisional deadline recomputed once the official year is loaded
     COMMENT = "comment"
@@ -58,6 +62,63 @@ OPEN_STATES: frozenset[State] = frozenset(State) - {State.ARCHIVED, State.CANCEL
 DEPARTMENT_STATES: frozenset[State] = frozenset(
     {State.DISPATCHED, State.ACKNOWLEDGED, State.IN_PROGRESS}
 )
+
+
+class Guard(StrEnum):
+    """A condition on the order itself (not only its state) under which a move is open. The
+    table names it; `holds()` checks it; `allowed_actions` and `service.act()` both ask it, so
+    what is offered is what succeeds."""
+
+    NOT_ARRIVED = "not_arrived"  # 到达: once per visit of the crew
+    ARRIVED_NOT_RESTORED = "arrived_not_restored"  # 恢复供电: after arrival, once per visit
+    RESTORED_IF_REPAIR = "restored_if_repair"  # 回单 of a repair: supply is back
+    NO_FOLLOW_UP_OWED = "no_follow_up_owed"  # 归档 straight after 答复: no follow-up required
+    PAUSABLE = "pausable"  # 暂停: a 报装 (PAUSABLE_SUBTYPES) whose clock runs
+    PAUSED = "paused"  # 恢复: its clock stands still
+
+
+GUARD_REASONS: dict[Guard, str] = {
+    Guard.NOT_ARRIVED: "the crew's arrival is already recorded for this visit",
+    Guard.ARRIVED_NOT_RESTORED: "restoration follows the crew's arrival, once per visit",
+    Guard.RESTORED_IF_REPAIR: "a repair is returned after supply is restored",
+    Guard.NO_FOLLOW_UP_OWED: "this order needs a follow-up (回访) before it is archived",
+    Guard.PAUSABLE: "only a connection (报装) whose clock runs can wait for the customer",
+    Guard.PAUSED: "the clock is not paused",
+}
+
+
+class OrderFacts(Protocol):
+    """What the guards read from an order (a WorkOrder, or its transient copy in act())."""
+
+    @property
+    def order_type(self) -> str: ...
+    @property
+    def subtype(self) -> str | None: ...
+    @property
+    def paused_at(self) -> datetime | None: ...
+    @property
+    def arrived_at(self) -> datetime | None: ...
+    @property
+    def restored_at(self) -> datetime | None: ...
+    @property
+    def follow_up_required(self) -> bool: ...
+
+
+def holds(guard: Guard | None, order: OrderFacts) -> bool:
+    if guard is None:
+        return True
+    if guard is Guard.NOT_ARRIVED:
+        return order.arrived_at is None
+    if guard is Guard.ARRIVED_NOT_RESTORED:
+        return order.arrived_at is not None and order.restored_at is None
+    if guard is Guard.RESTORED_IF_REPAIR:
+        return order.order_type != OrderType.FAULT_REPAIR or order.restored_at is not None
+    if guard is Guard.PAUSABLE:
+        return order.subtype in PAUSABLE_SUBTYPES and order.paused_at is None
+    if guard is Guard.PAUSED:
+        return order.paused_at is not None
+    return not order.follow_up_required  # NO_FOLLOW_UP_OWED
+
 
 _D = Role.DISPATCHER
 _S = Role.SUPERVISOR
@@ -74,6 +135,8 @@ class Move:
     roles: frozenset[Role]
     # Only a handler of the order's own department may take it (接单, 回单 ...).
     department_only: bool = False
+    # A condition on the order besides its state (see Guard).
+    guard: Guard | None = None
 
 
 def _moves() -> Iterable[Move]:
@@ -87,9 +150,27 @@ def _moves() -> Iterable[Move]:
     for state in handling:
         yield Move(state, Action.CONTACT_CUSTOMER, (State.IN_PROGRESS,), frozenset({_H}), True)
         yield Move(state, Action.RECORD_PROGRESS, (State.IN_PROGRESS,), frozenset({_H}), True)
-        yield Move(state, Action.ARRIVE, (State.IN_PROGRESS,), frozenset({_H}), True)
-        yield Move(state, Action.RETURN_RESULT, (State.RETURNED,), frozenset({_H}), True)
-    yield Move(State.IN_PROGRESS, Action.RESTORE, (State.IN_PROGRESS,), frozenset({_H}), True)
+        yield Move(state, Action.PAUSE, (None,), frozenset({_H}), True, Guard.PAUSABLE)
+        yield Move(state, Action.RESUME, (None,), frozenset({_H}), True, Guard.PAUSED)
+        yield Move(
+            state, Action.ARRIVE, (State.IN_PROGRESS,), frozenset({_H}), True, Guard.NOT_ARRIVED
+        )
+        yield Move(
+            state,
+            Action.RETURN_RESULT,
+            (State.RETURNED,),
+            frozenset({_H}),
+            True,
+            Guard.RESTORED_IF_REPAIR,
+        )
+    yield Move(
+        State.IN_PROGRESS,
+        Action.RESTORE,
+        (State.IN_PROGRESS,),
+        frozenset({_H}),
+        True,
+        Guard.ARRIVED_NOT_RESTORED,
+    )
     yield Move(State.RETURNED, Action.APPROVE, (State.REVIEWED,), frozenset({_D, _S}))
     yield Move(State.RETURNED, Action.SEND_BACK, (State.DISPATCHED,), frozenset({_D, _S}))
     yield Move(State.REVIEWED, Action.REPLY, (State.REPLIED,), frozenset({_A, _D, _F}))
@@ -101,12 +182,20 @@ def _moves() -> Iterable[Move]:
         (State.FOLLOWED_UP, State.DISPATCHED, State.REPLIED),
         frozenset({_F, _D}),
     )
-    yield Move(State.REPLIED, Action.ARCHIVE, (State.ARCHIVED,), frozenset({_D, _F, _S}))
+    yield Move(
+        State.REPLIED,
+        Action.ARCHIVE,
+        (State.ARCHIVED,),
+        frozenset({_D, _F, _S}),
+        guard=Guard.NO_FOLLOW_UP_OWED,
+    )
     yield Move(State.FOLLOWED_UP, Action.ARCHIVE, (State.ARCHIVED,), frozenset({_D, _F, _S}))
     for state in (State.ACCEPTED, State.DISPATCHED):
         yield Move(state, Action.CANCEL, (State.CANCELLED,), frozenset({_D, _S}))
-    for state in OPEN_STATES:
+    # 催办 presses the department that has the work; nobody else can be pressed.
+    for state in DEPARTMENT_STATES:
         yield Move(state, Action.PRESS, (None,), frozenset({_D, _S}))
+    for state in OPEN_STATES:
         yield Move(state, Action.ESCALATE, (None,), frozenset({_S}))
         yield Move(state, Action.WARN, (None,), frozenset())
         yield Move(state, Action.COMMENT, (None,), frozenset(Role) - {Role.ADMIN})
@@ -122,6 +211,8 @@ TYPE_ONLY: dict[Action, frozenset[str]] = {
     Action.CLOSE_ON_INTAKE: frozenset({OrderType.CONSULTATION}),
     Action.ARRIVE: frozenset({OrderType.FAULT_REPAIR}),
     Action.RESTORE: frozenset({OrderType.FAULT_REPAIR}),
+    Action.PAUSE: frozenset({OrderType.SERVICE_REQUEST}),
+    Action.RESUME: frozenset({OrderType.SERVICE_REQUEST}),
 }
 _BY_KEY: dict[tuple[State | None, Action], Move] = {(m.state, m.action): m for m in MOVES}
 # Actions that only the system takes (the sweep): no role may send them through the API.
@@ -139,8 +230,9 @@ def fits_type(action: Action, order_type: str | None) -> bool:
 def allowed_actions(
     state: State | None, role: Role | None = None, order_type: str | None = None
 ) -> list[Action]:
-    """What may happen next, in lifecycle order; with a role, only what that role may do; with a
-    type, only what that type of work has."""
+    """What the table allows next in a state, in lifecycle order; with a role, only what that
+    role may do; with a type, only what that type of work has. Guards are not checked: for one
+    order, `actions_for` is the answer."""
     return [
         m.action
         for m in MOVES
@@ -148,6 +240,31 @@ def allowed_actions(
         and m.action not in SYSTEM_ACTIONS
         and (role is None or role in m.roles)
         and fits_type(m.action, order_type)
+    ]
+
+
+class OrderAtHand(OrderFacts, Protocol):
+    @property
+    def state(self) -> str: ...
+    @property
+    def department_id(self) -> int | None: ...
+
+
+def actions_for(order: OrderAtHand, role: Role, department_id: int | None = None) -> list[Action]:
+    """What this person may do next on this order: the table (state, role, type, own
+    department) and its guards. The API's `allowed_actions`, the console's buttons and the 409's
+    list all come from here, and `service.act()` refuses exactly what is not in it (besides
+    missing or bad input)."""
+    state = State(order.state)
+    return [
+        m.action
+        for m in MOVES
+        if m.state == state
+        and m.action not in SYSTEM_ACTIONS
+        and role in m.roles
+        and (not m.department_only or department_id == order.department_id)
+        and fits_type(m.action, order.order_type)
+        and holds(m.guard, order)
     ]
 
 

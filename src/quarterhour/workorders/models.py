@@ -90,6 +90,7 @@ class WorkOrder(Base):
             "accepted_at",
             postgresql_include=[
                 "order_type",
+                "subtype",
                 "department_id",
                 "district_id",
                 "state",
@@ -149,6 +150,12 @@ class WorkOrder(Base):
     area_class: Mapped[str | None] = mapped_column(String(8))
     crew: Mapped[str | None] = mapped_column(String(100))
     crew_dispatched_at: Mapped[datetime | None]
+    # When the work was last sent to the department that has it (派单, 改派, or back for 重办):
+    # the step a claimed arrival or return may not precede.
+    dispatched_at: Mapped[datetime | None]
+    # Since when the clock of a 报装 stands still because the customer has to act (暂停); None
+    # while it runs (十项承诺 第六条 counts the utility's stages only).
+    paused_at: Mapped[datetime | None]
     arrived_at: Mapped[datetime | None]
     restored_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
@@ -169,7 +176,10 @@ class OrderEvent(Base):
     from_state: Mapped[str | None] = mapped_column(String(16))
     to_state: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # When the step was entered. A step dated by its author (a crew's arrival typed in after the
+    # fact) keeps the time claimed here, next to the time it was entered (service._when).
     at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
@@ -213,6 +223,9 @@ class Deadline(Base):
     due_at: Mapped[datetime]
     warn_at: Mapped[datetime]
     is_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Working days the customer had the matter (暂停 … 恢复): added to `amount` for the due date,
+    # so that the limit counts the utility's stages only and a recomputation keeps them.
+    paused_working_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     met_at: Mapped[datetime | None]
     warned_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]

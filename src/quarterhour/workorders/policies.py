@@ -1,4 +1,5 @@
-"""Time-limit policies: versioned data with sources; the defaults are PRODUCT.md's table."""
+"""Time-limit policies: versioned data, each limit naming the rule it comes from (the SGCC
+commitments and 95598 rules, or the utility's own rule where no public one is known)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,28 @@ SGCC_2011 = "国家电网公司供电服务承诺(2011): 投诉1个工作日内�
 SGCC_SERVICE = "国家电网公司95598业务时限: 服务申请5个工作日, 表计异常4, 抄表异常6, 欠费复电24小时"
 SGCC_CONNECTION = "国家电网公司“三不指定”及居民报装时限: 全流程不超过5个工作日"
 DEFAULT_REMOTE_RESTORE = "特殊边远地区恢复供电时限未公布, 按农村4小时执行 (Quarter Hour 默认)"
-HOUSE_DEFAULT = "Quarter Hour 默认: 意见、建议、表扬、咨询 5个工作日"
+HOUSE_DEFAULT = "本单位规定: 意见、建议、表扬、咨询 5个工作日内答复"
+# 国家电网有限公司供电服务“十项承诺” as now published (the revision that replaced the 2011 text;
+# 2021 as best determined), articles 6 and 7.
+PROMISE_6_RESIDENTIAL = (
+    "国家电网供电服务“十项承诺”(2021修订) 第六条: 居民客户全过程办电时间不超过5个工作日"
+)
+PROMISE_6 = (
+    "国家电网供电服务“十项承诺”(2021修订) 第六条: 低压非居民、高压单电源、高压双电源客户的业扩报装,"
+    " 供电企业各环节合计办理时间分别不超过6个、22个、32个工作日"
+)
+PROMISE_7 = (
+    "国家电网供电服务“十项承诺”(2021修订) 第七条: 客户提出电表数据异常后, 5个工作日内核实并答复"
+)
+REPORT_CONTACT = "本单位规定: 举报受理后24小时内联系举报人"
+# Clocks for the service centre's own steps. The 95598 service rule says a repair is passed to
+# the crew at once; the minutes and days below are the utility's own rules, named as such.
+DISPATCH_REPAIR = (
+    "95598服务规范: 接到客户报修, 确属供电企业抢修范围的, 立即通知抢修部门;"
+    " 本单位规定: 受理后5分钟内派单"
+)
+DISPATCH_OTHER = "本单位规定: 非抢修工单受理后1个工作日内派单"
+FOLLOW_UP_RULE = "本单位规定: 答复客户后1个工作日内回访 (未接通的, 下一次在1个工作日内再拨)"
 
 
 @dataclass(frozen=True)
@@ -66,6 +88,18 @@ def _common_limits() -> Iterable[Limit]:
         yield Limit(_T.SERVICE_REQUEST, _K.COMPLETION, 5, _U.WORKING_DAYS, SGCC_CONNECTION, sub)
     for kind in (_T.OPINION, _T.SUGGESTION, _T.PRAISE, _T.CONSULTATION):
         yield Limit(kind, _K.COMPLETION, 5, _U.WORKING_DAYS, HOUSE_DEFAULT)
+    yield from service_centre_limits()
+
+
+def service_centre_limits() -> Iterable[Limit]:
+    """Every open state someone answers for has a clock: 受理 until 派单, 答复 until 回访 (for the
+    orders that need one). The department's own states run on the limits above."""
+    for kind in _T:
+        if kind is _T.FAULT_REPAIR:
+            yield Limit(kind, _K.DISPATCH, 5, _U.MINUTES, DISPATCH_REPAIR)
+        else:
+            yield Limit(kind, _K.DISPATCH, 1, _U.WORKING_DAYS, DISPATCH_OTHER)
+        yield Limit(kind, _K.FOLLOW_UP, 1, _U.WORKING_DAYS, FOLLOW_UP_RULE)
 
 
 def default_2021() -> list[Limit]:
@@ -73,7 +107,30 @@ def default_2021() -> list[Limit]:
         Limit(_T.COMPLAINT, _K.FIRST_CONTACT, 24, _U.HOURS, SGCC_95598_2021),
         Limit(_T.COMPLAINT, _K.COMPLETION, 4, _U.WORKING_DAYS, SGCC_95598_2021),
     ]
-    return [*_repair_limits(), *complaint, *_common_limits()]
+    return _merged([*_repair_limits(), *complaint, *_common_limits()], _promises_2021())
+
+
+def _promises_2021() -> Iterable[Limit]:
+    """What the current 十项承诺 changed from the 2011 text, and the 举报 contact."""
+    wd = _U.WORKING_DAYS
+    service = _T.SERVICE_REQUEST
+    yield Limit(service, _K.COMPLETION, 5, wd, PROMISE_7, Sub.METER_ANOMALY)
+    yield Limit(service, _K.COMPLETION, 5, wd, PROMISE_6_RESIDENTIAL, Sub.NEW_CONNECTION)
+    yield Limit(service, _K.COMPLETION, 5, wd, PROMISE_6_RESIDENTIAL, Sub.METER_SPLIT)
+    yield Limit(service, _K.COMPLETION, 6, wd, PROMISE_6, Sub.NEW_CONNECTION_LV)
+    yield Limit(service, _K.COMPLETION, 22, wd, PROMISE_6, Sub.NEW_CONNECTION_HV_SINGLE)
+    yield Limit(service, _K.COMPLETION, 32, wd, PROMISE_6, Sub.NEW_CONNECTION_HV_DUAL)
+    yield Limit(_T.MISCONDUCT_REPORT, _K.FIRST_CONTACT, 24, _U.HOURS, REPORT_CONTACT)
+
+
+def _key(limit: Limit) -> tuple[str, str | None, str | None, str]:
+    return (limit.order_type, limit.subtype, limit.area_class, limit.kind)
+
+
+def _merged(base: Iterable[Limit], overrides: Iterable[Limit]) -> list[Limit]:
+    merged = {_key(limit): limit for limit in base}
+    merged.update((_key(limit), limit) for limit in overrides)
+    return list(merged.values())
 
 
 def default_2011() -> list[Limit]:
@@ -132,7 +189,9 @@ def install_policy(session: Session, spec: PolicySpec) -> TimeLimitPolicy:
     for order_type in ALWAYS_FOLLOWED_UP:
         if not spec.follow_up.get(order_type, False):
             raise ValidationFailed(
-                f"{order_type} always needs a follow-up (PRODUCT.md)", field="follow_up"
+                f"{order_type} always needs a follow-up: complaints and emergency repairs are"
+                " always followed up (回访)",
+                field="follow_up",
             )
     seen: set[tuple[str, str | None, str | None, str]] = set()
     for limit in spec.limits:
@@ -174,10 +233,54 @@ def install_policy(session: Session, spec: PolicySpec) -> TimeLimitPolicy:
 
 
 def ensure_default_policies(session: Session) -> None:
-    existing = set(session.scalars(select(TimeLimitPolicy.code)))
+    existing = {p.code: p for p in session.scalars(select(TimeLimitPolicy))}
     for spec in DEFAULT_POLICIES:
         if spec.code not in existing:
             install_policy(session, spec)
+        else:
+            _add_new_kinds(session, existing[spec.code], spec)
+
+
+# Kinds of clock that came after the default policies were first installed: an installed default
+# policy gets their limits (nothing it already has changes, and no existing deadline moves).
+_LATER_KINDS = frozenset({_K.DISPATCH, _K.FOLLOW_UP})
+# Limits a default policy got later (the current 十项承诺's connection classes, the 举报
+# contact): added to an installed default policy that has no limit for that type, sub-type and
+# kind. A limit it already has is never changed here: an administrator adds a version.
+_LATER_KEYS = frozenset(_key(limit) for limit in _promises_2021())
+
+
+def _add_new_kinds(session: Session, policy: TimeLimitPolicy, spec: PolicySpec) -> None:
+    installed = session.execute(
+        select(TimeLimit.order_type, TimeLimit.subtype, TimeLimit.area_class, TimeLimit.kind).where(
+            TimeLimit.policy_id == policy.id
+        )
+    ).all()
+    kinds = {row.kind for row in installed}
+    keys = {tuple(row) for row in installed}
+    missing = [
+        limit
+        for limit in spec.limits
+        if (limit.kind in _LATER_KINDS and limit.kind not in kinds)
+        or (_key(limit) in _LATER_KEYS and _key(limit) not in keys)
+    ]
+    if not missing:
+        return
+    session.add_all(
+        TimeLimit(
+            policy_id=policy.id,
+            order_type=limit.order_type,
+            subtype=limit.subtype,
+            area_class=limit.area_class,
+            kind=limit.kind,
+            amount=limit.amount,
+            unit=limit.unit,
+            source=limit.source,
+        )
+        for limit in missing
+    )
+    session.flush()
+    invalidate_cache()
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from quarterhour.errors import NotFound
 from quarterhour.kit.masking import mask_name, mask_phone, mask_text
 from quarterhour.organisation.models import Staff
 from quarterhour.workorders import filters
-from quarterhour.workorders.lifecycle import OPEN_STATES, State, allowed_actions
+from quarterhour.workorders.lifecycle import OPEN_STATES, State, actions_for
 from quarterhour.workorders.models import Contact, Deadline, OrderEvent, WorkOrder
 from quarterhour.workorders.schemas import (
     DeadlineOut,
@@ -180,9 +180,9 @@ def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
         arrived_at=order.arrived_at,
         restored_at=order.restored_at,
         closed_at=order.closed_at,
-        allowed_actions=[
-            str(a) for a in allowed_actions(State(order.state), by.role, order.order_type)
-        ],
+        dispatched_at=order.dispatched_at,
+        paused_at=order.paused_at,
+        allowed_actions=[str(a) for a in actions_for(order, by.role, by.department_id)],
         deadlines=[_deadline_out(d) for d in deadlines],
         events=[_event_out(e, name, text) for e, name in events],
         related_order_ids=[r.id for r in related],
@@ -204,6 +204,7 @@ def _deadline_out(deadline: Deadline) -> DeadlineOut:
         is_late=deadline.met_at is not None and deadline.met_at > deadline.due_at,
         amount=deadline.amount,
         unit=deadline.unit,
+        paused_working_days=deadline.paused_working_days,
     )
 
 
@@ -222,6 +223,10 @@ def _event_out(
         actor_id=event.actor_id,
         actor_name=actor_name,
         at=event.at,
+        claimed_at=event.claimed_at,
+        claim_beyond_tolerance=bool(
+            event.data and event.data.get("claim_beyond_tolerance_minutes") is not None
+        ),
         note=text(event.note),
         data=event.data,
     )

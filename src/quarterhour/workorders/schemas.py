@@ -80,7 +80,11 @@ class ActionIn(Strict):
     outcome: FollowUpOutcome | None = None
     reply_method: ReplyMethod | None = None
     result: LongText | None = None
-    at: AwareDatetime | None = Field(default=None, description="when it happened, if not now")
+    at: AwareDatetime | None = Field(
+        default=None,
+        description="when it happened, if not now (a claim: not in the future, not before the"
+        " step it follows; kept next to the time it was entered)",
+    )
     crew: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     area_class: AreaClass | None = None
 
@@ -102,6 +106,9 @@ class DeadlineOut(BaseModel):
     is_late: bool
     amount: int
     unit: str
+    paused_working_days: int = Field(
+        default=0, description="working days the customer had the matter: the limit waited"
+    )
 
 
 class EventOut(BaseModel):
@@ -111,7 +118,15 @@ class EventOut(BaseModel):
     to_state: str
     actor_id: int | None
     actor_name: str | None
-    at: datetime
+    at: datetime = Field(description="when the step was entered")
+    claimed_at: datetime | None = Field(
+        default=None, description="the time the step claims, when its author gave one"
+    )
+    claim_beyond_tolerance: bool = Field(
+        default=False,
+        description="the claim was entered too long after the time it claims: kept, but the"
+        " deadlines count the entry time",
+    )
     note: str | None
     data: dict[str, object] | None
 
@@ -163,6 +178,10 @@ class OrderDetail(OrderSummary):
     area_class: str | None
     crew: str | None
     crew_dispatched_at: datetime | None
+    dispatched_at: datetime | None = None
+    paused_at: datetime | None = Field(
+        default=None, description="since when the clock waits for the customer (暂停)"
+    )
     arrived_at: datetime | None
     restored_at: datetime | None
     closed_at: datetime | None

@@ -55,12 +55,14 @@ from quarterhour.workorders.kinds import (
     ServiceSubtype,
 )
 from quarterhour.workorders.lifecycle import (
+    GUARD_REASONS,
     OPEN_STATES,
     SYSTEM_ACTIONS,
     Action,
     State,
-    allowed_actions,
+    actions_for,
     fits_type,
+    holds,
     move_for,
     resolve_target,
 )
@@ -300,7 +302,8 @@ def _open_order(
             order, limit.kind, 1, at, limit.amount, limit.unit, policy.id, calendar, settings
         )
         for limit in policy.limits_for(kind, matter.subtype, matter.area_class)
-        if limit.kind is not DeadlineKind.RESTORATION  # starts only when the crew arrives
+        # Restoration starts when the crew arrives, the follow-up when the customer is told.
+        if limit.kind not in (DeadlineKind.RESTORATION, DeadlineKind.FOLLOW_UP)
     ]
     if matter.answer is not None:
         _answer_on_the_spot(order, deadlines, matter.answer, contact.channel, by=by, at=at)
@@ -343,6 +346,7 @@ def _new_deadline(
         due_at=due.due_at,
         warn_at=due.warn_at,
         is_provisional=due.is_provisional,
+        paused_working_days=0,
         policy_id=policy_id,
     )
 
@@ -371,6 +375,8 @@ def _answer_on_the_spot(
 
 def _refresh_due(order: WorkOrder, deadlines: Sequence[Deadline], now: datetime) -> None:
     order.due_at, order.has_provisional_deadline = nearest_open(deadlines)
+    if order.paused_at is not None:
+        order.due_at = None  # waiting for the customer: no deadline runs, last in the queue
     if any(d.met_at is not None and d.met_at > d.due_at for d in deadlines):
         order.is_overdue = True
 
@@ -385,6 +391,7 @@ def _event_row(
     at: datetime,
     note: str | None = None,
     data: dict[str, Any] | None = None,
+    claimed_at: datetime | None = None,
 ) -> dict[str, Any]:
     return {
         "order_id": order_id,
@@ -393,6 +400,7 @@ def _event_row(
         "to_state": str(to_state),
         "actor_id": by.id if by else None,
         "at": at,
+        "claimed_at": claimed_at,
         "note": note,
         "data": {k: v for k, v in (data or {}).items() if v is not None} or None,
     }
@@ -454,14 +462,14 @@ def _decide(
             field="version",
             state=str(state),
             version=order.version,
-            allowed_actions=[str(a) for a in allowed_actions(state, by.role, order.order_type)],
+            allowed_actions=_allowed(order, by),
         )
     move = move_for(state, action)
     if move is None or action in SYSTEM_ACTIONS:
         raise IllegalTransition(
             f"{action} is not allowed in state {state}",
             state=str(state),
-            allowed=[str(a) for a in allowed_actions(state, by.role, order.order_type)],
+            allowed=_allowed(order, by),
             version=order.version,
         )
     if by.role not in move.roles:
@@ -477,18 +485,27 @@ def _decide(
         raise IllegalTransition(
             f"{action} does not apply to a {order.order_type}",
             state=str(state),
-            allowed=[str(a) for a in allowed_actions(state, by.role, order.order_type)],
+            allowed=_allowed(order, by),
+            version=order.version,
+        )
+    if not holds(move.guard, order):
+        assert move.guard is not None  # holds() is true without a guard
+        raise IllegalTransition(
+            f"{action} is not open now: {GUARD_REASONS[move.guard]}",
+            state=str(state),
+            allowed=_allowed(order, by),
             version=order.version,
         )
 
     now = clock.now()
-    at = _when(data, order, now)
-    ctx = _Ctx(session, order, loaded.deadlines, data, by, settings, at, now)
+    when = _when(data, order, now, settings)
+    ctx = _Ctx(session, order, loaded.deadlines, data, by, settings, when.claimed, now, when.proven)
     handler = _HANDLERS.get(action)
     extra: dict[str, Any] = {}
     target: State | None = None
     if handler is not None:
         target, extra = handler(ctx)
+    at = when.claimed
     to_state = resolve_target(move, state, target)
     order.state = to_state
     order.updated_at = now
@@ -496,28 +513,71 @@ def _decide(
         order.closed_at = at
     if isinstance(data, StepWithFiles) and data.attachments:
         extra["attachments"] = [a.model_dump() for a in data.attachments]
+    if when.beyond_tolerance:
+        # Kept and shown, but not taken as proof: the deadlines were met when it was entered.
+        extra["claim_beyond_tolerance_minutes"] = settings.claimed_time_tolerance_minutes
     _refresh_due(order, ctx.deadlines, now)
     return writes.change_of(
         loaded,
         event=_event_row(
-            order.id, action, state, to_state, by=by, at=at, note=data.note, data=extra
+            order.id,
+            action,
+            state,
+            to_state,
+            by=by,
+            at=now,
+            claimed_at=None if data.at is None else at,
+            note=data.note,
+            data=extra,
         ),
         new_deadlines=ctx.new_deadlines,
         follow_up=ctx.follow_up,
     )
 
 
-def _when(data: ActionIn, order: WorkOrder, now: datetime) -> datetime:
+def _allowed(order: WorkOrder, by: Actor) -> list[str]:
+    return [str(a) for a in actions_for(order, by.role, by.department_id)]
+
+
+# A claimed time may run this far ahead of the server's clock (a phone's clock a little fast).
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class _When:
+    claimed: datetime  # what the step says happened when (the entry time if no time was given)
+    proven: datetime  # what the deadlines count: the claim if entered soon enough, else the entry
+    beyond_tolerance: bool
+
+
+def _when(data: ActionIn, order: WorkOrder, now: datetime, settings: Settings) -> _When:
+    """The time a step claims, checked, and the time its deadlines take as proven.
+
+    A claim cannot lie in the future (beyond CLOCK_SKEW) nor before the order was accepted; the
+    step's handler checks it against the step it follows (arrival after dispatch, restoration
+    after arrival, return after the work started). A claim entered within the configured
+    tolerance counts as it stands; an older one is kept in the history next to the entry time
+    and flagged, and the deadlines take the entry time — what the record proves."""
     if data.at is None:
-        return now
+        return _When(now, now, beyond_tolerance=False)
     at = clock.local(data.at)
-    if at > now + timedelta(minutes=5):
-        raise ValidationFailed("an action cannot be dated in the future", field="at")
+    if at > now + CLOCK_SKEW:
+        raise ValidationFailed("at: a step cannot be dated in the future", field="at")
     if at < order.accepted_at:
         raise ValidationFailed(
-            "an action cannot be dated before the order was accepted", field="at"
+            "at: a step cannot be dated before the order was accepted", field="at"
         )
-    return at
+    tolerance = timedelta(minutes=settings.claimed_time_tolerance_minutes)
+    if now - at > tolerance:
+        return _When(at, now, beyond_tolerance=True)
+    return _When(at, min(at, now), beyond_tolerance=False)
+
+
+def _not_before(ctx: _Ctx, earliest: datetime | None, what: str) -> None:
+    if earliest is not None and ctx.at < earliest:
+        raise ValidationFailed(
+            f"at: {what} ({clock.local(earliest).isoformat(timespec='minutes')})", field="at"
+        )
 
 
 @dataclass
@@ -528,15 +588,16 @@ class _Ctx:
     data: ActionIn
     by: Actor
     settings: Settings
-    at: datetime
+    at: datetime  # the time the step claims (now, unless a time was given)
     now: datetime
+    proven: datetime  # the time its deadlines are met at (see _when)
     new_deadlines: list[Deadline] = field(default_factory=list)
     follow_up: dict[str, Any] | None = None
 
     def meet(self, *kinds: DeadlineKind) -> None:
         for deadline in self.deadlines:
             if deadline.kind in kinds and deadline.met_at is None:
-                deadline.met_at = self.at
+                deadline.met_at = self.proven
 
     def add_deadline(self, kind: DeadlineKind, amount: int, unit: str, policy_id: int) -> None:
         seq = 1 + max((d.seq for d in self.deadlines if d.kind == kind), default=0)
@@ -554,10 +615,24 @@ class _Ctx:
         self.deadlines.append(deadline)
         self.new_deadlines.append(deadline)
 
+    def add_limit(self, kind: DeadlineKind) -> None:
+        """A new deadline of this kind from the step's time, if the order's policy (the one in
+        force when it was accepted) has a limit of that kind for it."""
+        policy = policies.policy_in_force(self.session, self.order.accepted_at.date())
+        for limit in policy.limits_for(
+            self.order.order_type, self.order.subtype, self.order.area_class
+        ):
+            if limit.kind is kind:
+                self.add_deadline(kind, limit.amount, limit.unit, policy.id)
+
     def reopen(self) -> None:
         """退回重办 / a dissatisfied follow-up: the work goes back, counted, with a new limit."""
         self.order.rework_count += 1
         self.order.returned_at = None
+        # The work is with its department again from now: a return cannot be dated before.
+        self.order.dispatched_at = self.at
+        if self.order.order_type == OrderType.FAULT_REPAIR:
+            self.revisit()
         completion = [
             d for d in self.deadlines if d.kind in (DeadlineKind.COMPLETION, DeadlineKind.REWORK)
         ]
@@ -566,6 +641,15 @@ class _Ctx:
             # The unmet original limit keeps running; a met one is superseded by a rework limit.
             if all(d.met_at is not None for d in completion):
                 self.add_deadline(DeadlineKind.REWORK, basis.amount, basis.unit, basis.policy_id)
+
+    def revisit(self) -> None:
+        """A repair done again is a new visit of the crew: on site within the arrival limit from
+        now, supply restored within the restoration limit after that arrival (deadlines seq 2,
+        3 …). The earlier visit stays in the history and in its met deadlines."""
+        self.order.arrived_at = None
+        self.order.restored_at = None
+        self.order.crew_dispatched_at = self.at
+        self.add_limit(DeadlineKind.ARRIVAL)
 
     def require_field(self, value: object, field: str, why: str) -> None:
         if value is None or value == "":
@@ -595,6 +679,8 @@ def _dispatch(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     organisation.check_department(ctx.session, department_id, field="department_id")
     ctx.order.department_id = department_id
     ctx.order.assignee_id = None
+    ctx.order.dispatched_at = ctx.at
+    ctx.meet(DeadlineKind.DISPATCH)
     if ctx.order.order_type == OrderType.FAULT_REPAIR:
         if ctx.data.crew:
             ctx.order.crew = ctx.data.crew
@@ -605,6 +691,8 @@ def _dispatch(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
 def _decline(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     ctx.require_field(ctx.data.note, "note", "say why the order is not this department's work")
     ctx.order.assignee_id = None
+    # Back with the service centre, to be dispatched again: its dispatch clock runs anew.
+    ctx.add_limit(DeadlineKind.DISPATCH)
     return None, {"department_id": ctx.order.department_id}
 
 
@@ -624,24 +712,26 @@ def _progress(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
 
 
 def _arrive(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
-    if ctx.order.arrived_at is not None:
-        raise Conflict(
-            "arrival is already recorded", field="at", arrived_at=ctx.order.arrived_at.isoformat()
-        )
+    # Once per visit (Guard.NOT_ARRIVED); the crew cannot be there before it was sent.
+    _not_before(
+        ctx,
+        ctx.order.dispatched_at or ctx.order.crew_dispatched_at,
+        "the crew cannot arrive before it was dispatched",
+    )
     ctx.order.arrived_at = ctx.at
     ctx.meet(DeadlineKind.ARRIVAL, DeadlineKind.FIRST_CONTACT)
     policy = policies.policy_in_force(ctx.session, ctx.order.accepted_at.date())
     for limit in policy.limits_for(ctx.order.order_type, ctx.order.subtype, ctx.order.area_class):
         if limit.kind is DeadlineKind.RESTORATION:
+            # The restoration limit runs from the arrival the crew claims, even one entered too
+            # late to count for the arrival limit: their own statement binds them.
             ctx.add_deadline(DeadlineKind.RESTORATION, limit.amount, limit.unit, policy.id)
     return None, {"arrived_at": ctx.at.isoformat()}
 
 
 def _restore(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
-    if ctx.order.arrived_at is None:
-        raise ValidationFailed("record the crew's arrival before restoration", field="at")
-    if ctx.at < ctx.order.arrived_at:
-        raise ValidationFailed("restoration cannot precede arrival", field="at")
+    # After arrival, once per visit (Guard.ARRIVED_NOT_RESTORED).
+    _not_before(ctx, ctx.order.arrived_at, "restoration cannot precede the crew's arrival")
     ctx.order.restored_at = ctx.at
     ctx.meet(DeadlineKind.RESTORATION)
     return None, {"restored_at": ctx.at.isoformat()}
@@ -649,11 +739,57 @@ def _restore(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
 
 def _return_result(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     ctx.require_field(ctx.data.result, "result", "回单 needs the result of the work")
-    if ctx.order.order_type == OrderType.FAULT_REPAIR and ctx.order.restored_at is None:
-        raise ValidationFailed("a repair is returned after supply is restored", field="at")
+    resumed = _credit_pause(ctx) if ctx.order.paused_at is not None else None
+    # A repair is returned once supply is back (Guard.RESTORED_IF_REPAIR), and not dated before;
+    # other work not before it reached the department.
+    if ctx.order.order_type == OrderType.FAULT_REPAIR:
+        _not_before(ctx, ctx.order.restored_at, "a repair cannot be returned before restoration")
+    _not_before(
+        ctx, ctx.order.dispatched_at, "the work cannot be returned before it was dispatched"
+    )
     ctx.order.result = ctx.data.result
     ctx.order.returned_at = ctx.at
-    return None, {"result": ctx.data.result}
+    return None, {"result": ctx.data.result, "paused_working_days": resumed}
+
+
+def _pause(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    ctx.require_field(ctx.data.note, "note", "say what the customer has to do (暂停计时)")
+    ctx.order.paused_at = ctx.at
+    return None, {}
+
+
+def _resume(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    return None, {"paused_working_days": _credit_pause(ctx)}
+
+
+def _credit_pause(ctx: _Ctx) -> int:
+    """The customer's stage ends: every running limit gets the working days it lasted (the day
+    the clock stopped not counted, the day it runs again counted: 民法典 art. 201, as for the
+    limit itself) and is due that much later; a limit in hours or minutes, the time it lasted."""
+    paused_at = ctx.order.paused_at
+    assert paused_at is not None  # Guard.PAUSED, or checked by the caller
+    _not_before(ctx, paused_at, "the clock cannot run again before it was paused")
+    calendar = calendar_service.current_calendar(ctx.session)
+    days = calendar.working_days_between(clock.local_date(paused_at), clock.local_date(ctx.at))
+    for deadline in ctx.deadlines:
+        if deadline.met_at is not None:
+            continue
+        if deadline.unit == LimitUnit.WORKING_DAYS:
+            deadline.paused_working_days += days
+            due = due_with_settings(
+                calendar,
+                deadline.start_at,
+                deadline.amount + deadline.paused_working_days,
+                deadline.unit,
+                ctx.settings,
+            )
+            deadline.due_at, deadline.warn_at = due.due_at, due.warn_at
+            deadline.is_provisional = due.is_provisional
+        else:
+            deadline.due_at += ctx.at - paused_at
+            deadline.warn_at += ctx.at - paused_at
+    ctx.order.paused_at = None
+    return days
 
 
 def _send_back(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
@@ -672,6 +808,8 @@ def _reply(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     ctx.order.replied_by_id = ctx.by.id
     ctx.order.reply_method = ctx.data.reply_method
     ctx.meet(DeadlineKind.COMPLETION, DeadlineKind.REWORK, DeadlineKind.FIRST_CONTACT)
+    if ctx.order.follow_up_required:
+        ctx.add_limit(DeadlineKind.FOLLOW_UP)
     return None, {"reply_method": ctx.data.reply_method, "replied_by_id": ctx.by.id}
 
 
@@ -691,6 +829,9 @@ def _follow_up(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
         "note": ctx.data.note,
     }
     data: dict[str, Any] = {"outcome": outcome}
+    # The call was made: its clock is met, whatever the outcome. An unanswered call before the
+    # last attempt leaves the order waiting for the next one, which has the same limit.
+    ctx.meet(DeadlineKind.FOLLOW_UP)
     # 满意率 = (satisfied + basically satisfied) / answered follow-ups (PRODUCT.md); an unreachable
     # call did not reach the customer, so it is not answered, while a dissatisfied one is.
     if outcome is not FollowUpOutcome.UNREACHABLE:
@@ -701,6 +842,8 @@ def _follow_up(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
         ctx.order.follow_up_attempts += 1
         data["attempt"] = ctx.order.follow_up_attempts
         if ctx.order.follow_up_attempts < ctx.settings.follow_up_max_attempts:
+            if ctx.order.follow_up_required:
+                ctx.add_limit(DeadlineKind.FOLLOW_UP)
             return State.REPLIED, data
     elif outcome is FollowUpOutcome.DISSATISFIED:
         # Never archived silently: the work goes back to the department (重办), counted.
@@ -715,16 +858,6 @@ def _follow_up(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     return State.FOLLOWED_UP, data
 
 
-def _archive(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
-    if ctx.order.state == State.REPLIED and ctx.order.follow_up_required:
-        raise IllegalTransition(
-            f"{ctx.order.order_type} needs a follow-up before it is archived",
-            state=ctx.order.state,
-            allowed=["follow_up"],
-        )
-    return None, {}
-
-
 def _cancel(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     ctx.require_field(ctx.data.note, "note", "say why the order is cancelled")
     for deadline in ctx.deadlines:
@@ -734,16 +867,7 @@ def _cancel(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
 
 
 def _press(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
-    if State(ctx.order.state) not in (State.DISPATCHED, State.ACKNOWLEDGED, State.IN_PROGRESS):
-        raise IllegalTransition(
-            "only work sitting with a department can be pressed (催办)",
-            state=ctx.order.state,
-            allowed=[
-                str(a)
-                for a in allowed_actions(State(ctx.order.state), ctx.by.role, ctx.order.order_type)
-                if a is not Action.PRESS
-            ],
-        )
+    # Only work sitting with a department is pressed: the table offers 催办 in those states only.
     return None, {"department_id": ctx.order.department_id}
 
 
@@ -772,10 +896,11 @@ _HANDLERS: dict[Action, _Handler] = {
     Action.SEND_BACK: _send_back,
     Action.REPLY: _reply,
     Action.FOLLOW_UP: _follow_up,
-    Action.ARCHIVE: _archive,
     Action.CANCEL: _cancel,
     Action.PRESS: _press,
     Action.ESCALATE: _escalate,
+    Action.PAUSE: _pause,
+    Action.RESUME: _resume,
     Action.COMMENT: _comment,
 }
 
@@ -793,6 +918,8 @@ PUBLIC_STEPS = {
     Action.FOLLOW_UP: "回访",
     Action.ARCHIVE: "归档",
     Action.CANCEL: "撤销",
+    Action.PAUSE: "等待客户办理",
+    Action.RESUME: "继续办理",
 }
 
 
@@ -813,11 +940,16 @@ def public_status(session: Session, number: str, phone_last4: str) -> PublicStat
     digits = {p[-4:] for p in (caller_phone, customer.phone) if p and len(p) >= 4}
     if not phone_last4.isdigit() or phone_last4 not in digits:
         raise not_found
-    events = session.execute(
-        select(OrderEvent.action, OrderEvent.at)
-        .where(OrderEvent.order_id == order.id)
-        .order_by(OrderEvent.id)
-    ).all()
+    events = [
+        # The customer is told when a step happened: the time claimed for it when that counts
+        # (entered within the tolerance), else when it was entered.
+        (action, claimed if claimed is not None and not _beyond(data) else at)
+        for action, at, claimed, data in session.execute(
+            select(OrderEvent.action, OrderEvent.at, OrderEvent.claimed_at, OrderEvent.data)
+            .where(OrderEvent.order_id == order.id)
+            .order_by(OrderEvent.id)
+        )
+    ]
     return PublicStatus(
         number=order.number or "",
         order_type=order.order_type,
@@ -832,6 +964,10 @@ def public_status(session: Session, number: str, phone_last4: str) -> PublicStat
             if Action(action) in PUBLIC_STEPS
         ],
     )
+
+
+def _beyond(data: dict[str, Any] | None) -> bool:
+    return bool(data and data.get("claim_beyond_tolerance_minutes") is not None)
 
 
 def orders_of_customer(

@@ -69,7 +69,11 @@ def _due(
         order = (
             select(WorkOrder.state, WorkOrder.department_id, Department.supervisor_id)
             .outerjoin(Department, Department.id == WorkOrder.department_id)
-            .where(WorkOrder.id == Deadline.order_id, WorkOrder.state.in_(_OPEN))
+            .where(
+                WorkOrder.id == Deadline.order_id,
+                WorkOrder.state.in_(_OPEN),
+                WorkOrder.paused_at.is_(None),  # waiting for the customer: the clock stands
+            )
             .offset(0)
             .lateral("open_order")
         )
@@ -83,7 +87,7 @@ def _due(
             select(*columns, WorkOrder.state, WorkOrder.department_id, Department.supervisor_id)
             .join(WorkOrder, WorkOrder.id == Deadline.order_id)
             .outerjoin(Department, Department.id == WorkOrder.department_id)
-            .where(WorkOrder.state.in_(_OPEN))
+            .where(WorkOrder.state.in_(_OPEN), WorkOrder.paused_at.is_(None))
         )
     return session.execute(
         query.where(*conditions)
@@ -182,7 +186,11 @@ def reschedule_provisional(session: Session, settings: Settings) -> int:
     changed_orders: dict[int, list[dict[str, Any]]] = {}
     for deadline in deadlines:
         due = due_with_settings(
-            calendar, deadline.start_at, deadline.amount, deadline.unit, settings
+            calendar,
+            deadline.start_at,
+            deadline.amount + deadline.paused_working_days,
+            deadline.unit,
+            settings,
         )
         if due.is_provisional:
             continue
@@ -210,7 +218,11 @@ def reschedule_provisional(session: Session, settings: Settings) -> int:
     events = []
     for order in orders:
         due_at, has_provisional = nearest_open(by_order[order.id])
-        values = {"due_at": due_at, "has_provisional_deadline": has_provisional}
+        # A connection waiting for the customer keeps no due time until its clock runs again.
+        values = {
+            "due_at": None if order.paused_at is not None else due_at,
+            "has_provisional_deadline": has_provisional,
+        }
         session.execute(
             update(WorkOrder)
             .where(WorkOrder.id == order.id)
@@ -252,7 +264,7 @@ due AS (
     CROSS JOIN LATERAL (
         SELECT w.state, w.department_id, dep.supervisor_id
         FROM work_order AS w LEFT JOIN department AS dep ON dep.id = w.department_id
-        WHERE w.id = d.order_id AND w.state = ANY(%(open)s)
+        WHERE w.id = d.order_id AND w.state = ANY(%(open)s) AND w.paused_at IS NULL
         OFFSET 0
     ) AS o
     WHERE d.met_at IS NULL AND d.{done} IS NULL AND d.{when} <= %(now)s

@@ -58,6 +58,7 @@ class Loaded:
     deadlines: list[Deadline]
     seen: dict[str, Any]
     seen_met: dict[int, datetime | None]
+    seen_due: dict[int, datetime] = field(default_factory=dict)
 
 
 def load(session: Session, order_id: int) -> Loaded | None:
@@ -80,6 +81,7 @@ def load(session: Session, order_id: int) -> Loaded | None:
         deadlines=deadlines,
         seen=seen,
         seen_met={d.id: d.met_at for d in deadlines},
+        seen_due={d.id: d.due_at for d in deadlines},
     )
 
 
@@ -116,6 +118,9 @@ class Change:
     values: dict[str, Any]
     event: dict[str, Any]
     met: list[tuple[int, datetime | None]] = field(default_factory=list)
+    # Deadlines that moved (a paused connection's clock running again): id, due, warn,
+    # provisional, paused working days.
+    retimed: list[tuple[int, datetime, datetime, bool, int]] = field(default_factory=list)
     new_deadlines: list[dict[str, Any]] = field(default_factory=list)
     follow_up: dict[str, Any] | None = None
 
@@ -138,12 +143,18 @@ def change_of(
         for d in loaded.deadlines
         if d.id in loaded.seen_met and d.met_at != loaded.seen_met[d.id]
     ]
+    retimed = [
+        (d.id, d.due_at, d.warn_at, d.is_provisional, d.paused_working_days)
+        for d in loaded.deadlines
+        if d.id in loaded.seen_due and d.due_at != loaded.seen_due[d.id]
+    ]
     return Change(
         order_id=order.id,
         seen_version=loaded.seen["version"],
         values=values,
         event=event,
         met=met,
+        retimed=retimed,
         new_deadlines=[
             {key: getattr(d, key) for key in DEADLINE_COLUMNS if key != "id"} for d in new_deadlines
         ],
@@ -180,6 +191,21 @@ def _write_in_steps(session: Session, change: Change) -> int | None:
             .values(met_at=bindparam("d_met_at")),
             [{"d_id": i, "d_met_at": m} for i, m in change.met],
         )
+    if change.retimed:
+        session.execute(
+            update(_DEADLINE)
+            .where(_DEADLINE.c.id == bindparam("d_id"))
+            .values(
+                due_at=bindparam("d_due"),
+                warn_at=bindparam("d_warn"),
+                is_provisional=bindparam("d_prov"),
+                paused_working_days=bindparam("d_paused"),
+            ),
+            [
+                {"d_id": i, "d_due": due, "d_warn": warn, "d_prov": prov, "d_paused": paused}
+                for i, due, warn, prov, paused in change.retimed
+            ],
+        )
     if change.new_deadlines:
         session.execute(insert(_DEADLINE), change.new_deadlines)
     if change.follow_up is not None:
@@ -194,13 +220,20 @@ def _write_postgresql(session: Session, change: Change) -> int | None:
         len(change.met),
         len(change.new_deadlines),
         change.follow_up is not None,
+        len(change.retimed),
     )
     params: dict[str, Any] = {"id": change.order_id, "seen": change.seen_version}
     params.update({f"v_{key}": change.values[key] for key in values})
-    params.update({f"e_{key}": _pg_value(value) for key, value in change.event.items()})
+    # Every column of the event is a parameter of the statement; one not given is NULL.
+    params.update({f"e_{key}": _pg_value(change.event.get(key)) for key in _EVENT_KEYS})
     for n, (deadline_id, met_at) in enumerate(change.met):
         params[f"m{n}_id"] = deadline_id
         params[f"m{n}_at"] = met_at
+    for n, (deadline_id, due, warn, provisional, paused) in enumerate(change.retimed):
+        params.update(
+            {f"r{n}_id": deadline_id, f"r{n}_due": due, f"r{n}_warn": warn}
+            | {f"r{n}_prov": provisional, f"r{n}_paused": paused}
+        )
     for n, deadline in enumerate(change.new_deadlines):
         params.update({f"n{n}_{key}": value for key, value in deadline.items()})
     if change.follow_up is not None:
@@ -214,6 +247,7 @@ def _pg_value(value: Any) -> Any:
 
 
 _LOAD_POSTGRESQL = postgresql_text(_LOAD)
+_EVENT_KEYS = tuple(c.key for c in _EVENT.columns if c.key != "id")
 
 
 def _pg_type(table: Table, key: str) -> str:
@@ -229,7 +263,7 @@ def _typed_row(table: Table, prefix: str, keys: tuple[str, ...]) -> str:
 
 @lru_cache(maxsize=256)
 def _postgresql_statement(
-    values: tuple[str, ...], met: int, new_deadlines: int, follow_up: bool
+    values: tuple[str, ...], met: int, new_deadlines: int, follow_up: bool, retimed: int = 0
 ) -> str:
     sets = ", ".join([*(f"{key} = %(v_{key})s" for key in values), "version = version + 1"])
     parts = [
@@ -246,6 +280,18 @@ def _postgresql_statement(
         parts.append(
             "m AS (UPDATE deadline SET met_at = v.met_at"
             f" FROM (VALUES {rows}) AS v (id, met_at)"
+            " WHERE deadline.id = v.id AND EXISTS (SELECT FROM o))"
+        )
+    if retimed:
+        rows = ", ".join(
+            f"(%(r{n}_id)s::bigint, %(r{n}_due)s::timestamptz, %(r{n}_warn)s::timestamptz,"
+            f" %(r{n}_prov)s::boolean, %(r{n}_paused)s::integer)"
+            for n in range(retimed)
+        )
+        parts.append(
+            "r AS (UPDATE deadline SET due_at = v.due_at, warn_at = v.warn_at,"
+            " is_provisional = v.is_provisional, paused_working_days = v.paused"
+            f" FROM (VALUES {rows}) AS v (id, due_at, warn_at, is_provisional, paused)"
             " WHERE deadline.id = v.id AND EXISTS (SELECT FROM o))"
         )
     deadline_keys = [c.key for c in _DEADLINE.columns if c.key != "id"]
@@ -269,7 +315,7 @@ def _forget(session: Session, change: Change) -> None:
     order = identity_map.get(identity_key(WorkOrder, change.order_id))
     if order is not None:
         session.expire(order)
-    for deadline_id, _ in change.met:
+    for deadline_id in [i for i, _ in change.met] + [r[0] for r in change.retimed]:
         deadline = identity_map.get(identity_key(Deadline, deadline_id))
         if deadline is not None:
             session.expire(deadline)

@@ -19,7 +19,7 @@ from quarterhour.entrypoints.api.errors import validated
 from quarterhour.errors import ValidationFailed
 from quarterhour.workorders import attachments, repository, service
 from quarterhour.workorders.filters import OrderFilter
-from quarterhour.workorders.lifecycle import MOVES, SYSTEM_ACTIONS, Action, State, allowed_actions
+from quarterhour.workorders.lifecycle import MOVES, SYSTEM_ACTIONS, Action, actions_for
 from quarterhour.workorders.models import WorkOrder
 from quarterhour.workorders.schemas import (
     MAX_ATTACHMENT_BYTES,
@@ -144,9 +144,7 @@ def _moved(order: WorkOrder, actor: Actor) -> ActionResult:
         version=order.version,
         due_at=order.due_at,
         rework_count=order.rework_count,
-        allowed_actions=[
-            str(a) for a in allowed_actions(State(order.state), actor.role, order.order_type)
-        ],
+        allowed_actions=[str(a) for a in actions_for(order, actor.role, actor.department_id)],
     )
 
 
@@ -224,6 +222,7 @@ def lifecycle(_: CtxDep) -> list[dict[str, object]]:
             "targets": [t for t in m.targets],
             "roles": sorted(m.roles),
             "department_only": m.department_only,
+            "guard": m.guard,
         }
         for m in MOVES
         if m.action not in SYSTEM_ACTIONS or m.action is Action.ACCEPT

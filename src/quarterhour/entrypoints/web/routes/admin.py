@@ -242,7 +242,7 @@ def _organisation_values(console: Console) -> dict[str, Any]:
         "rules": organisation.list_routing_rules(session),
         "kinds": list(DepartmentKind),
         "order_types": list(OrderType),
-        "subtypes": sorted(SUBTYPES.get(OrderType.SERVICE_REQUEST, ())),
+        "subtypes": {kind: sorted(codes) for kind, codes in SUBTYPES.items()},
     }
 
 

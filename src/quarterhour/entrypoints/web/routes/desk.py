@@ -106,7 +106,8 @@ def _desk(
         error_field=error_field,
         channels=list(Channel),
         order_types=list(OrderType),
-        subtypes=sorted(SUBTYPES.get(OrderType.SERVICE_REQUEST, ())),
+        # Grouped by the type they belong to: service requests' kinds, complaints' classes.
+        subtypes={kind: sorted(codes) for kind, codes in SUBTYPES.items()},
         area_classes=list(AreaClass),
         rows=range(MATTER_ROWS),
         departments={d.id: d.name for d in organisation.list_departments(session)},

@@ -48,7 +48,7 @@ EXPORT_LIMIT = 50_000
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "dispatch": ("department_id", "crew"),
     "redispatch": ("department_id",),
-    "return_result": ("result", "files"),
+    "return_result": ("result", "at", "files"),
     "close_on_intake": ("result",),
     "record_progress": ("files",),
     "reply": ("reply_method",),
