@@ -72,7 +72,10 @@ def test_the_disclosure_page_in_chinese_and_english_with_nothing_from_elsewhere(
     ):
         assert seen in english, seen
     # Every asset is in the page itself: no script, style sheet or font from another host.
-    for page_text in (html, english):
+    published = client.get("/api/v1/public/disclosure", params={"on": "2026-11-01"}).text
+    for page_text in (html, english, published):
         assert "http://" not in page_text and "https://" not in page_text
         assert "<script" not in page_text
+        # Sources are published regulations and notices, never this project's own brief.
+        assert "PRODUCT.md" not in page_text
     assert client.get("/disclosure", params={"lang": "fr"}).status_code == 422
