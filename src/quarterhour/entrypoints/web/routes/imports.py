@@ -4,11 +4,8 @@ reasons, downloadable as the rejects file."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -18,7 +15,7 @@ from quarterhour.access.permissions import Permission, require
 from quarterhour.billing import payment_import
 from quarterhour.customers import reading_import, register_import
 from quarterhour.customers.imports import ImportReport
-from quarterhour.entrypoints.web import render
+from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.errors import DomainError
 from quarterhour.jobs import service as jobs
@@ -118,17 +115,11 @@ def rejects(job_id: int, console: ConsoleDep) -> Response:
     require(console.actor, Permission.IMPORT_RECORDS)
     job = jobs.get(console.session, job_id)
     result = job.result or {}
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "field", "problem", *result.get("columns", [])])
-    for p in result.get("problems", []):
-        if isinstance(p, dict):
-            writer.writerow([p["row"], p["field"], p["message"], *p["values"].values()])
+    rows = [
+        [p["row"], p["field"], p["message"], *p["values"].values()]
+        for p in result.get("problems", [])
+        if isinstance(p, dict)
+    ]
     name = str(job.params.get("file", "import")).rsplit(".", 1)[0] + ".rejects.csv"
-    # The file's own name may be Chinese: RFC 6266 gives it as UTF-8, with a plain fallback.
-    disposition = f"attachment; filename=\"rejects.csv\"; filename*=UTF-8''{quote(name)}"
-    return Response(
-        "\ufeff" + out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": disposition},
-    )
+    header = ["row", "field", "problem", *result.get("columns", [])]
+    return exports.export("rejects", header, rows, "csv", filename=name)
