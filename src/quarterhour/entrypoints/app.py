@@ -29,7 +29,7 @@ from quarterhour.entrypoints.api import (
 from quarterhour.entrypoints.api.bill_line import BillLine
 from quarterhour.entrypoints.web import console
 from quarterhour.jobs.service import Runner
-from quarterhour.kit.masking import MaskingFilter
+from quarterhour.kit.masking import install_log_masking
 from quarterhour.kit.ratelimit import FailureLimiter
 from quarterhour.storage import reads
 from quarterhour.storage.engine import (
@@ -42,16 +42,6 @@ from quarterhour.workorders import sla
 
 log = logging.getLogger("quarterhour")
 SWEEP_LOCK_KEY = 7_401_1996  # pg advisory lock: one sweeping worker at a time
-
-
-def install_log_masking() -> None:
-    masking = MaskingFilter()
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(masking)
-    for name in ("uvicorn", "uvicorn.access", "uvicorn.error", "quarterhour"):
-        for handler in logging.getLogger(name).handlers:
-            handler.addFilter(masking)
-        logging.getLogger(name).addFilter(masking)
 
 
 def _sweep_once(app: FastAPI) -> None:
