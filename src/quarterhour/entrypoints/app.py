@@ -27,6 +27,7 @@ from quarterhour.entrypoints.api import (
     stats,
 )
 from quarterhour.entrypoints.api.bill_line import BillLine
+from quarterhour.entrypoints.perimeter import Perimeter
 from quarterhour.entrypoints.web import console
 from quarterhour.jobs.service import Runner
 from quarterhour.kit.masking import install_log_masking
@@ -108,6 +109,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         settings.login_failure_limit, settings.login_failure_window_seconds
     )
     errors.install(app)
+    # The last added runs first: the bill line answers its calls before anything else.
+    app.add_middleware(
+        Perimeter,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     app.add_middleware(BillLine)
 
     # Routes are matched in order: the public lines (the bill inquiry answers thousands of

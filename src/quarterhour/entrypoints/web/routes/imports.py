@@ -23,7 +23,6 @@ from quarterhour.storage.engine import unit_of_work
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
-MAX_FILE_BYTES = 100 * 1024 * 1024
 PROBLEMS_KEPT = 5_000  # on the job's page and in its rejects file
 IMPORTERS: dict[str, Callable[..., ImportReport]] = {
     "customers": register_import.import_customers,
@@ -58,7 +57,8 @@ async def start_import(
     kind: Annotated[str, Form(max_length=16)] = "",
     strict: Annotated[str, Form()] = "",
 ) -> Response:
-    data = await file.read(MAX_FILE_BYTES + 1)
+    # The perimeter refused a body much larger than this before it was read.
+    data = await file.read(console.settings.max_upload_bytes + 1)
     return await run_in_threadpool(
         _start, console, kind, file.filename or "upload.csv", data, strict == "1"
     )
@@ -70,8 +70,8 @@ def _start(console: Console, kind: str, name: str, data: bytes, strict: bool) ->
         return _page(console, f"kind: one of {', '.join(IMPORTERS)}", 422)
     if not data:
         return _page(console, "file: the file is empty", 422)
-    if len(data) > MAX_FILE_BYTES:
-        return _page(console, "file: at most 100 MiB per file", 422)
+    if len(data) > (limit := console.settings.max_upload_bytes):
+        return _page(console, f"file: at most {limit // (1024 * 1024)} MiB per file", 422)
     importer = IMPORTERS[kind]
     factory = console.request.app.state.session_factory
     actor = console.actor
