@@ -5,6 +5,7 @@ line lost (uvicorn's access formatter needs the request's five arguments) and no
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -52,6 +53,7 @@ def test_every_log_line_of_the_served_app_is_masked_and_none_is_lost(
             server.wait(timeout=30)
     access, errors = out.read_text(), err.read_text()
     everything = access + errors
+    assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", everything), everything  # no mobile whole
     for phone in PHONES:
         assert phone not in everything, everything
         masked = f"{phone[:3]}****{phone[-4:]}"

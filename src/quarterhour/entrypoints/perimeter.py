@@ -207,7 +207,7 @@ def _documented(send: Send) -> Send:
 
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
     """413, naming the limit as configured (an upload's form may exceed it by FORM_ALLOWANCE)."""
-    size = f"{limit / MiB:.0f} MiB" if limit >= MiB else f"{limit // 1024} KiB"
+    size = _size(limit)
     if not scope["path"].startswith("/console"):  # the API; the public pages take no body
         body = json.dumps(
             {
@@ -235,6 +235,14 @@ async def _too_large(scope: Scope, send: Send, limit: int) -> None:
         message=t("too_large_text", size=size),
     )
     await _answer(send, 413, b"text/html; charset=utf-8", bytes(page.body))
+
+
+def _size(limit: int) -> str:
+    if limit >= MiB and limit % MiB == 0:
+        return f"{limit // MiB} MiB"
+    if limit % 1024 == 0:
+        return f"{limit // 1024} KiB"
+    return f"{limit} bytes"
 
 
 async def _answer(send: Send, status: int, content_type: bytes, body: bytes) -> None:
