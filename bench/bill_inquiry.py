@@ -43,6 +43,8 @@ _READ = (
     "uq_bill_account_id_period",
     "payment",
     "ix_payment_account_id",
+    "failure_budget",
+    "pk_failure_budget",
 )
 
 
@@ -104,7 +106,7 @@ def main() -> None:
         # (read once here), and the planner knows the bill run's rows (bench.billing wrote them
         # just before; autovacuum would get there within minutes).
         connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_prewarm"))
-        connection.execute(text("ANALYZE account, bill, payment"))
+        connection.execute(text("ANALYZE account, bill, payment, failure_budget"))
         for relation in _READ:
             connection.execute(text("SELECT pg_prewarm(:r, 'read')"), {"r": relation})
     engine.dispose()

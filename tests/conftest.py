@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
+from quarterhour.billing import late_fees
 from quarterhour.calendar import service as calendar_service
 from quarterhour.config import Settings
 from quarterhour.demo import organisation as demo_org
@@ -126,6 +127,7 @@ def _empty(engine: Engine) -> None:
     calendar_service.invalidate_cache()
     policies.invalidate_cache()
     organisation_service.invalidate_cache()
+    late_fees.invalidate_cache()
 
 
 def _has_sequence(conn: Any) -> bool:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
+
+from quarterhour.kit import callers
 
 
 def _default_database_url() -> str:
@@ -38,15 +39,20 @@ class Settings:
     # Public lookups: failures allowed per caller per window before 429.
     public_lookup_limit: int = 10
     public_lookup_window_seconds: int = 300
+    # ... and per account number (bill line) or order number (status), whoever asks: the last
+    # four digits of a phone are 10,000 guesses, so a number that failed this often within the
+    # window is refused for the lock's time, even the right answer (throttle/budget.py).
+    lookup_failure_limit: int = 5
+    lookup_failure_window_seconds: int = 900
+    lookup_lock_seconds: int = 900
+    # Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks); none by default.
+    trusted_proxies: tuple[str, ...] = ()
     # A bill falls due this many days after its period ends; late fees count from the day after.
     bill_due_days: int = 20
     # A month's consumption above this multiple of the account's usual (mean of up to 12
     # earlier bills) is held for review instead of billed.
     implausible_factor: int = 10
-    # Late fees per day (供电营业规则 art. 98): residential; others, this year's and earlier arrears.
-    late_fee_residential: Decimal = Decimal("0.001")
-    late_fee_current_year: Decimal = Decimal("0.002")
-    late_fee_earlier_years: Decimal = Decimal("0.003")
+    # Late fees are versioned rules with their sources, stored like tariffs (billing/late_fees.py).
     argon2_time_cost: int = 2
     argon2_memory_cost: int = 19 * 1024
     log_sql: bool = False
@@ -69,6 +75,12 @@ class Settings:
             values["token_ttl_minutes"] = int(ttl)
         if logins := env.get("QUARTERHOUR_LOGIN_FAILURE_LIMIT"):
             values["login_failure_limit"] = int(logins)
+        if lookups := env.get("QUARTERHOUR_LOOKUP_FAILURE_LIMIT"):
+            values["lookup_failure_limit"] = int(lookups)
+        if lock := env.get("QUARTERHOUR_LOOKUP_LOCK_MINUTES"):
+            values["lookup_lock_seconds"] = int(lock) * 60
+        if proxies := env.get("QUARTERHOUR_TRUSTED_PROXIES"):
+            values["trusted_proxies"] = callers.parse_proxies(proxies)
         if idle := env.get("QUARTERHOUR_CONSOLE_IDLE_MINUTES"):
             values["console_idle_minutes"] = int(idle)
         if (cache := env.get("QUARTERHOUR_TOKEN_CACHE_SECONDS")) is not None:

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from billing.town import Town
@@ -168,3 +168,53 @@ def test_one_district_at_a_time(session: Session, org: Organisation, settings: S
     assert bill_of(session, there_account, OCTOBER) is not None
     assert bill_of(session, here, OCTOBER) is None
     assert session.get(Premises, elsewhere.id) is not None
+
+
+def test_a_second_run_of_the_same_period_is_refused_while_the_first_runs(
+    engine: Engine, backend: str, org: Organisation, settings: Settings
+) -> None:
+    import threading
+
+    from quarterhour.errors import Conflict
+    from quarterhour.storage.engine import make_session_factory, unit_of_work
+
+    if backend != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time (BEGIN IMMEDIATE): runs queue")
+    factory = make_session_factory(engine)
+    with unit_of_work(factory) as session:
+        town = Town(session, org)
+        _, meter = town.household("ZJ-RES", initial=D("0"))
+        town.read(meter, date(2026, 10, 31), "100")
+    inside, leave = threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def first() -> None:
+        def wait_inside(message: str) -> None:
+            inside.set()
+            leave.wait(10)
+
+        with unit_of_work(factory) as session:
+            outcome.append(bill_run.run(session, OCTOBER, settings=settings, progress=wait_inside))
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert inside.wait(10)
+        baohe = org.districts["baohe"]
+        for district_id in (None, baohe):
+            with pytest.raises(Conflict) as refused, unit_of_work(factory) as session:
+                bill_run.run(session, OCTOBER, settings=settings, district_id=district_id)
+            assert refused.value.field == "period"
+            assert "running already" in refused.value.message
+        with unit_of_work(factory) as session:  # another month is not held up
+            bill_run.run(session, SEPTEMBER, settings=settings)
+    finally:
+        leave.set()
+        thread.join(10)
+    (report,) = outcome
+    assert isinstance(report, bill_run.RunReport) and report.created == 1
+    with unit_of_work(factory) as session:  # and once it is over, running again is fine
+        again = bill_run.run(
+            session, OCTOBER, settings=settings, district_id=org.districts["baohe"]
+        )
+    assert (again.created, again.unchanged) == (0, 1)

@@ -77,3 +77,52 @@ def test_tariffs_list_shows_what_is_in_force_and_flags_unverified_samples(
     assert "ZJ-RES" in result.output
     assert "2760" in result.output
     assert "no" in result.output  # unverified samples say so
+
+
+def test_late_fee_rules_are_listed_and_a_version_added_from_the_cli(
+    cli_env: str, session: Session, org: Organisation
+) -> None:
+    session.commit()
+    listed = runner.invoke(app, ["billing", "late-fees", "list"], env={"COLUMNS": "240"})
+    assert listed.exit_code == 0, listed.output
+    assert "2024-06-01" in listed.output and "0.002" in listed.output
+    added = runner.invoke(
+        app,
+        [
+            "billing",
+            "late-fees",
+            "add-version",
+            "--from",
+            "2027-03-01",
+            "--residential",
+            "0.0005",
+            "--current-year",
+            "0.001",
+            "--earlier-years",
+            "0.002",
+            "--source",
+            "a later regulation (test)",
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    assert "new rule from 2027-03-01" in added.output
+    refused = runner.invoke(
+        app,
+        [
+            "billing",
+            "late-fees",
+            "add-version",
+            "--from",
+            "2027-02-01",
+            "--residential",
+            "0.001",
+            "--current-year",
+            "0.002",
+            "--earlier-years",
+            "0.003",
+            "--source",
+            "back-dated",
+        ],
+    )
+    assert refused.exit_code != 0
+    assert "effective_from" in refused.output

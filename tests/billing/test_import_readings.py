@@ -87,6 +87,26 @@ def test_good_rows_go_in_bad_rows_are_set_aside_with_the_reason(
     )
 
 
+def test_a_field_beyond_the_csv_readers_limit_is_a_rejected_row_not_a_failed_import(
+    session: Session, org: Organisation
+) -> None:
+    import csv
+
+    households(session, org)
+    huge = "x" * (csv.field_size_limit() + 1)
+    data = f"""meter,read_on,total,peak,valley,rolled_over
+M000001,2026-10-31,350.5,,,
+M000002,2026-10-31,120,,,{huge}
+M000003,2026-10-31,60,,,
+"""
+    before = readings(session)
+    report = reading_import.import_readings(session, data.encode(), file_name="huge.csv")
+    assert (report.rows, report.accepted, report.rejected) == (3, 2, 1)
+    assert [(p.row, p.field) for p in report.problems] == [(3, "row")]
+    assert "longer than" in report.problems[0].message
+    assert readings(session) == before + 2
+
+
 def test_the_same_file_twice_changes_nothing(session: Session, org: Organisation) -> None:
     households(session, org)
     reading_import.import_readings(session, GOOD_AND_BAD.encode(), file_name="oct.csv")

@@ -203,6 +203,18 @@ def test_warning_in_november_and_december_when_next_year_is_missing(
     assert "2027" in warning.split("No official")[1]
 
 
+def test_the_warning_says_what_a_provisional_year_knows_and_does_not(session: Session) -> None:
+    warning = service.missing_year_warning(session, date(2026, 12, 1))
+    assert warning is not None
+    for known in ("法定节假日", "春节除夕至初三", "劳动节5月1日至2日", "国庆10月1日至3日"):
+        assert known in warning
+    for unknown in ("调休上班日", "补假日", "临时时限"):
+        assert unknown in warning
+    assert "statutory holidays" in warning
+    assert "make-up working days (调休), bridging days" in warning
+    assert service.provisional_holidays(session, [2027])[2027][date(2027, 2, 5)] == "春节"
+
+
 def test_loading_next_year_silences_the_warning(session: Session) -> None:
     service.load_year(session, SCHEDULE_2027, by=None)
     assert service.missing_year_warning(session, date(2026, 11, 20)) is None

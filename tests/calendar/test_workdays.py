@@ -50,8 +50,9 @@ def test_ordinary_weekend_and_weekday(cal: WorkCalendar) -> None:
 
 def test_year_without_official_data_is_provisional(cal: WorkCalendar) -> None:
     assert not cal.has_official_data(2027)
+    # Fri 2027-01-01 is 元旦 by statute, so the first working day is Mon 01-04 (provisionally).
     assert cal.add_working_days(date(2026, 12, 31), 1) == WorkingDayResult(
-        date(2027, 1, 1), provisional=True
+        date(2027, 1, 4), provisional=True
     )
 
 
@@ -62,10 +63,13 @@ def test_stepping_over_an_unofficial_year_is_provisional_even_if_result_is_offic
     assert result.provisional
 
 
-def test_unofficial_years_fall_back_to_monday_to_friday(cal: WorkCalendar) -> None:
-    # 2027-01-01 is a Friday; without the notice we cannot know it is 元旦, and must say so.
-    assert cal.is_working_day(date(2027, 1, 1))
+def test_unofficial_years_count_monday_to_friday_less_the_statutory_holidays(
+    cal: WorkCalendar,
+) -> None:
+    # 2027 has no notice yet: 元旦 (Fri 01-01) is known by statute, make-up days are not.
+    assert not cal.is_working_day(date(2027, 1, 1))
     assert not cal.is_working_day(date(2027, 1, 2))
+    assert cal.is_working_day(date(2027, 1, 4))
     assert cal.add_working_days(date(2027, 1, 1), 1).day == date(2027, 1, 4)
 
 

@@ -17,6 +17,7 @@ from quarterhour.billing import tariff_book
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
 from quarterhour.storage.engine import make_session_factory
+from quarterhour.workorders.kinds import OrderType
 from workorders.loop_client import LoopApi
 from workorders.test_deadlines_api import CALENDAR_2027
 
@@ -106,6 +107,10 @@ def test_loading_a_new_year_recomputes_provisional_deadlines(
     admin = desk("admin")
     page = admin.get("/console/admin/calendar")
     assert 'data-warning="provisional_deadlines"' in page.text
+    # What 2027 is known to have off before its notice: the statutory days, lunar ones computed.
+    assert 'id="provisional-2027"' in page.text
+    assert "<td>2027-02-05</td><td>春节</td>" in page.text
+    assert "<td>2027-09-15</td><td>中秋节</td>" in page.text
     loaded = admin.post(
         "/console/admin/calendar",
         data={"csrf": csrf_of(page.text), "source": "国办发明电〔2026〕（测试用）"},
@@ -115,6 +120,7 @@ def test_loading_a_new_year_recomputes_provisional_deadlines(
     after = admin.get("/console/admin/calendar")
     assert "国办发明电〔2026〕（测试用）" in after.text
     assert "data-warning" not in after.text
+    assert 'id="provisional-2027"' not in after.text
     assert loop.order(order["id"])["has_provisional_deadline"] is False
     bad = admin.post(
         "/console/admin/calendar",
@@ -177,6 +183,8 @@ def test_a_new_time_limit_version_holds_orders_accepted_from_its_first_day(
         "source": "合肥供电公司服务承诺（测试用）",
         f"amount_{n}": "2",
         f"unit_{n}": "working_days",
+        # As the page sends them: 1 for each kind followed up, 0 for the others.
+        **{f"follow_up_{kind.value}": "0" for kind in OrderType},
         "follow_up_complaint": "1",
         "follow_up_fault_repair": "1",
     }
@@ -247,11 +255,13 @@ def test_a_members_role_changes_and_his_sessions_end(desk: Desk, org: Organisati
     again = desk("agent2")
     assert again.get("/console").headers["location"] == "/console/my-work"
     no_department = admin.post(
-        "/console/admin/staff/agent2/role", data={"csrf": csrf_of(page.text), "role": "handler"}
+        "/console/admin/staff/agent2/role",
+        data={"csrf": csrf_of(page.text), "role": "handler", "department_id": ""},
     )
     assert no_department.status_code == 422 and "department" in no_department.text
     self_demotion = admin.post(
-        "/console/admin/staff/admin/role", data={"csrf": csrf_of(page.text), "role": "dispatcher"}
+        "/console/admin/staff/admin/role",
+        data={"csrf": csrf_of(page.text), "role": "dispatcher", "department_id": ""},
     )
     assert self_demotion.status_code == 409
 

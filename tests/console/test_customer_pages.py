@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from billing.test_inquiry_and_payments import billed_household
 from quarterhour.config import Settings
 from quarterhour.demo.organisation import Organisation
+from workorders.loop_client import LoopApi
 
 pytestmark = pytest.mark.db
 
@@ -230,3 +231,22 @@ def test_every_list_exports_to_csv_and_xlsx(
     with zipfile.ZipFile(io.BytesIO(as_xlsx.content)) as book:
         assert "xl/worksheets/sheet1.xml" in book.namelist()
     assert browser.get(f"{path}.pdf{query}").status_code == 422
+
+
+def test_a_handler_sees_only_his_departments_orders_on_the_customer_page_and_in_exports(
+    desk: Desk, loop: LoopApi
+) -> None:
+    from workorders.loop_client import MATTERS
+
+    contact = loop.contact(MATTERS["complaint"], MATTERS["fault_repair"])
+    complaint, repair = contact["orders"]
+    for order in (complaint, repair):
+        loop.act("dispatcher", order["id"], "dispatch")
+    page = f"/console/customers/{contact['customer_id']}"
+    shown = desk("dispatcher").get(page).text
+    assert complaint["number"] in shown and repair["number"] in shown
+    hall = desk("hall-baohe")
+    shown = hall.get(page).text
+    assert complaint["number"] in shown and repair["number"] not in shown
+    exported = hall.get("/console/orders/export.csv").content.decode("utf-8-sig")
+    assert complaint["number"] in exported and repair["number"] not in exported

@@ -86,9 +86,16 @@ def test_completion_deadline_by_type(
 
 
 CALENDAR_2027 = (
-    # A stand-in for the State Council notice for 2027 (published each November).
+    # A stand-in for the State Council notice for 2027 (published each November), shaped like a
+    # notice under the 2024 revision: 元旦 with its weekend; 春节 Fri 02-05 (除夕) to Fri 02-12,
+    # i.e. the four statutory days, two days in lieu of 初一 and 初二 (a weekend) and two bridging
+    # days, worked back on Sun 01-31 and Sat 02-20.
     "date,kind,name\n"
     "2027-01-01,holiday,元旦\n"
+    "2027-01-02,holiday,元旦\n"
+    "2027-01-03,holiday,元旦\n"
+    "2027-01-31,workday,春节\n"
+    "2027-02-05,holiday,春节\n"
     "2027-02-06,holiday,春节\n"
     "2027-02-07,holiday,春节\n"
     "2027-02-08,holiday,春节\n"
@@ -107,9 +114,9 @@ def test_a_deadline_in_a_year_without_official_data_is_provisional_until_it_is_l
     order_id = loop.intake("complaint")["id"]
     order = loop.order(order_id)
     d = deadlines(order)
-    # Weekends-only rule for 2027: Fri 01-01, Mon 4, Tue 5, Wed 6.
+    # No notice for 2027 yet, but 元旦 (Fri 01-01) is statutory: Mon 4, Tue 5, Wed 6, Thu 7.
     assert d["completion#1"]["is_provisional"] is True
-    assert due(d["completion#1"]) == at("2027-01-06 23:59:59")
+    assert due(d["completion#1"]) == at("2027-01-07 23:59:59")
     assert d["first_contact#1"]["is_provisional"] is False  # hours need no calendar
     assert order["has_provisional_deadline"] is True
 
@@ -136,7 +143,7 @@ def test_a_deadline_in_a_year_without_official_data_is_provisional_until_it_is_l
 
     order = loop.order(order_id)
     d = deadlines(order)
-    # 01-01 is now an official holiday: Mon 4, Tue 5, Wed 6, Thu 7.
+    # The notice confirms it (its 元旦 days beyond 01-01 are a weekend): settled, not moved.
     assert d["completion#1"]["is_provisional"] is False
     assert due(d["completion#1"]) == at("2027-01-07 23:59:59")
     assert order["has_provisional_deadline"] is False
@@ -145,7 +152,7 @@ def test_a_deadline_in_a_year_without_official_data_is_provisional_until_it_is_l
     assert reschedule[0]["from_state"] == reschedule[0]["to_state"] == "accepted"
     [change] = reschedule[0]["data"]["changes"]
     assert change["deadline"] == "completion"
-    assert datetime.fromisoformat(change["from"]) == at("2027-01-06 23:59:59")
+    assert datetime.fromisoformat(change["from"]) == at("2027-01-07 23:59:59")
     assert datetime.fromisoformat(change["to"]) == at("2027-01-07 23:59:59")
     assert loop.client.get("/api/v1/admin/warnings", headers=admin).json() == []
 
@@ -157,6 +164,41 @@ def test_a_deadline_in_a_year_without_official_data_is_provisional_until_it_is_l
     )
     assert again.json()["rescheduled_orders"] == 0
     assert len([e for e in loop.order(order_id)["events"] if e["action"] == "reschedule"]) == 1
+
+
+def test_a_provisional_deadline_skips_the_statutory_spring_festival_and_moves_with_the_notice(
+    loop: LoopApi, frozen_clock: Any
+) -> None:
+    frozen_clock.set(at("2027-02-03 10:00"))  # Wednesday; 2027 has no notice loaded
+    order_id = loop.intake("complaint")["id"]
+    d = deadlines(loop.order(order_id))
+    # 4 working days: Thu 04, then 除夕 Fri 05, the weekend (初一, 初二) and 初三 Mon 08 are
+    # statutory days off, so Tue 09, Wed 10, Thu 11. (Monday to Friday alone would give Tue 09.)
+    assert d["completion#1"]["is_provisional"] is True
+    assert due(d["completion#1"]) == at("2027-02-11 23:59:59")
+
+    admin = loop.headers("admin")
+    message = {
+        w["code"]: w for w in loop.client.get("/api/v1/admin/warnings", headers=admin).json()
+    }["calendar_year_missing"]["message"]
+    assert "法定节假日" in message and "调休" in message
+    assert "statutory holidays" in message and "make-up working days" in message
+
+    loaded = loop.client.post(
+        "/api/v1/admin/calendar/years",
+        files={"file": ("2027.csv", CALENDAR_2027.encode(), "text/csv")},
+        data={"source": "国办发明电〔2026〕（测试用）"},
+        headers=admin,
+    )
+    assert loaded.json()["rescheduled_orders"] == 1
+    order = loop.order(order_id)
+    # The notice adds the days in lieu and the bridging days (02-09 to 02-12): Thu 04, Mon 15,
+    # Tue 16, Wed 17.
+    assert due(deadlines(order)["completion#1"]) == at("2027-02-17 23:59:59")
+    [reschedule] = [e for e in order["events"] if e["action"] == "reschedule"]
+    [change] = reschedule["data"]["changes"]
+    assert datetime.fromisoformat(change["from"]) == at("2027-02-11 23:59:59")
+    assert datetime.fromisoformat(change["to"]) == at("2027-02-17 23:59:59")
 
 
 @pytest.mark.parametrize(

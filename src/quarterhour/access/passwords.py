@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -22,6 +23,14 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher(2, 19 * 1024).verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+@lru_cache(maxsize=1)
+def dummy_hash() -> str:
+    """A hash of a random password with the default cost, to check a login against when there
+    is no real hash to check (an unknown or disabled username): the answer then takes as long as
+    for a wrong password, so timing does not tell which usernames exist."""
+    return hash_password(secrets.token_urlsafe(24))
 
 
 def check_strength(password: str) -> str | None:

@@ -16,7 +16,8 @@ class Permission(StrEnum):
     TAKE_CONTACT = "take_contact"
     VIEW_ORDERS = "view_orders"
     VIEW_ALL_ORDERS = "view_all_orders"  # beyond one's own department
-    VIEW_FULL_PHONE = "view_full_phone"  # logged every time
+    VIEW_FULL_PHONE = "view_full_phone"  # any caller's, to call back; logged every time
+    VIEW_ORDER_PHONE = "view_order_phone"  # the caller of an open order one handles; logged
     VIEW_CUSTOMERS = "view_customers"
     VIEW_STATS = "view_stats"
     VIEW_PROGRAMME = "view_programme"
@@ -44,7 +45,10 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.TAKE_CONTACT: frozenset({_A, _D}),
     Permission.VIEW_ORDERS: frozenset({_A, _D, _H, _F, _S}),
     Permission.VIEW_ALL_ORDERS: frozenset({_A, _D, _F, _S}),
-    Permission.VIEW_FULL_PHONE: frozenset({_A, _D, _H, _F}),
+    # The desk, the centre and the follow-up agents call any caller back; a department's handler
+    # (a business hall, a repair crew) only the caller of an open order of his own department.
+    Permission.VIEW_FULL_PHONE: frozenset({_A, _D, _F}),
+    Permission.VIEW_ORDER_PHONE: frozenset({_H}),
     Permission.VIEW_CUSTOMERS: frozenset({_A, _D, _H, _F, _S}),
     Permission.VIEW_STATS: frozenset({_D, _S, _ADMIN}),
     Permission.VIEW_PROGRAMME: frozenset({_A, _D, _S, _ADMIN}),
@@ -71,17 +75,33 @@ def require(actor: Actor, permission: Permission) -> None:
         raise Forbidden(f"role {actor.role} may not {permission}", permission=str(permission))
 
 
-def can_see_order(actor: Actor, department_id: int | None) -> bool:
+def seen_department(actor: Actor) -> int | None:
+    """The one rule for whose orders an actor sees, wherever orders are shown (queues, the
+    customer view, the desk, an order's page, exports): None for every department's; otherwise
+    the one department whose orders he sees (-1, none, for a handler without a department)."""
     if can(actor, Permission.VIEW_ALL_ORDERS):
-        return True
-    # A handler sees his own department's work only.
-    return (
-        can(actor, Permission.VIEW_ORDERS)
-        and department_id is not None
-        and (department_id == actor.department_id)
-    )
+        return None
+    if can(actor, Permission.VIEW_ORDERS) and actor.department_id is not None:
+        return actor.department_id
+    return -1
+
+
+def can_see_order(actor: Actor, department_id: int | None) -> bool:
+    seen = seen_department(actor)
+    return seen is None or (department_id is not None and department_id == seen)
 
 
 def require_see_order(actor: Actor, department_id: int | None) -> None:
     if not can_see_order(actor, department_id):
         raise Forbidden("this order belongs to another department", permission="view_orders")
+
+
+def can_reveal_caller(actor: Actor, department_id: int | None, *, is_open: bool) -> bool:
+    """Whether an order's caller may be shown whole to this actor (his number, the free text):
+    anyone who calls callers back, or the handler of the order's own department while the
+    order is open."""
+    if can(actor, Permission.VIEW_FULL_PHONE):
+        return True
+    return (
+        is_open and can(actor, Permission.VIEW_ORDER_PHONE) and can_see_order(actor, department_id)
+    )

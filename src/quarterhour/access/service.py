@@ -12,7 +12,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
-from quarterhour.access.passwords import check_strength, hash_password, verify_password
+from quarterhour.access.passwords import (
+    check_strength,
+    dummy_hash,
+    hash_password,
+    verify_password,
+)
 from quarterhour.access.permissions import Permission, require
 from quarterhour.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from quarterhour.kit import clock
@@ -42,9 +47,14 @@ class IssuedToken:
 
 def log_in(session: Session, username: str, password: str, *, ttl_minutes: int) -> IssuedToken:
     staff = session.scalar(select(Staff).where(Staff.username == username))
-    # Same answer for an unknown user and a wrong password: no probing for usernames.
-    if staff is None or not staff.is_active or not verify_password(staff.password_hash, password):
+    # Same answer and the same work for an unknown user, a disabled one and a wrong password:
+    # one Argon2 verification each (against a dummy hash when there is no usable one), so
+    # neither the answer nor its time tells which usernames exist.
+    usable = staff if staff is not None and staff.is_active else None
+    matches = verify_password(usable.password_hash if usable else dummy_hash(), password)
+    if usable is None or not matches:
         raise Unauthenticated("wrong username or password")
+    staff = usable
     token = secrets.token_urlsafe(32)
     now = clock.now()
     expires = now + timedelta(minutes=ttl_minutes)
@@ -180,6 +190,10 @@ def set_active(session: Session, *, by: Actor | None, username: str, active: boo
     staff = session.scalar(select(Staff).where(Staff.username == username))
     if staff is None:
         raise NotFound(f"no staff member {username!r}", field="username")
+    if not active:
+        if by is not None and by.id == staff.id:
+            raise Conflict("an administrator cannot disable his own account", field="active")
+        _keep_an_administrator(session, staff, "active")
     staff.is_active = active
     forget_tokens()
     if not active:
@@ -208,11 +222,33 @@ def change_role(
         raise ValidationFailed(f"no department {department_id}", field="department_id")
     if staff.id == by.id and role is not Role.ADMIN:
         raise Conflict("an administrator cannot take his own administration away", field="role")
+    if role is not Role.ADMIN:
+        _keep_an_administrator(session, staff, "role")
     staff.role = role
     staff.department_id = department_id
     forget_tokens()
     session.execute(update(ApiToken).where(ApiToken.staff_id == staff.id).values(revoked=True))
     return staff
+
+
+def _keep_an_administrator(session: Session, staff: Staff, field: str) -> None:
+    """Refuse to disable or demote the last active administrator: nobody could manage staff
+    afterwards. The active administrators' rows are locked first (PostgreSQL; SQLite's writers
+    are serialised already), so two administrators disabling each other at the same moment
+    cannot both succeed: the second waits for the first and then sees one administrator left."""
+    if staff.role != Role.ADMIN or not staff.is_active:
+        return
+    active = session.scalars(
+        select(Staff.id)
+        .where(Staff.role == Role.ADMIN, Staff.is_active.is_(True))
+        .order_by(Staff.id)
+        .with_for_update()
+    ).all()
+    if not [staff_id for staff_id in active if staff_id != staff.id]:
+        raise Conflict(
+            f"{staff.username} is the last active administrator; make another one first",
+            field=field,
+        )
 
 
 def list_staff(session: Session, *, by: Actor) -> list[Staff]:

@@ -31,7 +31,7 @@ from quarterhour.billing.models import Bill, BillLine, BillRun, HeldReading
 from quarterhour.billing.pricing import KINDS, Consumption, Lines, fingerprints, price_columns
 from quarterhour.billing.tariffs import TariffVersion, period_bounds, price_segments
 from quarterhour.config import Settings
-from quarterhour.errors import ValidationFailed
+from quarterhour.errors import Conflict, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.storage import driver
 from quarterhour.storage.engine import unit_of_work
@@ -72,6 +72,7 @@ def run(
         raise ValidationFailed(
             f"{period:%Y-%m} has not ended yet; bill a month after it is over", field="period"
         )
+    _take_the_period(session, period, district_id)
     started = clock.now()
     record = BillRun(
         period=period,
@@ -163,6 +164,40 @@ class DistrictRun:
 
 # (index of the district, its name, what the run is doing now)
 Step = Callable[[int, str, str], None]
+
+
+# pg advisory lock on a whole period: this number's billions plus yyyymm (the sweep's key is
+# elsewhere); a district's own run also locks (yyyymm, district id) in the two-key space.
+_PERIOD_LOCKS = 7_401_000_000
+
+
+def _take_the_period(session: Session, period: date, district_id: int | None) -> None:
+    """Two runs of one period at once would both write its bills: the second is refused with
+    a sentence instead of failing on the unique key. A run of every district holds the period
+    alone; runs of different districts go side by side. Held until the transaction ends.
+    SQLite needs none of this: BEGIN IMMEDIATE lets one writer in at a time."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    month = period.year * 100 + period.month
+    if district_id is None:
+        got = session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:whole)"), {"whole": _PERIOD_LOCKS + month}
+        )
+    else:
+        got = session.scalar(
+            text(
+                "SELECT pg_try_advisory_xact_lock_shared(:whole)"
+                " AND pg_try_advisory_xact_lock(:month, :district)"
+            ),
+            {"whole": _PERIOD_LOCKS + month, "month": month, "district": district_id},
+        )
+    if not got:
+        where = "" if district_id is None else f" in district {district_id}"
+        raise Conflict(
+            f"period: a bill run of {period:%Y-%m}{where} is running already;"
+            " wait for it to finish (running again afterwards is safe)",
+            field="period",
+        )
 
 
 def run_districts(

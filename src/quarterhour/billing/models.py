@@ -19,10 +19,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from quarterhour.billing.arrears import LateFeeRule
 from quarterhour.billing.tariffs import TariffVersion, TierMode
 from quarterhour.storage.base import Base
 
 PRICE = Numeric(10, 4)  # yuan per kWh, as published (0.5653)
+DAILY_RATE = Numeric(8, 6)  # a fraction per day, as published (0.001 = 千分之一)
 MONEY = Numeric(14, 2)  # yuan, to the fen
 KWH = Numeric(14, 2)
 
@@ -183,3 +185,39 @@ class Payment(Base):
     reference: Mapped[str | None] = mapped_column(String(64), unique=True)
     taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime]
+
+
+class LateFeeRuleRow(Base):
+    """One version of the late-fee rule (电费违约金) from a day on, with its source; the value is
+    `billing.arrears.LateFeeRule`. Versions are added, never changed: arrears of past days keep
+    the rule that was in force on them."""
+
+    __tablename__ = "late_fee_rule"
+    __table_args__ = (
+        CheckConstraint(
+            "residential_rate >= 0 AND current_year_rate >= 0 AND earlier_years_rate >= 0"
+            " AND residential_rate < 1 AND current_year_rate < 1 AND earlier_years_rate < 1",
+            name="rates_are_fractions",
+        ),
+        CheckConstraint("minimum_fee >= 0", name="minimum_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    effective_from: Mapped[date] = mapped_column(unique=True)
+    residential_rate: Mapped[Decimal] = mapped_column(DAILY_RATE)
+    current_year_rate: Mapped[Decimal] = mapped_column(DAILY_RATE)
+    earlier_years_rate: Mapped[Decimal] = mapped_column(DAILY_RATE)
+    minimum_fee: Mapped[Decimal] = mapped_column(MONEY)
+    source: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+    def rule(self) -> LateFeeRule:
+        return LateFeeRule(
+            effective_from=self.effective_from,
+            residential=self.residential_rate,
+            current_year=self.current_year_rate,
+            earlier_years=self.earlier_years_rate,
+            minimum=self.minimum_fee,
+            source=self.source,
+        )

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
-from quarterhour.billing.arrears import BillDue, LateFeeRates, PaymentMade, Statement, statement
+from quarterhour.billing import late_fees
+from quarterhour.billing.arrears import BillDue, PaymentMade, Statement, statement
 from quarterhour.billing.models import Bill, Payment
 from quarterhour.config import Settings
 from quarterhour.customers import accounts
@@ -20,14 +21,6 @@ from quarterhour.kit import clock
 from quarterhour.kit.money import FEN, decimal_of
 
 CHANNELS = ("counter", "bank", "online")
-
-
-def rates_of(settings: Settings) -> LateFeeRates:
-    return LateFeeRates(
-        residential=settings.late_fee_residential,
-        current_year=settings.late_fee_current_year,
-        earlier_years=settings.late_fee_earlier_years,
-    )
 
 
 def record_payment(
@@ -86,7 +79,8 @@ def statements(
     settings: Settings,
     as_of: date | None = None,
 ) -> dict[int, Statement]:
-    """Each account's statement, from two reads whatever the number of accounts."""
+    """Each account's statement, from two reads whatever the number of accounts; late fees by
+    the stored rules (`late_fees`), as the bill inquiry and the customer view compute them."""
     ids = [account.id for account in accounts]
     bills: dict[int, list[BillDue]] = {i: [] for i in ids}
     paid: dict[int, list[PaymentMade]] = {i: [] for i in ids}
@@ -104,8 +98,8 @@ def statements(
     ):
         paid[account_id].append(PaymentMade(amount, clock.local(paid_at).date()))
     day = as_of or clock.now().date()
-    rates = rates_of(settings)
-    return {i: statement(bills[i], paid[i], day, rates) for i in ids}
+    book = late_fees.rule_book(session)
+    return {i: statement(bills[i], paid[i], day, book) for i in ids}
 
 
 def take_payment(

@@ -1,4 +1,4 @@
-"""API shapes of billing: the public bill inquiry."""
+"""API shapes of billing: the public bill inquiry, tariffs and late-fee rules as published."""
 
 from __future__ import annotations
 
@@ -42,6 +42,23 @@ class PublishedTariff(BaseModel):
     valley_price: Decimal | None
 
 
+class PublishedLateFeeRule(BaseModel):
+    """The late-fee rule (电费违约金) in force on the day asked, as published, with its source.
+
+    Rates are fractions per day (0.001 = 0.1 %) on what is unpaid, from the day after the due
+    date to the day of payment; others than households pay `current_year_per_day` on a bill's
+    days in its own year and `earlier_years_per_day` from 1 January after it. Each settlement
+    (a payment of arrears, or today's statement) is rounded half-up to the fen once and charged
+    at least `minimum` yuan."""
+
+    effective_from: date
+    residential_per_day: Decimal
+    current_year_per_day: Decimal
+    earlier_years_per_day: Decimal
+    minimum: Decimal
+    source: str
+
+
 class PaymentIn(BaseModel):
     amount: Decimal = Field(gt=0, decimal_places=2, description="yuan, to the fen")
     channel: Literal["counter", "bank", "online"] = "counter"
@@ -57,7 +74,10 @@ class StatementBill(BaseModel):
     due_on: date
     paid: Decimal
     unpaid: Decimal
-    late_fee: Decimal
+    late_fee: Decimal = Field(
+        description="this bill's share of the late fees, to the fen; the statement's late_fees"
+        " are rounded once per settlement and at least the minimum, so the shares need not add up"
+    )
 
 
 class StatementOut(BaseModel):

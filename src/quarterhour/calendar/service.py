@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from quarterhour.calendar import statutory
 from quarterhour.calendar.models import CalendarDay, CalendarYear
 from quarterhour.calendar.official import (
     YearSchedule,
@@ -100,7 +102,8 @@ def covered_years(session: Session) -> list[int]:
     return sorted(current_calendar(session).official_years)
 
 
-def missing_year_warning(session: Session, today: date) -> str | None:
+def missing_years(session: Session, today: date) -> list[int]:
+    """This year, and from November next year, when they have no official data."""
     calendar = current_calendar(session)
     missing: list[int] = []
     if not calendar.has_official_data(today.year):
@@ -109,16 +112,31 @@ def missing_year_warning(session: Session, today: date) -> str | None:
     # of up to 30 working days reach into the new year.
     if today.month >= 11 and not calendar.has_official_data(today.year + 1):
         missing.append(today.year + 1)
+    return missing
+
+
+def provisional_holidays(session: Session, years: list[int]) -> dict[int, Mapping[date, str]]:
+    """What each year without official data is known to have off: its statutory holidays."""
+    calendar = current_calendar(session)
+    return {year: calendar.provisional_holidays(year) for year in years}
+
+
+def missing_year_warning(session: Session, today: date) -> str | None:
+    missing = missing_years(session, today)
     if not missing:
         return None
     years_zh = "、".join(f"{year}年" for year in missing)
     years_en = " and ".join(str(year) for year in missing)
     return (
-        f"尚未导入{years_zh}的官方节假日安排（国务院办公厅通知）：这些年份的期限暂按周一至周五计算，"
-        "仅供参考，请管理员尽快导入。"
-        f" No official holiday schedule is loaded for {years_en}: deadlines falling there are"
-        " counted Monday to Friday and are provisional until an administrator loads the"
-        " State Council notice."
+        f"尚未导入{years_zh}的官方节假日安排（国务院办公厅通知）：这些年份的期限暂按周一至周五、"
+        "扣除《全国年节及纪念日放假办法》规定的法定节假日（元旦、春节除夕至初三、清明、"
+        "劳动节5月1日至2日、端午、中秋、国庆10月1日至3日，农历日期已推算）计算；"
+        f"{statutory.UNKNOWN_ZH}尚不可知，这些期限为临时时限，导入通知后自动重算。请管理员尽快导入。"
+        f" No official holiday schedule is loaded for {years_en}: deadlines falling there count"
+        " Monday to Friday less the statutory holidays (元旦 1 Jan, 春节 New Year's Eve to the"
+        " third lunar day, 清明, 劳动节 1-2 May, 端午, 中秋, 国庆 1-3 Oct; lunar dates computed)."
+        f" The {statutory.UNKNOWN_EN} are unknown, so these deadlines are provisional until an"
+        " administrator loads the State Council notice, which recomputes them."
     )
 
 

@@ -1,7 +1,9 @@
 """Chinese working days: Monday to Friday, minus official holidays, plus make-up days (调休上班).
 
 Pure rules, no database: `service.current_calendar` builds a `WorkCalendar` from the shipped data
-and the years an administrator loaded.
+and the years an administrator loaded. A year without official data is provisional: it knows the
+statutory holidays (`statutory`), not the make-up days, bridging days and days in lieu that only
+the State Council's notice for that year fixes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import NamedTuple
 
+from quarterhour.calendar.statutory import statutory_holidays
 from quarterhour.kit import clock
 
 _ONE_DAY = timedelta(days=1)
@@ -28,7 +31,8 @@ class DayKind(StrEnum):
 class WorkingDayResult:
     day: date
     # True when any day counted (the result included) lies in a year without official data: the
-    # result then rests on the weekends-only rule and may move when the State Council publishes.
+    # result then rests on the statutory holidays alone and may move when the State Council
+    # publishes the year's make-up and bridging days.
     provisional: bool
 
 
@@ -91,7 +95,15 @@ class WorkCalendar:
             return True
         if day in self._days_off:
             return False
-        return day.weekday() < 5
+        if day.weekday() >= 5:
+            return False
+        # Official years list all their holidays; a provisional year knows the statutory ones.
+        return day.year in self.official_years or day not in statutory_holidays(day.year)
+
+    def provisional_holidays(self, year: int) -> Mapping[date, str]:
+        """The days off a year without official data is known to have (none for an official
+        year: its notice lists them all)."""
+        return {} if year in self.official_years else statutory_holidays(year)
 
     def add_working_days(self, start: date, n: int) -> WorkingDayResult:
         # 民法典 art. 201: a period counted in days starts on the following day, so the start day
@@ -120,6 +132,12 @@ class WorkCalendar:
         weekdays = _weekdays_up_to(high) - _weekdays_up_to(low)
         holidays = _count_in(self._weekday_holidays, low, high)
         makeup = _count_in(self._makeup_ordinals, low, high)
+        for year in range(a.year, b.year + 1):
+            holidays += sum(
+                1
+                for day in self.provisional_holidays(year)
+                if day.weekday() < 5 and low < day.toordinal() <= high
+            )
         return weekdays - holidays + makeup
 
     def deadline_end(self, start: datetime, n: int) -> Deadline:

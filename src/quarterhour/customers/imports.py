@@ -76,23 +76,42 @@ def decode(data: bytes) -> str:
     raise ValidationFailed("the file is neither UTF-8 nor GB18030 text", field="file")
 
 
-def read_rows(data: bytes, required: Sequence[str]) -> list[Row]:
-    """The file's rows as text, after checking it has the `required` columns."""
+def read_rows(data: bytes, required: Sequence[str]) -> tuple[list[Row], list[Problem]]:
+    """The file's rows as text, after checking it has the `required` columns, and the rows that
+    could not even be read (a field beyond the CSV reader's limit): those are set aside like any
+    wrong row, the rest of the file goes on."""
+    unreadable: list[Problem] = []
     if data[:4] == _PARQUET_MAGIC:
         columns, rows = _parquet_rows(data)
     else:
         reader = csv.DictReader(io.StringIO(decode(data)))
         columns = [c.strip() for c in reader.fieldnames or []]
-        rows = [
-            (n, {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None})
-            for n, raw in enumerate(reader, start=2)
-        ]
+        rows = []
+        number = 1  # the header's line
+        while True:
+            try:
+                raw = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:  # the reader starts afresh on the next line
+                number += 1
+                why = (
+                    f"a field is longer than {csv.field_size_limit():,} characters"
+                    if "field limit" in str(error)
+                    else f"not readable as CSV ({error})"
+                )
+                unreadable.append(Problem(number, "row", why, {}))
+                continue
+            number += 1
+            rows.append(
+                (number, {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None})
+            )
     for column in required:
         if column not in columns:
             raise ValidationFailed(
                 f"the file has no {column!r} column (needs {', '.join(required)})", field=column
             )
-    return rows
+    return rows, unreadable
 
 
 def _parquet_rows(data: bytes) -> tuple[list[str], list[Row]]:
@@ -225,9 +244,11 @@ def run(
         report.batch_id = earlier.id
         report.rows, report.accepted = earlier.rows, earlier.accepted
         return report
-    rows = read_rows(data, required)
-    report.rows = len(rows)
+    rows, unreadable = read_rows(data, required)
+    report.rows = len(rows) + len(unreadable)
+    report.problems.extend(unreadable)
     accepted, count = plan(session, rows, report)
+    report.problems.sort(key=lambda p: p.row)
     if strict and report.problems:
         first = report.problems[0]
         raise ValidationFailed(

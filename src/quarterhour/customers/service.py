@@ -199,8 +199,16 @@ def _postgresql_text(shape: tuple[str, ...]) -> str:
 def reveal_phone(
     session: Session, customer_id: int, *, by: Actor, purpose: str | None
 ) -> str | None:
-    """The full number for a call-back; every look is recorded."""
+    """Any caller's full number for a call-back, for the roles that call callers back."""
     require(by, Permission.VIEW_FULL_PHONE)
+    return disclose_phone(session, customer_id, by=by, purpose=purpose)
+
+
+def disclose_phone(
+    session: Session, customer_id: int, *, by: Actor, purpose: str | None
+) -> str | None:
+    """The full number, with the look recorded (who, whose, why). The caller of this function
+    has checked that `by` may see it (reveal_phone above, or an order's own rule)."""
     customer = get_customer(session, customer_id, field="customer_id")
     session.add(
         PersonalDataAccess(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from quarterhour.access import service as access
+from quarterhour.billing import late_fees
 from quarterhour.organisation import service as organisation
 from quarterhour.organisation.models import Department, DepartmentKind, Role, Staff
 from quarterhour.workorders import policies
@@ -33,6 +34,7 @@ class Organisation:
 def install(session: Session, *, password_cost: tuple[int, int] | None = None) -> Organisation:
     """Idempotent only on an empty organisation; callers check first."""
     policies.ensure_default_policies(session)
+    late_fees.ensure_default_rules(session)
     org = Organisation()
     for code, name in DISTRICTS:
         org.districts[code] = organisation.add_district(session, by=None, code=code, name=name).id

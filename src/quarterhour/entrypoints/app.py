@@ -31,7 +31,6 @@ from quarterhour.entrypoints.perimeter import Perimeter
 from quarterhour.entrypoints.web import console
 from quarterhour.jobs.service import Runner
 from quarterhour.kit.masking import install_log_masking
-from quarterhour.kit.ratelimit import FailureLimiter
 from quarterhour.storage import reads
 from quarterhour.storage.engine import (
     make_engine,
@@ -102,12 +101,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.one_write_session_factory = make_one_write_session_factory(engine)
     app.state.read_pool = reads.read_pool(engine)
     app.state.jobs = Runner(app.state.session_factory)
-    app.state.public_limiter = FailureLimiter(
-        settings.public_lookup_limit, settings.public_lookup_window_seconds
-    )
-    app.state.login_limiter = FailureLimiter(
-        settings.login_failure_limit, settings.login_failure_window_seconds
-    )
     errors.install(app)
     # The last added runs first: the bill line answers its calls before anything else.
     app.add_middleware(

@@ -20,7 +20,12 @@ from sqlalchemy.orm import Session
 
 from quarterhour.errors import NotFound, ValidationFailed
 from quarterhour.workorders.models import OrderEvent
-from quarterhour.workorders.schemas import MAX_ATTACHMENT_BYTES, AttachmentMeta
+from quarterhour.workorders.schemas import (
+    MAX_ATTACHMENT_BYTES,
+    ActionIn,
+    AttachmentMeta,
+    StepWithFiles,
+)
 
 MAX_PER_STEP = 10
 # Photos from a phone, scanned forms: what their first bytes look like.
@@ -87,6 +92,11 @@ def store(root: Path, uploads: list[Upload]) -> list[AttachmentMeta]:
             )
         )
     return out
+
+
+def attach(root: Path, step: ActionIn, uploads: list[Upload]) -> StepWithFiles:
+    """The step with these files stored and described by their own bytes."""
+    return StepWithFiles(**step.model_dump(exclude_unset=True), attachments=store(root, uploads))
 
 
 def find(session: Session, root: Path, order_id: int, digest: str) -> tuple[Path, AttachmentMeta]:

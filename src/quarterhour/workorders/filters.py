@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Select, and_
 
 from quarterhour.access.actor import Actor
-from quarterhour.access.permissions import Permission, can
+from quarterhour.access.permissions import seen_department
 from quarterhour.errors import Forbidden
 from quarterhour.workorders.kinds import OrderType
 from quarterhour.workorders.lifecycle import DEPARTMENT_STATES, OPEN_STATES, State
@@ -48,15 +48,23 @@ class OrderFilter(BaseModel):
 _Row = TypeVarTuple("_Row")
 
 
+def visible(query: Select[*_Row], actor: Actor) -> Select[*_Row]:
+    """Only the orders `actor` may see (access.permissions.seen_department, the one rule)."""
+    department_id = seen_department(actor)
+    if department_id is None:
+        return query
+    return query.where(WorkOrder.department_id == department_id)
+
+
 def apply(query: Select[*_Row], f: OrderFilter, actor: Actor) -> Select[*_Row]:
     conditions: list[ColumnElement[bool]] = []
     department_id = f.department_id
-    if not can(actor, Permission.VIEW_ALL_ORDERS):
+    if (seen := seen_department(actor)) is not None:
         # Handlers see their own department's work; asking for another's is refused, not
         # silently answered with one's own.
-        if department_id is not None and department_id != actor.department_id:
+        if department_id is not None and department_id != seen:
             raise Forbidden("you may list your own department's orders only", field="department_id")
-        department_id = actor.department_id if actor.department_id is not None else -1
+        department_id = seen
     if f.queue:
         # Matches the partial index ix_work_order_queue exactly.
         conditions.append(WorkOrder.state.in_([str(s) for s in sorted(DEPARTMENT_STATES)]))

@@ -9,7 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
-from quarterhour.access.permissions import Permission, can, require, require_see_order
+from quarterhour.access.permissions import (
+    Permission,
+    can_reveal_caller,
+    require,
+    require_see_order,
+    seen_department,
+)
 from quarterhour.customers.models import Account, Customer
 from quarterhour.errors import NotFound
 from quarterhour.kit.masking import mask_name, mask_phone, mask_text
@@ -103,8 +109,8 @@ def state_counts(session: Session, *, by: Actor) -> dict[str, int]:
     query = select(WorkOrder.state, func.count()).where(
         WorkOrder.state.in_([str(s) for s in OPEN_STATES])
     )
-    if not can(by, Permission.VIEW_ALL_ORDERS):
-        query = query.where(WorkOrder.department_id == (by.department_id or -1))
+    if (department_id := seen_department(by)) is not None:
+        query = query.where(WorkOrder.department_id == department_id)
     return {state: count for state, count in session.execute(query.group_by(WorkOrder.state))}
 
 
@@ -139,13 +145,17 @@ def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
         .order_by(OrderEvent.id)
     ).all()
     related = session.execute(
-        select(WorkOrder.id, WorkOrder.number, WorkOrder.order_type, WorkOrder.state)
-        .where(WorkOrder.contact_id == order.contact_id, WorkOrder.id != order.id)
-        .order_by(WorkOrder.id)
+        filters.visible(
+            select(WorkOrder.id, WorkOrder.number, WorkOrder.order_type, WorkOrder.state)
+            .where(WorkOrder.contact_id == order.contact_id, WorkOrder.id != order.id)
+            .order_by(WorkOrder.id),
+            by,
+        )
     ).all()
     summary = _summary(order, customer.name, customer.phone)
-    # Free text may hold phone or ID numbers: whole only for roles whose work needs them.
-    text = (lambda t: t) if can(by, Permission.VIEW_FULL_PHONE) else _mask_optional
+    # Free text may hold phone or ID numbers: whole only for those who may call this caller.
+    whole = can_reveal_caller(by, order.department_id, is_open=State(order.state) in OPEN_STATES)
+    text = (lambda t: t) if whole else _mask_optional
     return OrderDetail(
         **summary.model_dump(),
         contact_id=contact.id,
@@ -180,6 +190,7 @@ def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
             RelatedOrder(id=r.id, number=r.number or "", order_type=r.order_type, state=r.state)
             for r in related
         ],
+        may_reveal_phone=whole,
     )
 
 
@@ -260,12 +271,17 @@ def episode_orders(session: Session, episode_id: int, *, by: Actor) -> list[Orde
     return [_summary(o, name, phone) for o, name, phone in rows]
 
 
-def recent_of_customer(session: Session, customer: Customer, limit: int) -> list[OrderSummary]:
-    """A customer's orders, newest first: the agent's view of what this caller raised before."""
+def recent_of_customer(
+    session: Session, customer: Customer, limit: int, *, by: Actor
+) -> list[OrderSummary]:
+    """A customer's orders that `by` may see, newest first: what this caller raised before."""
     orders = session.scalars(
-        select(WorkOrder)
-        .where(WorkOrder.customer_id == customer.id)
-        .order_by(WorkOrder.accepted_at.desc(), WorkOrder.id.desc())
-        .limit(limit)
+        filters.visible(
+            select(WorkOrder)
+            .where(WorkOrder.customer_id == customer.id)
+            .order_by(WorkOrder.accepted_at.desc(), WorkOrder.id.desc())
+            .limit(limit),
+            by,
+        )
     ).all()
     return summaries_of_customer(orders, customer)

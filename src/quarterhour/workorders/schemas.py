@@ -83,6 +83,13 @@ class ActionIn(Strict):
     at: AwareDatetime | None = Field(default=None, description="when it happened, if not now")
     crew: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     area_class: AreaClass | None = None
+
+
+class StepWithFiles(ActionIn):
+    """A step with the files attached to it. Only `workorders.attachments.store` makes the
+    metadata, from the bytes it stored: a caller cannot name a file (another order's photo,
+    by its digest) that it did not send."""
+
     attachments: list[AttachmentMeta] = Field(default_factory=list, max_length=20)
 
 
@@ -163,7 +170,9 @@ class OrderDetail(OrderSummary):
     deadlines: list[DeadlineOut]
     events: list[EventOut]
     related_order_ids: list[int]
-    related_orders: list[RelatedOrder]  # the same contact's other orders
+    related_orders: list[RelatedOrder]  # the same contact's other orders that the reader sees
+    # Whether the reader may see the caller's whole number (POST /orders/{id}/phone, recorded).
+    may_reveal_phone: bool = False
 
 
 class ContactOut(BaseModel):

@@ -10,13 +10,19 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
-from quarterhour.access.permissions import Permission, require, require_see_order
+from quarterhour.access.permissions import (
+    Permission,
+    can_reveal_caller,
+    require,
+    require_see_order,
+)
 from quarterhour.billing import tariff_book
 from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.workdays import WorkCalendar
@@ -24,6 +30,7 @@ from quarterhour.config import Settings
 from quarterhour.customers import accounts
 from quarterhour.customers import service as customers
 from quarterhour.customers.models import Account, Customer
+from quarterhour.customers.schemas import FullPhoneOut
 from quarterhour.errors import (
     Conflict,
     Forbidden,
@@ -36,7 +43,7 @@ from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.programme import service as programme
 from quarterhour.storage import driver
-from quarterhour.workorders import policies, repository, routing, writes
+from quarterhour.workorders import attachments, policies, repository, routing, writes
 from quarterhour.workorders.deadlines import due_with_settings, nearest_open
 from quarterhour.workorders.kinds import (
     Channel,
@@ -48,6 +55,7 @@ from quarterhour.workorders.kinds import (
     ServiceSubtype,
 )
 from quarterhour.workorders.lifecycle import (
+    OPEN_STATES,
     SYSTEM_ACTIONS,
     Action,
     State,
@@ -59,11 +67,13 @@ from quarterhour.workorders.lifecycle import (
 from quarterhour.workorders.models import Contact, Deadline, OrderEvent, WorkOrder
 from quarterhour.workorders.schemas import (
     ActionIn,
+    AttachmentMeta,
     ContactIn,
     MatterIn,
     MeterSplitIn,
     OrderSummary,
     PublicStatus,
+    StepWithFiles,
 )
 
 REPLY_BY_CHANNEL = {
@@ -484,7 +494,7 @@ def _decide(
     order.updated_at = now
     if to_state in (State.ARCHIVED, State.CANCELLED):
         order.closed_at = at
-    if data.attachments:
+    if isinstance(data, StepWithFiles) and data.attachments:
         extra["attachments"] = [a.model_dump() for a in data.attachments]
     _refresh_due(order, ctx.deadlines, now)
     return writes.change_of(
@@ -827,9 +837,34 @@ def public_status(session: Session, number: str, phone_last4: str) -> PublicStat
 def orders_of_customer(
     session: Session, customer: Customer, *, by: Actor, limit: int = 50
 ) -> list[OrderSummary]:
-    """Open and past orders of one customer (masked like every list)."""
+    """Open and past orders of one customer that `by` may see (masked like every list)."""
     require(by, Permission.VIEW_CUSTOMERS)
-    return repository.recent_of_customer(session, customer, limit)
+    return repository.recent_of_customer(session, customer, limit, by=by)
+
+
+def attachment(
+    session: Session, order_id: int, digest: str, *, by: Actor, settings: Settings
+) -> tuple[Path, AttachmentMeta]:
+    """A file attached to one of the order's steps, for those who may see the order."""
+    order = repository.get_order(session, order_id)
+    require_see_order(by, order.department_id)
+    return attachments.find(session, settings.attachments_dir, order_id, digest)
+
+
+def reveal_caller_phone(session: Session, order_id: int, *, by: Actor) -> FullPhoneOut:
+    """The caller's whole number, to call him back about this order: for anyone who calls
+    callers back, and for the order's own department while it is open. Every look recorded."""
+    order = repository.get_order(session, order_id)
+    require_see_order(by, order.department_id)
+    if not can_reveal_caller(by, order.department_id, is_open=State(order.state) in OPEN_STATES):
+        raise Forbidden(
+            "the caller's whole number is shown only while the order is open",
+            permission=str(Permission.VIEW_ORDER_PHONE),
+        )
+    phone = customers.disclose_phone(
+        session, order.customer_id, by=by, purpose=f"order {order.number}"
+    )
+    return FullPhoneOut(customer_id=order.customer_id, phone=phone)
 
 
 def record_meter_split(

@@ -327,7 +327,7 @@ class AdminWarning:
 
 def admin_warnings(session: Session, today: date) -> list[AdminWarning]:
     """What the administrators must act on: a year without official working-day data, and the
-    orders whose deadlines were computed by the weekends-only rule meanwhile."""
+    orders whose deadlines were computed meanwhile from the statutory holidays alone."""
     out: list[AdminWarning] = []
     if message := calendar_service.missing_year_warning(session, today):
         out.append(AdminWarning("calendar_year_missing", message))
@@ -343,9 +343,9 @@ def admin_warnings(session: Session, today: date) -> list[AdminWarning]:
         out.append(
             AdminWarning(
                 "provisional_deadlines",
-                f"{provisional} 个工单的时限为临时时限（所在年度尚无官方节假日安排，按周末规则计算）；"
-                "请载入该年度官方安排 / deadlines computed by the weekends-only rule: load the "
-                "year's official schedule",
+                f"{provisional} 个工单的时限为临时时限（所在年度尚无官方节假日安排，仅扣除法定节假日，"
+                "未计调休）；请载入该年度官方安排 / deadlines counted without the year's make-up"
+                " and bridging days (statutory holidays only): load the year's official schedule",
                 provisional,
             )
         )

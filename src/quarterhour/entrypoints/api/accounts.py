@@ -36,7 +36,11 @@ def _statement(number: str, owed: Statement) -> StatementOut:
 
 @router.get("/{number}/statement", response_model=StatementOut)
 def statement(number: str, ctx: CtxDep) -> StatementOut:
-    """Bills with what was paid of each, late fees per 供电营业规则 art. 98, the total due."""
+    """Bills with what was paid of each, late fees and the total due. Late fees follow the rule in
+    force each day (《供电营业规则》, 国家发展改革委令2024年第14号; `GET /api/v1/public/disclosure`
+    publishes it): households 0.1 % a day, others 0.2 % on the current year's arrears and 0.3 % on
+    earlier years', split at 31 December; rounded to the fen once per settlement (a payment of
+    arrears, or today), at least 1 yuan. A bill's `late_fee` is its share before that rounding."""
     account, owed = payments.statement_of(ctx.session, number, by=ctx.actor, settings=ctx.settings)
     return _statement(account.number, owed)
 

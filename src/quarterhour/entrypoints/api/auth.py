@@ -11,7 +11,8 @@ from quarterhour.config import Settings
 from quarterhour.entrypoints.api import public
 from quarterhour.entrypoints.api.deps import BearerDep, CtxDep, SessionDep
 from quarterhour.errors import TooManyRequests, Unauthenticated
-from quarterhour.kit.ratelimit import FailureLimiter
+from quarterhour.kit import clock
+from quarterhour.throttle import budget
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -43,17 +44,23 @@ def guarded_log_in(
 ) -> access.IssuedToken:
     """A login, refused for a while after repeated failures for the same username or from the
     same address (guessing passwords costs a guesser time, and the server its Argon2 work);
-    used alike by the API and the console."""
+    used alike by the API and the console. The failures are counted in the database, so every
+    worker process refuses alike (throttle/budget.py); a failure is committed at once."""
     settings: Settings = request.app.state.settings
-    limiter: FailureLimiter = request.app.state.login_limiter
-    keys = (f"user:{username.strip().lower()}", f"from:{public.caller_of(request.scope)}")
-    if any(limiter.is_blocked(key) for key in keys):
+    budgets = budget.budgets(settings)
+    charges = (
+        budget.charge(budgets.login_user, username.strip().lower()),
+        budget.charge(budgets.login_caller, public.caller_of(request.scope)),
+    )
+    now = clock.now()
+    if budget.locked(session, charges, now):
         raise TooManyRequests("too many failed logins; try again later", field="username")
     try:
         return access.log_in(session, username, password, ttl_minutes=settings.token_ttl_minutes)
     except Unauthenticated:
-        for key in keys:
-            limiter.fail(key)
+        session.rollback()
+        budget.fail(session, charges, now)
+        session.commit()
         raise
 
 

@@ -2,10 +2,11 @@
 
 The public line answers thousands of calls a second; on this path FastAPI's routing, dependency
 solving and parameter validation cost as much as the inquiry itself. A well-formed request
-(account of 1–20 characters, four digits) from a caller who is not refused is answered here, from
-the worker's async PostgreSQL connections. Anything else — a malformed request, a refused caller,
-SQLite, another path — goes on to FastAPI's own route (`public.bill_inquiry`), which answers it
-the same way and describes the endpoint in the API documentation.
+(account of 1–20 characters, four digits) is answered here, from the worker's async PostgreSQL
+connections — a refusal too (429, when the account number or the caller is over its failure
+budget; the inquiry's statement reads that). Anything else — a malformed request, SQLite, another
+path — goes on to FastAPI's own route (`public.bill_inquiry`), which answers it the same way and
+describes the endpoint in the API documentation.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from quarterhour.entrypoints.api import public
 from quarterhour.entrypoints.perimeter import API_HEADERS
-from quarterhour.errors import NotFound
-from quarterhour.kit.ratelimit import FailureLimiter
+from quarterhour.errors import NotFound, TooManyRequests
 
 PATH = "/api/v1/public/bill"
 _LAST4 = re.compile(public.LAST4_PATTERN)
@@ -38,22 +38,19 @@ class BillLine:
         query = parse_qs(scope["query_string"].decode("latin-1"))
         account = query.get("account", [""])
         last4 = query.get("phone_last4", [""])
-        caller = public.caller_of(scope)
-        limiter: FailureLimiter = state.public_limiter
         if (
             state.read_pool is None
             or len(account) != 1
             or len(last4) != 1
             or not 1 <= len(account[0]) <= public.ACCOUNT_MAX_LENGTH
             or not _LAST4.match(last4[0])
-            or limiter.is_blocked(caller)
         ):
             await self.app(scope, receive, send)
             return
         try:
-            answer = await public.inquire(state, caller, account[0], last4[0])
-        except NotFound as error:
-            # As FastAPI's JSONResponse would write it for the route's NotFound.
+            answer = await public.inquire(state, public.caller_of(scope), account[0], last4[0])
+        except (NotFound, TooManyRequests) as error:
+            # As FastAPI's JSONResponse would write it for the route's error.
             body = json.dumps(error.as_dict(), ensure_ascii=False, separators=(",", ":"))
             await _send(send, error.status_code, body.encode())
             return

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile, status
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
 from quarterhour.config import Settings
+from quarterhour.customers.schemas import FullPhoneOut
 from quarterhour.entrypoints.api.deps import CtxDep, OneWriteCtxDep
+from quarterhour.entrypoints.api.errors import validated
 from quarterhour.errors import ValidationFailed
-from quarterhour.workorders import repository, service
+from quarterhour.workorders import attachments, repository, service
 from quarterhour.workorders.filters import OrderFilter
 from quarterhour.workorders.lifecycle import MOVES, SYSTEM_ACTIONS, Action, State, allowed_actions
 from quarterhour.workorders.models import WorkOrder
 from quarterhour.workorders.schemas import (
+    MAX_ATTACHMENT_BYTES,
     ActionIn,
     ActionResult,
     ContactIn,
@@ -143,6 +148,54 @@ def _moved(order: WorkOrder, actor: Actor) -> ActionResult:
             str(a) for a in allowed_actions(State(order.state), actor.role, order.order_type)
         ],
     )
+
+
+@router.post("/orders/{order_id}/actions/{action}/files", response_model=ActionResult)
+def act_with_files(
+    order_id: int,
+    action: str,
+    ctx: OneWriteCtxDep,
+    files: Annotated[list[UploadFile], File(description="photos (JPEG, PNG, WebP) or PDF scans")],
+    step: Annotated[
+        str, Form(max_length=20_000, description="the step as JSON, as for the action above")
+    ] = "{}",
+) -> Response:
+    """A step with site photos or scans attached: the files are stored by their content and
+    described by their own bytes (type, size, SHA-256) in the step's history."""
+    try:
+        fields = json.loads(step)
+    except ValueError:
+        raise ValidationFailed("step: malformed JSON", field="step") from None
+    body = validated(ActionIn, fields)
+    uploads = [
+        attachments.Upload(f.filename or "file", f.file.read(MAX_ATTACHMENT_BYTES + 1))
+        for f in files
+    ]
+    with_files = attachments.attach(ctx.settings.attachments_dir, body, uploads)
+    order = service.act(
+        ctx.session, order_id, action, with_files, by=ctx.actor, settings=ctx.settings
+    )
+    result = _moved(order, ctx.actor)
+    ctx.session.commit()
+    return _json(result)
+
+
+@router.get("/orders/{order_id}/attachments/{digest}", response_class=FileResponse)
+def attachment(order_id: int, digest: str, ctx: CtxDep) -> FileResponse:
+    """A file attached to one of the order's steps (by its SHA-256), for those who see the order."""
+    path, meta = service.attachment(
+        ctx.session, order_id, digest, by=ctx.actor, settings=ctx.settings
+    )
+    return FileResponse(path, media_type=meta.content_type, filename=meta.name)
+
+
+@router.post("/orders/{order_id}/phone", response_model=FullPhoneOut)
+def reveal_caller_phone(order_id: int, ctx: CtxDep) -> FullPhoneOut:
+    """The caller's whole number, to call him back about this order: for the roles that call
+    callers back, and for the order's own department while it is open. Every look recorded."""
+    revealed = service.reveal_caller_phone(ctx.session, order_id, by=ctx.actor)
+    ctx.session.commit()
+    return revealed
 
 
 @router.post("/orders/{order_id}/meter-split", response_model=MeterSplitOut)

@@ -1,30 +1,28 @@
-"""Unauthenticated endpoints: order status, bill inquiry. Rate-limited, nothing personal."""
+"""Unauthenticated endpoints: order status, bill inquiry. Failure budgets, nothing personal."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
-from typing import Annotated, TypeVar
+from datetime import date, datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.datastructures import State
 from starlette.types import Scope
 
-from quarterhour.billing import inquiry, tariff_book, voice
-from quarterhour.billing.schemas import BillInquiryOut, PublishedTariff
+from quarterhour.billing import inquiry, late_fees, tariff_book, voice
+from quarterhour.billing.schemas import BillInquiryOut, PublishedLateFeeRule, PublishedTariff
 from quarterhour.config import Settings
 from quarterhour.entrypoints.api.deps import SessionDep
 from quarterhour.errors import NotFound, TooManyRequests
-from quarterhour.kit import clock
-from quarterhour.kit.ratelimit import FailureLimiter
+from quarterhour.kit import callers, clock
+from quarterhour.throttle import budget
 from quarterhour.workorders import policies, service
 from quarterhour.workorders.schemas import PublicStatus, PublishedCommitments, PublishedLimit
 
 router = APIRouter(prefix="/public", tags=["public"])
-_T = TypeVar("_T")
 
 # The bill inquiry's parameters; `bill_line` answers only requests these admit.
 ACCOUNT_MAX_LENGTH = 20
@@ -36,28 +34,10 @@ Last4Query = Annotated[str, Query(min_length=4, max_length=4, pattern=LAST4_PATT
 
 
 def caller_of(scope: Scope) -> str:
-    client = scope.get("client")
-    return client[0] if client else "unknown"
-
-
-def _limiter(state: State, caller: str, field: str) -> FailureLimiter:
-    """The failure counter, after refusing a caller who failed too often (before any lookup)."""
-    limiter: FailureLimiter = state.public_limiter
-    if limiter.is_blocked(caller):
-        raise TooManyRequests("too many failed lookups; try again later", field=field)
-    return limiter
-
-
-def _counting_failures(request: Request, field: str, lookup: Callable[[], _T]) -> _T:
-    """A lookup that must not be usable to probe: failures are counted per caller, and a caller
-    over the limit is refused before anything is looked up."""
-    caller = caller_of(request.scope)
-    limiter = _limiter(request.app.state, caller, field)
-    try:
-        return lookup()
-    except NotFound:
-        limiter.fail(caller)
-        raise
+    """The caller of a request: the socket peer, or behind a configured trusted proxy the address
+    it forwarded (kit/callers.py). Every public lookup and every login reads it here."""
+    settings: Settings = scope["app"].state.settings
+    return callers.caller_of(scope, settings.trusted_proxies)
 
 
 @router.get("/orders/{number}", response_model=PublicStatus)
@@ -67,9 +47,24 @@ def order_status(
     session: SessionDep,
     phone_last4: Last4Query,
 ) -> PublicStatus:
-    return _counting_failures(
-        request, "phone_last4", lambda: service.public_status(session, number, phone_last4)
+    """A lookup that must not be usable to probe: each failure is charged to the order number and
+    to the caller, and a number or caller over its budget is refused before anything is looked
+    up — the right digits as well (throttle/budget.py)."""
+    now = clock.now()
+    budgets = budget.budgets(request.app.state.settings)
+    charges = (
+        budget.charge(budgets.order, number.strip()),
+        budget.charge(budgets.order_caller, caller_of(request.scope)),
     )
+    if budget.locked(session, charges, now):
+        raise TooManyRequests(budget.TOO_MANY_LOOKUPS, field="phone_last4")
+    try:
+        return service.public_status(session, number, phone_last4)
+    except NotFound:
+        session.rollback()
+        budget.fail(session, charges, now)
+        session.commit()
+        raise
 
 
 @router.get("/bill", response_model=BillInquiryOut)
@@ -83,37 +78,63 @@ async def bill_inquiry(
 
 
 async def inquire(state: State, caller: str, account: str, phone_last4: str) -> BillInquiryOut:
-    """The inquiry with its failures counted: on PostgreSQL one statement on the worker's async
-    connections, awaited on the event loop (storage.reads); on SQLite a session in the thread
-    pool. The route and `bill_line` both answer through here."""
-    limiter = _limiter(state, caller, "account")
+    """The inquiry with its failures charged to the account number and the caller: on
+    PostgreSQL one statement on the worker's async connections, awaited on the event loop
+    (storage.reads), which also reads whether either is refused; on SQLite a session in the
+    thread pool. Only a failure writes. The route and `bill_line` both answer through here."""
     settings: Settings = state.settings
-    today = clock.now().date()
-    try:
-        if state.read_pool is not None:
-            return await inquiry.inquire_on_event_loop(
-                state.read_pool, account, phone_last4, settings=settings, as_of=today
-            )
+    now = clock.now()
+    budgets = budget.budgets(settings)
+    charges = (
+        budget.charge(budgets.bill, account.strip()),
+        budget.charge(budgets.bill_caller, caller),
+    )
+    if state.read_pool is None:
         return await run_in_threadpool(
-            _inquire_in_session, state, account, phone_last4, settings, today
+            _inquire_in_session, state, account, phone_last4, settings, charges, now
+        )
+    try:
+        return await inquiry.inquire_on_event_loop(
+            state.read_pool,
+            account,
+            phone_last4,
+            settings=settings,
+            as_of=now.date(),
+            charges=charges,
         )
     except NotFound:
-        limiter.fail(caller)
+        await budget.fail_on_event_loop(state.read_pool, charges, now)
         raise
 
 
 def _inquire_in_session(
-    state: State, account: str, phone_last4: str, settings: Settings, today: date
+    state: State,
+    account: str,
+    phone_last4: str,
+    settings: Settings,
+    charges: tuple[budget.Charge, ...],
+    now: datetime,
 ) -> BillInquiryOut:
     with state.session_factory() as session:
-        return inquiry.inquire(session, account, phone_last4, settings=settings, as_of=today)
+        try:
+            return inquiry.inquire(
+                session, account, phone_last4, settings=settings, as_of=now.date(), charges=charges
+            )
+        except NotFound:
+            session.rollback()
+            budget.fail(session, charges, now)
+            session.commit()
+            raise
 
 
 class Disclosure(BaseModel):
-    """公开: the tariffs and the service commitments in force on a day."""
+    """公开: the tariffs, the late-fee rule and the service commitments in force on a day."""
 
     on: date
     tariffs: list[PublishedTariff]
+    late_fees: PublishedLateFeeRule | None = Field(
+        description="the late-fee rule (电费违约金) in force, with its source; none before any"
+    )
     commitments: PublishedCommitments
 
 
@@ -121,19 +142,21 @@ class Disclosure(BaseModel):
 def disclosure(
     session: SessionDep, on: Annotated[date | None, Query(description="default: today")] = None
 ) -> Disclosure:
-    """The tariffs in force and the time limits the utility commits to, as published (the page
-    /disclosure shows the same)."""
+    """The tariffs in force, the late-fee rule with its source and the time limits the utility
+    commits to, as published (the page /disclosure shows the same)."""
     return published_on(session, on or clock.now().date())
 
 
 def published_on(session: Session, day: date) -> Disclosure:
     policy = policies.policy_in_force(session, day)
+    late_fee_rule = late_fees.in_force(session, day)
     return Disclosure(
         on=day,
         tariffs=[
             tariff_book.published(tariff, version)
             for tariff, version in tariff_book.in_force(session, day)
         ],
+        late_fees=late_fees.published(late_fee_rule) if late_fee_rule else None,
         commitments=PublishedCommitments(
             policy=policy.code,
             effective_from=policy.effective_from,

@@ -1,4 +1,4 @@
-"""`quarterhour billing …`: bill runs and the tariff book."""
+"""`quarterhour billing …`: bill runs, the tariff book and the late-fee rules."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from quarterhour.billing import bill_run, inquiry, payment_import, tariff_book
+from quarterhour.billing import bill_run, inquiry, late_fees, payment_import, tariff_book
 from quarterhour.config import Settings
 from quarterhour.customers import reading_import
 from quarterhour.entrypoints.cli.common import console, err_console, transaction
@@ -25,6 +25,10 @@ tariffs = typer.Typer(
     help="The tariff book: published prices and their versions.", no_args_is_help=True
 )
 app.add_typer(tariffs, name="tariffs")
+fees = typer.Typer(
+    help="Late-fee rules (电费违约金): versions with their sources.", no_args_is_help=True
+)
+app.add_typer(fees, name="late-fees")
 
 
 def _period(text: str) -> date:
@@ -191,6 +195,46 @@ def add_version(
             source=source,
         )
         console.print(f"{code}: new prices from {row.effective_from}")
+
+
+@fees.command("list")
+def list_late_fee_rules() -> None:
+    """Every version of the late-fee rule, oldest first (rates per day)."""
+    with transaction() as session:
+        book = late_fees.rule_book(session)
+    table = Table("from", "households", "others, this year", "others, earlier", "minimum", "source")
+    for rule in book.rules:
+        table.add_row(
+            f"{rule.effective_from}",
+            f"{rule.residential}",
+            f"{rule.current_year}",
+            f"{rule.earlier_years}",
+            f"{rule.minimum}",
+            escape(rule.source),
+        )
+    console.print(table)
+
+
+@fees.command("add-version")
+def add_late_fee_version(
+    effective_from: str = typer.Option(..., "--from", help="first day of the new rule"),
+    source: str = typer.Option(..., help="the regulation it comes from"),
+    residential: str = typer.Option(..., help="households, per day (0.001 = 0.1 %)"),
+    current_year: str = typer.Option(..., help="others, this year's arrears, per day"),
+    earlier_years: str = typer.Option(..., help="others, earlier years' arrears, per day"),
+    minimum: str = typer.Option("1.00", help="the least fee of a settlement, yuan"),
+) -> None:
+    """A new version of the late-fee rule from a day on; days before keep their rule."""
+    values = {
+        "effective_from": effective_from,
+        "residential": residential,
+        "current_year": current_year,
+        "earlier_years": earlier_years,
+        "minimum": minimum,
+    }
+    with transaction() as session:
+        row = late_fees.add_version(session, values, by=None, source=source)
+        console.print(f"late fees: new rule from {row.effective_from}")
 
 
 @app.command("import-readings")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import typer
 
+from quarterhour.billing import late_fees
 from quarterhour.config import Settings
 from quarterhour.entrypoints.cli.common import console, transaction
 from quarterhour.storage import migrate
@@ -19,11 +20,13 @@ def upgrade_database(settings: Settings) -> None:
         engine.dispose()
     with transaction(settings) as session:
         policies.ensure_default_policies(session)
+        late_fees.ensure_default_rules(session)
 
 
 @app.command()
 def upgrade() -> None:
-    """Bring the schema to the newest revision and install the default time-limit policies."""
+    """Bring the schema to the newest revision and install the default time-limit policies and
+    late-fee rules."""
     settings = Settings.from_env()
     upgrade_database(settings)
     console.print(f"schema up to date on {make_engine(settings).url.render_as_string()}")

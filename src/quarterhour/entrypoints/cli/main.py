@@ -38,6 +38,9 @@ def _serve(host: str, port: int, workers: int, reload: bool = False, app: str = 
         log_level=os.environ.get("QUARTERHOUR_LOG_LEVEL", "info"),
         access_log=os.environ.get("QUARTERHOUR_ACCESS_LOG", "1") != "0",
         reload=reload,
+        # The app decides which proxies' X-Forwarded-For it believes (QUARTERHOUR_TRUSTED_PROXIES,
+        # kit/callers.py); uvicorn's own handling would believe any local peer's.
+        proxy_headers=False,
     )
 
 

@@ -39,6 +39,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     "none": ("单一电价", "flat price"),
     "monthly": ("月阶梯", "monthly tiers"),
     "annual": ("年阶梯（按年累计）", "annual tiers (cumulative over the year)"),
+    "late_fees_rule": ("电费违约金", "Late fees"),
+    "late_fee_residential": ("居民用户", "Households"),
+    "late_fee_current_year": ("其他用户：当年欠费部分", "Others: arrears of the current year"),
+    "late_fee_earlier_years": (
+        "其他用户：跨年度欠费部分",
+        "Others: arrears carried over from earlier years",
+    ),
+    "per_day": ("每日按欠费的", "per day, of what is unpaid:"),
+    "late_fee_how": (
+        "自缴费期限届满次日起至交纳日止按日计算；跨年度欠费于12月31日分段计算；每次结算（一笔缴费、或当日查询）的违约金合计四舍五入到分，不足{minimum}元的按{minimum}元收取。",
+        "Counted for every day from the day after the due date to the day of payment; arrears crossing a year end are split at 31 December; each settlement (a payment, or today's inquiry) is rounded to the fen once and is at least {minimum} yuan.",
+    ),
     "commitments": ("服务承诺时限", "Service commitments"),
     "policy": ("时限标准", "Policy"),
     "type": ("业务类型", "Kind of request"),
@@ -422,6 +434,19 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     ),
     "covered_years": ("已有官方工作日数据的年份", "Years with official working-day data"),
     "loaded_years": ("管理员载入的年度安排", "Schedules loaded by administrators"),
+    "provisional_years": (
+        "尚无官方安排的年度：已知的法定节假日",
+        "Years without a notice: the statutory holidays known",
+    ),
+    "provisional_years_hint": (
+        "按《全国年节及纪念日放假办法》推算（农历日期与清明节气已计算）。调休上班日、与周末相连的放假日、"
+        "节日逢周末的补假日须待国务院办公厅通知，期间的时限为临时时限，载入通知后自动重算。",
+        "From the statute (lunar dates and the Qingming solar term computed). Make-up working days,"
+        " bridging days and days in lieu of a holiday on a weekend wait for the State Council's"
+        " notice; deadlines across them are provisional and are recomputed when it is loaded.",
+    ),
+    "holiday_day": ("日期", "Day"),
+    "holiday_name": ("节日", "Holiday"),
     "year": ("年度", "Year"),
     "loaded_at": ("载入时间", "Loaded"),
     "loaded_by": ("载入人", "By"),

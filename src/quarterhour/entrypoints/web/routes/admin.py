@@ -158,41 +158,54 @@ def add_staff(
     )
 
 
+def _present(form: dict[str, str], *names: str) -> None:
+    """A form that leaves a field out changes nothing: a missing field is never read as its
+    destructive default ("not active", "no department", "no follow-up")."""
+    for name in names:
+        if name not in form:
+            raise ValidationFailed(f"the form has no {name}", field=name)
+
+
+async def _form(console: Console) -> dict[str, str]:
+    # Already read for its CSRF token; Starlette keeps it.
+    return {k: v for k, v in (await console.request.form()).items() if isinstance(v, str)}
+
+
 @router.post("/staff/{username}/active", response_model=None)
 def set_active(
-    username: str, console: ConsoleDep, active: Annotated[str, Form()] = "0"
+    username: str, console: ConsoleDep, active: Annotated[str, Form(max_length=1)] = ""
 ) -> Response:
-    return _submit(
-        console,
-        "staff",
-        lambda: _staff_values(console),
-        {},
-        lambda: access.set_active(
+    def write() -> object:
+        if active not in ("0", "1"):
+            raise ValidationFailed("active must be 1 (enable) or 0 (disable)", field="active")
+        return access.set_active(
             console.session, by=console.actor, username=username, active=active == "1"
-        ),
-    )
+        )
+
+    return _submit(console, "staff", lambda: _staff_values(console), {}, write)
 
 
 @router.post("/staff/{username}/role", response_model=None)
-def change_role(
-    username: str,
-    console: ConsoleDep,
-    role: Annotated[str, Form(max_length=32)] = "",
-    department_id: Annotated[str, Form()] = "",
-) -> Response:
-    return _submit(
-        console,
-        "staff",
-        lambda: _staff_values(console),
-        {},
-        lambda: access.change_role(
+async def change_role(username: str, console: ConsoleDep) -> Response:
+    form = await _form(console)
+    return await run_in_threadpool(_change_role, console, username, form)
+
+
+def _change_role(console: Console, username: str, form: dict[str, str]) -> Response:
+    def write() -> object:
+        # "—" sends an empty department_id (none); a form without the field changes nothing.
+        _present(form, "role", "department_id")
+        if len(form["role"]) > 32:
+            raise ValidationFailed("no such role", field="role")
+        return access.change_role(
             console.session,
             by=console.actor,
             username=username,
-            role=role,
-            department_id=_optional_int(department_id, "department_id"),
-        ),
-    )
+            role=form["role"],
+            department_id=_optional_int(form["department_id"], "department_id"),
+        )
+
+    return _submit(console, "staff", lambda: _staff_values(console), {}, write)
 
 
 @router.post("/staff/{username}/password", response_model=None)
@@ -372,7 +385,10 @@ def _add_policy(console: Console, form: dict[str, str]) -> Response:
                 if unit not in set(LimitUnit):
                     raise ValidationFailed(f"unknown unit {unit!r}", field=f"limits[{n}].unit")
                 amounts[n] = (amount or 0, LimitUnit(unit))
-        follow_up = {kind: form.get(f"follow_up_{kind.value}") == "1" for kind in OrderType}
+        # Each kind's follow-up comes as 1 or 0 (the form sends 0 under each checkbox): a form
+        # without it must not drop a required follow-up.
+        _present(form, *(f"follow_up_{kind.value}" for kind in OrderType))
+        follow_up = {kind: form[f"follow_up_{kind.value}"] == "1" for kind in OrderType}
         return policies.add_version(
             console.session,
             by=console.actor,
@@ -393,9 +409,11 @@ def _add_policy(console: Console, form: dict[str, str]) -> Response:
 def _calendar_values(console: Console) -> dict[str, Any]:
     require(console.actor, Permission.MANAGE_CALENDAR)
     session = console.session
+    missing = calendar_service.missing_years(session, clock.now().date())
     return {
         "covered": calendar_service.covered_years(session),
         "loaded": calendar_service.loaded_years(session),
+        "provisional": calendar_service.provisional_holidays(session, missing),
     }
 
 

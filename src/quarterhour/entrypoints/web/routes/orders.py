@@ -15,10 +15,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from quarterhour.access.permissions import Permission, can, require_see_order
+from quarterhour.access.permissions import Permission, can
 from quarterhour.billing import tariff_book
 from quarterhour.customers import accounts
-from quarterhour.customers import service as customers
 from quarterhour.entrypoints.api.errors import validated
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
@@ -209,7 +208,7 @@ def _order_page(
         split=split,
         follow_up_max=console.settings.follow_up_max_attempts,
         revealed_phone=revealed_phone,
-        may_reveal=can(console.actor, Permission.VIEW_FULL_PHONE),
+        may_reveal=detail.may_reveal_phone,
     )
 
 
@@ -301,8 +300,7 @@ def act(
     try:
         body = _action_in(typed)
         if uploads:
-            stored = attachments.store(console.settings.attachments_dir, uploads)
-            body = body.model_copy(update={"attachments": stored})
+            body = attachments.attach(console.settings.attachments_dir, body, uploads)
         service.act(
             console.session,
             order_id,
@@ -337,24 +335,18 @@ def _refused(
 
 @router.post("/orders/{order_id}/phone", response_class=HTMLResponse)
 def reveal_phone(order_id: int, console: ConsoleDep) -> HTMLResponse:
-    """The caller's whole number, to call back: for the roles whose work needs it, and every
-    look is recorded (who, whose, why)."""
-    order = repository.get_order(console.session, order_id)
-    require_see_order(console.actor, order.department_id)
-    phone = customers.reveal_phone(
-        console.session, order.customer_id, by=console.actor, purpose=f"order {order.number}"
-    )
+    """The caller's whole number, to call back: for the roles and orders whose work needs it,
+    and every look is recorded (who, whose, why)."""
+    revealed = service.reveal_caller_phone(console.session, order_id, by=console.actor)
     console.session.commit()
-    return _order_page(console, order_id, revealed_phone=phone or "—")
+    return _order_page(console, order_id, revealed_phone=revealed.phone or "—")
 
 
 @router.get("/orders/{order_id}/attachments/{digest}")
 def attachment(order_id: int, digest: str, console: ConsoleDep) -> FileResponse:
     """A photo or scan attached to one of the order's steps, for those who may see the order."""
-    order = repository.get_order(console.session, order_id)
-    require_see_order(console.actor, order.department_id)
-    path, meta = attachments.find(
-        console.session, console.settings.attachments_dir, order_id, digest
+    path, meta = service.attachment(
+        console.session, order_id, digest, by=console.actor, settings=console.settings
     )
     return FileResponse(
         path,

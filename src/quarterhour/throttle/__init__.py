@@ -1,0 +1,1 @@
+"""Failure budgets: how often a public lookup or a login may fail, per key, for every worker."""
