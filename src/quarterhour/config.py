@@ -62,6 +62,12 @@ class Settings:
     log_sql: bool = False
     # Where photos and scans attached to work-order steps are kept (workorders/attachments.py).
     attachments_dir: Path = Path("quarterhour-files")
+    # Request bodies (entrypoints/perimeter.py): larger ones are answered 413 before they are
+    # read. Uploads (a file to import, a step's photos and scans) have their own limit.
+    max_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 100 * 1024 * 1024
+    # Behind a TLS proxy: the console's cookies are sent over HTTPS only.
+    secure_cookies: bool = False
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -93,6 +99,12 @@ class Settings:
             values["claimed_time_tolerance_minutes"] = int(tolerance)
         if files := env.get("QUARTERHOUR_ATTACHMENTS_DIR"):
             values["attachments_dir"] = Path(files)
+        if body := env.get("QUARTERHOUR_MAX_BODY_BYTES"):
+            values["max_body_bytes"] = int(body)
+        if upload := env.get("QUARTERHOUR_MAX_UPLOAD_BYTES"):
+            values["max_upload_bytes"] = int(upload)
+        if (secure := env.get("QUARTERHOUR_SECURE_COOKIES")) is not None:
+            values["secure_cookies"] = secure.lower() not in {"", "0", "false", "no", "off"}
         if env.get("QUARTERHOUR_LOG_SQL"):
             values["log_sql"] = True
         values.update(overrides)

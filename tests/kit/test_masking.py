@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
 
 from quarterhour.kit.masking import (
     MaskingFilter,
+    install_log_masking,
     last_four,
     mask_id_number,
     mask_name,
@@ -59,3 +61,93 @@ def test_log_filter_masks_arguments(caplog: pytest.LogCaptureFixture) -> None:
         logger.info("GET /api/v1/customers?phone=%s", "13912345678")
     assert "13912345678" not in caplog.text
     assert "139****5678" in caplog.text
+
+
+def _record(msg: str, args: object, **extra: object) -> logging.LogRecord:
+    return logging.getLogger("quarterhour.test-masking").makeRecord(
+        "quarterhour.test-masking", logging.INFO, __file__, 1, msg, args, None, **extra
+    )
+
+
+def test_an_access_line_keeps_its_five_arguments_for_uvicorns_formatter() -> None:
+    from uvicorn.logging import AccessFormatter
+
+    # As uvicorn's access logger makes it: client, method, path with query, version, status.
+    record = _record(
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/api/v1/customers?phone=13855123456", "1.1", 200),
+    )
+    MaskingFilter().filter(record)
+    assert isinstance(record.args, tuple) and len(record.args) == 5
+    line = AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s').format(record)
+    assert line == '127.0.0.1:5000 - "GET /api/v1/customers?phone=138****3456 HTTP/1.1" 200 OK'
+
+
+def test_arguments_keep_their_shape_and_numbers_their_format() -> None:
+    mapping = _record("%(who)s rang %(count)d times", ({"who": "13855123456", "count": 3},))
+    MaskingFilter().filter(mapping)
+    assert mapping.args == {"who": "138****3456", "count": 3}
+    assert mapping.getMessage() == "138****3456 rang 3 times"
+    number = _record("caller %d", (13855123456,))  # a phone as a number: the line is masked
+    MaskingFilter().filter(number)
+    assert number.getMessage() == "caller 138****3456"
+    an_object = _record("customer %s", ({"name": "袁女士", "phone": "13855123456"},))
+    MaskingFilter().filter(an_object)
+    assert an_object.getMessage() == "customer {'name': '袁女士', 'phone': '138****3456'}"
+    plain = _record("order %s moved", ("Q-2026-000001",))
+    MaskingFilter().filter(plain)
+    assert plain.args == ("Q-2026-000001",)  # nothing to mask: untouched
+
+
+def test_tracebacks_and_stacks_are_masked_and_kept() -> None:
+    try:
+        raise ValueError("no district for {'phone': '13855123456', 'id': '340104198001010012'}")
+    except ValueError:
+        record = logging.getLogger("x").makeRecord(
+            "x",
+            logging.ERROR,
+            __file__,
+            1,
+            "intake failed",
+            (),
+            sys.exc_info(),
+            sinfo="13855123456",
+        )
+    MaskingFilter().filter(record)
+    text = logging.Formatter().format(record)
+    assert "Traceback (most recent call last)" in text
+    assert (
+        "ValueError: no district for {'phone': '138****3456', 'id': '340104********0012'}" in text
+    )
+    assert "13855123456" not in text and "340104198001010012" not in text
+
+
+def test_installed_masking_reaches_every_handler(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    previous = logging.getLogRecordFactory()
+    try:
+        logging.setLogRecordFactory(logging.LogRecord)  # as a process starts
+        install_log_masking()
+        installed = logging.getLogRecordFactory()
+        install_log_masking()  # twice: once
+        assert logging.getLogRecordFactory() is installed is not logging.LogRecord
+        # A logger with its own handler that does not propagate (like uvicorn's), and one
+        # without a handler, whose lines go to the root's (here pytest's) or the last resort.
+        own = logging.getLogger("test-masking-own")
+        own.propagate = False
+        own.addHandler(logging.StreamHandler(sys.stderr))
+        own.warning("caller %s", "13855123456")
+        logging.getLogger("test-masking-none").warning("caller %s", "13955123456")
+        try:
+            raise RuntimeError("13655123456")
+        except RuntimeError:
+            own.exception("failed")
+    finally:
+        logging.setLogRecordFactory(previous)
+        logging.getLogger("test-masking-own").handlers.clear()
+    written = capsys.readouterr().err
+    assert "caller 138****3456" in written and "RuntimeError: 136****3456" in written
+    assert "caller 139****3456" in caplog.text
+    for phone in ("13855123456", "13955123456", "13655123456"):
+        assert phone not in written + caplog.text

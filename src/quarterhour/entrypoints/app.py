@@ -27,9 +27,10 @@ from quarterhour.entrypoints.api import (
     stats,
 )
 from quarterhour.entrypoints.api.bill_line import BillLine
+from quarterhour.entrypoints.perimeter import Perimeter
 from quarterhour.entrypoints.web import console
 from quarterhour.jobs.service import Runner
-from quarterhour.kit.masking import MaskingFilter
+from quarterhour.kit.masking import install_log_masking
 from quarterhour.storage import reads
 from quarterhour.storage.engine import (
     make_engine,
@@ -41,16 +42,6 @@ from quarterhour.workorders import sla
 
 log = logging.getLogger("quarterhour")
 SWEEP_LOCK_KEY = 7_401_1996  # pg advisory lock: one sweeping worker at a time
-
-
-def install_log_masking() -> None:
-    masking = MaskingFilter()
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(masking)
-    for name in ("uvicorn", "uvicorn.access", "uvicorn.error", "quarterhour"):
-        for handler in logging.getLogger(name).handlers:
-            handler.addFilter(masking)
-        logging.getLogger(name).addFilter(masking)
 
 
 def _sweep_once(app: FastAPI) -> None:
@@ -111,6 +102,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.read_pool = reads.read_pool(engine)
     app.state.jobs = Runner(app.state.session_factory)
     errors.install(app)
+    # The last added runs first: the bill line answers its calls before anything else.
+    app.add_middleware(
+        Perimeter,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     app.add_middleware(BillLine)
 
     # Routes are matched in order: the public lines (the bill inquiry answers thousands of

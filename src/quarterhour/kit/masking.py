@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
+from typing import Any
 
 _PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 _ID_RE = re.compile(r"(?<![\dA-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![\dA-Za-z])")
@@ -54,13 +56,72 @@ def last_four(phone: str | None) -> str | None:
     return digits[-4:] if len(digits) >= 4 else None
 
 
+# Every whole phone or ID number has a run of at least seven digits: a line without one (nearly
+# every line) is left as it is after one search.
+_DIGIT_RUN = re.compile(r"\d{7}")
+_TRACEBACKS = logging.Formatter()
+
+
+def mask_record(record: logging.LogRecord) -> None:
+    """Masks a log record in place, keeping its shape so that every formatter still works.
+
+    Each text argument is masked where it stands (uvicorn's access formatter unpacks its five
+    arguments; a mapping stays a mapping); if the line still carries a number after that (a phone
+    logged with %d, an object whose text holds one), the masked line replaces message and
+    arguments. The exception's traceback is formatted once, masked, and kept as `exc_text`,
+    which every standard formatter prints instead of formatting `exc_info` again; the stack
+    (`stack_info`) is masked too.
+    """
+    try:
+        message = record.getMessage()
+    except Exception:  # the caller's own format mistake: logging reports it as it would
+        message = None
+    if message is not None and _DIGIT_RUN.search(message):
+        if isinstance(record.msg, str):
+            record.msg = mask_text(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_masked(arg) for arg in record.args)
+        elif isinstance(record.args, Mapping):
+            record.args = {key: _masked(arg) for key, arg in record.args.items()}
+        try:
+            shaped = record.getMessage()
+        except Exception:  # a masked argument no longer fits its %d: keep the masked line
+            shaped = None
+        if shaped is None or mask_text(shaped) != shaped:
+            record.msg, record.args = mask_text(message), None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = mask_text(record.exc_text)
+    if record.stack_info:
+        record.stack_info = mask_text(record.stack_info)
+
+
+def _masked(arg: object) -> object:
+    return mask_text(arg) if isinstance(arg, str) else arg
+
+
 class MaskingFilter(logging.Filter):
-    """Installed on the root handlers so no log line carries a whole phone or ID number."""
+    """For a handler that receives records made elsewhere (`logging.makeLogRecord`); records made
+    in this process are masked as they are made (`install_log_masking`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask_text(message)
-        if masked != message:
-            record.msg = masked
-            record.args = None
+        mask_record(record)
         return True
+
+
+def install_log_masking() -> None:
+    """Masks every log record this process makes, as it is made: whichever logger and handler
+    carry it (uvicorn's own, which do not propagate, handlers configured later, Python's last
+    resort for loggers without one), none can see it whole. Installing twice changes nothing."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "masks_personal_data", False):
+        return
+
+    def masked_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        mask_record(record)
+        return record
+
+    masked_record.masks_personal_data = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(masked_record)

@@ -17,6 +17,9 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(settings: Settings, **kwargs: Any) -> Engine:
+    # A failed statement's error (and so a logged traceback) never carries its parameters: an
+    # intake's would be the caller's name, phone and address.
+    kwargs.setdefault("hide_parameters", True)
     url = settings.database_url
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")

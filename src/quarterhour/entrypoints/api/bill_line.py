@@ -18,11 +18,12 @@ from urllib.parse import parse_qs
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from quarterhour.entrypoints.api import public
+from quarterhour.entrypoints.perimeter import API_HEADERS
 from quarterhour.errors import NotFound, TooManyRequests
 
 PATH = "/api/v1/public/bill"
 _LAST4 = re.compile(public.LAST4_PATTERN)
-_JSON = [(b"content-type", b"application/json")]
+_JSON = [(b"content-type", b"application/json"), *API_HEADERS]
 
 
 class BillLine:

@@ -25,9 +25,12 @@ app.add_typer(customers.app, name="customers")
 app.command("stats")(stats.stats)
 
 
-def _serve(host: str, port: int, workers: int, reload: bool = False) -> None:
+ASGI_APP = "quarterhour.entrypoints.asgi:app_from_env"
+
+
+def _serve(host: str, port: int, workers: int, reload: bool = False, app: str = ASGI_APP) -> None:
     uvicorn.run(
-        "quarterhour.entrypoints.asgi:app_from_env",
+        app,
         factory=True,
         host=host,
         port=port,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from quarterhour.customers.imports import ImportReport
 from quarterhour.entrypoints.cli.common import console, err_console, transaction
+from quarterhour.kit import sheets
 
 Importer = Callable[..., ImportReport]
 
@@ -37,8 +37,12 @@ def import_file(importer: Importer, path: Path, *, strict: bool, rejects: Path |
         return
     target = rejects or path.with_name(f"{path.stem}.rejects.csv")
     with target.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["row", "field", "problem", *report.problems[0].values])
-        for problem in report.problems:
-            writer.writerow([problem.row, problem.field, problem.message, *problem.values.values()])
+        sheets.write_csv(
+            out,
+            ["row", "field", "problem", *report.problems[0].values],
+            (
+                [problem.row, problem.field, problem.message, *problem.values.values()]
+                for problem in report.problems
+            ),
+        )
     err_console.print(f"[yellow]rows set aside, with the reasons: {target}[/yellow]")

@@ -55,7 +55,15 @@ def language(request: Request) -> str:
 def remember_language(request: Request, response: Response) -> None:
     asked = request.query_params.get("lang")
     if asked in LANGS and asked != request.cookies.get(LANG_COOKIE):
-        response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, samesite="lax", httponly=True)
+        settings: Settings = request.app.state.settings
+        response.set_cookie(
+            LANG_COOKIE,
+            asked,
+            max_age=365 * 86400,
+            samesite="lax",
+            httponly=True,
+            secure=settings.secure_cookies,
+        )
 
 
 def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
@@ -66,6 +74,7 @@ def set_session_cookie(response: Response, token: str, settings: Settings) -> No
         httponly=True,
         samesite="lax",
         path="/",
+        secure=settings.secure_cookies,  # behind a TLS proxy: HTTPS only
     )
 
 

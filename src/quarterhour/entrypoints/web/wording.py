@@ -106,6 +106,11 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "not_found": ("未找到", "Not found"),
     "conflict": ("操作冲突", "Conflict"),
     "error": ("出错了", "Something went wrong"),
+    "too_large": ("提交的内容过大", "Too large"),
+    "too_large_text": (
+        "提交的内容超过了 {size} 的上限，未被接收。",
+        "What was sent is larger than the limit of {size} and was not taken.",
+    ),
     "back": ("返回", "Back"),
     "nav_desk": ("受理台", "Intake desk"),
     "nav_orders": ("工单", "Work orders"),

@@ -4,11 +4,8 @@ reasons, downloadable as the rejects file."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -18,7 +15,7 @@ from quarterhour.access.permissions import Permission, require
 from quarterhour.billing import payment_import
 from quarterhour.customers import reading_import, register_import
 from quarterhour.customers.imports import ImportReport
-from quarterhour.entrypoints.web import render
+from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.errors import DomainError
 from quarterhour.jobs import service as jobs
@@ -26,7 +23,6 @@ from quarterhour.storage.engine import unit_of_work
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
-MAX_FILE_BYTES = 100 * 1024 * 1024
 PROBLEMS_KEPT = 5_000  # on the job's page and in its rejects file
 IMPORTERS: dict[str, Callable[..., ImportReport]] = {
     "customers": register_import.import_customers,
@@ -61,7 +57,8 @@ async def start_import(
     kind: Annotated[str, Form(max_length=16)] = "",
     strict: Annotated[str, Form()] = "",
 ) -> Response:
-    data = await file.read(MAX_FILE_BYTES + 1)
+    # The perimeter refused a body much larger than this before it was read.
+    data = await file.read(console.settings.max_upload_bytes + 1)
     return await run_in_threadpool(
         _start, console, kind, file.filename or "upload.csv", data, strict == "1"
     )
@@ -73,8 +70,8 @@ def _start(console: Console, kind: str, name: str, data: bytes, strict: bool) ->
         return _page(console, f"kind: one of {', '.join(IMPORTERS)}", 422)
     if not data:
         return _page(console, "file: the file is empty", 422)
-    if len(data) > MAX_FILE_BYTES:
-        return _page(console, "file: at most 100 MiB per file", 422)
+    if len(data) > (limit := console.settings.max_upload_bytes):
+        return _page(console, f"file: at most {limit // (1024 * 1024)} MiB per file", 422)
     importer = IMPORTERS[kind]
     factory = console.request.app.state.session_factory
     actor = console.actor
@@ -118,17 +115,11 @@ def rejects(job_id: int, console: ConsoleDep) -> Response:
     require(console.actor, Permission.IMPORT_RECORDS)
     job = jobs.get(console.session, job_id)
     result = job.result or {}
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "field", "problem", *result.get("columns", [])])
-    for p in result.get("problems", []):
-        if isinstance(p, dict):
-            writer.writerow([p["row"], p["field"], p["message"], *p["values"].values()])
+    rows = [
+        [p["row"], p["field"], p["message"], *p["values"].values()]
+        for p in result.get("problems", [])
+        if isinstance(p, dict)
+    ]
     name = str(job.params.get("file", "import")).rsplit(".", 1)[0] + ".rejects.csv"
-    # The file's own name may be Chinese: RFC 6266 gives it as UTF-8, with a plain fallback.
-    disposition = f"attachment; filename=\"rejects.csv\"; filename*=UTF-8''{quote(name)}"
-    return Response(
-        "\ufeff" + out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": disposition},
-    )
+    header = ["row", "field", "problem", *result.get("columns", [])]
+    return exports.export("rejects", header, rows, "csv", filename=name)

@@ -81,7 +81,9 @@ def log_out(console: ConsoleDep) -> Response:
     access.log_out(console.session, console.token)
     console.session.commit()
     response = RedirectResponse("/console/login", status_code=303)
-    response.delete_cookie(web_session.COOKIE, path="/")
+    response.delete_cookie(
+        web_session.COOKIE, path="/", secure=console.settings.secure_cookies, httponly=True
+    )
     return response
 
 

@@ -1,7 +1,8 @@
 """Public pages (no login): the disclosure of tariffs and commitments, the bill inquiry and the
 order status lookup. Rendered on the server, Chinese by default and English with ?lang=en.
 
-Every byte a page needs is in the page: no script, no font, no style sheet from elsewhere.
+Nothing comes from elsewhere: no script at all, no font, and the app's own style sheet
+(/static/public.css), as the pages' Content-Security-Policy requires (entrypoints/perimeter.py).
 """
 
 from __future__ import annotations
