@@ -22,7 +22,9 @@ class Target:
 
 TARGETS: tuple[Target, ...] = (
     Target("handling_rate", Decimal("1.00"), "seed article: 受理投诉处置率100%"),
-    Target("follow_up_rate", Decimal("1.00"), "seed article: 对于投诉处理、事故抢修等均实行回访制度"),
+    Target(
+        "follow_up_rate", Decimal("1.00"), "seed article: 对于投诉处理、事故抢修等均实行回访制度"
+    ),
     Target("satisfaction_rate", Decimal("0.95"), "seed article: 客户满意率95.55%"),
     Target("on_time_rate", Decimal("0.95"), "Quarter Hour default (no published source)"),
 )
