@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from quarterhour.entrypoints.api import public
 from quarterhour.errors import NotFound
+from quarterhour.kit import bounds
 from quarterhour.kit.ratelimit import FailureLimiter
 
 PATH = "/api/v1/public/bill"
@@ -45,6 +46,7 @@ class BillLine:
             or len(last4) != 1
             or not 1 <= len(account[0]) <= public.ACCOUNT_MAX_LENGTH
             or not _LAST4.match(last4[0])
+            or bounds.has_control_character(account[0])
             or limiter.is_blocked(caller)
         ):
             await self.app(scope, receive, send)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 from quarterhour.access.actor import Actor
 from quarterhour.config import Settings
 from quarterhour.entrypoints.api.deps import CtxDep, OneWriteCtxDep
+from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers
 from quarterhour.errors import ValidationFailed
+from quarterhour.kit import bounds
+from quarterhour.kit.bounds import BigId, Text
 from quarterhour.workorders import repository, service
 from quarterhour.workorders.filters import OrderFilter
 from quarterhour.workorders.lifecycle import MOVES, SYSTEM_ACTIONS, Action, State, allowed_actions
@@ -28,14 +31,19 @@ from quarterhour.workorders.schemas import (
     OrderPage,
 )
 
-router = APIRouter(tags=["work orders"])
+router = APIRouter(tags=["work orders"], responses=SIGNED_IN)
 
 
-@router.post("/contacts", response_model=ContactOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/contacts",
+    response_model=ContactOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=REFUSED | answers(404, 409),
+)
 def take_contact(
     body: ContactIn,
     ctx: OneWriteCtxDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[Text | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     result = take_contact_committed(
         ctx.session, body, by=ctx.actor, settings=ctx.settings, idempotency_key=idempotency_key
@@ -95,36 +103,41 @@ class OrderListQuery(OrderFilter):
     with_total: bool = Field(default=False, description="also count the matches (one more query)")
 
 
-@router.get("/orders", response_model=OrderPage)
+@router.get("/orders", response_model=OrderPage, responses=REFUSED)
 def list_orders(ctx: CtxDep, q: Annotated[OrderListQuery, Query()]) -> OrderPage:
     return repository.list_orders(ctx.session, q, by=ctx.actor, with_total=q.with_total)
 
 
-@router.get("/orders/counts", response_model=dict[str, int])
+@router.get("/orders/counts", response_model=dict[str, int], responses=answers(403))
 def state_counts(ctx: CtxDep) -> dict[str, int]:
     return repository.state_counts(ctx.session, by=ctx.actor)
 
 
-@router.get("/orders/{order_id}", response_model=OrderDetail)
-def get_order(order_id: int, ctx: CtxDep) -> OrderDetail:
+@router.get("/orders/{order_id}", response_model=OrderDetail, responses=REFUSED | answers(404))
+def get_order(order_id: BigId, ctx: CtxDep) -> OrderDetail:
     return repository.order_detail(ctx.session, order_id, by=ctx.actor)
 
 
-@router.post("/orders/{order_id}/actions/{action}", response_model=ActionResult)
+@router.post(
+    "/orders/{order_id}/actions/{action}",
+    response_model=ActionResult,
+    responses=REFUSED | answers(404, 409),
+)
 def act(
-    order_id: int,
-    action: str,
+    order_id: BigId,
+    action: Annotated[Text, Path(max_length=32)],
     body: ActionIn,
     ctx: OneWriteCtxDep,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Response:
     if if_match is not None and body.version is None:
         try:
-            body = body.model_copy(update={"version": int(if_match.strip('"W/ '))})
-        except ValueError:
+            seen = bounds.whole_number(if_match.strip('"W/ '), field="If-Match", low=1)
+        except ValidationFailed:
             raise ValidationFailed(
                 "If-Match must hold the order's version number", field="If-Match"
             ) from None
+        body = body.model_copy(update={"version": seen})
     order = service.act(ctx.session, order_id, action, body, by=ctx.actor, settings=ctx.settings)
     result = _moved(order, ctx.actor)
     ctx.session.commit()
@@ -145,8 +158,12 @@ def _moved(order: WorkOrder, actor: Actor) -> ActionResult:
     )
 
 
-@router.post("/orders/{order_id}/meter-split", response_model=MeterSplitOut)
-def meter_split(order_id: int, body: MeterSplitIn, ctx: CtxDep) -> MeterSplitOut:
+@router.post(
+    "/orders/{order_id}/meter-split",
+    response_model=MeterSplitOut,
+    responses=REFUSED | answers(404, 409),
+)
+def meter_split(order_id: BigId, body: MeterSplitIn, ctx: CtxDep) -> MeterSplitOut:
     """分户装表 done on site: the household gets its own meter and account, the shared meter
     (合表) loses it, and the order records the step. For the order's department."""
     account, meter, order = service.record_meter_split(
