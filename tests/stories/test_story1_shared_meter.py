@@ -169,7 +169,9 @@ def test_story1_shared_meter_to_the_new_meter_and_its_first_bill(
     )
     assert session.get(Meter, shared.id).is_shared  # type: ignore[union-attr]
 
-    # End of November: both meters are read and the month is billed.
+    # End of November: both meters are read (on that day: a reading is never of a day to come)
+    # and the month is billed.
+    frozen_clock.set(at("2026-11-30", "16:00"))
     accounts.record_reading(session, meter=own, read_on=date(2026, 11, 30), total=Decimal(60))
     accounts.record_reading(
         session,

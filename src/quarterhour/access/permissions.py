@@ -32,6 +32,7 @@ class Permission(StrEnum):
     MANAGE_TARIFFS = "manage_tariffs"
     RUN_BILLING = "run_billing"  # start a month's bill run from the console
     IMPORT_RECORDS = "import_records"  # customer, meter, reading and payment files
+    VOID_READING = "void_reading"  # set a wrong meter reading aside (it stays in the history)
 
 
 _A = Role.DUTY_AGENT
@@ -63,6 +64,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_TARIFFS: frozenset({_ADMIN}),
     Permission.RUN_BILLING: frozenset({_ADMIN}),
     Permission.IMPORT_RECORDS: frozenset({_ADMIN}),
+    Permission.VOID_READING: frozenset({_ADMIN}),
 }
 
 

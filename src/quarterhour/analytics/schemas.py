@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from quarterhour.kit.bounds import DbId, SaneDate
 from quarterhour.workorders.kinds import OrderType
 
 
@@ -27,11 +28,11 @@ class StatsQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    start: date = Field(description="first day, YYYY-MM-DD (Asia/Shanghai)")
-    end: date = Field(description="last day, included; at most 5 years after start")
+    start: SaneDate = Field(description="first day, YYYY-MM-DD (Asia/Shanghai)")
+    end: SaneDate = Field(description="last day, included; at most 5 years after start")
     order_type: OrderType | None = None
-    department_id: int | None = Field(default=None, gt=0)
-    district_id: int | None = Field(default=None, gt=0)
+    department_id: DbId | None = None
+    district_id: DbId | None = None
 
 
 class MixQuery(StatsQuery):

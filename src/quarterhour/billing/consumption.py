@@ -69,6 +69,7 @@ SELECT CAST(m.account_id AS BIGINT), CAST(m.tariff_id AS BIGINT), CAST(m.residen
 FROM m
 LEFT JOIN meter_reading r
        ON r.meter_id = m.meter_id AND r.period = :start AND r.kind <> 'initial'
+      AND r.voided_at IS NULL
 GROUP BY m.account_id, m.meter_id, m.tariff_id, m.residential, m.multiplier, m.tou, m.shared
 """
 _METER_COLUMNS = 14

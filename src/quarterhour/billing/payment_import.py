@@ -9,7 +9,7 @@ the fen; a payment beyond what is owed stays on the account as credit (`billing.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,8 @@ from quarterhour.billing.payments import CHANNELS
 from quarterhour.customers import imports
 from quarterhour.customers.imports import ImportReport, Problem, Row, RowProblem
 from quarterhour.customers.models import Account
-from quarterhour.kit import clock
+from quarterhour.errors import ValidationFailed
+from quarterhour.kit import bounds, clock
 from quarterhour.kit.money import FEN
 
 REQUIRED = ("account", "amount", "paid_at", "reference")
@@ -46,24 +47,35 @@ def import_payments(
 
 def _paid_at(text: str) -> datetime:
     """A moment in Shanghai time (what the bank's file says), or a day (taken as its noon)."""
+    moment = None
     for form in _FORMS:
         try:
-            return datetime.strptime(text, form).replace(tzinfo=clock.SHANGHAI)
+            moment = datetime.strptime(text, form).replace(tzinfo=clock.SHANGHAI)
+            break
         except ValueError:
             continue
-    try:
-        return datetime.combine(imports.parse_date(text), time(12), tzinfo=clock.SHANGHAI)
-    except ValueError:
-        raise RowProblem("paid_at", f"{text!r} is not a date and time") from None
+    if moment is None:
+        try:
+            day = imports.parse_date(text)
+        except ValueError:
+            raise RowProblem("paid_at", f"{text!r} is not a date and time") from None
+        moment = datetime.combine(day, time(12), tzinfo=clock.SHANGHAI)
+    problem = bounds.window_problem(moment.date())
+    if problem is not None:
+        raise RowProblem("paid_at", problem)
+    return moment
 
 
 def _plan(
     session: Session, rows: list[Row], report: ImportReport
 ) -> tuple[list[dict[str, Any]], int]:
     numbers = {v.get("account", "") for _, v in rows}
-    accounts: dict[str, int] = dict(
-        imports.rows_where_in(session, select(Account.number, Account.id), Account.number, numbers)
-    )
+    accounts: dict[str, tuple[int, date]] = {
+        number: (account_id, opened_on)
+        for number, account_id, opened_on in imports.rows_where_in(
+            session, select(Account.number, Account.id, Account.opened_on), Account.number, numbers
+        )
+    }
     references = {v.get("reference", "") for _, v in rows}
     recorded = select(Payment.reference, Payment.account_id, Payment.amount)
     known: dict[str, tuple[int, Decimal]] = {
@@ -92,18 +104,27 @@ def _plan(
     return accepted, len(accepted)
 
 
-def _row(values: dict[str, str], accounts: dict[str, int], now: datetime) -> dict[str, Any]:
-    account_id = accounts.get(values.get("account", ""))
-    if account_id is None:
+def _row(
+    values: dict[str, str], accounts: dict[str, tuple[int, date]], now: datetime
+) -> dict[str, Any]:
+    found = accounts.get(values.get("account", ""))
+    if found is None:
         raise RowProblem("account", f"no account {values.get('account')!r}")
+    account_id, opened_on = found
     amount = imports.number_field(values, "amount")
     if amount is None or amount <= 0:
         raise RowProblem("amount", "a payment is more than 0 yuan")
     if amount != amount.quantize(FEN):
         raise RowProblem("amount", "a payment is counted to the fen (two decimals)")
+    try:
+        bounds.check_decimal(amount, field="amount")
+    except ValidationFailed as error:
+        raise RowProblem("amount", error.message.removeprefix("amount: ")) from None
     paid_at = _paid_at(values.get("paid_at", ""))
     if paid_at > now:
         raise RowProblem("paid_at", "in the future")
+    if paid_at.date() < opened_on:
+        raise RowProblem("paid_at", f"before the account was opened on {opened_on}")
     reference = imports.text_field(values, "reference", 64)
     channel = values.get("channel") or "bank"
     if channel not in CHANNELS:

@@ -17,7 +17,7 @@ from quarterhour.config import Settings
 from quarterhour.customers import accounts
 from quarterhour.customers.models import Account
 from quarterhour.errors import Conflict, ValidationFailed
-from quarterhour.kit import clock
+from quarterhour.kit import bounds, clock
 from quarterhour.kit.money import FEN, decimal_of
 
 CHANNELS = ("counter", "bank", "online")
@@ -40,6 +40,16 @@ def record_payment(
         raise ValidationFailed("a payment is more than 0 yuan", field="amount")
     if value != value.quantize(FEN):
         raise ValidationFailed("a payment is counted to the fen (two decimals)", field="amount")
+    bounds.check_decimal(value, field="amount")
+    now = clock.now()
+    if paid_at is not None:
+        if paid_at > now:
+            raise ValidationFailed("paid_at: a payment cannot be in the future", field="paid_at")
+        if clock.local(paid_at).date() < account.opened_on:
+            raise ValidationFailed(
+                f"paid_at: before the account was opened on {account.opened_on}",
+                field="paid_at",
+            )
     if channel not in CHANNELS:
         raise ValidationFailed(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
     if reference is not None:
@@ -56,10 +66,10 @@ def record_payment(
         account_id=account.id,
         amount=value,
         channel=channel,
-        paid_at=clock.local(paid_at) if paid_at else clock.now(),
+        paid_at=clock.local(paid_at) if paid_at else now,
         reference=reference,
         taken_by_id=taken_by_id,
-        created_at=clock.now(),
+        created_at=now,
     )
     session.add(payment)
     session.flush()

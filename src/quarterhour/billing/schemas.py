@@ -6,7 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
+
+from quarterhour.kit.bounds import Money, Price, SaneDate, SaneDateTime, Text
 
 
 class BillInquiryOut(BaseModel):
@@ -60,12 +62,14 @@ class PublishedLateFeeRule(BaseModel):
 
 
 class PaymentIn(BaseModel):
-    amount: Decimal = Field(gt=0, decimal_places=2, description="yuan, to the fen")
+    amount: Money = Field(gt=0, description="yuan, to the fen")
     channel: Literal["counter", "bank", "online"] = "counter"
-    reference: str | None = Field(
+    reference: Text | None = Field(
         default=None, max_length=64, description="receipt or bank reference"
     )
-    paid_at: AwareDatetime | None = None
+    paid_at: SaneDateTime | None = Field(
+        default=None, description="default: now; not in the future, nor before the account opened"
+    )
 
 
 class StatementBill(BaseModel):
@@ -104,20 +108,20 @@ class PaymentOut(BaseModel):
 class TariffVersionIn(BaseModel):
     """A version of a tariff's prices from a day on (published notices give every figure)."""
 
-    effective_from: date
+    effective_from: SaneDate
     tier_mode: Literal["none", "monthly", "annual"] = "none"
-    flat_price: Decimal = Field(ge=0, decimal_places=4)
-    tier1_limit: Decimal | None = Field(default=None, gt=0, decimal_places=2)
-    tier2_limit: Decimal | None = Field(default=None, gt=0, decimal_places=2)
-    tier2_surcharge: Decimal = Field(default=Decimal(0), ge=0, decimal_places=4)
-    tier3_surcharge: Decimal = Field(default=Decimal(0), ge=0, decimal_places=4)
-    peak_price: Decimal | None = Field(default=None, ge=0, decimal_places=4)
-    valley_price: Decimal | None = Field(default=None, ge=0, decimal_places=4)
-    source: str = Field(min_length=1, max_length=300, description="the price notice")
+    flat_price: Price = Field(ge=0)
+    tier1_limit: Money | None = Field(default=None, gt=0)
+    tier2_limit: Money | None = Field(default=None, gt=0)
+    tier2_surcharge: Price = Field(default=Decimal(0), ge=0)
+    tier3_surcharge: Price = Field(default=Decimal(0), ge=0)
+    peak_price: Price | None = Field(default=None, ge=0)
+    valley_price: Price | None = Field(default=None, ge=0)
+    source: Text = Field(min_length=1, max_length=300, description="the price notice")
 
 
 class TariffIn(BaseModel):
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=100)
-    region: str = Field(default="", max_length=32)
+    code: Text = Field(min_length=1, max_length=32)
+    name: Text = Field(min_length=1, max_length=100)
+    region: Text = Field(default="", max_length=32)
     first_version: TariffVersionIn

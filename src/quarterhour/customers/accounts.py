@@ -10,6 +10,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, can, require
 from quarterhour.customers.models import (
     Account,
     Customer,
@@ -104,6 +106,10 @@ def install_meter(
     register value it was installed at."""
     if not households:
         raise ValidationFailed("a meter serves at least one household", field="households")
+    if installed_on > clock.now().date():
+        raise ValidationFailed(
+            f"installed_on: {installed_on} has not come yet", field="installed_on"
+        )
     if multiplier < 1:
         raise ValidationFailed("multiplier must be a positive whole number", field="multiplier")
     if not 4 <= digits <= 10:
@@ -200,7 +206,10 @@ def record_reading(
     period: date | None = None,
 ) -> MeterReading:
     """A register value. Lower than the previous one is refused unless the register rolled
-    over; the bill run decides what the consumption means."""
+    over; the bill run decides what the consumption means. A reading is of a day that has come
+    (one dated ahead would make every real reading until then look out of order) and not before
+    the meter was installed."""
+    reading_day_problem(meter, read_on, field="read_on")
     if kind not in ("regular", "initial", "final"):
         raise ValidationFailed("kind must be regular, initial or final", field="kind")
     if source not in ("actual", "estimated"):
@@ -221,7 +230,11 @@ def record_reading(
     if kind != "initial":
         previous = session.scalar(
             select(MeterReading)
-            .where(MeterReading.meter_id == meter.id, MeterReading.read_on <= read_on)
+            .where(
+                MeterReading.meter_id == meter.id,
+                MeterReading.read_on <= read_on,
+                MeterReading.voided_at.is_(None),
+            )
             .order_by(MeterReading.read_on.desc(), MeterReading.id.desc())
             .limit(1)
         )
@@ -255,6 +268,83 @@ def record_reading(
     return reading
 
 
+def reading_day_problem(meter: Meter, read_on: date, *, field: str) -> None:
+    """ValidationFailed naming `field` unless a reading of `meter` may be dated `read_on`."""
+    if read_on > clock.now().date():
+        raise ValidationFailed(f"{field}: {read_on} has not come yet", field=field)
+    if read_on < meter.installed_on:
+        raise ValidationFailed(
+            f"{field}: before meter {meter.number} was installed on {meter.installed_on}",
+            field=field,
+        )
+
+
+def void_reading(
+    session: Session, account_number: str, reading_id: int, *, by: Actor, reason: str
+) -> MeterReading:
+    """A wrong reading set aside (作废) by an administrator, with the reason: it stays in the
+    meter's history, the bill run passes over it, and the reading after it now follows the one
+    before it (its 上次示数 become the voided reading's own), so the next reading is checked
+    against the last one in force. The bills of its month change when the month is run again."""
+    require(by, Permission.VOID_READING)
+    why = reason.strip()
+    if not why:
+        raise ValidationFailed("reason: say why the reading is wrong", field="reason")
+    found = session.execute(
+        select(MeterReading, Meter)
+        .join(Meter, Meter.id == MeterReading.meter_id)
+        .join(Account, Account.id == Meter.account_id)
+        .where(MeterReading.id == reading_id, Account.number == account_number)
+    ).first()
+    if found is None:
+        raise NotFound(
+            f"no reading {reading_id} of a meter of account {account_number}", field="reading_id"
+        )
+    reading, meter = found[0], found[1]
+    if reading.voided_at is not None:
+        raise Conflict(f"reading {reading_id} was voided already", field="reading_id")
+    if reading.kind == "initial":
+        raise Conflict(
+            "an installation reading starts the meter's register; it cannot be voided",
+            field="reading_id",
+        )
+    reading.voided_at = clock.now()
+    reading.voided_by_id = by.id
+    reading.void_reason = why[:200]
+    following = session.scalar(
+        select(MeterReading)
+        .where(
+            MeterReading.meter_id == meter.id,
+            MeterReading.voided_at.is_(None),
+            MeterReading.id != reading.id,
+            (MeterReading.read_on > reading.read_on)
+            | ((MeterReading.read_on == reading.read_on) & (MeterReading.id > reading.id)),
+        )
+        .order_by(MeterReading.read_on, MeterReading.id)
+        .limit(1)
+    )
+    if following is not None and following.kind != "initial":
+        following.previous_total = reading.previous_total
+        following.previous_peak = reading.previous_peak
+        following.previous_valley = reading.previous_valley
+    session.flush()
+    return reading
+
+
+def account_readings(
+    session: Session, account_number: str, *, by: Actor
+) -> tuple[Account, list[tuple[Meter, list[MeterReading]]]]:
+    """An account's meters, each with its readings oldest first, voided ones included (they
+    are its history): for those who see customers, and for the administrator who voids."""
+    if not can(by, Permission.VOID_READING):
+        require(by, Permission.VIEW_CUSTOMERS)
+    account = get_account(session, account_number)
+    meters = session.scalars(
+        select(Meter).where(Meter.account_id == account.id).order_by(Meter.installed_on, Meter.id)
+    ).all()
+    return account, [(meter, readings_of(session, meter.id)) for meter in meters]
+
+
 def get_account(session: Session, number: str) -> Account:
     account = session.scalar(select(Account).where(Account.number == number))
     if account is None:
@@ -282,6 +372,10 @@ def split_from_shared_meter(
     The shared meter is read at the split, so what was used before stays on the shared account;
     the household leaves the shared meter's list, and the new account is billed on its own
     tariff from the installation reading on."""
+    if installed_on > clock.now().date():
+        raise ValidationFailed(
+            f"installed_on: {installed_on} has not come yet", field="installed_on"
+        )
     shared = session.scalar(select(Meter).where(Meter.number == shared_meter_number.strip()))
     if shared is None:
         raise NotFound(f"no meter {shared_meter_number}", field="shared_meter")
@@ -296,6 +390,7 @@ def split_from_shared_meter(
     premises = session.get(Premises, premises_id)
     assert premises is not None  # a household of the meter, so it exists
     if shared_meter_reading is not None:
+        reading_day_problem(shared, installed_on, field="installed_on")
         record_reading(session, meter=shared, read_on=installed_on, total=shared_meter_reading)
     account = open_account(
         session,

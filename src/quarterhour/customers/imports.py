@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from quarterhour.customers.models import ImportBatch
 from quarterhour.errors import ValidationFailed
-from quarterhour.kit import clock
+from quarterhour.kit import bounds, clock
 
 CHUNK = 5_000
 TRUE = {"1", "true", "yes", "y", "是"}
@@ -171,9 +171,13 @@ def parse_number(text: str) -> Decimal | None:
 
 def date_field(values: dict[str, str], name: str) -> date:
     try:
-        return parse_date(values.get(name, ""))
+        day = parse_date(values.get(name, ""))
     except ValueError:
         raise RowProblem(name, f"{values.get(name)!r} is not a date (YYYY-MM-DD)") from None
+    problem = bounds.window_problem(day)
+    if problem is not None:
+        raise RowProblem(name, problem)
+    return day
 
 
 def number_field(values: dict[str, str], name: str) -> Decimal | None:
@@ -247,7 +251,7 @@ def run(
     rows, unreadable = read_rows(data, required)
     report.rows = len(rows) + len(unreadable)
     report.problems.extend(unreadable)
-    accepted, count = plan(session, rows, report)
+    accepted, count = plan(session, _printable_rows(rows, report), report)
     report.problems.sort(key=lambda p: p.row)
     if strict and report.problems:
         first = report.problems[0]
@@ -273,6 +277,19 @@ def run(
     report.accepted = count
     report.batch_id = batch.id
     return report
+
+
+def _printable_rows(rows: list[Row], report: ImportReport) -> list[Row]:
+    """The rows without control characters; the others are set aside naming the field (NUL
+    and its kind cannot be stored, and no register or bank writes them)."""
+    kept: list[Row] = []
+    for n, values in rows:
+        bad = next((k for k, v in values.items() if bounds.has_control_character(v)), None)
+        if bad is None:
+            kept.append((n, values))
+        else:
+            report.problems.append(Problem(n, bad, bounds.CONTROL_MESSAGE, values))
+    return kept
 
 
 def chunks(items: Sequence[Any]) -> list[Sequence[Any]]:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -117,11 +118,24 @@ class MeterHousehold(Base):
 
 
 class MeterReading(Base):
-    """抄表: a register value on a day. `initial` and `final` mark a meter's first and last."""
+    """抄表: a register value on a day. `initial` and `final` mark a meter's first and last.
+
+    A wrong reading is voided, never deleted: it stays in the meter's history with who voided it,
+    when and why, and the bill run and the chain of readings (上次示数) pass over it."""
 
     __tablename__ = "meter_reading"
     __table_args__ = (
-        UniqueConstraint("meter_id", "read_on", "kind"),
+        # One reading of a kind per meter and day, among those in force: a voided one may be
+        # replaced by the right reading of the same day.
+        Index(
+            "uq_meter_reading_in_force",
+            "meter_id",
+            "read_on",
+            "kind",
+            unique=True,
+            postgresql_where=text("voided_at IS NULL"),
+            sqlite_where=text("voided_at IS NULL"),
+        ),
         Index("ix_meter_reading_period", "period", "meter_id"),
         CheckConstraint("kind in ('regular','initial','final')", name="kind_known"),
         CheckConstraint("source in ('actual','estimated')", name="source_known"),
@@ -146,6 +160,9 @@ class MeterReading(Base):
     rolled_over: Mapped[bool] = mapped_column(Boolean, default=False)
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
     created_at: Mapped[datetime]
+    voided_at: Mapped[datetime | None]
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    void_reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class ImportBatch(Base):

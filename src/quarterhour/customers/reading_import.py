@@ -23,6 +23,7 @@ OPTIONAL = ("peak", "valley", "kind", "source", "rolled_over", "period")
 @dataclass
 class _Last:
     read_on: date
+    kind: str
     total: Decimal
     peak: Decimal | None
     valley: Decimal | None
@@ -72,13 +73,16 @@ def _meters(session: Session, numbers: set[str]) -> dict[str, Meter]:
 
 
 def _last_readings(session: Session, meter_ids: list[int]) -> dict[int, _Last]:
+    # The last reading in force of each meter: a voided one is followed by none.
     readings = imports.rows_where_in(
         session,
-        select(MeterReading).order_by(MeterReading.meter_id, MeterReading.read_on, MeterReading.id),
+        select(MeterReading)
+        .where(MeterReading.voided_at.is_(None))
+        .order_by(MeterReading.meter_id, MeterReading.read_on, MeterReading.id),
         MeterReading.meter_id,
         meter_ids,
     )
-    return {r.meter_id: _Last(r.read_on, r.total, r.peak, r.valley) for (r,) in readings}
+    return {r.meter_id: _Last(r.read_on, r.kind, r.total, r.peak, r.valley) for (r,) in readings}
 
 
 def _row(
@@ -93,6 +97,9 @@ def _row(
     if meter is None:
         raise RowProblem("meter", f"no meter {values.get('meter')!r}")
     read_on = imports.date_field(values, "read_on")
+    if read_on > now.date():
+        # A reading dated ahead would make every real one until that day look out of order.
+        raise RowProblem("read_on", f"{read_on} has not come yet")
     numbers = {name: imports.number_field(values, name) for name in ("total", "peak", "valley")}
     total = numbers["total"]
     if total is None:
@@ -113,7 +120,8 @@ def _row(
         raise RowProblem("meter", "the meter has no reading to follow (install it first)")
     if read_on < previous.read_on:
         raise RowProblem("read_on", f"before the meter's last reading of {previous.read_on}")
-    if (meter.id, read_on, kind) in seen:
+    if (meter.id, read_on, kind) in seen or (read_on, kind) == (previous.read_on, previous.kind):
+        # One reading of a kind per meter and day (uq_meter_reading_in_force).
         raise RowProblem("read_on", "this meter already has a reading of this kind that day")
     if total < previous.total and not rolled_over:
         raise RowProblem(
@@ -128,7 +136,7 @@ def _row(
     peak = numbers["peak"] if meter.is_time_of_use else None
     valley = numbers["valley"] if meter.is_time_of_use else None
     seen.add((meter.id, read_on, kind))
-    last[meter.id] = _Last(read_on, total, peak, valley)
+    last[meter.id] = _Last(read_on, kind, total, peak, valley)
     return {
         "meter_id": meter.id,
         "period": period.replace(day=1),

@@ -378,6 +378,9 @@ def _plan_meter_row(
             "account", f"no account {values.get('account')!r} (import customers first)"
         )
     installed_on = imports.date_field(values, "installed_on")
+    if installed_on > clock.now().date():
+        # Its installation reading would come before every real reading until that day.
+        raise RowProblem("installed_on", f"{installed_on} has not come yet")
     if installed_on < owner.opened_on:
         raise RowProblem("installed_on", f"before the account was opened on {owner.opened_on}")
     multiplier = imports.whole_field(values, "multiplier", 1, 1, 100_000)

@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
+from quarterhour.kit.bounds import Text
 from quarterhour.workorders.schemas import OrderSummary
 
 
@@ -70,3 +71,27 @@ class CustomerView(BaseModel):
     id_number: str | None  # masked
     accounts: list[AccountOut]
     orders: list[OrderSummary]
+
+
+class ReadingOut(BaseModel):
+    """One reading of a meter, as its history keeps it: a voided one says who, when and why."""
+
+    id: int
+    meter: str
+    read_on: date
+    period: date
+    kind: str
+    source: str
+    total: Decimal
+    peak: Decimal | None
+    valley: Decimal | None
+    previous_total: Decimal | None  # 上次示数: the reading in force it follows
+    rolled_over: bool
+    voided_at: datetime | None
+    voided_by_id: int | None
+    void_reason: str | None
+
+
+class VoidReadingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Text = Field(min_length=1, max_length=200, description="why the reading is wrong")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -127,7 +127,11 @@ def install_story_building(
     until = story_day or (first_day + timedelta(days=366))
     for end in month_ends(start, until):
         total += _usage(rng, 4 * 150, end.month)  # four households on one meter
-        accounts.record_reading(session, meter=meter, read_on=end, total=total)
+        # Read on its day: the simulation's clock is still at its first day, and a reading is
+        # never of a day that has not come.
+        read_at = clock.at(end, time(17))
+        with clock.using(lambda: read_at):  # noqa: B023 - used at once, inside the loop
+            accounts.record_reading(session, meter=meter, read_on=end, total=total)
 
 
 def split_reading(session: Session) -> Decimal:

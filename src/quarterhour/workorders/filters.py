@@ -5,12 +5,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TypeVarTuple
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Select, and_
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import seen_department
 from quarterhour.errors import Forbidden
+from quarterhour.kit.bounds import BigId, DbId, SaneDateTime, Text
 from quarterhour.workorders.kinds import OrderType
 from quarterhour.workorders.lifecycle import DEPARTMENT_STATES, OPEN_STATES, State
 from quarterhour.workorders.models import WorkOrder
@@ -29,17 +30,17 @@ class OrderFilter(BaseModel):
     open: bool | None = Field(default=None, description="only open (true) or closed (false)")
     queue: bool = Field(default=False, description="work sitting with the department")
     order_type: OrderType | None = None
-    district_id: int | None = None
-    department_id: int | None = None
-    customer_id: int | None = None
-    contact_id: int | None = None
+    district_id: DbId | None = None
+    department_id: DbId | None = None
+    customer_id: DbId | None = None
+    contact_id: BigId | None = None
     overdue: bool | None = None
     escalated: bool | None = None
     provisional: bool | None = None
-    due_before: AwareDatetime | None = None
-    accepted_from: AwareDatetime | None = None
-    accepted_to: AwareDatetime | None = None
-    number: str | None = Field(default=None, max_length=32)
+    due_before: SaneDateTime | None = None
+    accepted_from: SaneDateTime | None = None
+    accepted_to: SaneDateTime | None = None
+    number: Text | None = Field(default=None, max_length=32)
     sort: Sort = Sort.DUE
     page: int = Field(default=1, ge=1, le=10_000)
     per_page: int = Field(default=50, ge=1, le=200)

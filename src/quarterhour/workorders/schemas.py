@@ -6,13 +6,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from quarterhour.kit.bounds import DbId, Money, NoControl, SaneDate, SaneDateTime
 from quarterhour.workorders.kinds import AreaClass, Channel, FollowUpOutcome, OrderType, ReplyMethod
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)]
+# Text without control characters (kit/bounds), within the lengths of the columns it fills.
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoControl
+]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000), NoControl]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), NoControl]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64), NoControl]
+Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoControl]
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf", "image/tiff")
@@ -26,27 +32,27 @@ class CustomerRef(Strict):
     """An existing customer by id or by account number, or a caller described by phone / name /
     address."""
 
-    id: int | None = Field(default=None, gt=0)
+    id: DbId | None = None
     account: str | None = Field(
         default=None,
         pattern=r"^\d{6,20}$",
         description="户号: the caller's account; its customer is the caller, and the orders are"
         " about this account",
     )
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    name: Name | None = None
     phone: Phone | None = None
-    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    district_id: int | None = Field(default=None, gt=0)
+    address: Address | None = None
+    district_id: DbId | None = None
 
 
 class MatterIn(Strict):
     order_type: OrderType
-    subtype: Annotated[str, StringConstraints(max_length=32)] | None = None
+    subtype: Annotated[str, StringConstraints(max_length=32), NoControl] | None = None
     title: ShortText
     description: LongText | None = None
-    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    district_id: int | None = Field(default=None, gt=0)
-    department_id: int | None = Field(default=None, gt=0, description="override the routing")
+    address: Address | None = None
+    district_id: DbId | None = None
+    department_id: DbId | None = Field(default=None, description="override the routing")
     area_class: AreaClass | None = None
     answer: LongText | None = Field(
         default=None, description="the answer given on the spot: closes a consultation at intake"
@@ -56,36 +62,36 @@ class MatterIn(Strict):
 class ContactIn(Strict):
     channel: Channel
     customer: CustomerRef
-    caller_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = (
-        None
-    )
+    caller_name: Name | None = None
     caller_phone: Phone | None = None
-    received_at: AwareDatetime | None = None
-    episode_id: int | None = Field(default=None, gt=0)
+    received_at: SaneDateTime | None = None
+    episode_id: DbId | None = None
     summary: LongText | None = None
     matters: list[MatterIn] = Field(min_length=1, max_length=20)
 
 
 class AttachmentMeta(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    content_type: Annotated[str, StringConstraints(max_length=100)]
+    name: ShortText
+    content_type: Annotated[str, StringConstraints(max_length=100), NoControl]
     size: int = Field(ge=1, le=MAX_ATTACHMENT_BYTES)
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
 
 
 class ActionIn(Strict):
-    version: int | None = Field(default=None, ge=1, description="the version you saw; 409 if stale")
+    version: DbId | None = Field(default=None, description="the version you saw; 409 if stale")
     note: LongText | None = None
-    department_id: int | None = Field(default=None, gt=0)
+    department_id: DbId | None = None
     outcome: FollowUpOutcome | None = None
     reply_method: ReplyMethod | None = None
     result: LongText | None = None
-    at: AwareDatetime | None = Field(
+    at: SaneDateTime | None = Field(
         default=None,
         description="when it happened, if not now (a claim: not in the future, not before the"
         " step it follows; kept next to the time it was entered)",
     )
-    crew: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    crew: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), NoControl] | None
+    ) = None
     area_class: AreaClass | None = None
 
 
@@ -253,20 +259,28 @@ class PublishedCommitments(BaseModel):
     follow_up_required: dict[str, bool]
 
 
+# 倍率: what the meters file accepts (customers/register_import.py); register × multiplier then
+# stays well within the bill run's 64-bit sums (billing/consumption.py).
+MAX_MULTIPLIER = 100_000
+Code32 = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32), NoControl
+]
+
+
 class MeterSplitIn(Strict):
     """分户装表 done on site: the household leaves the shared meter for its own meter and account."""
 
-    version: int | None = Field(default=None, ge=1, description="the version you saw; 409 if stale")
-    shared_meter: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)
-    ]
-    premises_id: int = Field(gt=0, description="the household leaving the shared meter")
-    new_meter: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
-    tariff: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
-    installed_on: date | None = Field(default=None, description="default: today")
-    initial_reading: Decimal = Field(default=Decimal(0), ge=0, decimal_places=2)
-    shared_meter_reading: Decimal | None = Field(default=None, ge=0, decimal_places=2)
-    multiplier: int = Field(default=1, ge=1)
+    version: DbId | None = Field(default=None, description="the version you saw; 409 if stale")
+    shared_meter: Code32
+    premises_id: DbId = Field(description="the household leaving the shared meter")
+    new_meter: Code32
+    tariff: Code32
+    installed_on: SaneDate | None = Field(
+        default=None, description="default: today; not in the future"
+    )
+    initial_reading: Money = Field(default=Decimal(0), ge=0)
+    shared_meter_reading: Money | None = Field(default=None, ge=0)
+    multiplier: int = Field(default=1, ge=1, le=MAX_MULTIPLIER)
     digits: int = Field(default=6, ge=4, le=10)
     note: LongText | None = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile, status
+from fastapi import APIRouter, File, Form, Path, UploadFile, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -15,11 +15,13 @@ from quarterhour.billing.schemas import PublishedTariff, TariffIn, TariffVersion
 from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.schedule_file import parse_schedule
 from quarterhour.entrypoints.api.deps import CtxDep
+from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
+from quarterhour.kit.bounds import Text
 from quarterhour.workorders import policies, sla
 
-router = APIRouter(prefix="/admin", tags=["administration"])
+router = APIRouter(prefix="/admin", tags=["administration"], responses=SIGNED_IN)
 MAX_SCHEDULE_BYTES = 256 * 1024
 
 
@@ -67,7 +69,7 @@ class SweepOut(BaseModel):
     escalated: int
 
 
-@router.get("/calendar", response_model=CalendarOut)
+@router.get("/calendar", response_model=CalendarOut, responses=answers(403))
 def calendar(ctx: CtxDep) -> CalendarOut:
     require(ctx.actor, Permission.MANAGE_CALENDAR)
     return CalendarOut(
@@ -85,12 +87,12 @@ def calendar(ctx: CtxDep) -> CalendarOut:
     )
 
 
-@router.post("/calendar/years", response_model=LoadedYearOut)
+@router.post("/calendar/years", response_model=LoadedYearOut, responses=REFUSED | answers(400))
 async def load_year(
     ctx: CtxDep,
     file: Annotated[UploadFile, File(description="CSV (date,kind,name) or JSON schedule")],
-    year: Annotated[int | None, Form()] = None,
-    source: Annotated[str | None, Form(max_length=300)] = None,
+    year: Annotated[int | None, Form(ge=1980, le=2100)] = None,
+    source: Annotated[Text | None, Form(max_length=300)] = None,
 ) -> LoadedYearOut:
     require(ctx.actor, Permission.MANAGE_CALENDAR)
     data = await file.read(MAX_SCHEDULE_BYTES + 1)
@@ -136,7 +138,7 @@ def list_policies(ctx: CtxDep) -> list[PolicyOut]:
     ]
 
 
-@router.get("/warnings", response_model=list[WarningOut])
+@router.get("/warnings", response_model=list[WarningOut], responses=answers(403))
 def warnings(ctx: CtxDep) -> list[WarningOut]:
     require(ctx.actor, Permission.VIEW_ADMIN_WARNINGS)
     return [
@@ -145,7 +147,7 @@ def warnings(ctx: CtxDep) -> list[WarningOut]:
     ]
 
 
-@router.post("/sweep", response_model=SweepOut)
+@router.post("/sweep", response_model=SweepOut, responses=answers(403))
 def run_sweep(ctx: CtxDep) -> SweepOut:
     require(ctx.actor, Permission.RUN_SWEEP)
     report = sla.sweep(ctx.session)
@@ -153,7 +155,12 @@ def run_sweep(ctx: CtxDep) -> SweepOut:
     return SweepOut(at=report.at, warned=report.warned, escalated=report.escalated)
 
 
-@router.post("/tariffs", response_model=PublishedTariff, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/tariffs",
+    response_model=PublishedTariff,
+    status_code=status.HTTP_201_CREATED,
+    responses=REFUSED | answers(409),
+)
 def add_tariff(body: TariffIn, ctx: CtxDep) -> PublishedTariff:
     """A utility's own tariff with its first version (the disclosure publishes it at once)."""
     version = body.first_version
@@ -172,9 +179,14 @@ def add_tariff(body: TariffIn, ctx: CtxDep) -> PublishedTariff:
 
 
 @router.post(
-    "/tariffs/{code}/versions", response_model=PublishedTariff, status_code=status.HTTP_201_CREATED
+    "/tariffs/{code}/versions",
+    response_model=PublishedTariff,
+    status_code=status.HTTP_201_CREATED,
+    responses=REFUSED | answers(404, 409),
 )
-def add_tariff_version(code: str, body: TariffVersionIn, ctx: CtxDep) -> PublishedTariff:
+def add_tariff_version(
+    code: Annotated[Text, Path(max_length=32)], body: TariffVersionIn, ctx: CtxDep
+) -> PublishedTariff:
     """New prices from a day on; the version in force until then ends there."""
     row = tariff_book.add_version_by(
         ctx.session, code, body.model_dump(exclude={"source"}), by=ctx.actor, source=body.source

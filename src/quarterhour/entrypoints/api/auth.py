@@ -10,15 +10,17 @@ from quarterhour.access import service as access
 from quarterhour.config import Settings
 from quarterhour.entrypoints.api import public
 from quarterhour.entrypoints.api.deps import BearerDep, CtxDep, SessionDep
+from quarterhour.entrypoints.api.errors import answers
 from quarterhour.errors import TooManyRequests, Unauthenticated
 from quarterhour.kit import clock
+from quarterhour.kit.bounds import Text
 from quarterhour.throttle import budget
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 class LoginIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
+    username: Text = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=200)
 
 
@@ -64,7 +66,7 @@ def guarded_log_in(
         raise
 
 
-@router.post("/token", response_model=TokenOut)
+@router.post("/token", response_model=TokenOut, responses=answers(401, 422, 429))
 def log_in(body: LoginIn, request: Request, session: SessionDep) -> TokenOut:
     issued = guarded_log_in(request, session, body.username, body.password)
     session.commit()
@@ -77,14 +79,14 @@ def log_in(body: LoginIn, request: Request, session: SessionDep) -> TokenOut:
     )
 
 
-@router.post("/logout", status_code=204)
+@router.post("/logout", status_code=204, responses=answers(401))
 def log_out(ctx: CtxDep, credentials: BearerDep) -> None:
     if credentials is not None:
         access.log_out(ctx.session, credentials.credentials)
         ctx.session.commit()
 
 
-@router.get("/me", response_model=MeOut)
+@router.get("/me", response_model=MeOut, responses=answers(401))
 def me(ctx: CtxDep) -> MeOut:
     a = ctx.actor
     return MeOut(

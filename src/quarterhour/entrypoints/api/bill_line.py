@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from quarterhour.entrypoints.api import public
 from quarterhour.entrypoints.perimeter import API_HEADERS
 from quarterhour.errors import NotFound, TooManyRequests
+from quarterhour.kit import bounds
 
 PATH = "/api/v1/public/bill"
 _LAST4 = re.compile(public.LAST4_PATTERN)
@@ -44,6 +45,7 @@ class BillLine:
             or len(last4) != 1
             or not 1 <= len(account[0]) <= public.ACCOUNT_MAX_LENGTH
             or not _LAST4.match(last4[0])
+            or bounds.has_control_character(account[0])
         ):
             await self.app(scope, receive, send)
             return

@@ -12,18 +12,20 @@ from quarterhour.customers import service as customers
 from quarterhour.customers import view
 from quarterhour.customers.schemas import CustomerOut, CustomerView, FullPhoneOut
 from quarterhour.entrypoints.api.deps import CtxDep
+from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers
+from quarterhour.kit.bounds import DbId, Text
 
-router = APIRouter(prefix="/customers", tags=["customers"])
+router = APIRouter(prefix="/customers", tags=["customers"], responses=SIGNED_IN)
 
 
-@router.get("", response_model=list[CustomerOut])
+@router.get("", response_model=list[CustomerOut], responses=REFUSED)
 async def search(
     request: Request,
     ctx: CtxDep,
-    phone: Annotated[str | None, Query(max_length=32)] = None,
-    name: Annotated[str | None, Query(max_length=64)] = None,
-    address: Annotated[str | None, Query(max_length=200)] = None,
-    account: Annotated[str | None, Query(max_length=20, description="户号")] = None,
+    phone: Annotated[Text | None, Query(max_length=32)] = None,
+    name: Annotated[Text | None, Query(max_length=64)] = None,
+    address: Annotated[Text | None, Query(max_length=200)] = None,
+    account: Annotated[Text | None, Query(max_length=20, description="户号")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[CustomerOut]:
     """Caller lookup as the agent types: by phone (full, or its last four digits), account
@@ -38,18 +40,18 @@ async def search(
     )
 
 
-@router.get("/{customer_id}", response_model=CustomerView)
-def get(customer_id: int, ctx: CtxDep) -> CustomerView:
+@router.get("/{customer_id}", response_model=CustomerView, responses=REFUSED | answers(404))
+def get(customer_id: DbId, ctx: CtxDep) -> CustomerView:
     """The customer view: masked personal data, accounts with meters, the last 12 bills and
     payments, arrears and late fees, open and past work orders."""
     return view.customer_view(ctx.session, customer_id, by=ctx.actor, settings=ctx.settings)
 
 
-@router.post("/{customer_id}/phone", response_model=FullPhoneOut)
+@router.post("/{customer_id}/phone", response_model=FullPhoneOut, responses=REFUSED | answers(404))
 def reveal_phone(
-    customer_id: int,
+    customer_id: DbId,
     ctx: CtxDep,
-    purpose: Annotated[str | None, Query(max_length=200)] = None,
+    purpose: Annotated[Text | None, Query(max_length=200)] = None,
 ) -> FullPhoneOut:
     phone = customers.reveal_phone(ctx.session, customer_id, by=ctx.actor, purpose=purpose)
     ctx.session.commit()

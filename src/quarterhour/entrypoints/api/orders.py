@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Header, Path, Query, Response, UploadFile, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
@@ -15,8 +15,10 @@ from quarterhour.access.actor import Actor
 from quarterhour.config import Settings
 from quarterhour.customers.schemas import FullPhoneOut
 from quarterhour.entrypoints.api.deps import CtxDep, OneWriteCtxDep
-from quarterhour.entrypoints.api.errors import validated
+from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers, validated
 from quarterhour.errors import ValidationFailed
+from quarterhour.kit import bounds
+from quarterhour.kit.bounds import BigId, Text
 from quarterhour.workorders import attachments, repository, service
 from quarterhour.workorders.filters import OrderFilter
 from quarterhour.workorders.lifecycle import MOVES, SYSTEM_ACTIONS, Action, actions_for
@@ -33,14 +35,19 @@ from quarterhour.workorders.schemas import (
     OrderPage,
 )
 
-router = APIRouter(tags=["work orders"])
+router = APIRouter(tags=["work orders"], responses=SIGNED_IN)
 
 
-@router.post("/contacts", response_model=ContactOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/contacts",
+    response_model=ContactOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=REFUSED | answers(404, 409),
+)
 def take_contact(
     body: ContactIn,
     ctx: OneWriteCtxDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[Text | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
     result = take_contact_committed(
         ctx.session, body, by=ctx.actor, settings=ctx.settings, idempotency_key=idempotency_key
@@ -100,36 +107,41 @@ class OrderListQuery(OrderFilter):
     with_total: bool = Field(default=False, description="also count the matches (one more query)")
 
 
-@router.get("/orders", response_model=OrderPage)
+@router.get("/orders", response_model=OrderPage, responses=REFUSED)
 def list_orders(ctx: CtxDep, q: Annotated[OrderListQuery, Query()]) -> OrderPage:
     return repository.list_orders(ctx.session, q, by=ctx.actor, with_total=q.with_total)
 
 
-@router.get("/orders/counts", response_model=dict[str, int])
+@router.get("/orders/counts", response_model=dict[str, int], responses=answers(403))
 def state_counts(ctx: CtxDep) -> dict[str, int]:
     return repository.state_counts(ctx.session, by=ctx.actor)
 
 
-@router.get("/orders/{order_id}", response_model=OrderDetail)
-def get_order(order_id: int, ctx: CtxDep) -> OrderDetail:
+@router.get("/orders/{order_id}", response_model=OrderDetail, responses=REFUSED | answers(404))
+def get_order(order_id: BigId, ctx: CtxDep) -> OrderDetail:
     return repository.order_detail(ctx.session, order_id, by=ctx.actor)
 
 
-@router.post("/orders/{order_id}/actions/{action}", response_model=ActionResult)
+@router.post(
+    "/orders/{order_id}/actions/{action}",
+    response_model=ActionResult,
+    responses=REFUSED | answers(404, 409),
+)
 def act(
-    order_id: int,
-    action: str,
+    order_id: BigId,
+    action: Annotated[Text, Path(max_length=32)],
     body: ActionIn,
     ctx: OneWriteCtxDep,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> Response:
     if if_match is not None and body.version is None:
         try:
-            body = body.model_copy(update={"version": int(if_match.strip('"W/ '))})
-        except ValueError:
+            seen = bounds.whole_number(if_match.strip('"W/ '), field="If-Match", low=1)
+        except ValidationFailed:
             raise ValidationFailed(
                 "If-Match must hold the order's version number", field="If-Match"
             ) from None
+        body = body.model_copy(update={"version": seen})
     order = service.act(ctx.session, order_id, action, body, by=ctx.actor, settings=ctx.settings)
     result = _moved(order, ctx.actor)
     ctx.session.commit()
@@ -148,14 +160,18 @@ def _moved(order: WorkOrder, actor: Actor) -> ActionResult:
     )
 
 
-@router.post("/orders/{order_id}/actions/{action}/files", response_model=ActionResult)
+@router.post(
+    "/orders/{order_id}/actions/{action}/files",
+    response_model=ActionResult,
+    responses=REFUSED | answers(404, 409),
+)
 def act_with_files(
-    order_id: int,
-    action: str,
+    order_id: BigId,
+    action: Annotated[Text, Path(max_length=32)],
     ctx: OneWriteCtxDep,
     files: Annotated[list[UploadFile], File(description="photos (JPEG, PNG, WebP) or PDF scans")],
     step: Annotated[
-        str, Form(max_length=20_000, description="the step as JSON, as for the action above")
+        Text, Form(max_length=20_000, description="the step as JSON, as for the action above")
     ] = "{}",
 ) -> Response:
     """A step with site photos or scans attached: the files are stored by their content and
@@ -178,8 +194,16 @@ def act_with_files(
     return _json(result)
 
 
-@router.get("/orders/{order_id}/attachments/{digest}", response_class=FileResponse)
-def attachment(order_id: int, digest: str, ctx: CtxDep) -> FileResponse:
+@router.get(
+    "/orders/{order_id}/attachments/{digest}",
+    response_class=FileResponse,
+    responses=REFUSED | answers(404),
+)
+def attachment(
+    order_id: BigId,
+    digest: Annotated[str, Path(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$")],
+    ctx: CtxDep,
+) -> FileResponse:
     """A file attached to one of the order's steps (by its SHA-256), for those who see the order."""
     path, meta = service.attachment(
         ctx.session, order_id, digest, by=ctx.actor, settings=ctx.settings
@@ -187,8 +211,10 @@ def attachment(order_id: int, digest: str, ctx: CtxDep) -> FileResponse:
     return FileResponse(path, media_type=meta.content_type, filename=meta.name)
 
 
-@router.post("/orders/{order_id}/phone", response_model=FullPhoneOut)
-def reveal_caller_phone(order_id: int, ctx: CtxDep) -> FullPhoneOut:
+@router.post(
+    "/orders/{order_id}/phone", response_model=FullPhoneOut, responses=REFUSED | answers(404)
+)
+def reveal_caller_phone(order_id: BigId, ctx: CtxDep) -> FullPhoneOut:
     """The caller's whole number, to call him back about this order: for the roles that call
     callers back, and for the order's own department while it is open. Every look recorded."""
     revealed = service.reveal_caller_phone(ctx.session, order_id, by=ctx.actor)
@@ -196,8 +222,12 @@ def reveal_caller_phone(order_id: int, ctx: CtxDep) -> FullPhoneOut:
     return revealed
 
 
-@router.post("/orders/{order_id}/meter-split", response_model=MeterSplitOut)
-def meter_split(order_id: int, body: MeterSplitIn, ctx: CtxDep) -> MeterSplitOut:
+@router.post(
+    "/orders/{order_id}/meter-split",
+    response_model=MeterSplitOut,
+    responses=REFUSED | answers(404, 409),
+)
+def meter_split(order_id: BigId, body: MeterSplitIn, ctx: CtxDep) -> MeterSplitOut:
     """分户装表 done on site: the household gets its own meter and account, the shared meter
     (合表) loses it, and the order records the step. For the order's department."""
     account, meter, order = service.record_meter_split(

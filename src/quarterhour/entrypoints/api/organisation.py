@@ -8,12 +8,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from quarterhour.access import service as access
 from quarterhour.access.permissions import Permission, require
 from quarterhour.entrypoints.api.deps import CtxDep
+from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers
+from quarterhour.kit.bounds import DbId, DbInt, Text
 from quarterhour.kit.masking import mask_phone
 from quarterhour.organisation import service as organisation
 from quarterhour.organisation.models import DepartmentKind, Role
 from quarterhour.workorders.kinds import OrderType
 
-router = APIRouter(tags=["organisation"])
+router = APIRouter(tags=["organisation"], responses=SIGNED_IN)
 
 
 class DistrictOut(BaseModel):
@@ -36,10 +38,10 @@ class DepartmentOut(BaseModel):
 
 class DepartmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=100)
+    code: Text = Field(min_length=1, max_length=32)
+    name: Text = Field(min_length=1, max_length=100)
     kind: DepartmentKind
-    district_id: int | None = None
+    district_id: DbId | None = None
 
 
 class RoutingRuleOut(BaseModel):
@@ -55,10 +57,10 @@ class RoutingRuleOut(BaseModel):
 class RoutingRuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     order_type: OrderType
-    subtype: str | None = Field(default=None, max_length=32)
-    district_id: int | None = None
-    department_id: int
-    priority: int = 0
+    subtype: Text | None = Field(default=None, max_length=32)
+    district_id: DbId | None = None
+    department_id: DbId
+    priority: DbInt = 0
 
 
 class StaffOut(BaseModel):
@@ -73,12 +75,12 @@ class StaffOut(BaseModel):
 
 class StaffIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=1, max_length=64)
-    full_name: str = Field(min_length=1, max_length=64)
+    username: Text = Field(min_length=1, max_length=64)
+    full_name: Text = Field(min_length=1, max_length=64)
     role: Role
     password: str = Field(min_length=8, max_length=200)
-    department_id: int | None = None
-    phone: str | None = Field(default=None, max_length=32)
+    department_id: DbId | None = None
+    phone: Text | None = Field(default=None, max_length=32)
 
 
 @router.get("/districts", response_model=list[DistrictOut])
@@ -91,7 +93,12 @@ def departments(ctx: CtxDep) -> list[DepartmentOut]:
     return [DepartmentOut.model_validate(d) for d in organisation.list_departments(ctx.session)]
 
 
-@router.post("/departments", response_model=DepartmentOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/departments",
+    response_model=DepartmentOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=REFUSED | answers(409),
+)
 def add_department(body: DepartmentIn, ctx: CtxDep) -> DepartmentOut:
     department = organisation.add_department(
         ctx.session,
@@ -105,13 +112,18 @@ def add_department(body: DepartmentIn, ctx: CtxDep) -> DepartmentOut:
     return DepartmentOut.model_validate(department)
 
 
-@router.get("/routing-rules", response_model=list[RoutingRuleOut])
+@router.get("/routing-rules", response_model=list[RoutingRuleOut], responses=answers(403))
 def routing_rules(ctx: CtxDep) -> list[RoutingRuleOut]:
     require(ctx.actor, Permission.VIEW_ORDERS)
     return [RoutingRuleOut.model_validate(r) for r in organisation.list_routing_rules(ctx.session)]
 
 
-@router.post("/routing-rules", response_model=RoutingRuleOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/routing-rules",
+    response_model=RoutingRuleOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=REFUSED | answers(409),
+)
 def add_routing_rule(body: RoutingRuleIn, ctx: CtxDep) -> RoutingRuleOut:
     rule = organisation.add_routing_rule(
         ctx.session,
@@ -126,7 +138,7 @@ def add_routing_rule(body: RoutingRuleIn, ctx: CtxDep) -> RoutingRuleOut:
     return RoutingRuleOut.model_validate(rule)
 
 
-@router.get("/staff", response_model=list[StaffOut])
+@router.get("/staff", response_model=list[StaffOut], responses=answers(403))
 def staff(ctx: CtxDep) -> list[StaffOut]:
     return [
         StaffOut(
@@ -142,7 +154,12 @@ def staff(ctx: CtxDep) -> list[StaffOut]:
     ]
 
 
-@router.post("/staff", response_model=StaffOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/staff",
+    response_model=StaffOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=REFUSED | answers(409),
+)
 def add_staff(body: StaffIn, ctx: CtxDep) -> StaffOut:
     s = access.create_staff(
         ctx.session,

@@ -9,23 +9,25 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from quarterhour.entrypoints.api.deps import CtxDep
+from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers
+from quarterhour.kit.bounds import DbId, SaneDate, Text
 from quarterhour.programme import service as programme
 from quarterhour.workorders import repository
 from quarterhour.workorders.schemas import OrderSummary
 
-router = APIRouter(prefix="/episodes", tags=["programme"])
+router = APIRouter(prefix="/episodes", tags=["programme"], responses=SIGNED_IN)
 
 
 class RosterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    staff_id: int
+    staff_id: DbId
     duty: str = Field(pattern="^(leader|specialist|host)$")
 
 
 class EpisodeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    air_date: date
-    title: str | None = Field(default=None, max_length=200)
+    air_date: SaneDate
+    title: Text | None = Field(default=None, max_length=200)
     is_special: bool = False
     roster: list[RosterIn] = Field(min_length=1, max_length=20)
 
@@ -71,11 +73,11 @@ def _out(item: programme.EpisodeCalls) -> EpisodeOut:
     )
 
 
-@router.get("", response_model=list[EpisodeOut])
+@router.get("", response_model=list[EpisodeOut], responses=REFUSED)
 def list_episodes(
     ctx: CtxDep,
-    start: date | None = None,
-    end: date | None = None,
+    start: SaneDate | None = None,
+    end: SaneDate | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[EpisodeOut]:
     return [
@@ -86,7 +88,12 @@ def list_episodes(
     ]
 
 
-@router.post("", response_model=EpisodeOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=EpisodeOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=REFUSED | answers(409),
+)
 def create_episode(body: EpisodeIn, ctx: CtxDep) -> EpisodeOut:
     episode = programme.create_episode(
         ctx.session,
@@ -103,8 +110,8 @@ def create_episode(body: EpisodeIn, ctx: CtxDep) -> EpisodeOut:
     return _out(item)
 
 
-@router.get("/{episode_id}", response_model=EpisodeDetail)
-def episode(episode_id: int, ctx: CtxDep) -> EpisodeDetail:
+@router.get("/{episode_id}", response_model=EpisodeDetail, responses=REFUSED | answers(404))
+def episode(episode_id: DbId, ctx: CtxDep) -> EpisodeDetail:
     found = programme.get_episode(ctx.session, episode_id)
     [item] = programme.list_episodes(
         ctx.session, by=ctx.actor, start=found.air_date, end=found.air_date, limit=1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -16,19 +16,24 @@ from quarterhour.billing import inquiry, late_fees, tariff_book, voice
 from quarterhour.billing.schemas import BillInquiryOut, PublishedLateFeeRule, PublishedTariff
 from quarterhour.config import Settings
 from quarterhour.entrypoints.api.deps import SessionDep
+from quarterhour.entrypoints.api.errors import answers
 from quarterhour.errors import NotFound, TooManyRequests
 from quarterhour.kit import callers, clock
+from quarterhour.kit.bounds import SaneDate, Text
 from quarterhour.throttle import budget
 from quarterhour.workorders import policies, service
 from quarterhour.workorders.schemas import PublicStatus, PublishedCommitments, PublishedLimit
 
 router = APIRouter(prefix="/public", tags=["public"])
+# A lookup that failed too often (its number, or its caller) is refused before anything is
+# looked up.
+LOOKUP_ANSWERS = answers(404, 422, 429)
 
 # The bill inquiry's parameters; `bill_line` answers only requests these admit.
 ACCOUNT_MAX_LENGTH = 20
 LAST4_PATTERN = r"^\d{4}$"
 AccountQuery = Annotated[
-    str, Query(min_length=1, max_length=ACCOUNT_MAX_LENGTH, description="户号")
+    Text, Query(min_length=1, max_length=ACCOUNT_MAX_LENGTH, description="户号")
 ]
 Last4Query = Annotated[str, Query(min_length=4, max_length=4, pattern=LAST4_PATTERN)]
 
@@ -40,9 +45,9 @@ def caller_of(scope: Scope) -> str:
     return callers.caller_of(scope, settings.trusted_proxies)
 
 
-@router.get("/orders/{number}", response_model=PublicStatus)
+@router.get("/orders/{number}", response_model=PublicStatus, responses=LOOKUP_ANSWERS)
 def order_status(
-    number: str,
+    number: Annotated[Text, Path(max_length=32)],
     request: Request,
     session: SessionDep,
     phone_last4: Last4Query,
@@ -67,7 +72,7 @@ def order_status(
         raise
 
 
-@router.get("/bill", response_model=BillInquiryOut)
+@router.get("/bill", response_model=BillInquiryOut, responses=LOOKUP_ANSWERS)
 async def bill_inquiry(
     request: Request, account: AccountQuery, phone_last4: Last4Query
 ) -> Response:
@@ -138,9 +143,9 @@ class Disclosure(BaseModel):
     commitments: PublishedCommitments
 
 
-@router.get("/disclosure", response_model=Disclosure)
+@router.get("/disclosure", response_model=Disclosure, responses=answers(422))
 def disclosure(
-    session: SessionDep, on: Annotated[date | None, Query(description="default: today")] = None
+    session: SessionDep, on: Annotated[SaneDate | None, Query(description="default: today")] = None
 ) -> Disclosure:
     """The tariffs in force, the late-fee rule with its source and the time limits the utility
     commits to, as published (the page /disclosure shows the same)."""
@@ -180,7 +185,11 @@ def published_on(session: Session, day: date) -> Disclosure:
 @router.get(
     "/bill.wav",
     response_class=Response,
-    responses={200: {"content": {"audio/wav": {}}}, 503: {"description": "no speech engine"}},
+    responses={
+        200: {"content": {"audio/wav": {}}},
+        503: {"description": "no speech engine"},
+        **LOOKUP_ANSWERS,
+    },
 )
 async def bill_inquiry_spoken(
     request: Request, account: AccountQuery, phone_last4: Last4Query

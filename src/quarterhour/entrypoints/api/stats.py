@@ -9,18 +9,19 @@ from fastapi import APIRouter, Query
 from quarterhour.analytics import service as analytics
 from quarterhour.analytics.schemas import MixQuery, MixReport, QualityReport, StatsQuery
 from quarterhour.entrypoints.api.deps import CtxDep
+from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN
 
-router = APIRouter(prefix="/stats", tags=["quality figures"])
+router = APIRouter(prefix="/stats", tags=["quality figures"], responses=SIGNED_IN)
 
 
-@router.get("/quality", response_model=QualityReport)
+@router.get("/quality", response_model=QualityReport, responses=REFUSED)
 def quality(ctx: CtxDep, q: Annotated[StatsQuery, Query()]) -> QualityReport:
     """Handling, follow-up, satisfaction and on-time rates of the orders accepted in a period,
     in total, per order type and per department."""
     return analytics.quality_figures(ctx.session, q, by=ctx.actor)
 
 
-@router.get("/mix", response_model=MixReport)
+@router.get("/mix", response_model=MixReport, responses=REFUSED)
 def call_mix(ctx: CtxDep, q: Annotated[MixQuery, Query()]) -> MixReport:
     """Orders accepted per type per day, week (from Monday) or month, Asia/Shanghai."""
     return analytics.call_mix(ctx.session, q, by=ctx.actor)

@@ -22,12 +22,14 @@ from urllib.parse import quote
 from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from quarterhour.access import service as access
 from quarterhour.access.actor import Actor
 from quarterhour.config import Settings
 from quarterhour.entrypoints.api.deps import session_from
 from quarterhour.errors import Forbidden, Unauthenticated
+from quarterhour.kit import bounds
 
 COOKIE = "qh_session"
 LANG_COOKIE = "qh_lang"
@@ -111,6 +113,7 @@ async def get_console(request: Request) -> AsyncIterator[Console]:
         )
         if request.method == "POST":
             await _check_csrf(request, console.csrf)
+        await _refuse_control_characters(request)
         yield console
 
 
@@ -120,8 +123,26 @@ async def _check_csrf(request: Request, expected: str) -> None:
         form = await request.form()  # Starlette keeps it: the route reads the same form
         value = form.get("csrf")
         sent = value if isinstance(value, str) else None
-    if sent is None or not hmac.compare_digest(sent, expected):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
+    if sent is None or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise Forbidden("the form is stale or came from elsewhere; reload the page", field="csrf")
+
+
+async def _refuse_control_characters(request: Request) -> None:
+    """Every console page and form in one place: a path segment, query value or form field with
+    NUL or another control character (which PostgreSQL cannot store, and no keyboard types) is
+    refused naming the field, whether the route declares the field or reads the form by hand."""
+    values: list[tuple[str, object]] = [
+        *request.path_params.items(),
+        *request.query_params.multi_items(),
+    ]
+    if request.method == "POST":
+        values += (await request.form()).multi_items()  # read once: Starlette keeps it
+    for name, value in values:
+        if isinstance(value, str):
+            bounds.check_text(value, field=name)
+        elif isinstance(value, UploadFile) and value.filename:
+            bounds.check_text(value.filename, field=name)
 
 
 def login_url(next_path: str) -> str:

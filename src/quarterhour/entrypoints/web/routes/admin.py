@@ -24,7 +24,8 @@ from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
-from quarterhour.kit import clock
+from quarterhour.kit import bounds, clock
+from quarterhour.kit.bounds import DbId
 from quarterhour.organisation import service as organisation
 from quarterhour.organisation.models import DepartmentKind, Role
 from quarterhour.programme import service as programme
@@ -86,10 +87,7 @@ def _submit(
 def _optional_int(value: str, field: str) -> int | None:
     if not value.strip():
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise ValidationFailed(f"{field} must be a number", field=field) from None
+    return bounds.whole_number(value, field=field)
 
 
 # --- staff -------------------------------------------------------------------------------------
@@ -296,7 +294,7 @@ def add_department(
 
 @router.post("/departments/{department_id}/supervisor", response_model=None)
 def set_supervisor(
-    department_id: int, console: ConsoleDep, staff_id: Annotated[str, Form()] = ""
+    department_id: DbId, console: ConsoleDep, staff_id: Annotated[str, Form()] = ""
 ) -> Response:
     """Who the department's overdue work is escalated to (督办)."""
 
@@ -376,10 +374,11 @@ def _add_policy(console: Console, form: dict[str, str]) -> Response:
             effective_from = date.fromisoformat(form.get("effective_from", ""))
         except ValueError:
             raise ValidationFailed("a day like 2027-01-01", field="effective_from") from None
+        bounds.check_date(effective_from, field="effective_from")
         amounts: dict[int, tuple[int, LimitUnit]] = {}
         for key, value in form.items():
             if key.startswith("amount_") and value.strip():
-                n = int(key.removeprefix("amount_"))
+                n = bounds.whole_number(key.removeprefix("amount_"), field=key, low=0)
                 amount = _optional_int(value, f"limits[{n}].amount")
                 unit = form.get(f"unit_{n}", "")
                 if unit not in set(LimitUnit):

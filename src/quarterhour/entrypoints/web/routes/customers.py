@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.access.permissions import Permission, can, require
 from quarterhour.billing import bill_run, payments, records
+from quarterhour.customers import accounts
 from quarterhour.customers.view import customer_view
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.routes.desk import callers_page
@@ -18,7 +19,8 @@ from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError
 from quarterhour.jobs import service as jobs
-from quarterhour.kit import clock
+from quarterhour.kit import bounds, clock
+from quarterhour.kit.bounds import BigId, DbId, SaneDate
 from quarterhour.organisation import service as organisation
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -30,7 +32,7 @@ def customers(console: ConsoleDep, q: str = "") -> HTMLResponse:
 
 
 @router.get("/customers/{customer_id}", response_class=HTMLResponse)
-def customer(customer_id: int, console: ConsoleDep, paid: str = "") -> HTMLResponse:
+def customer(customer_id: DbId, console: ConsoleDep, paid: str = "") -> HTMLResponse:
     return _customer(console, customer_id, paid=paid[:20])
 
 
@@ -61,7 +63,7 @@ def _customer(
 def take_payment(
     number: str,
     console: ConsoleDep,
-    customer_id: Annotated[int, Form()],
+    customer_id: Annotated[DbId, Form()],
     amount: Annotated[str, Form(max_length=20)] = "",
     reference: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
@@ -92,9 +94,58 @@ def take_payment(
 
 
 @router.get("/accounts/{number}/bills/{period}", response_class=HTMLResponse)
-def bill(number: str, period: date, console: ConsoleDep) -> HTMLResponse:
+def bill(number: str, period: SaneDate, console: ConsoleDep) -> HTMLResponse:
     itemised = records.itemised_bill(console.session, number, period, by=console.actor)
     return render.console_page(console, "console/bill.html", b=itemised)
+
+
+@router.get("/accounts/{number}/readings", response_class=HTMLResponse)
+def readings(number: str, console: ConsoleDep) -> HTMLResponse:
+    return _readings(console, number)
+
+
+def _readings(
+    console: Console,
+    number: str,
+    *,
+    error: str | None = None,
+    typed: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    account, meters = accounts.account_readings(console.session, number, by=console.actor)
+    return render.console_page(
+        console,
+        "console/readings.html",
+        status_code=status_code,
+        account=account,
+        meters=meters,
+        may_void=can(console.actor, Permission.VOID_READING),
+        done=console.request.query_params.get("done"),
+        error=error,
+        typed=typed or {},
+    )
+
+
+@router.post("/accounts/{number}/readings/{reading_id}/void", response_model=None)
+def void_reading(
+    number: str,
+    reading_id: BigId,
+    console: ConsoleDep,
+    reason: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """An administrator sets a wrong reading aside, with the reason (the API's use case)."""
+    try:
+        accounts.void_reading(console.session, number, reading_id, by=console.actor, reason=reason)
+        console.session.commit()
+    except DomainError as exc:
+        console.session.rollback()
+        if exc.status_code in (401, 403, 404):
+            raise
+        typed = {"reading_id": str(reading_id), "reason": reason}
+        return _readings(
+            console, number, error=exc.message, typed=typed, status_code=exc.status_code
+        )
+    return RedirectResponse(f"/console/accounts/{number}/readings?done=1", status_code=303)
 
 
 @router.get("/billing", response_class=HTMLResponse)
@@ -197,6 +248,8 @@ def start_bill_run(
         month = date.fromisoformat(f"{period}-01")
     except ValueError:
         return _billing(console, error="period: a month like 2026-10", typed=typed)
+    if month < bounds.EARLIEST:
+        return _billing(console, error=f"period: {period} is before any record", typed=typed)
     if month >= clock.now().date().replace(day=1):
         return _billing(
             console,
@@ -248,7 +301,7 @@ def start_bill_run(
 
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job(job_id: int, console: ConsoleDep) -> HTMLResponse:
+def job(job_id: DbId, console: ConsoleDep) -> HTMLResponse:
     found = jobs.get(console.session, job_id)
     require(
         console.actor,

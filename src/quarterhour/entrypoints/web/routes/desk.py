@@ -24,6 +24,7 @@ from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.kit import clock
+from quarterhour.kit.bounds import INT32_MAX, BigId
 from quarterhour.organisation import service as organisation
 from quarterhour.programme import service as programme
 from quarterhour.workorders import repository
@@ -80,10 +81,9 @@ def _desk(
     except ValidationFailed as exc:
         callers, error = [], error or exc.message
     view: CustomerView | None = None
-    if form.get("customer_id", "").isdigit():
-        view = customer_view(
-            session, int(form["customer_id"]), by=console.actor, settings=console.settings
-        )
+    customer_id = form.get("customer_id", "")
+    if customer_id.isascii() and customer_id.isdigit() and int(customer_id) <= INT32_MAX:
+        view = customer_view(session, int(customer_id), by=console.actor, settings=console.settings)
     now = clock.now()
     on_air = programme.on_air(session, now)
     roster = programme.roster_of(session, on_air.id) if on_air is not None else []
@@ -117,7 +117,7 @@ def _desk(
 
 @router.get("", response_class=HTMLResponse)
 def desk(
-    console: ConsoleDep, customer: str = "", account: str = "", taken: int | None = None
+    console: ConsoleDep, customer: str = "", account: str = "", taken: BigId | None = None
 ) -> HTMLResponse:
     require(console.actor, Permission.TAKE_CONTACT)
     form = _form_defaults(console) | {"customer_id": customer, "account": account}

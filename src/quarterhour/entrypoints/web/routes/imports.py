@@ -19,6 +19,7 @@ from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.errors import DomainError
 from quarterhour.jobs import service as jobs
+from quarterhour.kit.bounds import DbId
 from quarterhour.storage.engine import unit_of_work
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -110,7 +111,7 @@ def _start(console: Console, kind: str, name: str, data: bytes, strict: bool) ->
 
 
 @router.get("/jobs/{job_id}/rejects.csv")
-def rejects(job_id: int, console: ConsoleDep) -> Response:
+def rejects(job_id: DbId, console: ConsoleDep) -> Response:
     """The rows an import set aside, with the row, the field and the reason first."""
     require(console.actor, Permission.IMPORT_RECORDS)
     job = jobs.get(console.session, job_id)

@@ -16,6 +16,7 @@ from quarterhour.entrypoints.web import session as web_session
 from quarterhour.entrypoints.web.session import ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import Forbidden, TooManyRequests, Unauthenticated
+from quarterhour.kit.bounds import Text
 from quarterhour.storage.engine import unit_of_work
 
 router = APIRouter(include_in_schema=False)
@@ -46,7 +47,7 @@ def login_form(request: Request, next: str = "", reason: str = "") -> HTMLRespon
 @router.post("/console/login", response_model=None)
 def log_in(
     request: Request,
-    username: Annotated[str, Form(max_length=64)],
+    username: Annotated[Text, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     next: Annotated[str, Form()] = "",
 ) -> Response:

@@ -24,6 +24,7 @@ from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.kit import clock
+from quarterhour.kit.bounds import BigId
 from quarterhour.organisation import service as organisation
 from quarterhour.organisation.models import Role
 from quarterhour.workorders import attachments, repository, service
@@ -235,7 +236,7 @@ def _meter_split_choices(console: Console, detail: OrderDetail) -> dict[str, Any
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
-def order(order_id: int, console: ConsoleDep) -> HTMLResponse:
+def order(order_id: BigId, console: ConsoleDep) -> HTMLResponse:
     return _order_page(console, order_id)
 
 
@@ -268,7 +269,7 @@ def _action_in(form: dict[str, str]) -> ActionIn:
 
 @router.post("/orders/{order_id}/act", response_model=None)
 def act(
-    order_id: int,
+    order_id: BigId,
     console: ConsoleDep,
     action: Annotated[str, Form(max_length=32)],
     version: Annotated[str, Form()] = "",
@@ -334,7 +335,7 @@ def _refused(
 
 
 @router.post("/orders/{order_id}/phone", response_class=HTMLResponse)
-def reveal_phone(order_id: int, console: ConsoleDep) -> HTMLResponse:
+def reveal_phone(order_id: BigId, console: ConsoleDep) -> HTMLResponse:
     """The caller's whole number, to call back: for the roles and orders whose work needs it,
     and every look is recorded (who, whose, why)."""
     revealed = service.reveal_caller_phone(console.session, order_id, by=console.actor)
@@ -343,7 +344,7 @@ def reveal_phone(order_id: int, console: ConsoleDep) -> HTMLResponse:
 
 
 @router.get("/orders/{order_id}/attachments/{digest}")
-def attachment(order_id: int, digest: str, console: ConsoleDep) -> FileResponse:
+def attachment(order_id: BigId, digest: str, console: ConsoleDep) -> FileResponse:
     """A photo or scan attached to one of the order's steps, for those who may see the order."""
     path, meta = service.attachment(
         console.session, order_id, digest, by=console.actor, settings=console.settings
@@ -361,7 +362,7 @@ def attachment(order_id: int, digest: str, console: ConsoleDep) -> FileResponse:
 
 @router.post("/orders/{order_id}/meter-split", response_model=None)
 def meter_split(
-    order_id: int,
+    order_id: BigId,
     console: ConsoleDep,
     household: Annotated[str, Form(max_length=80)] = "",
     new_meter: Annotated[str, Form(max_length=32)] = "",

@@ -14,7 +14,8 @@ from quarterhour.access.permissions import Permission, can, require
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.errors import DomainError, ValidationFailed
-from quarterhour.kit import clock
+from quarterhour.kit import bounds, clock
+from quarterhour.kit.bounds import DbId
 from quarterhour.programme import service as programme
 from quarterhour.workorders import repository
 
@@ -72,16 +73,17 @@ async def add_episode(request: Request, console: ConsoleDep) -> Response:
 def _add(console: Console, typed: dict[str, Any]) -> Response:
     try:
         try:
-            air_date = date.fromisoformat(typed["air_date"])
+            air_date = bounds.check_date(date.fromisoformat(typed["air_date"]), field="air_date")
         except ValueError:
             raise ValidationFailed("a day like 2026-12-01", field="air_date") from None
         roster = []
-        if typed["leader"].isdigit():
-            roster.append(programme.RosterMember(int(typed["leader"]), "leader"))
+        if typed["leader"].strip():
+            leader = bounds.whole_number(typed["leader"], field="leader", low=1)
+            roster.append(programme.RosterMember(leader, "leader"))
         roster += [
-            programme.RosterMember(int(v), "specialist")
+            programme.RosterMember(bounds.whole_number(v, field="specialists", low=1), "specialist")
             for v in typed["specialists"]
-            if v.isdigit() and v != typed["leader"]
+            if v.strip() and v != typed["leader"]
         ]
         programme.create_episode(
             console.session,
@@ -101,7 +103,7 @@ def _add(console: Console, typed: dict[str, Any]) -> Response:
 
 
 @router.get("/{episode_id}", response_class=HTMLResponse)
-def episode(episode_id: int, console: ConsoleDep) -> HTMLResponse:
+def episode(episode_id: DbId, console: ConsoleDep) -> HTMLResponse:
     require(console.actor, Permission.VIEW_PROGRAMME)
     session = console.session
     found = programme.get_episode(session, episode_id)

@@ -7,7 +7,6 @@ Nothing comes from elsewhere: no script at all, no font, and the app's own style
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -21,6 +20,7 @@ from quarterhour.entrypoints.web import wording
 from quarterhour.entrypoints.web.render import local, templates
 from quarterhour.errors import NotFound, TooManyRequests, ValidationFailed
 from quarterhour.kit import clock
+from quarterhour.kit.bounds import SaneDate, Text
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 def disclosure_page(
     request: Request,
     session: SessionDep,
-    on: Annotated[date | None, Query()] = None,
+    on: Annotated[SaneDate | None, Query()] = None,
     lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
 ) -> HTMLResponse:
     """公开: the tariffs and the service commitments in force, as the public reads them."""
@@ -81,7 +81,7 @@ async def bill_page(
 def status_page(
     request: Request,
     session: SessionDep,
-    number: Annotated[str, Query(max_length=32)] = "",
+    number: Annotated[Text, Query(max_length=32)] = "",
     phone_last4: Annotated[str, Query(max_length=10)] = "",
     lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
 ) -> HTMLResponse:
