@@ -4,6 +4,7 @@ leaves a field out changes nothing (never read as "inactive", "no department", "
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import Engine, select
 
 from console.conftest import csrf_of
 from quarterhour.demo.organisation import Organisation
+from quarterhour.kit import clock
 from quarterhour.organisation.models import Role, Staff
 from quarterhour.storage.engine import make_session_factory
 from quarterhour.workorders import policies as policy_versions
@@ -51,7 +53,8 @@ def test_a_console_form_that_leaves_a_field_out_changes_nothing(
         "csrf": csrf_of(policies.text),
         "code": "HF-2027",
         "name": "新承诺",
-        "effective_from": "2099-01-01",
+        # A month ahead: within the window a date may take, and still in the future next year.
+        "effective_from": (clock.now().date() + timedelta(days=30)).isoformat(),
         "source": "测试通知",
     }
     no_follow_up = admin.post("/console/admin/policies", data=form)
