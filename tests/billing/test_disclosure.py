@@ -39,6 +39,8 @@ def test_disclosure_publishes_tariffs_and_time_limits_without_a_login(
     assert any(
         limit["order_type"] == "fault_repair" and limit["area_class"] == "urban" for limit in limits
     )
+    # The centre's own clocks (dispatch, the follow-up call) manage staff; they are not promises.
+    assert not {"dispatch", "follow_up"} & {limit["kind"] for limit in limits}
 
 
 def test_the_disclosure_page_in_chinese_and_english_with_nothing_from_elsewhere(

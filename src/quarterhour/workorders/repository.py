@@ -136,7 +136,9 @@ def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
     order, contact, customer, account_number = row
     require_see_order(by, order.department_id)
     deadlines = session.scalars(
-        select(Deadline).where(Deadline.order_id == order.id).order_by(Deadline.id)
+        select(Deadline)
+        .where(Deadline.order_id == order.id)
+        .order_by(Deadline.due_at, Deadline.id)  # as the work meets them: dispatch first
     ).all()
     events = session.execute(
         select(OrderEvent, Staff.full_name)

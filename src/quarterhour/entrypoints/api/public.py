@@ -22,6 +22,7 @@ from quarterhour.kit import callers, clock
 from quarterhour.kit.bounds import SaneDate, Text
 from quarterhour.throttle import budget
 from quarterhour.workorders import policies, service
+from quarterhour.workorders.kinds import DeadlineKind
 from quarterhour.workorders.schemas import PublicStatus, PublishedCommitments, PublishedLimit
 
 router = APIRouter(prefix="/public", tags=["public"])
@@ -152,6 +153,11 @@ def disclosure(
     return published_on(session, on or clock.now().date())
 
 
+# The service centre's own clocks (dispatch, the follow-up call) are how the utility manages
+# itself, not what it promises the public: the console's policy pages show them.
+INTERNAL_CLOCKS = frozenset({DeadlineKind.DISPATCH, DeadlineKind.FOLLOW_UP})
+
+
 def published_on(session: Session, day: date) -> Disclosure:
     policy = policies.policy_in_force(session, day)
     late_fee_rule = late_fees.in_force(session, day)
@@ -176,6 +182,7 @@ def published_on(session: Session, day: date) -> Disclosure:
                     source=limit.source,
                 )
                 for limit in policy.limits
+                if limit.kind not in INTERNAL_CLOCKS
             ],
             follow_up_required={str(k): v for k, v in policy.follow_up.items()},
         ),

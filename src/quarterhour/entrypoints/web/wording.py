@@ -350,6 +350,9 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "read_on": ("抄表日期", "Read on"),
     "reading_total": ("示数", "Register"),
     "reading_previous": ("上次示数", "Previous"),
+    # The register's difference, before the meter's multiplier: what a misread shows first.
+    "reading_difference": ("示数差", "Difference"),
+    "reading_rolled_over": ("表计翻转", "rolled over"),
     "reading_kind_regular": ("抄表", "reading"),
     "reading_kind_initial": ("装表起码", "installation"),
     "reading_kind_final": ("拆表止码", "final"),
