@@ -250,3 +250,12 @@ def test_a_handler_sees_only_his_departments_orders_on_the_customer_page_and_in_
     assert complaint["number"] in shown and repair["number"] not in shown
     exported = hall.get("/console/orders/export.csv").content.decode("utf-8-sig")
     assert complaint["number"] in exported and repair["number"] not in exported
+
+
+def test_a_held_readings_note_is_read_in_the_staffs_language() -> None:
+    from quarterhour.entrypoints.web.wording import Words
+
+    note = "8490.00 kWh against a usual 348.14 kWh"  # as the bill run records it
+    assert Words("zh").held_detail(note) == "本月 8490.00 千瓦时，常量 348.14 千瓦时"
+    assert Words("en").held_detail(note) == note
+    assert Words("zh").held_detail(None) == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from quarterhour.workorders.kinds import LABELS_ZH
@@ -368,6 +369,10 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "held_negative": ("电量为负", "negative consumption"),
     "held_missing": ("缺少读数", "missing reading"),
     "held_implausible": ("电量异常（超过常量10倍）", "implausible (over 10× usual)"),
+    "held_detail_implausible": (
+        "本月 {kwh} 千瓦时，常量 {usual} 千瓦时",
+        "{kwh} kWh against a usual {usual} kWh",
+    ),
     "held_no_tariff": ("无适用电价", "no tariff"),
     "bill_run_cli": (
         "也可在服务器上运行：quarterhour billing run --period YYYY-MM。",
@@ -595,6 +600,9 @@ CHANNELS: dict[str, tuple[str, str]] = {
 }
 
 
+_IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")
+
+
 class Words:
     def __init__(self, lang: str) -> None:
         self.en = lang == "en"
@@ -614,6 +622,14 @@ class Words:
 
     def state(self, code: str | None) -> str:
         return self._of(STATES, code)
+
+    def held_detail(self, detail: str | None) -> str:
+        """A held reading's note (billing/bill_run._hold writes it in English) in the reader's
+        language."""
+        found = _IMPLAUSIBLE.match(detail or "")
+        if found is None:
+            return detail or ""
+        return self("held_detail_implausible", kwh=found.group(1), usual=found.group(2))
 
     def action(self, code: str | None) -> str:
         return self._of(ACTIONS, code)

@@ -226,7 +226,7 @@ def export_held(fmt: str, console: ConsoleDep) -> Response:
     """Every reading held for review (up to 100,000): the list the billing staff work through."""
     t = Words(console.lang)
     rows = [
-        [number, h.period.strftime("%Y-%m"), t("held_" + h.reason), h.detail or ""]
+        [number, h.period.strftime("%Y-%m"), t("held_" + h.reason), t.held_detail(h.detail)]
         for h, number in records.held_for_review(console.session, by=console.actor, limit=100_000)
     ]
     header = [t("account"), t("period"), t("reason"), t("note")]
