@@ -210,19 +210,7 @@ def install_policy(session: Session, spec: PolicySpec) -> TimeLimitPolicy:
     )
     session.add(policy)
     session.flush()
-    session.add_all(
-        TimeLimit(
-            policy_id=policy.id,
-            order_type=limit.order_type,
-            subtype=limit.subtype,
-            area_class=limit.area_class,
-            kind=limit.kind,
-            amount=limit.amount,
-            unit=limit.unit,
-            source=limit.source,
-        )
-        for limit in spec.limits
-    )
+    session.add_all(_time_limit(policy.id, limit) for limit in spec.limits)
     session.add_all(
         FollowUpRule(policy_id=policy.id, order_type=t, is_required=required)
         for t, required in spec.follow_up.items()
@@ -230,6 +218,19 @@ def install_policy(session: Session, spec: PolicySpec) -> TimeLimitPolicy:
     session.flush()
     invalidate_cache()
     return policy
+
+
+def _time_limit(policy_id: int, limit: Limit) -> TimeLimit:
+    return TimeLimit(
+        policy_id=policy_id,
+        order_type=limit.order_type,
+        subtype=limit.subtype,
+        area_class=limit.area_class,
+        kind=limit.kind,
+        amount=limit.amount,
+        unit=limit.unit,
+        source=limit.source,
+    )
 
 
 def ensure_default_policies(session: Session) -> None:
@@ -266,19 +267,7 @@ def _add_new_kinds(session: Session, policy: TimeLimitPolicy, spec: PolicySpec) 
     ]
     if not missing:
         return
-    session.add_all(
-        TimeLimit(
-            policy_id=policy.id,
-            order_type=limit.order_type,
-            subtype=limit.subtype,
-            area_class=limit.area_class,
-            kind=limit.kind,
-            amount=limit.amount,
-            unit=limit.unit,
-            source=limit.source,
-        )
-        for limit in missing
-    )
+    session.add_all(_time_limit(policy.id, limit) for limit in missing)
     session.flush()
     invalidate_cache()
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from quarterhour.access.actor import Actor
 from quarterhour.config import Settings
 from quarterhour.customers.schemas import FullPhoneOut
-from quarterhour.entrypoints.api.deps import CtxDep, OneWriteCtxDep
+from quarterhour.entrypoints.api.deps import Ctx, CtxDep, OneWriteCtxDep
 from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers, validated
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import bounds
@@ -142,6 +142,10 @@ def act(
                 "If-Match must hold the order's version number", field="If-Match"
             ) from None
         body = body.model_copy(update={"version": seen})
+    return _move_committed(ctx, order_id, action, body)
+
+
+def _move_committed(ctx: Ctx, order_id: int, action: str, body: ActionIn) -> Response:
     order = service.act(ctx.session, order_id, action, body, by=ctx.actor, settings=ctx.settings)
     result = _moved(order, ctx.actor)
     ctx.session.commit()
@@ -186,12 +190,7 @@ def act_with_files(
         for f in files
     ]
     with_files = attachments.attach(ctx.settings.attachments_dir, body, uploads)
-    order = service.act(
-        ctx.session, order_id, action, with_files, by=ctx.actor, settings=ctx.settings
-    )
-    result = _moved(order, ctx.actor)
-    ctx.session.commit()
-    return _json(result)
+    return _move_committed(ctx, order_id, action, with_files)
 
 
 @router.get(

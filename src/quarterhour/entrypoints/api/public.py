@@ -172,15 +172,7 @@ def published_on(session: Session, day: date) -> Disclosure:
             policy=policy.code,
             effective_from=policy.effective_from,
             limits=[
-                PublishedLimit(
-                    order_type=limit.order_type,
-                    subtype=limit.subtype,
-                    area_class=limit.area_class,
-                    kind=limit.kind,
-                    amount=limit.amount,
-                    unit=limit.unit,
-                    source=limit.source,
-                )
+                PublishedLimit.model_validate(limit, from_attributes=True)
                 for limit in policy.limits
                 if limit.kind not in INTERNAL_CLOCKS
             ],
