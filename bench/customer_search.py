@@ -29,11 +29,10 @@ from bench.common import (
     uptime_line,
     write_result,
 )
-from quarterhour.access.actor import Actor
+from quarterhour.access.actor import Actor, Role
 from quarterhour.config import Settings
 from quarterhour.customers import service
 from quarterhour.demo.organisation import DEMO_PASSWORD
-from quarterhour.organisation.models import Role
 from quarterhour.storage.engine import make_engine, make_session_factory
 from quarterhour.storage.registry import metadata
 

@@ -49,11 +49,11 @@ from bench.common import (
     write_result,
 )
 from quarterhour.access.actor import Actor
-from quarterhour.access.service import actor_of
 from quarterhour.config import Settings
 from quarterhour.demo import organisation as demo_org
 from quarterhour.kit import clock
 from quarterhour.organisation.models import Staff
+from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.storage.engine import make_engine, make_session_factory
 from quarterhour.storage.migrate import upgrade
 from quarterhour.workorders import repository, sla

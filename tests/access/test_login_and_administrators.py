@@ -15,11 +15,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from quarterhour.access import service as access
+from quarterhour.access.actor import Role, system
 from quarterhour.demo.organisation import DEMO_PASSWORD, Organisation
 from quarterhour.entrypoints.cli.main import app as cli
 from quarterhour.errors import Conflict
-from quarterhour.organisation.models import Role, Staff
+from quarterhour.organisation import staff_accounts
+from quarterhour.organisation.models import Staff
 from quarterhour.storage.engine import make_session_factory
 
 pytestmark = pytest.mark.db
@@ -44,7 +45,7 @@ def test_every_login_costs_one_verification_whoever_is_named(
     client: TestClient, engine: Engine, org: Organisation, verifications: list[str]
 ) -> None:
     with make_session_factory(engine)() as session:
-        access.set_active(session, by=None, username="inspection", active=False)
+        staff_accounts.set_active(session, by=system("test"), username="inspection", active=False)
         session.commit()
     attempts = [
         ("agent", DEMO_PASSWORD, 200),
@@ -76,9 +77,9 @@ def _log_in(client: TestClient, username: str, password: str, *, console: bool) 
 
 
 def _second_admin(session: Session) -> Staff:
-    staff = access.create_staff(
+    staff = staff_accounts.create_staff(
         session,
-        by=None,
+        by=system("test"),
         username="admin2",
         full_name="第二管理员",
         role=Role.ADMIN,
@@ -95,19 +96,19 @@ def test_the_last_active_administrator_is_neither_disabled_nor_demoted(
     monkeypatch.setenv("QUARTERHOUR_DATABASE_URL", database_url)
     refused = CliRunner().invoke(cli, ["user", "disable", "admin"])
     assert refused.exit_code == 2 and "last active administrator" in refused.output
-    admin = access.actor_of(org.staff["admin"])
-    second = access.actor_of(_second_admin(session))
-    access.set_active(session, by=second, username="admin", active=False)
+    admin = staff_accounts.actor_of(org.staff["admin"])
+    second = staff_accounts.actor_of(_second_admin(session))
+    staff_accounts.set_active(session, by=second, username="admin", active=False)
     session.commit()
     # The first administrator's page was open (a worker may trust his token for a while).
     with pytest.raises(Conflict, match="last active administrator") as caught:
-        access.change_role(
+        staff_accounts.change_role(
             session, by=admin, username="admin2", role="supervisor", department_id=None
         )
     assert caught.value.field == "role"
     session.rollback()
     with pytest.raises(Conflict, match="last active administrator"):
-        access.set_active(session, by=admin, username="admin2", active=False)
+        staff_accounts.set_active(session, by=admin, username="admin2", active=False)
     session.rollback()
     active = select(func.count()).where(Staff.role == Role.ADMIN, Staff.is_active.is_(True))
     assert session.scalar(active) == 1
@@ -118,15 +119,17 @@ def test_two_administrators_disabling_each_other_at_once_leave_one(
 ) -> None:
     factory = make_session_factory(engine)
     with factory() as session:
-        second = access.actor_of(_second_admin(session))
-    first = access.actor_of(org.staff["admin"])
+        second = staff_accounts.actor_of(_second_admin(session))
+    first = staff_accounts.actor_of(org.staff["admin"])
     outcome: dict[str, Any] = {}
     with factory() as one, factory() as other:
-        access.set_active(one, by=first, username="admin2", active=False)  # not yet committed
+        staff_accounts.set_active(
+            one, by=first, username="admin2", active=False
+        )  # not yet committed
 
         def the_other_way() -> None:
             try:
-                access.set_active(other, by=second, username="admin", active=False)
+                staff_accounts.set_active(other, by=second, username="admin", active=False)
                 other.commit()
                 outcome["other"] = "disabled"
             except Conflict as refusal:

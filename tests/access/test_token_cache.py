@@ -9,9 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
-from quarterhour.access import service as access
+from quarterhour.access.actor import system
 from quarterhour.demo.organisation import DEMO_PASSWORD, Organisation
 from quarterhour.errors import Unauthenticated
+from quarterhour.organisation import staff_accounts
 from quarterhour.organisation.models import ApiToken
 
 
@@ -28,7 +29,7 @@ def test_disabling_an_account_refuses_its_token_at_once(
     headers = login("agent")
     assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
     with Session(engine) as session:
-        access.set_active(session, by=None, username="agent", active=False)
+        staff_accounts.set_active(session, by=system("test"), username="agent", active=False)
         session.commit()
     assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
 
@@ -36,15 +37,15 @@ def test_disabling_an_account_refuses_its_token_at_once(
 def test_revocation_by_another_process_is_seen_within_the_cache_time(
     session: Session, org: Organisation
 ) -> None:
-    issued = access.log_in(session, "agent", DEMO_PASSWORD, ttl_minutes=60)
+    issued = staff_accounts.log_in(session, "agent", DEMO_PASSWORD, ttl_minutes=60)
     session.commit()
-    assert access.authenticate(session, issued.token, cache_seconds=30).username == "agent"
+    assert staff_accounts.authenticate(session, issued.token, cache_seconds=30).username == "agent"
     # Another worker revokes it straight in the database: this process has not been told.
     session.execute(update(ApiToken).values(revoked=True))
     session.commit()
-    assert access.authenticate(session, issued.token, cache_seconds=30).username == "agent"
+    assert staff_accounts.authenticate(session, issued.token, cache_seconds=30).username == "agent"
     with pytest.raises(Unauthenticated):
-        access.authenticate(session, issued.token, cache_seconds=0)
-    access.forget_tokens()
+        staff_accounts.authenticate(session, issued.token, cache_seconds=0)
+    staff_accounts.forget_tokens()
     with pytest.raises(Unauthenticated):
-        access.authenticate(session, issued.token, cache_seconds=30)
+        staff_accounts.authenticate(session, issued.token, cache_seconds=30)

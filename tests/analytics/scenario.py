@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from quarterhour.access.service import actor_of
 from quarterhour.config import Settings
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
+from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.workorders import service
 from quarterhour.workorders.schemas import ActionIn, ContactIn
 

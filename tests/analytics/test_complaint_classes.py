@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from analytics.scenario import Builder
+from quarterhour.access.actor import system
 from quarterhour.analytics import service as analytics
 from quarterhour.analytics.schemas import StatsQuery
 
@@ -21,7 +22,9 @@ def test_quality_figures_by_complaint_class(builder: Builder, session: Session) 
     b.run_to_reply("Q1", "2026-10-12", "2026-10-13", "hall-baohe")
     session.commit()
     report = analytics.quality_figures(
-        session, StatsQuery.model_validate({"start": "2026-10-01", "end": "2026-10-31"}), by=None
+        session,
+        StatsQuery.model_validate({"start": "2026-10-01", "end": "2026-10-31"}),
+        by=system("test"),
     )
     rows: dict[Any, Any] = {r.complaint_class: r for r in report.by_complaint_class}
     assert list(rows) == ["service", "power_quality", None]

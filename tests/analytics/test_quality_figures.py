@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy.orm import Session
 
 from analytics.scenario import Builder
-from quarterhour.access.service import actor_of
+from quarterhour.access.actor import system
 from quarterhour.analytics import service as analytics
 from quarterhour.analytics.schemas import Figures, QualityReport, StatsQuery
 from quarterhour.demo.organisation import Organisation
 from quarterhour.errors import Forbidden, ValidationFailed
+from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.workorders import sla
 
 OCTOBER = {"start": date(2026, 10, 1), "end": date(2026, 10, 31)}
@@ -22,7 +23,7 @@ OCTOBER = {"start": date(2026, 10, 1), "end": date(2026, 10, 31)}
 
 def figures(session: Session, **query: Any) -> QualityReport:
     return analytics.quality_figures(
-        session, StatsQuery.model_validate({**OCTOBER, **query}), by=None
+        session, StatsQuery.model_validate({**OCTOBER, **query}), by=system("test")
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from billing.town import Town
+from quarterhour.access.actor import system
 from quarterhour.billing import bill_run, late_fees, payments
 from quarterhour.billing.models import Bill, LateFeeRuleRow
 from quarterhour.config import Settings
@@ -127,7 +128,7 @@ def test_a_new_version_applies_from_its_first_day_and_is_published(
             "earlier_years": "0.002",
             "minimum": "0.50",
         },
-        by=None,
+        by=system("test"),
         source="a later regulation (test)",
     )
     session.commit()
@@ -167,10 +168,10 @@ def test_bad_versions_are_refused_naming_the_field(
         "earlier_years": "0.003",
     }
     with pytest.raises(ValidationFailed) as caught:
-        late_fees.add_version(session, {**good, **values}, by=None, source="test")
+        late_fees.add_version(session, {**good, **values}, by=system("test"), source="test")
     assert caught.value.field == field
     with pytest.raises(ValidationFailed) as caught:
-        late_fees.add_version(session, good, by=None, source=" ")
+        late_fees.add_version(session, good, by=system("test"), source=" ")
     assert caught.value.field == "source"
 
 

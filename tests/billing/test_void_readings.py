@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.town import Town
-from quarterhour.access.actor import Actor
+from quarterhour.access.actor import Actor, Role
 from quarterhour.billing import bill_run
 from quarterhour.billing.models import Bill, HeldReading
 from quarterhour.config import Settings
@@ -30,7 +30,7 @@ from quarterhour.customers.models import Account, Meter, MeterReading
 from quarterhour.demo.organisation import Organisation
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
-from quarterhour.organisation.models import Role, Staff
+from quarterhour.organisation.models import Staff
 
 pytestmark = pytest.mark.db
 D = Decimal

@@ -10,6 +10,7 @@ from sqlalchemy import event, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import Actor, Role, system
 from quarterhour.calendar import service
 from quarterhour.calendar.models import CalendarDay, CalendarYear
 from quarterhour.calendar.official import YearSchedule
@@ -61,7 +62,7 @@ def test_empty_database_uses_the_shipped_data(session: Session) -> None:
 
 
 def test_load_year_stores_the_year_and_its_days(session: Session) -> None:
-    year = service.load_year(session, SCHEDULE_2030, by="admin01")
+    year = service.load_year(session, SCHEDULE_2030, by=_admin("admin01"))
     assert (year.year, year.source, year.loaded_by) == (2030, "test notice 2030", "admin01")
     assert year.loaded_at.tzinfo is not None
     rows = session.execute(
@@ -79,7 +80,7 @@ def test_load_year_stores_the_year_and_its_days(session: Session) -> None:
 
 
 def test_loaded_year_joins_the_calendar(session: Session) -> None:
-    service.load_year(session, SCHEDULE_2030, by=None)
+    service.load_year(session, SCHEDULE_2030, by=system("test"))
     cal = service.current_calendar(session)
     assert cal.has_official_data(2030)
     assert not cal.is_working_day(date(2030, 1, 1))
@@ -90,10 +91,10 @@ def test_loaded_year_joins_the_calendar(session: Session) -> None:
 
 
 def test_reloading_a_year_replaces_its_days(session: Session) -> None:
-    service.load_year(session, SCHEDULE_2030, by="admin01")
+    service.load_year(session, SCHEDULE_2030, by=_admin("admin01"))
     assert not service.current_calendar(session).is_working_day(date(2030, 2, 5))
     corrected = YearSchedule(2030, {date(2030, 1, 1): "元旦"}, {}, "corrected notice")
-    year = service.load_year(session, corrected, by="admin02")
+    year = service.load_year(session, corrected, by=_admin("admin02"))
     assert (year.source, year.loaded_by) == ("corrected notice", "admin02")
     assert session.scalars(select(CalendarDay.day)).all() == [date(2030, 1, 1)]
     cal = service.current_calendar(session)
@@ -104,7 +105,9 @@ def test_reloading_a_year_replaces_its_days(session: Session) -> None:
 
 def test_loaded_year_replaces_the_shipped_year_whole(session: Session) -> None:
     # A corrected 2026 that only keeps 元旦: the shipped National Day days must not linger.
-    service.load_year(session, YearSchedule(2026, {date(2026, 1, 1): "元旦"}, {}, "fix"), by=None)
+    service.load_year(
+        session, YearSchedule(2026, {date(2026, 1, 1): "元旦"}, {}, "fix"), by=system("test")
+    )
     cal = service.current_calendar(session)
     assert cal.is_working_day(date(2026, 10, 1))
     assert not cal.is_working_day(date(2026, 2, 14))
@@ -115,9 +118,9 @@ def test_loaded_year_replaces_the_shipped_year_whole(session: Session) -> None:
 def test_loaded_at_moves_forward_even_under_a_frozen_clock(session: Session) -> None:
     frozen = datetime(2026, 11, 20, 9, 0, tzinfo=clock.SHANGHAI)
     with clock.using(lambda: frozen):
-        first = service.load_year(session, SCHEDULE_2030, by=None).loaded_at
-        second = service.load_year(session, SCHEDULE_2027, by=None).loaded_at
-        third = service.load_year(session, SCHEDULE_2030, by=None).loaded_at
+        first = service.load_year(session, SCHEDULE_2030, by=system("test")).loaded_at
+        second = service.load_year(session, SCHEDULE_2027, by=system("test")).loaded_at
+        third = service.load_year(session, SCHEDULE_2030, by=system("test")).loaded_at
     assert first == frozen
     assert first < second < third
 
@@ -140,7 +143,7 @@ def later(monkeypatch: pytest.MonkeyPatch) -> Later:
 
 
 def test_cached_calendar_costs_no_query_then_one_per_window(session: Session, later: Later) -> None:
-    service.load_year(session, SCHEDULE_2030, by=None)
+    service.load_year(session, SCHEDULE_2030, by=system("test"))
     first = service.current_calendar(session)
     with QueryCounter(session) as counter:
         again = service.current_calendar(session)
@@ -180,7 +183,7 @@ def test_a_year_loaded_by_another_process_is_seen(session: Session, later: Later
 
 
 def test_day_kind_is_checked_by_the_database(session: Session) -> None:
-    service.load_year(session, SCHEDULE_2030, by=None)
+    service.load_year(session, SCHEDULE_2030, by=system("test"))
     with pytest.raises(IntegrityError), session.begin_nested():
         session.execute(
             insert(CalendarDay).values(day=date(2030, 3, 1), year=2030, kind="nap", name="x")
@@ -216,7 +219,7 @@ def test_the_warning_says_what_a_provisional_year_knows_and_does_not(session: Se
 
 
 def test_loading_next_year_silences_the_warning(session: Session) -> None:
-    service.load_year(session, SCHEDULE_2027, by=None)
+    service.load_year(session, SCHEDULE_2027, by=system("test"))
     assert service.missing_year_warning(session, date(2026, 11, 20)) is None
 
 
@@ -228,3 +231,7 @@ def test_warning_when_the_current_year_is_missing(session: Session) -> None:
     assert both is not None
     assert "2027年、2028年" in both
     assert "2027 and 2028" in both
+
+
+def _admin(username: str) -> Actor:
+    return Actor(id=None, username=username, role=Role.ADMIN, department_id=None)

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from console.conftest import csrf_of
+from quarterhour.access.actor import system
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
 from quarterhour.programme import service as programme
@@ -147,7 +148,7 @@ def test_on_air_the_desk_shows_the_episode_and_defaults_to_the_programme(
     with make_session_factory(engine)() as session:
         programme.create_episode(
             session,
-            by=None,
+            by=system("test"),
             air_date=frozen_clock.now.date(),
             roster=[
                 programme.RosterMember(org.staff["leader"].id, "leader"),

@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from console.conftest import csrf_of
+from quarterhour.access.actor import Role
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
-from quarterhour.organisation.models import Role, Staff
+from quarterhour.organisation.models import Staff
 from quarterhour.storage.engine import make_session_factory
 from quarterhour.workorders import policies as policy_versions
 from quarterhour.workorders.kinds import OrderType

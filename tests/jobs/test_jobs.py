@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from quarterhour.access.service import actor_of
 from quarterhour.demo.organisation import Organisation
 from quarterhour.errors import ValidationFailed
 from quarterhour.jobs import service as jobs
 from quarterhour.jobs.models import Job
 from quarterhour.organisation.models import District
+from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.storage.engine import make_session_factory, unit_of_work
 
 pytestmark = pytest.mark.db

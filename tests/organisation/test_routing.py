@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import system
 from quarterhour.demo.organisation import Organisation
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import recheck
@@ -39,11 +40,17 @@ def test_no_rule_no_department(session: Session, org: Organisation) -> None:
 def test_rules_are_validated(session: Session, org: Organisation) -> None:
     with pytest.raises(ValidationFailed) as raised:
         organisation.add_routing_rule(
-            session, by=None, order_type="complaint", subtype="meter_split", department_id=1
+            session,
+            by=system("test"),
+            order_type="complaint",
+            subtype="meter_split",
+            department_id=1,
         )
     assert raised.value.field == "subtype"
     with pytest.raises(ValidationFailed) as raised:
-        organisation.add_routing_rule(session, by=None, order_type="nonsense", department_id=1)
+        organisation.add_routing_rule(
+            session, by=system("test"), order_type="nonsense", department_id=1
+        )
     assert raised.value.field == "order_type"
 
 
@@ -55,7 +62,7 @@ def test_a_rule_added_here_applies_at_once_one_from_elsewhere_within_the_window(
     )
     organisation.add_routing_rule(
         session,
-        by=None,
+        by=system("test"),
         order_type="complaint",
         district_id=org.districts["yaohai"],
         department_id=org.dept("hall-baohe"),

@@ -9,10 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from quarterhour.access.service import actor_of
+from quarterhour.access.actor import system
 from quarterhour.demo.organisation import Organisation
 from quarterhour.errors import Conflict, Forbidden, ValidationFailed
 from quarterhour.kit import clock
+from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.programme import service as programme
 
 WED = date(2026, 11, 25)
@@ -26,9 +27,9 @@ def _roster(org: Organisation) -> list[programme.RosterMember]:
 
 
 def test_episode_airs_0740_to_0755_and_numbers_itself(session: Session, org: Organisation) -> None:
-    first = programme.create_episode(session, by=None, air_date=WED, roster=_roster(org))
+    first = programme.create_episode(session, by=system("test"), air_date=WED, roster=_roster(org))
     second = programme.create_episode(
-        session, by=None, air_date=date(2026, 11, 26), roster=_roster(org)
+        session, by=system("test"), air_date=date(2026, 11, 26), roster=_roster(org)
     )
     assert first.starts_at == datetime(2026, 11, 25, 7, 40, tzinfo=clock.SHANGHAI)
     assert first.ends_at == datetime(2026, 11, 25, 7, 55, tzinfo=clock.SHANGHAI)
@@ -37,19 +38,21 @@ def test_episode_airs_0740_to_0755_and_numbers_itself(session: Session, org: Org
 
 def test_episode_rules(session: Session, org: Organisation) -> None:
     with pytest.raises(ValidationFailed) as raised:
-        programme.create_episode(session, by=None, air_date=date(2026, 11, 28), roster=_roster(org))
+        programme.create_episode(
+            session, by=system("test"), air_date=date(2026, 11, 28), roster=_roster(org)
+        )
     assert raised.value.field == "air_date"
     with pytest.raises(ValidationFailed) as raised:
         programme.create_episode(
             session,
-            by=None,
+            by=system("test"),
             air_date=WED,
             roster=[programme.RosterMember(org.staff["specialist"].id, "specialist")],
         )
     assert raised.value.field == "roster"
-    programme.create_episode(session, by=None, air_date=WED, roster=_roster(org))
+    programme.create_episode(session, by=system("test"), air_date=WED, roster=_roster(org))
     with pytest.raises(Conflict):
-        programme.create_episode(session, by=None, air_date=WED, roster=_roster(org))
+        programme.create_episode(session, by=system("test"), air_date=WED, roster=_roster(org))
     with pytest.raises(Forbidden):
         programme.create_episode(
             session,
@@ -62,7 +65,7 @@ def test_episode_rules(session: Session, org: Organisation) -> None:
 def test_special_weekend_episode_is_allowed(session: Session, org: Organisation) -> None:
     episode = programme.create_episode(
         session,
-        by=None,
+        by=system("test"),
         air_date=date(2026, 11, 28),
         roster=_roster(org),
         is_special=True,

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from quarterhour.access.actor import system
 from quarterhour.kit import clock
 from workorders.loop_client import LoopApi
 
@@ -144,7 +145,7 @@ def test_a_complaint_class_routes_to_its_department(
     with Session(engine) as session:
         organisation.add_routing_rule(
             session,
-            by=None,
+            by=system("test"),
             order_type="complaint",
             subtype="power_quality",
             department_id=loop.org.dept("repair-baohe"),

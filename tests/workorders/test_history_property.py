@@ -18,8 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from quarterhour.access.actor import Actor
-from quarterhour.access.service import actor_of
+from quarterhour.access.actor import Actor, Role
 from quarterhour.config import Settings
 from quarterhour.demo.organisation import Organisation
 from quarterhour.errors import (
@@ -31,7 +30,7 @@ from quarterhour.errors import (
     ValidationFailed,
 )
 from quarterhour.kit import clock
-from quarterhour.organisation.models import Role
+from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.storage.engine import make_session_factory
 from quarterhour.workorders import service
 from quarterhour.workorders.kinds import FollowUpOutcome, ReplyMethod

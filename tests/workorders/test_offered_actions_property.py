@@ -19,11 +19,11 @@ from sqlalchemy import Engine
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import can_see_order
-from quarterhour.access.service import actor_of
 from quarterhour.config import Settings
 from quarterhour.demo.organisation import Organisation
 from quarterhour.errors import DomainError, IllegalTransition
 from quarterhour.kit import clock
+from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.storage.engine import make_session_factory
 from quarterhour.workorders import repository, service
 from quarterhour.workorders.kinds import FollowUpOutcome, OrderType, ServiceSubtype

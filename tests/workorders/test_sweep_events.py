@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, select
 
-from quarterhour.access.service import actor_of
 from quarterhour.config import Settings
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
+from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.storage.engine import make_session_factory
 from quarterhour.workorders import service, sla
 from quarterhour.workorders.models import Deadline, OrderEvent

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from quarterhour.access.service import actor_of
 from quarterhour.config import Settings
 from quarterhour.demo.organisation import Organisation
 from quarterhour.errors import StaleVersion
+from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.storage.engine import make_session_factory
 from quarterhour.workorders import service, writes
 from quarterhour.workorders.models import Deadline, FollowUp, OrderEvent, WorkOrder

@@ -73,9 +73,8 @@ def _cohort(session: Session, q: StatsQuery) -> tuple[Cohort, dict[int, str]]:
     return cohort, departments
 
 
-def quality_figures(session: Session, q: StatsQuery, *, by: Actor | None) -> QualityReport:
-    if by is not None:
-        require(by, Permission.VIEW_STATS)
+def quality_figures(session: Session, q: StatsQuery, *, by: Actor) -> QualityReport:
+    require(by, Permission.VIEW_STATS)
     cohort, departments = _cohort(session, q)
     now = clock.now()
     groups = quality.tally(session, cohort, now)
@@ -128,9 +127,8 @@ def quality_figures(session: Session, q: StatsQuery, *, by: Actor | None) -> Qua
     )
 
 
-def call_mix(session: Session, q: MixQuery, *, by: Actor | None) -> MixReport:
-    if by is not None:
-        require(by, Permission.VIEW_STATS)
+def call_mix(session: Session, q: MixQuery, *, by: Actor) -> MixReport:
+    require(by, Permission.VIEW_STATS)
     cohort, _ = _cohort(session, q)
     found = mix.counts(session, cohort, q.bucket)
     kinds = [q.order_type.value] if q.order_type is not None else [k.value for k in OrderType]

@@ -18,7 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quarterhour.access.actor import Actor
+from quarterhour.access.actor import Actor, system
 from quarterhour.access.permissions import Permission, require
 from quarterhour.billing.arrears import DEFAULT_RULES, LateFeeBook, LateFeeRule
 from quarterhour.billing.models import LateFeeRuleRow
@@ -87,12 +87,12 @@ def ensure_default_rules(session: Session) -> None:
     stored = set(session.scalars(select(LateFeeRuleRow.effective_from)))
     for rule in DEFAULT_RULES:
         if rule.effective_from not in stored:
-            session.add(_row(rule, by=None))
+            session.add(_row(rule, by=system("defaults")))
     session.flush()
     invalidate_cache()
 
 
-def _row(rule: LateFeeRule, *, by: Actor | None) -> LateFeeRuleRow:
+def _row(rule: LateFeeRule, *, by: Actor) -> LateFeeRuleRow:
     return LateFeeRuleRow(
         effective_from=rule.effective_from,
         residential_rate=rule.residential,
@@ -101,7 +101,7 @@ def _row(rule: LateFeeRule, *, by: Actor | None) -> LateFeeRuleRow:
         minimum_fee=rule.minimum,
         source=rule.source,
         created_at=clock.now(),
-        created_by_id=by.id if by is not None else None,
+        created_by_id=by.id,
     )
 
 
@@ -109,13 +109,12 @@ _RATE_FIELDS = ("residential", "current_year", "earlier_years")
 
 
 def add_version(
-    session: Session, values: dict[str, Any], *, by: Actor | None, source: str
+    session: Session, values: dict[str, Any], *, by: Actor, source: str
 ) -> LateFeeRuleRow:
     """A new version of the rule from `effective_from` on (administrators; the CLI passes no
     actor). Versions are added in date order and never back-dated before the newest one, so a
     fee already charged never changes; days before it keep the rule they had."""
-    if by is not None:
-        require(by, Permission.MANAGE_TARIFFS)
+    require(by, Permission.MANAGE_TARIFFS)
     ensure_default_rules(session)  # a later version never hides the shipped earlier ones
     source = source.strip()
     if not source:

@@ -155,7 +155,7 @@ def in_force(session: Session, on: date) -> list[tuple[Tariff, TariffVersion]]:
 def add_tariff(
     session: Session,
     *,
-    by: Actor | None,
+    by: Actor,
     code: str,
     name: str,
     region: str,
@@ -163,8 +163,7 @@ def add_tariff(
     first_version: dict[str, Any],
 ) -> Tariff:
     """A utility's own tariff with its first version (administrators; the CLI passes no actor)."""
-    if by is not None:
-        require(by, Permission.MANAGE_TARIFFS)
+    require(by, Permission.MANAGE_TARIFFS)
     code = code.strip()
     if not code or len(code) > 32:
         raise ValidationFailed("a tariff code has 1 to 32 characters", field="code")
@@ -187,10 +186,9 @@ def add_tariff(
 
 
 def add_version_by(
-    session: Session, code: str, values: dict[str, Any], *, by: Actor | None, source: str
+    session: Session, code: str, values: dict[str, Any], *, by: Actor, source: str
 ) -> TariffVersionRow:
-    if by is not None:
-        require(by, Permission.MANAGE_TARIFFS)
+    require(by, Permission.MANAGE_TARIFFS)
     if not source.strip():
         raise ValidationFailed("say where the prices come from (the notice)", field="source")
     return add_version(session, get_tariff(session, code), values, source=source.strip())

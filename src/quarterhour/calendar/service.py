@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, require
 from quarterhour.calendar import statutory
 from quarterhour.calendar.models import CalendarDay, CalendarYear
 from quarterhour.calendar.official import (
@@ -34,7 +36,8 @@ _cached: _Cached | None = None
 _recheck = Recheck()
 
 
-def load_year(session: Session, schedule: YearSchedule, *, by: str | None) -> CalendarYear:
+def load_year(session: Session, schedule: YearSchedule, *, by: Actor) -> CalendarYear:
+    require(by, Permission.MANAGE_CALENDAR)
     year = session.get(CalendarYear, schedule.year)
     latest = session.scalar(select(func.max(CalendarYear.loaded_at)))
     loaded_at = clock.now()
@@ -47,7 +50,7 @@ def load_year(session: Session, schedule: YearSchedule, *, by: str | None) -> Ca
         session.add(year)
     year.source = schedule.source
     year.loaded_at = loaded_at
-    year.loaded_by = by
+    year.loaded_by = by.username
     session.flush()  # the year row first: days refer to it
     session.execute(delete(CalendarDay).where(CalendarDay.year == schedule.year))
     rows = [

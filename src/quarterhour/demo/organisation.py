@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from quarterhour.access import service as access
+from quarterhour.access.actor import Role, system
 from quarterhour.billing import late_fees
 from quarterhour.organisation import service as organisation
-from quarterhour.organisation.models import Department, DepartmentKind, Role, Staff
+from quarterhour.organisation import staff_accounts
+from quarterhour.organisation.models import Department, DepartmentKind, Staff
 from quarterhour.workorders import policies
 from quarterhour.workorders.kinds import OrderType, ServiceSubtype
 
@@ -37,12 +38,14 @@ def install(session: Session, *, password_cost: tuple[int, int] | None = None) -
     late_fees.ensure_default_rules(session)
     org = Organisation()
     for code, name in DISTRICTS:
-        org.districts[code] = organisation.add_district(session, by=None, code=code, name=name).id
+        org.districts[code] = organisation.add_district(
+            session, by=system("demo"), code=code, name=name
+        ).id
 
     def add(code: str, name: str, kind: DepartmentKind, district: str | None = None) -> None:
         org.departments[code] = organisation.add_department(
             session,
-            by=None,
+            by=system("demo"),
             code=code,
             name=name,
             kind=kind,
@@ -62,9 +65,9 @@ def install(session: Session, *, password_cost: tuple[int, int] | None = None) -
     def person(
         username: str, name: str, role: Role, dept: str | None = None, phone: str | None = None
     ) -> Staff:
-        staff = access.create_staff(
+        staff = staff_accounts.create_staff(
             session,
-            by=None,
+            by=system("demo"),
             username=username,
             full_name=name,
             role=role,
@@ -94,7 +97,10 @@ def install(session: Session, *, password_cost: tuple[int, int] | None = None) -
     # Overdue work is escalated to the supervisor of the department (督办).
     for department in org.departments.values():
         organisation.set_supervisor(
-            session, by=None, department_id=department.id, staff_id=org.staff["supervisor"].id
+            session,
+            by=system("demo"),
+            department_id=department.id,
+            staff_id=org.staff["supervisor"].id,
         )
 
     route = organisation.add_routing_rule
@@ -102,47 +108,58 @@ def install(session: Session, *, password_cost: tuple[int, int] | None = None) -
         district_id = org.districts[code]
         route(
             session,
-            by=None,
+            by=system("demo"),
             order_type=OrderType.FAULT_REPAIR,
             department_id=org.dept(f"repair-{code}"),
             district_id=district_id,
         )
         route(
             session,
-            by=None,
+            by=system("demo"),
             order_type=OrderType.SERVICE_REQUEST,
             department_id=org.dept(f"hall-{code}"),
             district_id=district_id,
         )
         route(
             session,
-            by=None,
+            by=system("demo"),
             order_type=OrderType.COMPLAINT,
             department_id=org.dept(f"hall-{code}"),
             district_id=district_id,
         )
     route(
-        session, by=None, order_type=OrderType.FAULT_REPAIR, department_id=org.dept("repair-luyang")
+        session,
+        by=system("demo"),
+        order_type=OrderType.FAULT_REPAIR,
+        department_id=org.dept("repair-luyang"),
     )
-    route(session, by=None, order_type=OrderType.COMPLAINT, department_id=org.dept("marketing"))
     route(
-        session, by=None, order_type=OrderType.SERVICE_REQUEST, department_id=org.dept("marketing")
+        session,
+        by=system("demo"),
+        order_type=OrderType.COMPLAINT,
+        department_id=org.dept("marketing"),
+    )
+    route(
+        session,
+        by=system("demo"),
+        order_type=OrderType.SERVICE_REQUEST,
+        department_id=org.dept("marketing"),
     )
     for subtype in (ServiceSubtype.METER_ANOMALY, ServiceSubtype.READING_ANOMALY):
         route(
             session,
-            by=None,
+            by=system("demo"),
             order_type=OrderType.SERVICE_REQUEST,
             subtype=subtype,
             department_id=org.dept("metering"),
         )
     route(
         session,
-        by=None,
+        by=system("demo"),
         order_type=OrderType.MISCONDUCT_REPORT,
         department_id=org.dept("inspection"),
     )
     for kind in (OrderType.OPINION, OrderType.SUGGESTION, OrderType.PRAISE, OrderType.CONSULTATION):
-        route(session, by=None, order_type=kind, department_id=org.dept("marketing"))
+        route(session, by=system("demo"), order_type=kind, department_id=org.dept("marketing"))
     session.flush()
     return org

@@ -18,7 +18,6 @@ from functools import partial
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from quarterhour.access import service as access
 from quarterhour.access.actor import Actor
 from quarterhour.calendar import service as calendar_service
 from quarterhour.config import Settings
@@ -27,6 +26,7 @@ from quarterhour.demo.people import Population
 from quarterhour.demo.plans import HOLD_AFTER, Hours, OrderFacts, Planner, Step, hold
 from quarterhour.demo.traffic import ContactDraft, Traffic
 from quarterhour.kit import clock
+from quarterhour.organisation import staff_accounts
 from quarterhour.organisation.models import DepartmentKind, Staff
 from quarterhour.programme import service as programme
 from quarterhour.programme.models import Episode
@@ -173,7 +173,7 @@ class Simulation:
         session = self.session
         self.org = organisation.install(session, password_cost=self.password_cost)
         staff = session.scalars(select(Staff)).all()
-        self.actors: dict[str, Actor] = {s.username: access.actor_of(s) for s in staff}
+        self.actors: dict[str, Actor] = {s.username: staff_accounts.actor_of(s) for s in staff}
         self.calendar = calendar_service.current_calendar(session)
         self.hours = Hours(self.calendar, self.rng)
         handlers: dict[int, str] = {}
@@ -247,9 +247,9 @@ class Simulation:
     def _create_episode(self, day: date, title: str, is_special: bool) -> None:
         self.episode_number += 1
         roster = [
-            programme.RosterMember(self.actors["leader"].id, "leader"),
-            programme.RosterMember(self.actors["specialist"].id, "specialist"),
-            programme.RosterMember(self.actors["agent"].id, "specialist"),
+            programme.RosterMember(self.actors["leader"].person_id, "leader"),
+            programme.RosterMember(self.actors["specialist"].person_id, "specialist"),
+            programme.RosterMember(self.actors["agent"].person_id, "specialist"),
         ]
         programme.create_episode(
             self.session,

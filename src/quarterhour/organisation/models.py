@@ -11,15 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from quarterhour.storage.base import Base
 
 
-class Role(StrEnum):
-    DUTY_AGENT = "duty_agent"  # 值班员 / 坐席
-    DISPATCHER = "dispatcher"  # 客户服务中心
-    HANDLER = "handler"  # 部门处理人 (a repair crew member is a handler of a repair department)
-    FOLLOW_UP_AGENT = "follow_up_agent"  # 回访员 / 窗口人员
-    SUPERVISOR = "supervisor"  # 管理人员
-    ADMIN = "admin"  # 系统管理员
-
-
 class DepartmentKind(StrEnum):
     SERVICE_CENTRE = "service_centre"  # 客户服务中心
     BUSINESS_HALL = "business_hall"  # 营业厅

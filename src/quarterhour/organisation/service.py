@@ -119,9 +119,8 @@ def list_routing_rules(session: Session) -> list[RoutingRule]:
     return list(session.scalars(select(RoutingRule).order_by(RoutingRule.id)))
 
 
-def add_district(session: Session, *, by: Actor | None, code: str, name: str) -> District:
-    if by is not None:
-        require(by, Permission.MANAGE_ORGANISATION)
+def add_district(session: Session, *, by: Actor, code: str, name: str) -> District:
+    require(by, Permission.MANAGE_ORGANISATION)
     if session.scalar(select(District.id).where(District.code == code)) is not None:
         raise Conflict(f"district code {code!r} exists", field="code")
     district = District(code=code, name=name)
@@ -134,14 +133,13 @@ def add_district(session: Session, *, by: Actor | None, code: str, name: str) ->
 def add_department(
     session: Session,
     *,
-    by: Actor | None,
+    by: Actor,
     code: str,
     name: str,
     kind: DepartmentKind | str,
     district_id: int | None = None,
 ) -> Department:
-    if by is not None:
-        require(by, Permission.MANAGE_ORGANISATION)
+    require(by, Permission.MANAGE_ORGANISATION)
     try:
         kind = DepartmentKind(kind)
     except ValueError:
@@ -157,11 +155,8 @@ def add_department(
     return department
 
 
-def set_supervisor(
-    session: Session, *, by: Actor | None, department_id: int, staff_id: int
-) -> Department:
-    if by is not None:
-        require(by, Permission.MANAGE_ORGANISATION)
+def set_supervisor(session: Session, *, by: Actor, department_id: int, staff_id: int) -> Department:
+    require(by, Permission.MANAGE_ORGANISATION)
     department = session.get(Department, department_id)
     if department is None:
         raise NotFound(f"no department {department_id}", field="department_id")
@@ -173,7 +168,7 @@ def set_supervisor(
 def add_routing_rule(
     session: Session,
     *,
-    by: Actor | None,
+    by: Actor,
     order_type: str,
     department_id: int,
     subtype: str | None = None,
@@ -182,8 +177,7 @@ def add_routing_rule(
 ) -> RoutingRule:
     from quarterhour.workorders.kinds import SUBTYPES, OrderType
 
-    if by is not None:
-        require(by, Permission.MANAGE_ORGANISATION)
+    require(by, Permission.MANAGE_ORGANISATION)
     try:
         kind = OrderType(order_type)
     except ValueError:

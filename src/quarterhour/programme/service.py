@@ -60,15 +60,14 @@ class RosterMember:
 def create_episode(
     session: Session,
     *,
-    by: Actor | None,
+    by: Actor,
     air_date: date,
     roster: list[RosterMember],
     title: str | None = None,
     is_special: bool = False,
     number: int | None = None,
 ) -> Episode:
-    if by is not None:
-        require(by, Permission.MANAGE_PROGRAMME)
+    require(by, Permission.MANAGE_PROGRAMME)
     if air_date.weekday() >= 5 and not is_special:
         raise ValidationFailed(
             "the programme airs on weekdays; mark a weekend show special", field="air_date"

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from quarterhour.organisation.models import Role
+from quarterhour.access.actor import STAFF_ROLES, Role
 from quarterhour.workorders.kinds import PAUSABLE_SUBTYPES, OrderType
 
 
@@ -198,7 +198,7 @@ def _moves() -> Iterable[Move]:
     for state in OPEN_STATES:
         yield Move(state, Action.ESCALATE, (None,), frozenset({_S}))
         yield Move(state, Action.WARN, (None,), frozenset())
-        yield Move(state, Action.COMMENT, (None,), frozenset(Role) - {Role.ADMIN})
+        yield Move(state, Action.COMMENT, (None,), frozenset(STAFF_ROLES) - {Role.ADMIN})
     # Recomputing a provisional deadline touches closed orders too (their on-time figures).
     for state in State:
         yield Move(state, Action.RESCHEDULE, (None,), frozenset())

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Row, func, insert, select, true, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 
+from quarterhour.access.actor import Actor
 from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.official import YearSchedule
 from quarterhour.config import Settings
@@ -365,7 +366,7 @@ def admin_warnings(session: Session, today: date) -> list[AdminWarning]:
 
 
 def load_official_year(
-    session: Session, schedule: YearSchedule, *, by: str, settings: Settings
+    session: Session, schedule: YearSchedule, *, by: Actor, settings: Settings
 ) -> int:
     """A year's official working-day schedule in, then the provisional deadlines it settles
     recomputed: how a year is loaded from the CLI, the API and the console. Returns the number

@@ -99,9 +99,7 @@ async def load_year(
     if len(data) > MAX_SCHEDULE_BYTES:
         raise ValidationFailed("a year's schedule is at most 256 KiB", field="file")
     schedule = parse_schedule(data, filename=file.filename or "", year=year, source=source)
-    rescheduled = sla.load_official_year(
-        ctx.session, schedule, by=ctx.actor.username, settings=ctx.settings
-    )
+    rescheduled = sla.load_official_year(ctx.session, schedule, by=ctx.actor, settings=ctx.settings)
     ctx.session.commit()
     return LoadedYearOut(
         year=schedule.year,

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from quarterhour.access import service as access
 from quarterhour.config import Settings
 from quarterhour.entrypoints.api import public
 from quarterhour.entrypoints.api.deps import BearerDep, CtxDep, SessionDep
@@ -14,6 +13,7 @@ from quarterhour.entrypoints.api.errors import answers
 from quarterhour.errors import TooManyRequests, Unauthenticated
 from quarterhour.kit import clock
 from quarterhour.kit.bounds import Text
+from quarterhour.organisation import staff_accounts
 from quarterhour.throttle import budget
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -43,7 +43,7 @@ class MeOut(BaseModel):
 
 def guarded_log_in(
     request: Request, session: Session, username: str, password: str
-) -> access.IssuedToken:
+) -> staff_accounts.IssuedToken:
     """A login, refused for a while after repeated failures for the same username or from the
     same address (guessing passwords costs a guesser time, and the server its Argon2 work);
     used alike by the API and the console. The failures are counted in the database, so every
@@ -58,7 +58,9 @@ def guarded_log_in(
     if budget.locked(session, charges, now):
         raise TooManyRequests("too many failed logins; try again later", field="username")
     try:
-        return access.log_in(session, username, password, ttl_minutes=settings.token_ttl_minutes)
+        return staff_accounts.log_in(
+            session, username, password, ttl_minutes=settings.token_ttl_minutes
+        )
     except Unauthenticated:
         session.rollback()
         budget.fail(session, charges, now)
@@ -82,7 +84,7 @@ def log_in(body: LoginIn, request: Request, session: SessionDep) -> TokenOut:
 @router.post("/logout", status_code=204, responses=answers(401))
 def log_out(ctx: CtxDep, credentials: BearerDep) -> None:
     if credentials is not None:
-        access.log_out(ctx.session, credentials.credentials)
+        staff_accounts.log_out(ctx.session, credentials.credentials)
         ctx.session.commit()
 
 

@@ -12,10 +12,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from quarterhour.access import service as access
 from quarterhour.access.actor import Actor
 from quarterhour.config import Settings
 from quarterhour.errors import Unauthenticated
+from quarterhour.organisation import staff_accounts
 
 _bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
 
@@ -89,10 +89,10 @@ async def _ctx(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send Authorization: Bearer <token>; get one at /api/v1/auth/token")
     token = credentials.credentials
-    actor = access.recently_seen(token) if settings.token_cache_seconds > 0 else None
+    actor = staff_accounts.recently_seen(token) if settings.token_cache_seconds > 0 else None
     if actor is None:
         actor = await run_in_threadpool(
-            access.authenticate, session, token, cache_seconds=settings.token_cache_seconds
+            staff_accounts.authenticate, session, token, cache_seconds=settings.token_cache_seconds
         )
     return Ctx(session, actor, settings)
 

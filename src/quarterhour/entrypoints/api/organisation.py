@@ -5,14 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from quarterhour.access import service as access
+from quarterhour.access.actor import Role
 from quarterhour.access.permissions import Permission, require
 from quarterhour.entrypoints.api.deps import CtxDep
 from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers
 from quarterhour.kit.bounds import DbId, DbInt, Text
 from quarterhour.kit.masking import mask_phone
 from quarterhour.organisation import service as organisation
-from quarterhour.organisation.models import DepartmentKind, Role
+from quarterhour.organisation import staff_accounts
+from quarterhour.organisation.models import DepartmentKind
 from quarterhour.workorders.kinds import OrderType
 
 router = APIRouter(tags=["organisation"], responses=SIGNED_IN)
@@ -150,7 +151,7 @@ def staff(ctx: CtxDep) -> list[StaffOut]:
             phone=mask_phone(s.phone),
             is_active=s.is_active,
         )
-        for s in access.list_staff(ctx.session, by=ctx.actor)
+        for s in staff_accounts.list_staff(ctx.session, by=ctx.actor)
     ]
 
 
@@ -161,7 +162,7 @@ def staff(ctx: CtxDep) -> list[StaffOut]:
     responses=REFUSED | answers(409),
 )
 def add_staff(body: StaffIn, ctx: CtxDep) -> StaffOut:
-    s = access.create_staff(
+    s = staff_accounts.create_staff(
         ctx.session,
         by=ctx.actor,
         username=body.username,

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from quarterhour.access.actor import system
 from quarterhour.billing import bill_run, inquiry, late_fees, payment_import, tariff_book
 from quarterhour.config import Settings
 from quarterhour.customers import reading_import
@@ -191,7 +192,7 @@ def add_version(
                 "peak_price": peak_price,
                 "valley_price": valley_price,
             },
-            by=None,
+            by=system("cli"),
             source=source,
         )
         console.print(f"{code}: new prices from {row.effective_from}")
@@ -233,7 +234,7 @@ def add_late_fee_version(
         "minimum": minimum,
     }
     with transaction() as session:
-        row = late_fees.add_version(session, values, by=None, source=source)
+        row = late_fees.add_version(session, values, by=system("cli"), source=source)
         console.print(f"late fees: new rule from {row.effective_from}")
 
 

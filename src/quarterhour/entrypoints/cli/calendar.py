@@ -5,6 +5,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from quarterhour.access.actor import system
 from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.schedule_file import read_schedule_file
 from quarterhour.config import Settings
@@ -44,7 +45,7 @@ def load(
     settings = Settings.from_env()
     with transaction(settings) as session:
         schedule = read_schedule_file(path, year=year, source=source)
-        rescheduled = sla.load_official_year(session, schedule, by="cli", settings=settings)
+        rescheduled = sla.load_official_year(session, schedule, by=system("cli"), settings=settings)
     console.print(
         f"loaded {schedule.year}: {len(schedule.holidays)} holidays, "
         f"{len(schedule.makeup_workdays)} make-up workdays; {rescheduled} orders rescheduled"

@@ -6,6 +6,7 @@ from decimal import Decimal
 import typer
 from rich.table import Table
 
+from quarterhour.access.actor import system
 from quarterhour.analytics import service as analytics
 from quarterhour.analytics.schemas import Figures, QualityReport, StatsQuery
 from quarterhour.entrypoints.cli.common import console, transaction
@@ -125,7 +126,7 @@ def stats(
         district_id=district_id,
     )
     with transaction() as session:
-        report = analytics.quality_figures(session, query, by=None)
+        report = analytics.quality_figures(session, query, by=system("cli"))
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:

@@ -3,10 +3,11 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from quarterhour.access import service as access
+from quarterhour.access.actor import Role, system
 from quarterhour.entrypoints.cli.common import console, transaction
 from quarterhour.kit.masking import mask_phone
-from quarterhour.organisation.models import Role, Staff
+from quarterhour.organisation import staff_accounts
+from quarterhour.organisation.models import Staff
 
 app = typer.Typer(
     help="Staff accounts (run on the server: acts as the administrator).", no_args_is_help=True
@@ -24,9 +25,9 @@ def add(
 ) -> None:
     """Create a staff member."""
     with transaction() as session:
-        staff = access.create_staff(
+        staff = staff_accounts.create_staff(
             session,
-            by=None,
+            by=system("cli"),
             username=username,
             full_name=full_name,
             role=role,
@@ -44,7 +45,7 @@ def passwd(
 ) -> None:
     """Set a staff member's password (their tokens are revoked)."""
     with transaction() as session:
-        access.set_password(session, by=None, username=username, password=password)
+        staff_accounts.set_password(session, by=system("cli"), username=username, password=password)
     console.print(f"password of {username} changed")
 
 
@@ -52,14 +53,14 @@ def passwd(
 def disable(username: str) -> None:
     """Disable an account and revoke its tokens."""
     with transaction() as session:
-        access.set_active(session, by=None, username=username, active=False)
+        staff_accounts.set_active(session, by=system("cli"), username=username, active=False)
     console.print(f"{username} disabled")
 
 
 @app.command("enable")
 def enable(username: str) -> None:
     with transaction() as session:
-        access.set_active(session, by=None, username=username, active=True)
+        staff_accounts.set_active(session, by=system("cli"), username=username, active=True)
     console.print(f"{username} enabled")
 
 

@@ -13,12 +13,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from quarterhour.access.actor import Actor
+from quarterhour.access.actor import Actor, Role
 from quarterhour.access.permissions import Permission, can
 from quarterhour.entrypoints.web import session as web_session
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.kit import clock
-from quarterhour.organisation.models import Role
 
 templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),

@@ -1,6 +1,6 @@
 """Console sessions: the login cookie, the CSRF token, and the staff member behind a page.
 
-A console login issues the same kind of token as the API (`access.service.log_in`), kept in an
+A console login issues the same kind of token as the API (`organisation.staff_accounts.log_in`), kept in an
 HttpOnly cookie; logging out, disabling the account or a new password revokes it the same way.
 The session ends when the token expires (`token_ttl_minutes`, one shift) or after
 `console_idle_minutes` without a page (the cookie's lifetime, renewed by every page).
@@ -24,12 +24,12 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from quarterhour.access import service as access
 from quarterhour.access.actor import Actor
 from quarterhour.config import Settings
 from quarterhour.entrypoints.api.deps import session_from
 from quarterhour.errors import Forbidden, Unauthenticated
 from quarterhour.kit import bounds
+from quarterhour.organisation import staff_accounts
 
 COOKIE = "qh_session"
 LANG_COOKIE = "qh_lang"
@@ -101,10 +101,15 @@ async def get_console(request: Request) -> AsyncIterator[Console]:
         raise LoginRequired(next_path)
     async with session_from(request.app.state.session_factory) as session:
         try:
-            actor = access.recently_seen(token) if settings.token_cache_seconds > 0 else None
+            actor = (
+                staff_accounts.recently_seen(token) if settings.token_cache_seconds > 0 else None
+            )
             if actor is None:
                 actor = await run_in_threadpool(
-                    access.authenticate, session, token, cache_seconds=settings.token_cache_seconds
+                    staff_accounts.authenticate,
+                    session,
+                    token,
+                    cache_seconds=settings.token_cache_seconds,
                 )
         except Unauthenticated as exc:
             raise LoginRequired(next_path, exc.message) from None

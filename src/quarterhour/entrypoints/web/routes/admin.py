@@ -13,7 +13,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from quarterhour.access import service as access
+from quarterhour.access.actor import STAFF_ROLES, Role
 from quarterhour.access.permissions import Permission, require
 from quarterhour.billing import tariff_book
 from quarterhour.billing.schemas import TariffVersionIn
@@ -27,7 +27,8 @@ from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.kit import bounds, clock
 from quarterhour.kit.bounds import DbId
 from quarterhour.organisation import service as organisation
-from quarterhour.organisation.models import DepartmentKind, Role
+from quarterhour.organisation import staff_accounts
+from quarterhour.organisation.models import DepartmentKind
 from quarterhour.programme import service as programme
 from quarterhour.workorders import policies, sla
 from quarterhour.workorders.kinds import SUBTYPES, LimitUnit, OrderType
@@ -95,9 +96,9 @@ def _optional_int(value: str, field: str) -> int | None:
 
 def _staff_values(console: Console) -> dict[str, Any]:
     return {
-        "members": access.list_staff(console.session, by=console.actor),
+        "members": staff_accounts.list_staff(console.session, by=console.actor),
         "departments": {d.id: d.name for d in organisation.list_departments(console.session)},
-        "roles": list(Role),
+        "roles": list(STAFF_ROLES),
     }
 
 
@@ -144,7 +145,7 @@ def add_staff(
         "staff",
         lambda: _staff_values(console),
         typed,
-        lambda: access.create_staff(
+        lambda: staff_accounts.create_staff(
             console.session,
             by=console.actor,
             username=username.strip(),
@@ -176,7 +177,7 @@ def set_active(
     def write() -> object:
         if active not in ("0", "1"):
             raise ValidationFailed("active must be 1 (enable) or 0 (disable)", field="active")
-        return access.set_active(
+        return staff_accounts.set_active(
             console.session, by=console.actor, username=username, active=active == "1"
         )
 
@@ -195,7 +196,7 @@ def _change_role(console: Console, username: str, form: dict[str, str]) -> Respo
         _present(form, "role", "department_id")
         if len(form["role"]) > 32:
             raise ValidationFailed("no such role", field="role")
-        return access.change_role(
+        return staff_accounts.change_role(
             console.session,
             by=console.actor,
             username=username,
@@ -216,7 +217,7 @@ def reset_password(
         "staff",
         lambda: _staff_values(console),
         {},
-        lambda: access.set_password(
+        lambda: staff_accounts.set_password(
             console.session, by=console.actor, username=username, password=password
         ),
     )
@@ -444,7 +445,7 @@ async def load_year(
             source=source.strip() or None,
         )
         return sla.load_official_year(
-            console.session, schedule, by=console.actor.username, settings=console.settings
+            console.session, schedule, by=console.actor, settings=console.settings
         )
 
     return await run_in_threadpool(

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from quarterhour.access import service as access
 from quarterhour.config import Settings
 from quarterhour.entrypoints.api.auth import guarded_log_in
 from quarterhour.entrypoints.web import render
@@ -17,6 +16,7 @@ from quarterhour.entrypoints.web.session import ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import Forbidden, TooManyRequests, Unauthenticated
 from quarterhour.kit.bounds import Text
+from quarterhour.organisation import staff_accounts
 from quarterhour.storage.engine import unit_of_work
 
 router = APIRouter(include_in_schema=False)
@@ -79,7 +79,7 @@ def log_in(
 
 @router.post("/console/logout", response_model=None)
 def log_out(console: ConsoleDep) -> Response:
-    access.log_out(console.session, console.token)
+    staff_accounts.log_out(console.session, console.token)
     console.session.commit()
     response = RedirectResponse("/console/login", status_code=303)
     response.delete_cookie(

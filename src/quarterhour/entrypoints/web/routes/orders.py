@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
+from quarterhour.access.actor import Role
 from quarterhour.access.permissions import Permission, can
 from quarterhour.billing import tariff_book
 from quarterhour.customers import accounts
@@ -26,7 +27,6 @@ from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.kit.bounds import BigId
 from quarterhour.organisation import service as organisation
-from quarterhour.organisation.models import Role
 from quarterhour.workorders import attachments, repository, service
 from quarterhour.workorders.filters import OrderFilter
 from quarterhour.workorders.kinds import FollowUpOutcome, OrderType, ReplyMethod, ServiceSubtype

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from quarterhour.access.actor import Actor
+from quarterhour.access.actor import STAFF_ROLES, Actor, Role
 from quarterhour.access.passwords import (
     check_strength,
     dummy_hash,
@@ -21,7 +21,19 @@ from quarterhour.access.passwords import (
 from quarterhour.access.permissions import Permission, require
 from quarterhour.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from quarterhour.kit import clock
-from quarterhour.organisation.models import ApiToken, Department, Role, Staff
+from quarterhour.organisation.models import ApiToken, Department, Staff
+
+
+def _staff_role(value: str) -> Role:
+    try:
+        role = Role(value)
+    except ValueError:
+        role = None
+    if role is None or role not in STAFF_ROLES:
+        raise ValidationFailed(
+            f"unknown role {value!r}; one of {', '.join(STAFF_ROLES)}", field="role"
+        )
+    return role
 
 
 def token_digest(token: str) -> str:
@@ -126,7 +138,7 @@ def log_out(session: Session, token: str) -> None:
 def create_staff(
     session: Session,
     *,
-    by: Actor | None,
+    by: Actor,
     username: str,
     full_name: str,
     role: Role | str,
@@ -136,14 +148,8 @@ def create_staff(
     password_cost: tuple[int, int] = (2, 19 * 1024),
 ) -> Staff:
     """`by` is None only for the bootstrap (CLI on the server, demo data)."""
-    if by is not None:
-        require(by, Permission.MANAGE_STAFF)
-    try:
-        role = Role(role)
-    except ValueError:
-        raise ValidationFailed(
-            f"unknown role {role!r}; one of {', '.join(Role)}", field="role"
-        ) from None
+    require(by, Permission.MANAGE_STAFF)
+    role = _staff_role(role)
     if not username or len(username) > 64:
         raise ValidationFailed("username must have 1 to 64 characters", field="username")
     if problem := check_strength(password):
@@ -171,8 +177,8 @@ def create_staff(
     return staff
 
 
-def set_password(session: Session, *, by: Actor | None, username: str, password: str) -> None:
-    if by is not None and by.username != username:
+def set_password(session: Session, *, by: Actor, username: str, password: str) -> None:
+    if by.username != username:
         require(by, Permission.MANAGE_STAFF)
     staff = session.scalar(select(Staff).where(Staff.username == username))
     if staff is None:
@@ -184,14 +190,13 @@ def set_password(session: Session, *, by: Actor | None, username: str, password:
     session.execute(update(ApiToken).where(ApiToken.staff_id == staff.id).values(revoked=True))
 
 
-def set_active(session: Session, *, by: Actor | None, username: str, active: bool) -> Staff:
-    if by is not None:
-        require(by, Permission.MANAGE_STAFF)
+def set_active(session: Session, *, by: Actor, username: str, active: bool) -> Staff:
+    require(by, Permission.MANAGE_STAFF)
     staff = session.scalar(select(Staff).where(Staff.username == username))
     if staff is None:
         raise NotFound(f"no staff member {username!r}", field="username")
     if not active:
-        if by is not None and by.id == staff.id:
+        if by.id == staff.id:
             raise Conflict("an administrator cannot disable his own account", field="active")
         _keep_an_administrator(session, staff, "active")
     staff.is_active = active
@@ -210,12 +215,7 @@ def change_role(
     staff = session.scalar(select(Staff).where(Staff.username == username))
     if staff is None:
         raise NotFound(f"no staff member {username!r}", field="username")
-    try:
-        role = Role(role)
-    except ValueError:
-        raise ValidationFailed(
-            f"unknown role {role!r}; one of {', '.join(Role)}", field="role"
-        ) from None
+    role = _staff_role(role)
     if role is Role.HANDLER and department_id is None:
         raise ValidationFailed("a department handler needs a department", field="department_id")
     if department_id is not None and session.get(Department, department_id) is None:
