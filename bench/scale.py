@@ -48,7 +48,7 @@ from bench.common import (
     uptime_line,
     write_result,
 )
-from quarterhour.access.actor import Actor
+from quarterhour.access.actor import Actor, system
 from quarterhour.config import Settings
 from quarterhour.demo import organisation as demo_org
 from quarterhour.kit import clock
@@ -744,23 +744,23 @@ def measure_sweep(engine: Engine, t: datetime, runs: int) -> dict[str, Any]:
     for _ in range(runs):
         with factory() as session:
             started = time.perf_counter()
-            report = sla.sweep(session, now=t)
+            report = sla.sweep(session, now=t, by=system("bench"))
             session.flush()
             work_lat.append(time.perf_counter() - started)
             started = time.perf_counter()
-            idle = sla.sweep(session, now=t)
+            idle = sla.sweep(session, now=t, by=system("bench"))
             idle_lat.append(time.perf_counter() - started)
             reports.append((report.warned, report.escalated, idle.warned + idle.escalated))
             session.rollback()
     with factory() as session, captured(engine) as with_work:
-        sla.sweep(session, now=t)
+        sla.sweep(session, now=t, by=system("bench"))
         session.rollback()
     plans_with_work = explain_apart(engine, with_work)
     # Nothing to do is the minute after a sweep: explained in the transaction that just swept.
     with factory() as session:
-        sla.sweep(session, now=t)
+        sla.sweep(session, now=t, by=system("bench"))
         with captured(engine) as without_work:
-            sla.sweep(session, now=t)
+            sla.sweep(session, now=t, by=system("bench"))
         plans_no_work = explain(session.connection(), without_work)
         session.rollback()
     warned, escalated, idle_work = reports[-1]

@@ -184,7 +184,7 @@ def test_a_late_first_contact_makes_a_completed_order_late(
 def test_the_sweep_flag_and_the_past_deadline_count_once(
     october: Builder, session: Session
 ) -> None:
-    sla.sweep(session)
+    sla.sweep(session, by=system("test"))
     session.commit()
     total = figures(session).total
     assert total.overdue_open == 1

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from billing.town import Town
+from quarterhour.access.actor import system
 from quarterhour.billing import bill_run
 from quarterhour.billing.models import Bill, BillLine, BillRun, HeldReading
 from quarterhour.config import Settings
@@ -67,9 +68,9 @@ def test_a_period_is_billed_line_by_line_and_the_odd_cases_are_held(
     town.read(m6, date(2026, 9, 30), "100")
     town.read(m6, date(2026, 10, 31), "1200")  # 1100 kWh against a usual 100
 
-    first = bill_run.run(session, SEPTEMBER, settings=settings)
+    first = bill_run.run(session, SEPTEMBER, settings=settings, by=system("test"))
     assert first.created == 2  # the tiered household and the jumpy shop had September readings
-    report = bill_run.run(session, OCTOBER, settings=settings)
+    report = bill_run.run(session, OCTOBER, settings=settings, by=system("test"))
 
     october = bill_of(session, tiered, OCTOBER)
     assert october is not None
@@ -116,9 +117,9 @@ def test_running_again_writes_nothing_and_a_corrected_reading_replaces_one_bill(
     town.read(m2, date(2026, 10, 31), "300")
     _late, m3 = town.household("ZJ-RES", initial=D("0"))
 
-    bill_run.run(session, OCTOBER, settings=settings)
+    bill_run.run(session, OCTOBER, settings=settings, by=system("test"))
     first = {a.id: bill_of(session, a, OCTOBER) for a in (one, two)}
-    again = bill_run.run(session, OCTOBER, settings=settings)
+    again = bill_run.run(session, OCTOBER, settings=settings, by=system("test"))
     assert (again.created, again.replaced, again.unchanged, again.held) == (0, 0, 2, 1)
     assert session.scalar(select(func.count()).select_from(Bill)) == 2
     assert session.scalar(select(func.count()).select_from(HeldReading)) == 1  # not held twice
@@ -126,7 +127,7 @@ def test_running_again_writes_nothing_and_a_corrected_reading_replaces_one_bill(
     # The late reading arrives, and one reading is corrected with a second one that day's end.
     town.read(m3, date(2026, 10, 31), "50")
     town.read(m2, date(2026, 10, 31), "320", kind="final")
-    third = bill_run.run(session, OCTOBER, settings=settings)
+    third = bill_run.run(session, OCTOBER, settings=settings, by=system("test"))
     assert (third.created, third.replaced, third.unchanged) == (1, 1, 1)
     assert bill_of(session, one, OCTOBER).id == first[one.id].id  # type: ignore[union-attr]
     assert bill_of(session, two, OCTOBER).kwh == D("220.00")  # type: ignore[union-attr]
@@ -137,7 +138,7 @@ def test_running_again_writes_nothing_and_a_corrected_reading_replaces_one_bill(
 
 def test_a_month_that_has_not_ended_is_refused(session: Session, settings: Settings) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        bill_run.run(session, clock.now().date(), settings=settings)
+        bill_run.run(session, clock.now().date(), settings=settings, by=system("test"))
     assert caught.value.field == "period"
 
 
@@ -163,7 +164,9 @@ def test_one_district_at_a_time(session: Session, org: Organisation, settings: S
         households=[elsewhere],
     )
     town.read(m2, date(2026, 10, 31), "80")
-    report = bill_run.run(session, OCTOBER, settings=settings, district_id=org.districts["shushan"])
+    report = bill_run.run(
+        session, OCTOBER, settings=settings, district_id=org.districts["shushan"], by=system("test")
+    )
     assert report.created == 1
     assert bill_of(session, there_account, OCTOBER) is not None
     assert bill_of(session, here, OCTOBER) is None
@@ -194,7 +197,11 @@ def test_a_second_run_of_the_same_period_is_refused_while_the_first_runs(
             leave.wait(10)
 
         with unit_of_work(factory) as session:
-            outcome.append(bill_run.run(session, OCTOBER, settings=settings, progress=wait_inside))
+            outcome.append(
+                bill_run.run(
+                    session, OCTOBER, settings=settings, progress=wait_inside, by=system("test")
+                )
+            )
 
     thread = threading.Thread(target=first)
     thread.start()
@@ -203,11 +210,13 @@ def test_a_second_run_of_the_same_period_is_refused_while_the_first_runs(
         baohe = org.districts["baohe"]
         for district_id in (None, baohe):
             with pytest.raises(Conflict) as refused, unit_of_work(factory) as session:
-                bill_run.run(session, OCTOBER, settings=settings, district_id=district_id)
+                bill_run.run(
+                    session, OCTOBER, settings=settings, district_id=district_id, by=system("test")
+                )
             assert refused.value.field == "period"
             assert "running already" in refused.value.message
         with unit_of_work(factory) as session:  # another month is not held up
-            bill_run.run(session, SEPTEMBER, settings=settings)
+            bill_run.run(session, SEPTEMBER, settings=settings, by=system("test"))
     finally:
         leave.set()
         thread.join(10)
@@ -215,6 +224,10 @@ def test_a_second_run_of_the_same_period_is_refused_while_the_first_runs(
     assert isinstance(report, bill_run.RunReport) and report.created == 1
     with unit_of_work(factory) as session:  # and once it is over, running again is fine
         again = bill_run.run(
-            session, OCTOBER, settings=settings, district_id=org.districts["baohe"]
+            session,
+            OCTOBER,
+            settings=settings,
+            district_id=org.districts["baohe"],
+            by=system("test"),
         )
     assert (again.created, again.unchanged) == (0, 1)

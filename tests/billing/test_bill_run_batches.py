@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.town import Town
+from quarterhour.access.actor import system
 from quarterhour.billing import bill_run
 from quarterhour.billing.models import Bill, BillLine
 from quarterhour.config import Settings
@@ -88,10 +89,14 @@ def test_a_bill_does_not_depend_on_how_the_readings_were_batched(
     for rows in [sorted(one), *batches]:
         text = "meter,read_on,total\n" + "\n".join(line for _, line in rows) + "\n"
         report = reading_import.import_readings(
-            session, text.encode(), file_name=f"batch-{next(_files)}.csv", strict=True
+            session,
+            text.encode(),
+            file_name=f"batch-{next(_files)}.csv",
+            strict=True,
+            by=system("test"),
         )
         assert report.accepted == len(rows)
-    bill_run.run(session, OCTOBER, settings=settings)
+    bill_run.run(session, OCTOBER, settings=settings, by=system("test"))
     a_bills = _bills(session, [a.id for (a, _), _ in twins])
     b_bills = _bills(session, [b.id for _, (b, _) in twins])
     assert a_bills == b_bills

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from billing.town import Town
+from quarterhour.access.actor import system
 from quarterhour.billing import bill_run, payments
 from quarterhour.config import Settings
 from quarterhour.demo.organisation import Organisation
@@ -32,8 +33,8 @@ def test_the_view_shows_what_the_agent_needs_and_masks_personal_data(
     account, meter = town.household("ZJ-RES", households=2, initial=D(0))  # a 合表
     town.read(meter, date(2026, 9, 30), "200")
     town.read(meter, date(2026, 10, 31), "500")
-    bill_run.run(session, date(2026, 9, 1), settings=settings)
-    bill_run.run(session, date(2026, 10, 1), settings=settings)
+    bill_run.run(session, date(2026, 9, 1), settings=settings, by=system("test"))
+    bill_run.run(session, date(2026, 10, 1), settings=settings, by=system("test"))
     payments.record_payment(
         session,
         account,

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from billing.town import Town
+from quarterhour.access.actor import system
 from quarterhour.billing import payment_import
 from quarterhour.billing.models import Payment
 from quarterhour.customers import reading_import, register_import
@@ -48,7 +49,9 @@ def test_payments_beyond_the_column_or_the_account_are_set_aside(
         f"{n},10,2026-11-02,BK\x006\n"
         f"{n},999999999999.99,2026-11-02,BK7\n"  # the largest the column holds
     )
-    report = payment_import.import_payments(session, text.encode(), file_name="bank.csv")
+    report = payment_import.import_payments(
+        session, text.encode(), file_name="bank.csv", by=system("test")
+    )
     session.commit()
     # In the file's order; a row with a control character is set aside before any other check.
     assert [(p.row, p.field) for p in report.problems] == [
@@ -75,7 +78,9 @@ def test_register_rows_with_nul_or_out_of_window_dates_are_set_aside(
         "3400000003,唐先生,芜湖路176号,baohe,ZJ-RES,9999-12-31\n"
         "3400000004,唐先生,芜湖路177号,baohe,ZJ-RES,0001-01-01\n"
     )
-    report = register_import.import_customers(session, text.encode(), file_name="c.csv")
+    report = register_import.import_customers(
+        session, text.encode(), file_name="c.csv", by=system("test")
+    )
     session.commit()
     assert [(p.row, p.field) for p in report.problems] == [
         (3, "name"),
@@ -93,6 +98,8 @@ def test_readings_with_nul_are_set_aside_and_the_rest_go_in(
     session.commit()
     # Before, the meter numbers of the file were looked up as they were: NUL failed the file.
     text = f"meter,read_on,total\n{number}\x00,2026-10-31,120\n{number},2026-10-31,120\n"
-    report = reading_import.import_readings(session, text.encode(), file_name="r.csv")
+    report = reading_import.import_readings(
+        session, text.encode(), file_name="r.csv", by=system("test")
+    )
     assert [(p.row, p.field) for p in report.problems] == [(2, "meter")]
     assert report.accepted == 1

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from billing.town import Town
+from quarterhour.access.actor import system
 from quarterhour.billing import payment_import, payments
 from quarterhour.billing.models import Payment
 from quarterhour.config import Settings
@@ -44,7 +45,9 @@ def test_a_bank_file_records_each_payment_once_and_sets_aside_the_bad_rows(
     second, _ = town.household("ZJ-RES")
     session.commit()
     text = bank_file(first.number, second.number)
-    report = payment_import.import_payments(session, text.encode(), file_name="nov.csv")
+    report = payment_import.import_payments(
+        session, text.encode(), file_name="nov.csv", by=system("test")
+    )
     assert (report.rows, report.accepted, report.unchanged) == (11, 2, 1)
     assert {p.row: p.field for p in report.problems} == {
         5: "reference",  # BK0001 again, for another account and amount
@@ -64,7 +67,9 @@ def test_a_bank_file_records_each_payment_once_and_sets_aside_the_bad_rows(
     assert (online.paid_at.hour, online.paid_at.minute) == (10, 0)  # Shanghai time, as written
     # The next day's file repeats yesterday's last payment: still one payment.
     again = f"account,amount,paid_at,reference\n{second.number},50.50,2026-11-03 10:00,BK0002\n"
-    repeated = payment_import.import_payments(session, again.encode(), file_name="dec.csv")
+    repeated = payment_import.import_payments(
+        session, again.encode(), file_name="dec.csv", by=system("test")
+    )
     assert (repeated.accepted, repeated.unchanged, repeated.rejected) == (0, 1, 0)
     assert session.scalar(select(func.count()).select_from(Payment)) == 2
 

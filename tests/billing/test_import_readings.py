@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from billing.town import Town
+from quarterhour.access.actor import system
 from quarterhour.billing import bill_run
 from quarterhour.billing.models import Bill
 from quarterhour.config import Settings
@@ -56,7 +57,9 @@ def test_good_rows_go_in_bad_rows_are_set_aside_with_the_reason(
 ) -> None:
     made = households(session, org)
     before = readings(session)
-    report = reading_import.import_readings(session, GOOD_AND_BAD.encode(), file_name="oct.csv")
+    report = reading_import.import_readings(
+        session, GOOD_AND_BAD.encode(), file_name="oct.csv", by=system("test")
+    )
     assert (report.rows, report.accepted, report.rejected) == (7, 3, 4)
     assert [(p.row, p.field) for p in report.problems] == [
         (4, "meter"),  # unknown meter
@@ -67,7 +70,7 @@ def test_good_rows_go_in_bad_rows_are_set_aside_with_the_reason(
     assert readings(session) == before + 3
     session.commit()
     # The imported readings bill like any others: roll-over included (9990 → 20 on 4 digits).
-    bill_run.run(session, date(2026, 10, 1), settings=settings)
+    bill_run.run(session, date(2026, 10, 1), settings=settings, by=system("test"))
     billed = dict(session.execute(select(Bill.account_id, Bill.kwh)).all())
     assert billed == {
         made[0][0].id: D("350.50"),
@@ -100,7 +103,9 @@ M000002,2026-10-31,120,,,{huge}
 M000003,2026-10-31,60,,,
 """
     before = readings(session)
-    report = reading_import.import_readings(session, data.encode(), file_name="huge.csv")
+    report = reading_import.import_readings(
+        session, data.encode(), file_name="huge.csv", by=system("test")
+    )
     assert (report.rows, report.accepted, report.rejected) == (3, 2, 1)
     assert [(p.row, p.field) for p in report.problems] == [(3, "row")]
     assert "longer than" in report.problems[0].message
@@ -109,9 +114,13 @@ M000003,2026-10-31,60,,,
 
 def test_the_same_file_twice_changes_nothing(session: Session, org: Organisation) -> None:
     households(session, org)
-    reading_import.import_readings(session, GOOD_AND_BAD.encode(), file_name="oct.csv")
+    reading_import.import_readings(
+        session, GOOD_AND_BAD.encode(), file_name="oct.csv", by=system("test")
+    )
     count = readings(session)
-    again = reading_import.import_readings(session, GOOD_AND_BAD.encode(), file_name="copy.csv")
+    again = reading_import.import_readings(
+        session, GOOD_AND_BAD.encode(), file_name="copy.csv", by=system("test")
+    )
     assert again.already_imported
     assert readings(session) == count
 
@@ -123,7 +132,7 @@ def test_strict_mode_imports_nothing_when_one_row_is_wrong(
     before = readings(session)
     with pytest.raises(ValidationFailed) as caught:
         reading_import.import_readings(
-            session, GOOD_AND_BAD.encode(), file_name="oct.csv", strict=True
+            session, GOOD_AND_BAD.encode(), file_name="oct.csv", strict=True, by=system("test")
         )
     assert caught.value.field == "meter"
     assert "row 4" in caught.value.message
@@ -134,16 +143,18 @@ def test_gb18030_files_and_missing_columns(session: Session, org: Organisation) 
     households(session, org)
     text = "meter,read_on,total\nM000001,2026-10-31,100\n"
     report = reading_import.import_readings(
-        session, ("\ufeff" + text).encode("utf-8"), file_name="bom.csv"
+        session, ("\ufeff" + text).encode("utf-8"), file_name="bom.csv", by=system("test")
     )
     assert report.accepted == 1
     chinese = "meter,read_on,total,source\nM000002,2026-10-31,150,估抄\n"
     wrong_source = reading_import.import_readings(
-        session, chinese.encode("gb18030"), file_name="gb.csv"
+        session, chinese.encode("gb18030"), file_name="gb.csv", by=system("test")
     )
     assert [(p.field, p.values["source"]) for p in wrong_source.problems] == [("source", "估抄")]
     with pytest.raises(ValidationFailed) as caught:
-        reading_import.import_readings(session, b"meter,total\nM000001,1\n", file_name="bad.csv")
+        reading_import.import_readings(
+            session, b"meter,total\nM000001,1\n", file_name="bad.csv", by=system("test")
+        )
     assert caught.value.field == "read_on"
 
 

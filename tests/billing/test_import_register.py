@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from quarterhour.access.actor import system
 from quarterhour.billing import bill_run, tariff_book
 from quarterhour.billing.models import Bill
 from quarterhour.config import Settings
@@ -90,7 +91,9 @@ def test_customer_rows_go_in_and_each_bad_one_names_its_field(
     )
     session.add(known)
     session.commit()
-    report = register_import.import_customers(session, CUSTOMERS.encode(), file_name="c.csv")
+    report = register_import.import_customers(
+        session, CUSTOMERS.encode(), file_name="c.csv", by=system("test")
+    )
     problems = {p.row: (p.field, p.message) for p in report.problems}
     assert (report.rows, report.accepted, report.rejected) == (13, 3, 10)
     assert {row: f for row, (f, _) in problems.items()} == {
@@ -135,7 +138,9 @@ def test_a_known_customer_gets_the_new_account(session: Session, tariffs: Organi
         "3400000101,钱八,合肥市瑶海区胜利路1号,yaohai,ZJ-RES,2026-08-01,13955520001\n"
     )
     before = count(session, Customer)
-    report = register_import.import_customers(session, text.encode(), file_name="k.csv")
+    report = register_import.import_customers(
+        session, text.encode(), file_name="k.csv", by=system("test")
+    )
     assert report.accepted == 2
     first, second = session.scalars(
         select(Account)
@@ -155,14 +160,16 @@ def test_the_same_file_twice_changes_nothing_and_strict_writes_nothing(
 ) -> None:
     with pytest.raises(ValidationFailed) as caught:
         register_import.import_customers(
-            session, CUSTOMERS.encode("gb18030"), file_name="c.csv", strict=True
+            session, CUSTOMERS.encode("gb18030"), file_name="c.csv", strict=True, by=system("test")
         )
     assert "row 5" in caught.value.message
     assert (count(session, Account), count(session, ImportBatch)) == (0, 0)
-    register_import.import_customers(session, CUSTOMERS.encode("gb18030"), file_name="c.csv")
+    register_import.import_customers(
+        session, CUSTOMERS.encode("gb18030"), file_name="c.csv", by=system("test")
+    )
     state = [count(session, m) for m in (Customer, Premises, Account, ImportBatch)]
     again = register_import.import_customers(
-        session, CUSTOMERS.encode("gb18030"), file_name="copy.csv"
+        session, CUSTOMERS.encode("gb18030"), file_name="copy.csv", by=system("test")
     )
     assert again.already_imported
     assert [count(session, m) for m in (Customer, Premises, Account, ImportBatch)] == state
@@ -171,8 +178,12 @@ def test_the_same_file_twice_changes_nothing_and_strict_writes_nothing(
 def test_meter_rows_with_shared_meters_and_their_problems(
     session: Session, tariffs: Organisation
 ) -> None:
-    register_import.import_customers(session, CUSTOMERS.encode(), file_name="c.csv")
-    report = register_import.import_meters(session, METERS.encode(), file_name="m.csv")
+    register_import.import_customers(
+        session, CUSTOMERS.encode(), file_name="c.csv", by=system("test")
+    )
+    report = register_import.import_meters(
+        session, METERS.encode(), file_name="m.csv", by=system("test")
+    )
     assert {p.row: p.field for p in report.problems} == {
         6: "meter",  # E1001 again
         7: "account",
@@ -227,13 +238,17 @@ def test_parquet_files_are_checked_like_csv(session: Session, tariffs: Organisat
             "phone": [13955530001, 13955530002],
         }
     )
-    report = register_import.import_customers(session, _parquet(table), file_name="c.parquet")
+    report = register_import.import_customers(
+        session, _parquet(table), file_name="c.parquet", by=system("test")
+    )
     assert report.accepted == 1
     assert [(p.row, p.field) for p in report.problems] == [(2, "opened_on")]
     account = session.scalars(select(Account).where(Account.number == "3400000201")).one()
     assert (account.opened_on, account.phone_last4) == (date(2026, 8, 1), "0001")
     with pytest.raises(ValidationFailed) as caught:
-        register_import.import_customers(session, b"PAR1 broken", file_name="x.parquet")
+        register_import.import_customers(
+            session, b"PAR1 broken", file_name="x.parquet", by=system("test")
+        )
     assert caught.value.field == "file"
 
 
@@ -244,15 +259,17 @@ def test_parquet_without_pyarrow_says_how_to_get_it(
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
     with pytest.raises(ValidationFailed) as caught:
-        register_import.import_customers(session, data, file_name="c.parquet")
+        register_import.import_customers(session, data, file_name="c.parquet", by=system("test"))
     assert (caught.value.field, "pyarrow" in caught.value.message) == ("file", True)
 
 
 def test_a_register_imported_from_files_is_billed(
     session: Session, tariffs: Organisation, settings: Settings
 ) -> None:
-    register_import.import_customers(session, CUSTOMERS.encode(), file_name="c.csv")
-    register_import.import_meters(session, METERS.encode(), file_name="m.csv")
+    register_import.import_customers(
+        session, CUSTOMERS.encode(), file_name="c.csv", by=system("test")
+    )
+    register_import.import_meters(session, METERS.encode(), file_name="m.csv", by=system("test"))
     september = (
         "meter,read_on,total,peak,valley\n"
         "E1001,2026-09-30,220.5,,\n"
@@ -268,10 +285,12 @@ def test_a_register_imported_from_files_is_billed(
         "E1004,2026-10-31,110,50,60\n"
     )
     for name, text in (("sep.csv", september), ("oct.csv", october)):
-        report = reading_import.import_readings(session, text.encode(), file_name=name)
+        report = reading_import.import_readings(
+            session, text.encode(), file_name=name, by=system("test")
+        )
         assert report.rejected == 0, report.problems
     session.commit()
-    result = bill_run.run(session, date(2026, 10, 1), settings=settings)
+    result = bill_run.run(session, date(2026, 10, 1), settings=settings, by=system("test"))
     assert result.held == 0
     bills = dict(
         session.execute(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from billing.town import Town
+from quarterhour.access.actor import system
 from quarterhour.billing import bill_run, payments, voice
 from quarterhour.billing.inquiry import sentence
 from quarterhour.billing.models import Payment
@@ -33,8 +34,12 @@ def billed_household(session: Session, org: Organisation, settings: Settings) ->
     account, meter = town.household("ZJ-RES", initial=D(0))
     town.read(meter, date(2026, 9, 30), "200")
     town.read(meter, date(2026, 10, 31), "500")
-    bill_run.run(session, date(2026, 9, 1), settings=settings)  # 200 kWh: 107.60, due 10-20
-    bill_run.run(session, date(2026, 10, 1), settings=settings)  # 300 kWh: 161.40, due 11-20
+    bill_run.run(
+        session, date(2026, 9, 1), settings=settings, by=system("test")
+    )  # 200 kWh: 107.60, due 10-20
+    bill_run.run(
+        session, date(2026, 10, 1), settings=settings, by=system("test")
+    )  # 300 kWh: 161.40, due 11-20
     return account
 
 

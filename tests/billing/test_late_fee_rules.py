@@ -37,7 +37,7 @@ def business_in_arrears(session: Session, org: Organisation, settings: Settings)
         town.read(meter, day, total)
     town.read(meter, date(2026, 11, 30), "3000")
     for month in (9, 10, 11):
-        bill_run.run(session, date(2026, month, 1), settings=settings)
+        bill_run.run(session, date(2026, month, 1), settings=settings, by=system("test"))
     bills = session.execute(
         select(Bill.amount, Bill.due_on).where(Bill.account_id == account.id).order_by(Bill.period)
     ).all()

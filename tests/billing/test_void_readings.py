@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing.town import Town
-from quarterhour.access.actor import Actor, Role
+from quarterhour.access.actor import Actor, Role, system
 from quarterhour.billing import bill_run
 from quarterhour.billing.models import Bill, HeldReading
 from quarterhour.config import Settings
@@ -77,7 +77,9 @@ def written_unchecked(session: Session, meter: Meter, day: date, total: str) -> 
 
 
 def _import(session: Session, text: str, name: str) -> reading_import.ImportReport:
-    report = reading_import.import_readings(session, text.encode(), file_name=name)
+    report = reading_import.import_readings(
+        session, text.encode(), file_name=name, by=system("test")
+    )
     session.commit()
     return report
 
@@ -117,6 +119,7 @@ def test_a_meter_installed_ahead_is_refused_naming_installed_on(
         session,
         f"meter,account,installed_on\nM-AHEAD,{account.number},2027-01-05\n".encode(),
         file_name="meters.csv",
+        by=system("test"),
     )
     assert [(p.field, p.message) for p in report.problems] == [
         ("installed_on", "2027-01-05 has not come yet")
@@ -159,7 +162,7 @@ def test_a_reading_from_the_future_is_voided_and_the_meter_reads_again(
     assert (again.accepted, again.problems) == (1, [])
     right = session.scalar(select(MeterReading).where(MeterReading.read_on == date(2026, 10, 31)))
     assert right is not None and right.previous_total == D("100.00")
-    bill_run.run(session, date(2026, 10, 1), settings=settings)
+    bill_run.run(session, date(2026, 10, 1), settings=settings, by=system("test"))
     assert session.scalar(select(Bill.kwh).where(Bill.account_id == account.id)) == D("150.00")
 
 
@@ -184,7 +187,7 @@ def test_a_misread_register_is_voided_and_the_month_bills_from_the_readings_in_f
     right = accounts.record_reading(session, meter=meter, read_on=date(2026, 10, 31), total=D(250))
     assert right.previous_total == D("100.00")
     session.commit()
-    report = bill_run.run(session, date(2026, 10, 1), settings=settings)
+    report = bill_run.run(session, date(2026, 10, 1), settings=settings, by=system("test"))
     assert report.held == 0
     assert session.scalar(select(Bill.kwh).where(Bill.account_id == account.id)) == D("150.00")
 
@@ -209,7 +212,7 @@ def test_voiding_a_reading_in_the_middle_rechains_the_next_one(
     session.commit()
     session.refresh(later)
     assert later.previous_total == D("100.00")
-    bill_run.run(session, date(2026, 10, 1), settings=settings)
+    bill_run.run(session, date(2026, 10, 1), settings=settings, by=system("test"))
     assert session.scalar(select(Bill.kwh).where(Bill.account_id == account.id)) == D("150.00")
     assert session.scalar(select(HeldReading.id)) is None
 

@@ -54,7 +54,7 @@ class QueryCounter:
 
 
 def test_empty_database_uses_the_shipped_data(session: Session) -> None:
-    assert service.loaded_years(session) == []
+    assert service.loaded_years(session, by=system("test")) == []
     assert service.covered_years(session) == list(range(2004, 2027))
     cal = service.current_calendar(session)
     assert cal.add_working_days(date(2026, 2, 13), 4).day == date(2026, 2, 26)
@@ -76,7 +76,7 @@ def test_load_year_stores_the_year_and_its_days(session: Session) -> None:
         (date(2030, 2, 4), 2030, "holiday", "春节"),
         (date(2030, 2, 5), 2030, "holiday", "春节"),
     ]
-    assert [y.year for y in service.loaded_years(session)] == [2030]
+    assert [y.year for y in service.loaded_years(session, by=system("test"))] == [2030]
 
 
 def test_loaded_year_joins_the_calendar(session: Session) -> None:
@@ -100,7 +100,7 @@ def test_reloading_a_year_replaces_its_days(session: Session) -> None:
     cal = service.current_calendar(session)
     assert cal.is_working_day(date(2030, 2, 5))
     assert not cal.is_working_day(date(2030, 1, 26))
-    assert len(service.loaded_years(session)) == 1
+    assert len(service.loaded_years(session, by=system("test"))) == 1
 
 
 def test_loaded_year_replaces_the_shipped_year_whole(session: Session) -> None:

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from quarterhour.access.actor import system
 from quarterhour.demo.organisation import Organisation
 from quarterhour.errors import ValidationFailed
 from quarterhour.jobs import service as jobs
@@ -26,7 +27,7 @@ def _wait(engine: Engine, job_id: int) -> Job:
     factory = make_session_factory(engine)
     for _ in range(200):
         with factory() as session:
-            job = jobs.get(session, job_id)
+            job = jobs.get(session, job_id, by=system("test"))
             if job.status != "running":
                 return job
         time.sleep(0.02)
@@ -45,11 +46,11 @@ def test_a_job_reports_its_steps_and_its_result(engine: Engine, org: Organisatio
 
     runner = jobs.Runner(factory)
     job_id = runner.start(
-        kind="test", params={}, steps_total=2, by=actor_of(org.staff["admin"]), work=work
+        kind="import", params={}, steps_total=2, by=actor_of(org.staff["admin"]), work=work
     )
     for _ in range(100):
         with factory() as session:
-            job = jobs.get(session, job_id)
+            job = jobs.get(session, job_id, by=system("test"))
             seen.append((job.steps_done, job.message))
         if job.steps_done == 1:
             break
@@ -64,7 +65,7 @@ def test_a_job_reports_its_steps_and_its_result(engine: Engine, org: Organisatio
 def _start(engine: Engine, org: Organisation, work: jobs.Work) -> tuple[jobs.Runner, int]:
     runner = jobs.Runner(make_session_factory(engine))
     job_id = runner.start(
-        kind="test", params={}, steps_total=1, by=actor_of(org.staff["admin"]), work=work
+        kind="import", params={}, steps_total=1, by=actor_of(org.staff["admin"]), work=work
     )
     return runner, job_id
 
@@ -119,7 +120,7 @@ def test_stopping_the_runner_stops_a_job_at_its_next_step_and_undoes_that_step(
     assert written is not None and written < 1000  # stopped early, each step whole or undone
     with pytest.raises(RuntimeError, match="shutting down"):
         runner.start(
-            kind="test", params={}, steps_total=1, by=actor_of(org.staff["admin"]), work=work
+            kind="import", params={}, steps_total=1, by=actor_of(org.staff["admin"]), work=work
         )
 
 
@@ -136,7 +137,7 @@ def test_the_server_stops_its_jobs_when_it_shuts_down(
 
     with TestClient(app):
         job_id = app.state.jobs.start(
-            kind="test", params={}, steps_total=1, by=actor_of(org.staff["admin"]), work=work
+            kind="import", params={}, steps_total=1, by=actor_of(org.staff["admin"]), work=work
         )
         assert started.wait(5)
     assert _wait(engine, job_id).status == "stopped"  # shut down with the app, not left running

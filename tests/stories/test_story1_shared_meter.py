@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import system
 from quarterhour.billing import bill_run
 from quarterhour.billing.models import Bill, BillLine
 from quarterhour.config import Settings
@@ -181,7 +182,7 @@ def test_story1_shared_meter_to_the_new_meter_and_its_first_bill(
     )
     session.commit()
     frozen_clock.set(at("2026-12-01", "02:00"))
-    report = bill_run.run(session, date(2026, 11, 1), settings=settings)
+    report = bill_run.run(session, date(2026, 11, 1), settings=settings, by=system("test"))
     assert (report.created, report.held) == (2, 0)
 
     def lines(account_id: int) -> list[tuple[str, Decimal, Decimal, Decimal]]:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine, select
 
+from quarterhour.access.actor import system
 from quarterhour.config import Settings
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
@@ -42,7 +43,7 @@ def test_warn_and_escalate_events_name_the_deadline_in_shanghai_time(
             ids.append(result.orders[0].id)
         session.commit()
     with factory() as session:
-        report = sla.sweep(session)
+        report = sla.sweep(session, by=system("test"))
         session.commit()
         # Each order's dispatch and arrival limits.
         assert (report.warned, report.escalated) == (4, 4)

@@ -25,6 +25,8 @@ from sqlalchemy import Table, bindparam, delete, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.util import identity_key
 
+from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, require
 from quarterhour.billing import tariff_book
 from quarterhour.billing.consumption import DISTRICT_OF_BILL, PeriodUsage, period_usage
 from quarterhour.billing.models import Bill, BillLine, BillRun, HeldReading
@@ -63,9 +65,10 @@ def run(
     *,
     settings: Settings,
     district_id: int | None = None,
-    started_by_id: int | None = None,
+    by: Actor,
     progress: Progress | None = None,
 ) -> RunReport:
+    require(by, Permission.RUN_BILLING)
     say = progress or (lambda _message: None)
     period = period.replace(day=1)
     if period >= clock.now().date().replace(day=1):
@@ -78,7 +81,7 @@ def run(
         period=period,
         district_id=district_id,
         status="running",
-        started_by_id=started_by_id,
+        started_by_id=by.id,
         started_at=started,
     )
     session.add(record)
@@ -206,7 +209,7 @@ def run_districts(
     *,
     settings: Settings,
     districts: Sequence[tuple[int, str]],
-    started_by_id: int | None = None,
+    by: Actor,
     on_step: Step | None = None,
 ) -> list[DistrictRun]:
     """A month's bills district after district, each in a transaction of its own: a crash
@@ -225,7 +228,7 @@ def run_districts(
                 period,
                 settings=settings,
                 district_id=district_id,
-                started_by_id=started_by_id,
+                by=by,
                 progress=say,
             )
         out.append(DistrictRun(district_id, name, report))

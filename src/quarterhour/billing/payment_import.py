@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, require
 from quarterhour.billing.models import Payment
 from quarterhour.billing.payments import CHANNELS
 from quarterhour.customers import imports
@@ -30,8 +32,9 @@ _FORMS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d 
 
 
 def import_payments(
-    session: Session, data: bytes, *, file_name: str, strict: bool = False, by_id: int | None = None
+    session: Session, data: bytes, *, file_name: str, strict: bool = False, by: Actor
 ) -> ImportReport:
+    require(by, Permission.IMPORT_RECORDS)
     return imports.run(
         session,
         data,
@@ -39,7 +42,7 @@ def import_payments(
         file_name=file_name,
         required=REQUIRED,
         strict=strict,
-        by_id=by_id,
+        by_id=by.id,
         plan=_plan,
         write=_write,
     )

@@ -66,7 +66,8 @@ def load_year(session: Session, schedule: YearSchedule, *, by: Actor) -> Calenda
     return year
 
 
-def loaded_years(session: Session) -> list[CalendarYear]:
+def loaded_years(session: Session, *, by: Actor) -> list[CalendarYear]:
+    require(by, Permission.MANAGE_CALENDAR)
     return list(session.scalars(select(CalendarYear).order_by(CalendarYear.year)))
 
 

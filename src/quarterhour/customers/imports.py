@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import Actor
 from quarterhour.customers.models import ImportBatch
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import bounds, clock
@@ -309,3 +310,11 @@ def insert_all(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> 
     """One INSERT per few thousand rows."""
     for chunk in chunks(rows):
         session.execute(insert(model), chunk)
+
+
+class Importer(Protocol):
+    """An import of one kind of record file (customers, meters, readings, payments)."""
+
+    def __call__(
+        self, session: Session, data: bytes, /, *, file_name: str, strict: bool, by: Actor
+    ) -> ImportReport: ...

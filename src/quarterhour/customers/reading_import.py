@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, require
 from quarterhour.customers import imports
 from quarterhour.customers.imports import ImportReport, Problem, Row, RowProblem
 from quarterhour.customers.models import Meter, MeterReading
@@ -30,8 +32,9 @@ class _Last:
 
 
 def import_readings(
-    session: Session, data: bytes, *, file_name: str, strict: bool = False, by_id: int | None = None
+    session: Session, data: bytes, *, file_name: str, strict: bool = False, by: Actor
 ) -> ImportReport:
+    require(by, Permission.IMPORT_RECORDS)
     return imports.run(
         session,
         data,
@@ -39,7 +42,7 @@ def import_readings(
         file_name=file_name,
         required=REQUIRED,
         strict=strict,
-        by_id=by_id,
+        by_id=by.id,
         plan=_plan,
         write=_write,
     )

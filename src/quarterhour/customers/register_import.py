@@ -25,6 +25,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, require
 from quarterhour.billing.models import Tariff
 from quarterhour.customers import imports
 from quarterhour.customers.accounts import ACCOUNT_NUMBER, AREA_CLASSES, CATEGORIES
@@ -119,8 +121,9 @@ class _CustomerPlan:
 
 
 def import_customers(
-    session: Session, data: bytes, *, file_name: str, strict: bool = False, by_id: int | None = None
+    session: Session, data: bytes, *, file_name: str, strict: bool = False, by: Actor
 ) -> ImportReport:
+    require(by, Permission.IMPORT_RECORDS)
     return imports.run(
         session,
         data,
@@ -128,7 +131,7 @@ def import_customers(
         file_name=file_name,
         required=CUSTOMER_COLUMNS,
         strict=strict,
-        by_id=by_id,
+        by_id=by.id,
         plan=_plan_customers,
         write=_write_customers,
     )
@@ -318,8 +321,9 @@ class _Owner:
 
 
 def import_meters(
-    session: Session, data: bytes, *, file_name: str, strict: bool = False, by_id: int | None = None
+    session: Session, data: bytes, *, file_name: str, strict: bool = False, by: Actor
 ) -> ImportReport:
+    require(by, Permission.IMPORT_RECORDS)
     return imports.run(
         session,
         data,
@@ -327,7 +331,7 @@ def import_meters(
         file_name=file_name,
         required=METER_COLUMNS,
         strict=strict,
-        by_id=by_id,
+        by_id=by.id,
         plan=_plan_meters,
         write=_write_meters,
     )

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import system
 from quarterhour.billing import bill_run, tariff_book
 from quarterhour.billing.models import Bill, Payment
 from quarterhour.billing.tariffs import month_back, period_bounds
@@ -236,12 +237,14 @@ def _fill(
         ),
         file_name="demo-customers.csv",
         strict=True,
+        by=system("demo"),
     )
     register_import.import_meters(
         session,
         _csv(["meter", "account", "installed_on", "initial"], meter_rows),
         file_name="demo-meters.csv",
         strict=True,
+        by=system("demo"),
     )
     if identities:
         # The callers were known before their accounts: their ID numbers join their records.
@@ -253,10 +256,11 @@ def _fill(
         _csv(["meter", "read_on", "total", "source"], readings),
         file_name="demo-readings.csv",
         strict=True,
+        by=system("demo"),
     )
     month = start
     while month < billed_until:
-        bill_run.run(session, month, settings=settings)
+        bill_run.run(session, month, settings=settings, by=system("demo"))
         month = period_bounds(month)[1]
     paid = _payments(session, rng, anchor)
     return {"accounts": len(customer_rows), "readings": len(readings), "payments": paid}

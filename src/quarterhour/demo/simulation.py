@@ -18,7 +18,7 @@ from functools import partial
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from quarterhour.access.actor import Actor
+from quarterhour.access.actor import Actor, system
 from quarterhour.calendar import service as calendar_service
 from quarterhour.config import Settings
 from quarterhour.demo import organisation, register, stories
@@ -282,7 +282,7 @@ class Simulation:
             self._deadlines_added = True  # find the next one afresh
 
     def _sweep(self) -> None:
-        done = sla.sweep(self.session, now=self.now)
+        done = sla.sweep(self.session, now=self.now, by=system("demo"))
         self.report.warned += done.warned
         self.report.escalated += done.escalated
 

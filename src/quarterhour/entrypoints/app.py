@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine, text
 
+from quarterhour.access.actor import system
 from quarterhour.config import Settings
 from quarterhour.entrypoints.api import (
     accounts,
@@ -53,7 +54,7 @@ def _sweep_once(app: FastAPI) -> None:
             )
             if not got:
                 return
-        report = sla.sweep(session)
+        report = sla.sweep(session, by=system("sweep"))
     if report.warned or report.escalated:
         log.info("sweep: %d warned, %d escalated", report.warned, report.escalated)
 

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from quarterhour.access.actor import Actor
-from quarterhour.errors import DomainError, NotFound
+from quarterhour.access.permissions import Permission, require
+from quarterhour.errors import DomainError, NotFound, ValidationFailed
 from quarterhour.jobs.models import Job
 from quarterhour.kit import clock
 from quarterhour.storage.engine import unit_of_work
@@ -95,6 +96,7 @@ class Runner:
         work: Work,
     ) -> int:
         """Record the job, then run `work` on a thread; its return value is the job's result."""
+        require(by, permission_for(kind))
         if self._stopping.is_set():
             raise RuntimeError("the server is shutting down; no new jobs")
         now = clock.now()
@@ -176,14 +178,26 @@ def _finish(
             job.steps_done = job.steps_total
 
 
-def get(session: Session, job_id: int) -> Job:
+# Who may start and watch each kind of job: what the job does.
+_PERMISSION = {"import": Permission.IMPORT_RECORDS, "bill_run": Permission.RUN_BILLING}
+
+
+def permission_for(kind: str) -> Permission:
+    if kind not in _PERMISSION:
+        raise ValidationFailed(f"unknown kind of job {kind!r}", field="kind")
+    return _PERMISSION[kind]
+
+
+def get(session: Session, job_id: int, *, by: Actor) -> Job:
     job = session.get(Job, job_id)
     if job is None:
         raise NotFound(f"no job {job_id}", field="job_id")
+    require(by, permission_for(job.kind))
     return job
 
 
-def recent(session: Session, kind: str, limit: int = 10) -> list[Job]:
+def recent(session: Session, kind: str, *, by: Actor, limit: int = 10) -> list[Job]:
+    require(by, permission_for(kind))
     return list(
         session.scalars(
             select(Job).where(Job.kind == kind).order_by(Job.started_at.desc()).limit(limit)

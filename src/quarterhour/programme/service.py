@@ -104,7 +104,8 @@ def create_episode(
     return episode
 
 
-def get_episode(session: Session, episode_id: int) -> Episode:
+def get_episode(session: Session, episode_id: int, *, by: Actor) -> Episode:
+    require(by, Permission.VIEW_PROGRAMME)
     episode = session.get(Episode, episode_id)
     if episode is None:
         raise NotFound(f"no episode {episode_id}", field="episode_id")

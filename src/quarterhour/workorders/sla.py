@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, require
 from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.official import YearSchedule
 from quarterhour.config import Settings
@@ -36,7 +37,10 @@ class SweepReport:
     escalated: int
 
 
-def sweep(session: Session, *, now: datetime | None = None, batch: int = 5000) -> SweepReport:
+def sweep(
+    session: Session, *, by: Actor, now: datetime | None = None, batch: int = 5000
+) -> SweepReport:
+    require(by, Permission.RUN_SWEEP)
     now = now or clock.now()
     if session.get_bind().dialect.name == "postgresql":
         return _sweep_postgresql(session, now, batch)
@@ -338,9 +342,10 @@ class AdminWarning:
     count: int | None = None
 
 
-def admin_warnings(session: Session, today: date) -> list[AdminWarning]:
+def admin_warnings(session: Session, today: date, *, by: Actor) -> list[AdminWarning]:
     """What the administrators must act on: a year without official working-day data, and the
     orders whose deadlines were computed meanwhile from the statutory holidays alone."""
+    require(by, Permission.VIEW_ADMIN_WARNINGS)
     out: list[AdminWarning] = []
     if message := calendar_service.missing_year_warning(session, today):
         out.append(AdminWarning("calendar_year_missing", message))

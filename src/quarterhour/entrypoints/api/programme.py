@@ -112,7 +112,7 @@ def create_episode(body: EpisodeIn, ctx: CtxDep) -> EpisodeOut:
 
 @router.get("/{episode_id}", response_model=EpisodeDetail, responses=REFUSED | answers(404))
 def episode(episode_id: DbId, ctx: CtxDep) -> EpisodeDetail:
-    found = programme.get_episode(ctx.session, episode_id)
+    found = programme.get_episode(ctx.session, episode_id, by=ctx.actor)
     [item] = programme.list_episodes(
         ctx.session, by=ctx.actor, start=found.air_date, end=found.air_date, limit=1
     )

@@ -85,6 +85,7 @@ def run(
                     settings=settings,
                     districts=[known[code] for code in chosen],
                     on_step=say,
+                    by=system("cli"),
                 )
             except DomainError as exc:
                 field = escape(f" [{exc.field}]") if exc.field else ""

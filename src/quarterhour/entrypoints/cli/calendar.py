@@ -23,7 +23,7 @@ def show() -> None:
     """Which years have official data, and whether one is missing."""
     with transaction() as session:
         years = calendar_service.covered_years(session)
-        loaded = {y.year: y for y in calendar_service.loaded_years(session)}
+        loaded = {y.year: y for y in calendar_service.loaded_years(session, by=system("cli"))}
         warning = calendar_service.missing_year_warning(session, clock.now().date())
     table = Table("year", "source")
     for year in years:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import typer
 from sqlalchemy.orm import Session
 
-from quarterhour.customers.imports import ImportReport
+from quarterhour.access.actor import system
+from quarterhour.customers.imports import Importer
 from quarterhour.entrypoints.cli.common import console, err_console, transaction
 from quarterhour.kit import sheets
-
-Importer = Callable[..., ImportReport]
 
 # The file and options every import command takes.
 FILE = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV or Parquet")
@@ -25,7 +23,9 @@ def import_file(importer: Importer, path: Path, *, strict: bool, rejects: Path |
     file, as NAME.rejects.csv) with the row number, the field and the reason first."""
     session: Session
     with transaction() as session:
-        report = importer(session, path.read_bytes(), file_name=path.name, strict=strict)
+        report = importer(
+            session, path.read_bytes(), file_name=path.name, strict=strict, by=system("cli")
+        )
     if report.already_imported:
         console.print(f"{path.name} was imported before (batch {report.batch_id}); nothing changed")
         return

@@ -17,6 +17,7 @@ from quarterhour.access.actor import Actor, Role
 from quarterhour.access.permissions import Permission, can
 from quarterhour.entrypoints.web import session as web_session
 from quarterhour.entrypoints.web.wording import Words
+from quarterhour.errors import Forbidden
 from quarterhour.kit import clock
 
 templates = Environment(
@@ -160,6 +161,13 @@ def page(
     response = HTMLResponse(html, status_code=status_code)
     web_session.remember_language(request, response)
     return response
+
+
+def offered_to(console: web_session.Console, permission: Permission) -> None:
+    """A page that only offers a use case's form (the desk, an administrator's tab) is shown
+    to whoever may use it: this decides what to show; the use case checks again when used."""
+    if not can(console.actor, permission):
+        raise Forbidden(f"role {console.actor.role} may not {permission}", permission=permission)
 
 
 def console_page(

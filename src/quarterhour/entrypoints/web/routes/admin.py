@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.access.actor import STAFF_ROLES, Role
-from quarterhour.access.permissions import Permission, require
+from quarterhour.access.permissions import Permission, can
 from quarterhour.billing import tariff_book
 from quarterhour.billing.schemas import TariffVersionIn
 from quarterhour.calendar import service as calendar_service
@@ -57,7 +57,11 @@ def _page(
         error=error,
         typed=typed or {},
         done=console.request.query_params.get("done"),
-        warnings=sla.admin_warnings(console.session, clock.now().date()),
+        warnings=(
+            sla.admin_warnings(console.session, clock.now().date(), by=console.actor)
+            if can(console.actor, Permission.VIEW_ADMIN_WARNINGS)
+            else []
+        ),
         **values,
     )
 
@@ -227,7 +231,7 @@ def reset_password(
 
 
 def _organisation_values(console: Console) -> dict[str, Any]:
-    require(console.actor, Permission.MANAGE_ORGANISATION)
+    render.offered_to(console, Permission.MANAGE_ORGANISATION)
     session = console.session
     return {
         "departments": organisation.list_departments(session),
@@ -348,7 +352,7 @@ def add_routing_rule(
 
 
 def _policy_values(console: Console) -> dict[str, Any]:
-    require(console.actor, Permission.MANAGE_POLICIES)
+    render.offered_to(console, Permission.MANAGE_POLICIES)
     return {
         "policies": policies.policies(console.session),
         "units": list(LimitUnit),
@@ -407,12 +411,11 @@ def _add_policy(console: Console, form: dict[str, str]) -> Response:
 
 
 def _calendar_values(console: Console) -> dict[str, Any]:
-    require(console.actor, Permission.MANAGE_CALENDAR)
     session = console.session
     missing = calendar_service.missing_years(session, clock.now().date())
     return {
         "covered": calendar_service.covered_years(session),
-        "loaded": calendar_service.loaded_years(session),
+        "loaded": calendar_service.loaded_years(session, by=console.actor),
         "provisional": calendar_service.provisional_holidays(session, missing),
     }
 
@@ -435,7 +438,6 @@ async def load_year(
     typed = {"source": source, "year": year}
 
     def write() -> object:
-        require(console.actor, Permission.MANAGE_CALENDAR)
         if len(data) > MAX_SCHEDULE_BYTES:
             raise ValidationFailed("a year's schedule is at most 256 KiB", field="file")
         schedule = parse_schedule(
@@ -457,7 +459,7 @@ async def load_year(
 
 
 def _tariff_values(console: Console) -> dict[str, Any]:
-    require(console.actor, Permission.MANAGE_TARIFFS)
+    render.offered_to(console, Permission.MANAGE_TARIFFS)
     day = clock.now().date()
     return {
         "published": [

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from quarterhour.access.permissions import Permission, can, require
+from quarterhour.access.permissions import Permission, can
 from quarterhour.billing import bill_run, payments, records
 from quarterhour.customers import accounts
 from quarterhour.customers.view import customer_view
@@ -176,7 +176,7 @@ def _billing(
         held_more=len(held) == HELD_PER_PAGE,
         districts={d.id: d.name for d in organisation.list_districts(session)},
         may_run=may_run,
-        jobs=jobs.recent(session, "bill_run") if may_run else [],
+        jobs=jobs.recent(session, "bill_run", by=console.actor) if may_run else [],
         is_stalled=jobs.is_stalled,
         last_month=(clock.now().date().replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
         error=error,
@@ -240,7 +240,6 @@ def start_bill_run(
     district_id: Annotated[str, Form()] = "",
 ) -> Response:
     """A month's bill run as a job: its page shows the districts done and what runs now."""
-    require(console.actor, Permission.RUN_BILLING)
     session = console.session
     typed = {"period": period, "district_id": district_id}
     known = {d.id: d.name for d in organisation.list_districts(session)}
@@ -272,7 +271,7 @@ def start_bill_run(
             month,
             settings=settings,
             districts=chosen,
-            started_by_id=actor.id,
+            by=actor,
             on_step=step,
         )
         return {
@@ -302,11 +301,7 @@ def start_bill_run(
 
 @router.get("/jobs/{job_id}", response_class=HTMLResponse)
 def job(job_id: DbId, console: ConsoleDep) -> HTMLResponse:
-    found = jobs.get(console.session, job_id)
-    require(
-        console.actor,
-        Permission.IMPORT_RECORDS if found.kind == "import" else Permission.RUN_BILLING,
-    )
+    found = jobs.get(console.session, job_id, by=console.actor)
     return render.console_page(
         console,
         "console/job.html",

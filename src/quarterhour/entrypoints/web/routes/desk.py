@@ -119,7 +119,7 @@ def _desk(
 def desk(
     console: ConsoleDep, customer: str = "", account: str = "", taken: BigId | None = None
 ) -> HTMLResponse:
-    require(console.actor, Permission.TAKE_CONTACT)
+    render.offered_to(console, Permission.TAKE_CONTACT)
     form = _form_defaults(console) | {"customer_id": customer, "account": account}
     recorded = (
         repository.list_orders(
@@ -133,7 +133,7 @@ def desk(
 
 def callers_page(console: Console, template: str, q: str) -> HTMLResponse:
     """A page of the callers the lookup finds for what was typed (or why it cannot look)."""
-    require(console.actor, Permission.VIEW_CUSTOMERS)
+    render.offered_to(console, Permission.VIEW_CUSTOMERS)
     try:
         found, problem = lookup(console, q[:64]), None
     except ValidationFailed as exc:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from quarterhour.access.permissions import Permission, can, require
+from quarterhour.access.permissions import Permission, can
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.errors import DomainError, ValidationFailed
@@ -36,7 +36,6 @@ def _page(
     typed: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    require(console.actor, Permission.VIEW_PROGRAMME)
     session = console.session
     manages = can(console.actor, Permission.MANAGE_PROGRAMME)
     return render.console_page(
@@ -104,9 +103,8 @@ def _add(console: Console, typed: dict[str, Any]) -> Response:
 
 @router.get("/{episode_id}", response_class=HTMLResponse)
 def episode(episode_id: DbId, console: ConsoleDep) -> HTMLResponse:
-    require(console.actor, Permission.VIEW_PROGRAMME)
     session = console.session
-    found = programme.get_episode(session, episode_id)
+    found = programme.get_episode(session, episode_id, by=console.actor)
     return render.console_page(
         console,
         "console/episode.html",
