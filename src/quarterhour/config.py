@@ -68,6 +68,8 @@ class Settings:
     max_upload_bytes: int = 100 * 1024 * 1024
     # Behind a TLS proxy: the console's cookies are sent over HTTPS only.
     secure_cookies: bool = False
+    # Refuse a request's write that no permission check came before (access.permissions).
+    checked_writes: bool = True
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -103,6 +105,8 @@ class Settings:
             values["max_body_bytes"] = int(body)
         if upload := env.get("QUARTERHOUR_MAX_UPLOAD_BYTES"):
             values["max_upload_bytes"] = int(upload)
+        if (checked := env.get("QUARTERHOUR_CHECKED_WRITES")) is not None:
+            values["checked_writes"] = checked.lower() not in {"", "0", "false", "no", "off"}
         if (secure := env.get("QUARTERHOUR_SECURE_COOKIES")) is not None:
             values["secure_cookies"] = secure.lower() not in {"", "0", "false", "no", "off"}
         if env.get("QUARTERHOUR_LOG_SQL"):

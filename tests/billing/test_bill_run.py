@@ -147,7 +147,10 @@ def test_one_district_at_a_time(session: Session, org: Organisation, settings: S
     here, m1 = town.household("ZJ-RES", initial=D("0"))
     town.read(m1, date(2026, 10, 31), "100")
     elsewhere = accounts.add_premises(
-        session, address="合肥市蜀山区长江西路1号", district_id=org.districts["shushan"]
+        session,
+        address="合肥市蜀山区长江西路1号",
+        district_id=org.districts["shushan"],
+        by=system("test"),
     )
     there_account = accounts.open_account(
         session,

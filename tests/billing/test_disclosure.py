@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import system
 from quarterhour.billing import tariff_book
 
 pytestmark = pytest.mark.db
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.db
 def test_disclosure_publishes_tariffs_and_time_limits_without_a_login(
     session: Session, client: TestClient
 ) -> None:
-    tariff_book.install_samples(session)
+    tariff_book.install_samples(session, by=system("test"))
     tariff = tariff_book.get_tariff(session, "AH-BIZ")
     tariff_book.add_version(
         session, tariff, {"effective_from": "2026-10-17", "flat_price": "0.7542"}, source="test"
@@ -46,7 +47,7 @@ def test_disclosure_publishes_tariffs_and_time_limits_without_a_login(
 def test_the_disclosure_page_in_chinese_and_english_with_nothing_from_elsewhere(
     session: Session, client: TestClient
 ) -> None:
-    tariff_book.install_samples(session)
+    tariff_book.install_samples(session, by=system("test"))
     session.commit()
     page = client.get("/disclosure", params={"on": "2026-11-01"})
     assert page.status_code == 200

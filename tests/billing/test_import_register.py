@@ -78,7 +78,7 @@ def count(session: Session, model: type) -> int:
 
 @pytest.fixture
 def tariffs(session: Session, org: Organisation) -> Organisation:
-    tariff_book.install_samples(session)
+    tariff_book.install_samples(session, by=system("test"))
     session.commit()
     return org
 

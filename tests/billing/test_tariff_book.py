@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from quarterhour.access.actor import system
 from quarterhour.billing import tariff_book
 from quarterhour.billing.models import Tariff, TariffVersionRow
 from quarterhour.billing.tariffs import Usage, price
@@ -23,9 +24,9 @@ pytestmark = pytest.mark.db
 def test_samples_install_once_and_the_confirmed_one_prices_the_worked_case(
     session: Session,
 ) -> None:
-    added = tariff_book.install_samples(session)
+    added = tariff_book.install_samples(session, by=system("test"))
     assert "ZJ-RES" in added
-    assert tariff_book.install_samples(session) == []
+    assert tariff_book.install_samples(session, by=system("test")) == []
     assert session.scalar(select(func.count()).select_from(Tariff)) == len(added)
     zhejiang = tariff_book.get_tariff(session, "ZJ-RES")
     assert zhejiang.is_verified
@@ -36,7 +37,7 @@ def test_samples_install_once_and_the_confirmed_one_prices_the_worked_case(
 
 
 def test_a_new_version_ends_the_one_in_force(session: Session) -> None:
-    tariff_book.install_samples(session)
+    tariff_book.install_samples(session, by=system("test"))
     tariff = tariff_book.get_tariff(session, "AH-BIZ")
     tariff_book.add_version(
         session,
@@ -92,7 +93,7 @@ def test_a_new_version_ends_the_one_in_force(session: Session) -> None:
 def test_a_bad_version_is_refused_naming_the_field_and_nothing_changes(
     session: Session, values: dict[str, object], field: str
 ) -> None:
-    tariff_book.install_samples(session)
+    tariff_book.install_samples(session, by=system("test"))
     tariff = tariff_book.get_tariff(session, "AH-RES")
     before = session.scalar(select(func.count()).select_from(TariffVersionRow))
     with pytest.raises(ValidationFailed) as caught:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import system
 from quarterhour.billing import tariff_book
 from quarterhour.customers import accounts
 from quarterhour.customers.models import Account, Customer, Meter
@@ -22,7 +23,7 @@ class Town:
     def __init__(self, session: Session, org: Organisation) -> None:
         self.session = session
         self.district = org.districts["baohe"]
-        tariff_book.install_samples(session)
+        tariff_book.install_samples(session, by=system("test"))
         self.tariffs = {
             code: tariff_book.get_tariff(session, code).id
             for code in ("ZJ-RES", "ZJ-RES-TOU", "AH-SHARED", "AH-BIZ")
@@ -44,6 +45,7 @@ class Town:
                 self.session,
                 address=f"合肥市包河区拱辰街{n}号楼{k + 1}室",
                 district_id=self.district,
+                by=system("test"),
             )
             for k in range(households)
         ]

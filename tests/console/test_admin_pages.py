@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from console.conftest import csrf_of
+from quarterhour.access.actor import system
 from quarterhour.billing import tariff_book
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
@@ -134,7 +135,7 @@ def test_a_new_tariff_version_from_a_future_day(
     desk: Desk, engine: Engine, org: Organisation
 ) -> None:
     with make_session_factory(engine)() as session:
-        tariff_book.install_samples(session)
+        tariff_book.install_samples(session, by=system("test"))
         session.commit()
     admin = desk("admin")
     page = admin.get("/console/admin/tariffs")

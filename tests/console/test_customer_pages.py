@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from billing.test_inquiry_and_payments import billed_household
+from quarterhour.access.actor import system
 from quarterhour.config import Settings
 from quarterhour.demo.organisation import Organisation
 from workorders.loop_client import LoopApi
@@ -117,7 +118,7 @@ def test_an_administrator_imports_customers_and_gets_the_rows_set_aside(
     from billing.test_import_register import CUSTOMERS
     from quarterhour.billing import tariff_book
 
-    tariff_book.install_samples(session)
+    tariff_book.install_samples(session, by=system("test"))
     session.commit()
     admin = desk("admin")
     page = admin.get("/console/imports")

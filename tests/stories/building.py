@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import system
 from quarterhour.billing import tariff_book
 from quarterhour.customers import accounts
 from quarterhour.customers.models import Customer, Meter
@@ -18,10 +19,13 @@ from quarterhour.kit import clock
 
 def shared_building(session: Session, district_id: int) -> tuple[Meter, dict[str, int]]:
     """拱辰街99号楼 before the story: four flats on one shared meter, billed to the building."""
-    tariff_book.install_samples(session)
+    tariff_book.install_samples(session, by=system("test"))
     flats = {
         flat: accounts.add_premises(
-            session, address=f"合肥市包河区拱辰街99号楼{flat}", district_id=district_id
+            session,
+            address=f"合肥市包河区拱辰街99号楼{flat}",
+            district_id=district_id,
+            by=system("test"),
         )
         for flat in ("101", "102", "201", "202")
     }

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import system
 from quarterhour.billing import tariff_book
 from quarterhour.customers import accounts
 from quarterhour.customers.models import Account, Customer, Meter
@@ -22,10 +23,12 @@ pytestmark = pytest.mark.db
 
 @pytest.fixture
 def shared(session: Session, loop: LoopApi) -> dict[str, Any]:
-    tariff_book.install_samples(session)
+    tariff_book.install_samples(session, by=system("test"))
     district = loop.org.districts["baohe"]
     flats = [
-        accounts.add_premises(session, address=f"合肥市包河区某楼{n}室", district_id=district)
+        accounts.add_premises(
+            session, address=f"合肥市包河区某楼{n}室", district_id=district, by=system("test")
+        )
         for n in (1, 2)
     ]
     keeper = Customer(name="楼长", phone="13900001111", phone_last4="1111", created_at=clock.now())
@@ -38,7 +41,9 @@ def shared(session: Session, loop: LoopApi) -> dict[str, Any]:
         tariff_id=tariff_book.get_tariff(session, "AH-SHARED").id,
         opened_on=date(2020, 1, 1),
     )
-    one = accounts.add_premises(session, address="合肥市包河区单表1号", district_id=district)
+    one = accounts.add_premises(
+        session, address="合肥市包河区单表1号", district_id=district, by=system("test")
+    )
     single = accounts.open_account(
         session,
         customer=keeper,

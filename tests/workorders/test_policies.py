@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import system
 from quarterhour.errors import ValidationFailed
 from quarterhour.workorders import policies
 from quarterhour.workorders.kinds import AreaClass, DeadlineKind, LimitUnit, OrderType
@@ -28,7 +29,7 @@ def _centre(view: policies.PolicyView, *args: str | None) -> dict[str, tuple[int
 
 
 def test_defaults_follow_the_product_brief(session: Session) -> None:
-    policies.ensure_default_policies(session)
+    policies.ensure_default_policies(session, by=system("test"))
     view = policies.policy_in_force(session, date(2026, 11, 27))
     assert view.code == "SGCC-2021"
     assert _limits(view, "complaint", None, None) == {
@@ -67,7 +68,7 @@ def test_defaults_follow_the_product_brief(session: Session) -> None:
 
 
 def test_the_policy_in_force_depends_on_the_date(session: Session) -> None:
-    policies.ensure_default_policies(session)
+    policies.ensure_default_policies(session, by=system("test"))
     old = policies.policy_in_force(session, date(2015, 6, 1))
     assert old.code == "SGCC-2011"
     assert _limits(old, "complaint", None, None)["completion"] == (7, "working_days")
@@ -77,8 +78,8 @@ def test_the_policy_in_force_depends_on_the_date(session: Session) -> None:
 
 
 def test_ensure_defaults_is_idempotent(session: Session) -> None:
-    policies.ensure_default_policies(session)
-    policies.ensure_default_policies(session)
+    policies.ensure_default_policies(session, by=system("test"))
+    policies.ensure_default_policies(session, by=system("test"))
     assert len(policies.policies(session)) == 2
 
 

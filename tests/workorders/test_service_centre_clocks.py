@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import system
 from quarterhour.kit import clock
 from quarterhour.workorders import policies
 from quarterhour.workorders.kinds import DeadlineKind
@@ -154,7 +155,7 @@ def test_a_repair_done_again_is_a_new_visit_with_its_own_clocks(
 
 
 def test_installed_default_policies_get_the_new_clocks(session: Session) -> None:
-    policies.ensure_default_policies(session)
+    policies.ensure_default_policies(session, by=system("test"))
     newest = session.scalars(select(TimeLimitPolicy).where(TimeLimitPolicy.code == "SGCC-2021"))
     policy_id = newest.one().id
     # An installation from before these clocks existed.
@@ -162,7 +163,7 @@ def test_installed_default_policies_get_the_new_clocks(session: Session) -> None
         delete(TimeLimit).where(TimeLimit.kind.in_([DeadlineKind.DISPATCH, DeadlineKind.FOLLOW_UP]))
     )
     policies.invalidate_cache()
-    policies.ensure_default_policies(session)
+    policies.ensure_default_policies(session, by=system("test"))
     view = next(p for p in policies.policies(session) if p.id == policy_id)
     kinds = {limit.kind for limit in view.limits_for("complaint", None, None)}
     assert {DeadlineKind.DISPATCH, DeadlineKind.FOLLOW_UP} <= kinds

@@ -6,7 +6,13 @@ Lifecycle moves carry their own roles (workorders.lifecycle); everything else is
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from quarterhour.access.actor import Actor, Role
 from quarterhour.errors import Forbidden
@@ -77,6 +83,74 @@ def can(actor: Actor, permission: Permission) -> bool:
 def require(actor: Actor, permission: Permission) -> None:
     if not can(actor, permission):
         raise Forbidden(f"role {actor.role} may not {permission}", permission=str(permission))
+    checked(str(permission))
+
+
+# --- every write behind a check ---------------------------------------------------------------
+# A request is one scope (entrypoints.app); each permission check passed in it is noted, and a
+# statement that writes while nothing has been checked is refused (UncheckedWrite, a 500 that
+# names the statement): a new way into a use case that forgot its guard fails loudly in the
+# test suite, never silently in production. Open use cases (logging in, the public lookups,
+# their failure budgets) say so with `anyone(reason)`.
+
+
+class UncheckedWrite(RuntimeError):
+    """A write reached the database in a request in which no permission was checked."""
+
+
+@dataclass
+class _Scope:
+    checks: list[str]
+
+
+_scope: ContextVar[_Scope | None] = ContextVar("permission_scope", default=None)
+
+
+@contextmanager
+def use_case_scope() -> Iterator[_Scope]:
+    """One request's checks. The scope object is shared by reference, so a check made on a
+    worker thread (FastAPI runs sync routes and dependencies there, on copies of the context)
+    counts for the whole request."""
+    scope = _Scope(checks=[])
+    token = _scope.set(scope)
+    try:
+        yield scope
+    finally:
+        _scope.reset(token)
+
+
+def checked(what: str) -> None:
+    """Note a check that passed (require does; so do the lifecycle's role checks)."""
+    if (scope := _scope.get()) is not None:
+        scope.checks.append(what)
+
+
+def anyone(reason: str) -> None:
+    """A use case open to everyone, named: a login, a logout, a public lookup and its failure
+    budget, the console's own session."""
+    checked(f"anyone: {reason}")
+
+
+_WRITE = re.compile(
+    r"^\s*(?:INSERT|UPDATE|DELETE|MERGE|WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def is_write(statement: str) -> bool:
+    return _WRITE.match(statement) is not None
+
+
+def refuse_unchecked_write(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    """SQLAlchemy's before_cursor_execute listener (installed by entrypoints.app)."""
+    scope = _scope.get()
+    if scope is not None and not scope.checks and is_write(statement):
+        raise UncheckedWrite(
+            "a write without a permission check in this request: "
+            + " ".join(statement.split())[:120]
+        )
 
 
 def seen_department(actor: Actor) -> int | None:
@@ -98,6 +172,7 @@ def can_see_order(actor: Actor, department_id: int | None) -> bool:
 def require_see_order(actor: Actor, department_id: int | None) -> None:
     if not can_see_order(actor, department_id):
         raise Forbidden("this order belongs to another department", permission="view_orders")
+    checked("see_order")
 
 
 def can_reveal_caller(actor: Actor, department_id: int | None, *, is_open: bool) -> bool:

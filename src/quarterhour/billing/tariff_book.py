@@ -33,8 +33,9 @@ _PRICE_FIELDS = (
 )
 
 
-def install_samples(session: Session) -> list[str]:
+def install_samples(session: Session, *, by: Actor) -> list[str]:
     """Add the shipped sample tariffs that are not there yet (by code); their codes."""
+    require(by, Permission.MANAGE_TARIFFS)
     data = json.loads((files("quarterhour.billing") / "data" / "sample_tariffs.json").read_text())
     known = set(session.scalars(select(Tariff.code)))
     added = []

@@ -31,8 +31,9 @@ CATEGORIES = ("residential", "non_residential")
 
 
 def add_premises(
-    session: Session, *, address: str, district_id: int, area_class: str = "urban"
+    session: Session, *, by: Actor, address: str, district_id: int, area_class: str = "urban"
 ) -> Premises:
+    require(by, Permission.IMPORT_RECORDS)
     if not address.strip():
         raise ValidationFailed("a premises needs an address", field="address")
     if area_class not in AREA_CLASSES:

@@ -34,7 +34,7 @@ class Organisation:
 
 def install(session: Session, *, password_cost: tuple[int, int] | None = None) -> Organisation:
     """Idempotent only on an empty organisation; callers check first."""
-    policies.ensure_default_policies(session)
+    policies.ensure_default_policies(session, by=system("demo"))
     late_fees.ensure_default_rules(session)
     org = Organisation()
     for code, name in DISTRICTS:

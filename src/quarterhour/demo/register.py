@@ -84,11 +84,13 @@ def install_story_building(
 ) -> None:
     """Story 1's 合表: `building`'s four flats on one meter, its holder a neighbour, the story's
     `caller` (name, phone) in one of the flats; its readings up to the story's day."""
-    tariff_book.install_samples(session)
+    tariff_book.install_samples(session, by=system("demo"))
     rng = random.Random(building)  # noqa: S311 - reproducible demo data, not security
     district_id = org.districts[district]
     flats = [
-        accounts.add_premises(session, address=f"{building}{flat}", district_id=district_id)
+        accounts.add_premises(
+            session, address=f"{building}{flat}", district_id=district_id, by=system("demo")
+        )
         for flat in BUILDING_FLATS
     ]
     start = opened_on(first_day)

@@ -11,8 +11,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from quarterhour.access import permissions
 from quarterhour.access.actor import system
 from quarterhour.config import Settings
 from quarterhour.entrypoints.api import (
@@ -68,6 +70,21 @@ async def _sweep_forever(app: FastAPI, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
+class CheckedWrites:
+    """Each HTTP request is one scope of permission checks (access.permissions): a write in it
+    before any check is refused."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with permissions.use_case_scope():
+            await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     engine = engine or make_engine(settings)
@@ -110,6 +127,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         max_upload_bytes=settings.max_upload_bytes,
     )
     app.add_middleware(BillLine)
+    if settings.checked_writes:
+        refuse = permissions.refuse_unchecked_write
+        if not event.contains(engine, "before_cursor_execute", refuse):
+            event.listen(engine, "before_cursor_execute", refuse)
+        app.add_middleware(CheckedWrites)
 
     # Routes are matched in order: the public lines (the bill inquiry answers thousands of
     # calls a second) and the work-order routes come first.

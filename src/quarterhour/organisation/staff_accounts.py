@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from quarterhour.access import permissions
 from quarterhour.access.actor import STAFF_ROLES, Actor, Role
 from quarterhour.access.passwords import (
     check_strength,
@@ -67,6 +68,7 @@ def log_in(session: Session, username: str, password: str, *, ttl_minutes: int) 
     if usable is None or not matches:
         raise Unauthenticated("wrong username or password")
     staff = usable
+    permissions.anyone("log in: the password was the check")
     token = secrets.token_urlsafe(32)
     now = clock.now()
     expires = now + timedelta(minutes=ttl_minutes)
@@ -129,6 +131,7 @@ def _look_up(session: Session, digest: str) -> tuple[Actor, datetime]:
 
 
 def log_out(session: Session, token: str) -> None:
+    permissions.anyone("log out: the token is its own right")
     forget_tokens()
     session.execute(
         update(ApiToken).where(ApiToken.token_hash == token_digest(token)).values(revoked=True)

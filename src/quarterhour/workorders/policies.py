@@ -233,7 +233,8 @@ def _time_limit(policy_id: int, limit: Limit) -> TimeLimit:
     )
 
 
-def ensure_default_policies(session: Session) -> None:
+def ensure_default_policies(session: Session, *, by: Actor) -> None:
+    require(by, Permission.MANAGE_POLICIES)
     existing = {p.code: p for p in session.scalars(select(TimeLimitPolicy))}
     for spec in DEFAULT_POLICIES:
         if spec.code not in existing:

@@ -139,7 +139,7 @@ def list_tariffs(
 def install_samples() -> None:
     """Add the shipped sample tariffs that are missing (only ZJ-RES is confirmed)."""
     with transaction() as session:
-        added = tariff_book.install_samples(session)
+        added = tariff_book.install_samples(session, by=system("cli"))
     console.print(f"added: {', '.join(added)}" if added else "all samples are there already")
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import typer
 
+from quarterhour.access.actor import system
 from quarterhour.billing import late_fees
 from quarterhour.config import Settings
 from quarterhour.entrypoints.cli.common import console, transaction
@@ -19,7 +20,7 @@ def upgrade_database(settings: Settings) -> None:
     finally:
         engine.dispose()
     with transaction(settings) as session:
-        policies.ensure_default_policies(session)
+        policies.ensure_default_policies(session, by=system("cli"))
         late_fees.ensure_default_rules(session)
 
 
