@@ -11,6 +11,8 @@ from quarterhour.storage.base import Base
 
 
 class CalendarYear(Base):
+    """A year of official working-day data (国务院办公厅 notice): where it came from, who loaded it."""
+
     __tablename__ = "calendar_year"
 
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -21,6 +23,8 @@ class CalendarYear(Base):
 
 
 class CalendarDay(Base):
+    """One exception to Monday–Friday in a loaded year: a holiday, or a make-up working day (调休)."""
+
     __tablename__ = "calendar_day"
     __table_args__ = (CheckConstraint("kind IN ('holiday', 'workday')", name="kind"),)
 

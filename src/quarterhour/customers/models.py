@@ -24,6 +24,8 @@ from quarterhour.storage.base import Base
 
 
 class Customer(Base):
+    """A person or organisation who calls or holds accounts; phone and ID number are personal data."""
+
     __tablename__ = "customer"
     __table_args__ = (
         Index("ix_customer_phone_last4", "phone_last4"),

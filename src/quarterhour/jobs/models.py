@@ -13,6 +13,8 @@ from quarterhour.storage.base import Base
 
 
 class Job(Base):
+    """A long job started from the console (a bill run, an import): its steps, message and heartbeat."""
+
     __tablename__ = "job"
     __table_args__ = (
         CheckConstraint("status in ('running','done','failed','stopped')", name="status_known"),

@@ -21,6 +21,8 @@ class DepartmentKind(StrEnum):
 
 
 class District(Base):
+    """A supply district (供电区域): premises, departments and routing rules belong to one."""
+
     __tablename__ = "district"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,6 +31,8 @@ class District(Base):
 
 
 class Department(Base):
+    """A unit that handles work orders: the service centre, a business hall, a repair crew, …"""
+
     __tablename__ = "department"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +48,8 @@ class Department(Base):
 
 
 class Staff(Base):
+    """A person who signs in, with one role and (for handlers) one department."""
+
     __tablename__ = "staff"
     __table_args__ = (
         CheckConstraint(

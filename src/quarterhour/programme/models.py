@@ -11,6 +11,8 @@ from quarterhour.storage.base import Base
 
 
 class Episode(Base):
+    """One broadcast of the radio programme (weekdays 07:40–07:55), with its roster."""
+
     __tablename__ = "episode"
 
     id: Mapped[int] = mapped_column(primary_key=True)

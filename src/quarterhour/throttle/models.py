@@ -12,6 +12,8 @@ from quarterhour.storage.base import Base
 
 
 class FailureBudget(Base):
+    """Failed attempts per scope and key (an account, an order, a caller), for every worker."""
+
     __tablename__ = "failure_budget"
 
     # What is counted: 'bill', 'bill-from', 'order', 'order-from', 'login', 'login-from'.

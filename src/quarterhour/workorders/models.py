@@ -246,6 +246,8 @@ class TimeLimitPolicy(Base):
 
 
 class TimeLimit(Base):
+    """One limit of a policy: an order type (sub-type, area class), a deadline kind, an amount."""
+
     __tablename__ = "time_limit"
     __table_args__ = (
         UniqueConstraint("policy_id", "order_type", "subtype", "area_class", "kind"),
@@ -265,6 +267,8 @@ class TimeLimit(Base):
 
 
 class FollowUpRule(Base):
+    """Whether a policy has every order of a type followed up (回访)."""
+
     __tablename__ = "follow_up_rule"
     __table_args__ = (UniqueConstraint("policy_id", "order_type"),)
 
