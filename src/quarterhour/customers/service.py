@@ -212,7 +212,11 @@ def disclose_phone(
     customer = get_customer(session, customer_id, field="customer_id")
     session.add(
         PersonalDataAccess(
-            staff_id=by.id, customer_id=customer.id, field="phone", purpose=purpose, at=clock.now()
+            staff_id=by.person_id,
+            customer_id=customer.id,
+            field="phone",
+            purpose=purpose,
+            at=clock.now(),
         )
     )
     return customer.phone
