@@ -1,11 +1,13 @@
 """The domain's labels: every member of every enum of the closed loop has its Chinese and English
-word in workorders/labels.py."""
+word in workorders/labels.py, and no other module keeps a label table of its own."""
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 from enum import StrEnum
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +16,7 @@ from quarterhour.workorders import kinds, labels, lifecycle
 from quarterhour.workorders.lifecycle import Action
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+SOURCE = Path(labels.__file__).resolve().parents[1]  # src/quarterhour
 
 
 @pytest.mark.parametrize("enum", list(labels.TABLES), ids=lambda e: e.__name__)
@@ -56,3 +59,69 @@ def test_the_public_status_tells_the_customer_each_step_in_plain_words() -> None
     assert labels.text(labels.STATES, "archived", "en") == "archived"
     assert labels.text(labels.STATES, "no_such_state") == "no_such_state"
     assert labels.text(labels.STATES, None) == ""
+
+
+# --- no copies elsewhere ------------------------------------------------------------------------
+
+
+def _is_text(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _is_label(value: ast.expr | None) -> bool:
+    """A word, a (zh, en) pair, or a call made of two words (Label("…", "…"))."""
+    if value is None:
+        return False
+    if _is_text(value):
+        return True
+    if isinstance(value, ast.Tuple) and len(value.elts) == 2 and all(map(_is_text, value.elts)):
+        zh, en = (str(e.value) for e in value.elts if isinstance(e, ast.Constant))
+        return bool(CJK.search(zh)) and not CJK.search(en)
+    return (
+        isinstance(value, ast.Call) and len(value.args) >= 2 and all(map(_is_text, value.args[:2]))
+    )
+
+
+def _label_tables(tree: ast.AST) -> list[tuple[int, str]]:
+    """Dict literals mapping two or more codes of one domain enum (by value, or by member such as
+    State.ACCEPTED or an alias's _K.ARRIVAL) to words."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Dict):
+            continue
+        for enum in labels.TABLES:
+            values = {m.value for m in enum}
+            names = {m.name for m in enum}
+            words = sum(
+                1
+                for key, value in zip(node.keys, node.values, strict=True)
+                if _is_label(value)
+                and (
+                    (isinstance(key, ast.Constant) and key.value in values)
+                    or (isinstance(key, ast.Attribute) and key.attr in names)
+                )
+            )
+            if words >= 2:
+                found.append((node.lineno, enum.__name__))
+    return found
+
+
+def test_no_other_module_keeps_its_own_label_table() -> None:
+    own = Path(labels.__file__).resolve()
+    copies = [
+        f"{path.relative_to(SOURCE)}:{line} labels {enum}"
+        for path in sorted(SOURCE.rglob("*.py"))
+        if path.resolve() != own
+        for line, enum in _label_tables(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert copies == []
+
+
+def test_the_check_finds_a_copy() -> None:
+    copy = """
+STATE_NAMES = {"accepted": "已受理", "dispatched": "已派单"}
+STEPS = {Action.ACCEPT: ("受理", "accepted"), Action.DISPATCH: ("派单", "dispatched")}
+WEIGHTS = {Channel.HOTLINE: 68, Channel.COUNTER: 11}
+NOTES = {"satisfied": ("客户表示满意", "客户对处理结果满意"), "dissatisfied": ("不满意", "仍未解决")}
+"""
+    assert _label_tables(ast.parse(copy)) == [(2, "State"), (3, "Action")]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 from quarterhour.organisation.models import DepartmentKind, Role
 from quarterhour.workorders.kinds import (
@@ -222,7 +223,7 @@ DEPARTMENT_KINDS: Mapping[str, Label] = {
 }
 
 # Each enum with its labels: what the completeness test walks.
-TABLES: Mapping[type, Mapping[str, Label]] = {
+TABLES: Mapping[type[StrEnum], Mapping[str, Label]] = {
     State: STATES,
     Action: ACTIONS,
     OrderType: ORDER_TYPES,
