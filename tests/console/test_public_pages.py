@@ -32,6 +32,22 @@ def test_the_status_page_shows_the_state_and_nothing_personal(
     assert "工单号或电话后四位不正确" in wrong.text and "工单号或电话后四位不正确" in unknown.text
 
 
+def test_the_status_page_tells_each_step_in_the_apis_words(
+    client: TestClient, loop: LoopApi
+) -> None:
+    """The page and the API name a step alike (workorders/labels.py: the action's public word),
+    never by the staff's jargon (回单), and in English on ?lang=en."""
+    order = loop.new_order("complaint", "returned")
+    query = f"number={order['number']}&phone_last4={CUSTOMER_PHONE[-4:]}"
+    steps = client.get(f"/api/v1/public/orders/{order['number']}?phone_last4={CUSTOMER_PHONE[-4:]}")
+    words = [s["step"] for s in steps.json()["steps"]]
+    assert words == ["受理", "派单", "接单", "处理完毕"]
+    listed = client.get(f"/status?{query}").text.split("<ol>")[1].split("</ol>")[0]
+    assert all(word in listed for word in words) and "回单" not in listed
+    english = client.get(f"/status?{query}&lang=en").text.split("<ol>")[1]
+    assert "work done" in english and "return result" not in english
+
+
 def test_the_bill_page_answers_like_the_line_and_is_rate_limited(
     client: TestClient, settings: Settings
 ) -> None:

@@ -29,7 +29,8 @@ from quarterhour.analytics.schemas import (
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
-from quarterhour.workorders.kinds import LABELS_ZH, ComplaintClass, OrderType
+from quarterhour.workorders import labels
+from quarterhour.workorders.kinds import ComplaintClass, OrderType
 
 # A bound on what one request may scan: five years of a busy hotline is ~1.7M orders (the
 # 1,000,000-order benchmark holds three years).
@@ -100,13 +101,15 @@ def quality_figures(session: Session, q: StatsQuery, *, by: Actor) -> QualityRep
         as_of=now,
         total=Figures.model_validate(total.figures()),
         by_type=[
-            TypeFigures(order_type=kind, label=LABELS_ZH.get(kind, kind), **counts.figures())
+            TypeFigures(
+                order_type=kind, label=labels.text(labels.ORDER_TYPES, kind), **counts.figures()
+            )
             for kind, counts in sorted(by_type.items(), key=lambda i: type_order.get(i[0], 99))
         ],
         by_complaint_class=[
             ComplaintClassFigures(
                 complaint_class=code,
-                label=LABELS_ZH.get(code, code) if code else UNCLASSED,
+                label=labels.text(labels.COMPLAINT_CLASSES, code) if code else UNCLASSED,
                 **counts.figures(),
             )
             for code, counts in sorted(

@@ -1,4 +1,6 @@
-"""Vocabulary of the closed loop: types, channels, area classes, outcomes (PRODUCT.md, glossary)."""
+"""Vocabulary of the closed loop: types, channels, area classes, outcomes (PRODUCT.md, glossary).
+
+What each is called, in Chinese and English, is in labels.py."""
 
 from __future__ import annotations
 
@@ -79,7 +81,7 @@ class FollowUpOutcome(StrEnum):
     SATISFIED = "satisfied"  # 满意
     BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
     DISSATISFIED = "dissatisfied"  # 不满意
-    UNREACHABLE = "unreachable"  # 无法联系
+    UNREACHABLE = "unreachable"  # 未联系上 (the last attempt allowed: 无法联系)
 
 
 class ReplyMethod(StrEnum):
@@ -105,29 +107,3 @@ class LimitUnit(StrEnum):
     MINUTES = "minutes"
     HOURS = "hours"
     WORKING_DAYS = "working_days"
-
-
-LABELS_ZH: dict[str, str] = {
-    "fault_repair": "故障报修",
-    "complaint": "投诉",
-    "misconduct_report": "举报",
-    "service_request": "服务申请",
-    "opinion": "意见",
-    "suggestion": "建议",
-    "praise": "表扬",
-    "consultation": "咨询",
-    "meter_split": "分户装表",
-    "new_connection": "居民报装",
-    "new_connection_lv": "低压非居民报装",
-    "new_connection_hv_single": "高压单电源报装",
-    "new_connection_hv_dual": "高压双电源报装",
-    "meter_anomaly": "电能表异常",
-    "service": "服务投诉",
-    "business": "营业投诉",
-    "outage": "停送电投诉",
-    "power_quality": "供电质量投诉",
-    "grid_construction": "电网建设投诉",
-    "reading_anomaly": "抄表异常",
-    "reconnection": "欠费复电",
-    "general": "其他",
-}

@@ -43,7 +43,7 @@ from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.programme import service as programme
 from quarterhour.storage import driver
-from quarterhour.workorders import attachments, policies, repository, routing, writes
+from quarterhour.workorders import attachments, labels, policies, repository, routing, writes
 from quarterhour.workorders.deadlines import due_with_settings, nearest_open
 from quarterhour.workorders.kinds import (
     Channel,
@@ -905,22 +905,8 @@ _HANDLERS: dict[Action, _Handler] = {
 }
 
 
-PUBLIC_STEPS = {
-    Action.ACCEPT: "受理",
-    Action.CLOSE_ON_INTAKE: "直接办结",
-    Action.DISPATCH: "派单",
-    Action.ACKNOWLEDGE: "接单",
-    Action.ARRIVE: "抢修人员到达现场",
-    Action.RESTORE: "恢复供电",
-    Action.RETURN_RESULT: "处理完毕",
-    Action.SEND_BACK: "重新处理",
-    Action.REPLY: "已答复",
-    Action.FOLLOW_UP: "回访",
-    Action.ARCHIVE: "归档",
-    Action.CANCEL: "撤销",
-    Action.PAUSE: "等待客户办理",
-    Action.RESUME: "继续办理",
-}
+# What the public order status calls each step it shows: the action's public word (labels.py).
+PUBLIC_STEPS = {action: step.zh for action, step in labels.PUBLIC_STEPS.items()}
 
 
 def public_status(session: Session, number: str, phone_last4: str) -> PublicStatus:

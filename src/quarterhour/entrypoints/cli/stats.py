@@ -11,7 +11,8 @@ from quarterhour.analytics import service as analytics
 from quarterhour.analytics.schemas import Figures, QualityReport, StatsQuery
 from quarterhour.entrypoints.cli.common import console, transaction
 from quarterhour.kit import clock
-from quarterhour.workorders.kinds import LABELS_ZH, OrderType
+from quarterhour.workorders import labels
+from quarterhour.workorders.kinds import OrderType
 
 _DAY = ["%Y-%m-%d"]
 
@@ -68,7 +69,7 @@ def _breakdown(title: str, first: str, rows: list[tuple[str, Figures]]) -> Table
 def _print(report: QualityReport) -> None:
     scope = [f"{report.start.isoformat()} – {report.end.isoformat()}"]
     if report.order_type is not None:
-        scope.append(f"{LABELS_ZH[report.order_type]} {report.order_type}")
+        scope.append(f"{labels.ORDER_TYPES[report.order_type].zh} {report.order_type}")
     if report.department_id is not None:
         scope.append(f"department {report.department_id}")
     if report.district_id is not None:

@@ -1,36 +1,16 @@
-"""The words of the pages (public and console) in Chinese (the default) and English."""
+"""The words of the pages (public and console) in Chinese (the default) and English.
+
+Only the pages' own words live here: what a state, action, order type, channel, role… is called
+comes from the domain's labels (workorders/labels.py), read through `Words`."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 
-from quarterhour.workorders.kinds import LABELS_ZH
-
-_EN: dict[str, str] = {
-    "fault_repair": "fault repair",
-    "complaint": "complaint",
-    "misconduct_report": "misconduct report",
-    "service_request": "service request",
-    "opinion": "opinion",
-    "suggestion": "suggestion",
-    "praise": "praise",
-    "consultation": "consultation",
-    "meter_split": "own meter for a household (split from a shared meter)",
-    "new_connection": "new connection, residential",
-    "new_connection_lv": "new connection, low-voltage non-residential",
-    "new_connection_hv_single": "new connection, high voltage, single source",
-    "new_connection_hv_dual": "new connection, high voltage, dual source",
-    "meter_anomaly": "meter or meter-data anomaly",
-    "service": "service complaint",
-    "business": "business complaint",
-    "outage": "outage complaint",
-    "power_quality": "power-quality complaint",
-    "grid_construction": "grid-construction complaint",
-    "reading_anomaly": "reading query",
-    "reconnection": "reconnection after arrears",
-    "general": "other",
-}
+from quarterhour.workorders import labels
+from quarterhour.workorders.labels import Label
 
 _TEXT: dict[str, tuple[str, str]] = {
     "title": ("电价与服务承诺公开", "Tariffs and service commitments"),
@@ -66,29 +46,17 @@ _TEXT: dict[str, tuple[str, str]] = {
     "area": ("区域", "Area"),
     "step": ("环节", "Step"),
     "limit": ("时限", "Time limit"),
-    "follow_up": ("办结后回访", "Follow-up after completion"),
+    "follow_up_heading": ("办结后回访", "Follow-up after completion"),
     "yes": ("必须回访", "always"),
     "no": ("按需", "when configured"),
     "switch": ("English", "中文"),
-    "urban": ("城区", "urban"),
-    "rural": ("农村", "rural"),
-    "remote": ("特殊边远地区", "remote"),
     "all": ("—", "—"),
-    "dispatch": ("派单", "dispatch to a department"),
-    "first_contact": ("首次联系客户", "first contact with the customer"),
-    "arrival": ("到达现场", "arrival on site"),
-    "restoration": ("恢复供电", "supply restored"),
-    "completion": ("办结答复", "handled and replied"),
-    "rework": ("重办", "rework"),
-    "minutes": ("分钟", "minutes"),
-    "hours": ("小时", "hours"),
-    "working_days": ("个工作日", "working days"),
     "yuan_kwh": ("元/千瓦时", "yuan/kWh"),
     "kwh": ("千瓦时", "kWh"),
     "base_price": ("基础电价", "base price"),
 }
 
-# The console: pages, states, actions, roles, fields.
+# The console: pages, menus, fields, messages.
 _CONSOLE: dict[str, tuple[str, str]] = {
     "app": ("供电一刻钟", "Quarter Hour"),
     "console": ("客户服务工作台", "Service console"),
@@ -257,6 +225,8 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "initial_reading": ("新表起码", "New meter's first reading"),
     "shared_meter_reading": ("合表当前读数", "Shared meter's reading now"),
     "record_split": ("登记分户装表", "Record the meter split"),
+    # The meter split's form (recorded as progress): named like an action in its message.
+    "meter_split": ("分户装表", "meter split"),
     "start": ("起始日期", "From"),
     "end": ("截止日期", "To"),
     "bucket": ("按", "By"),
@@ -449,12 +419,6 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "departments": ("部门", "Departments"),
     "code": ("代码", "Code"),
     "kind": ("类别", "Kind"),
-    "dept_service_centre": ("客户服务中心", "service centre"),
-    "dept_business_hall": ("营业厅", "business hall"),
-    "dept_repair": ("抢修", "repair"),
-    "dept_metering": ("计量", "metering"),
-    "dept_marketing": ("营销", "marketing"),
-    "dept_other": ("其他", "other"),
     "routing_rules": ("派单规则（最具体的规则优先）", "Routing rules (the most specific wins)"),
     "priority": ("优先级", "Priority"),
     "add_district": ("新增区域", "Add a district"),
@@ -523,105 +487,27 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "new_work": ("有新的工单，点击刷新", "New work has arrived: reload"),
 }
 
-STATES: dict[str, tuple[str, str]] = {
-    "accepted": ("已受理", "accepted"),
-    "dispatched": ("已派单", "dispatched"),
-    "acknowledged": ("已接单", "acknowledged"),
-    "in_progress": ("处理中", "in progress"),
-    "returned": ("已回单", "returned"),
-    "reviewed": ("已审核", "reviewed"),
-    "replied": ("已答复", "replied"),
-    "followed_up": ("已回访", "followed up"),
-    "archived": ("已归档", "archived"),
-    "cancelled": ("已撤销", "cancelled"),
-}
-
-ACTIONS: dict[str, tuple[str, str]] = {
-    "accept": ("受理", "accept"),
-    "close_on_intake": ("直接办结", "close on intake"),
-    "dispatch": ("派单", "dispatch"),
-    "redispatch": ("改派", "redispatch"),
-    "decline": ("退单", "decline"),
-    "acknowledge": ("接单", "acknowledge"),
-    "contact_customer": ("联系客户", "contact customer"),
-    "record_progress": ("记录进展", "record progress"),
-    "arrive": ("到达现场", "arrived on site"),
-    "restore": ("恢复供电", "supply restored"),
-    "return_result": ("回单", "return result"),
-    "approve": ("审核通过", "approve"),
-    "send_back": ("退回重办", "send back"),
-    "reply": ("答复客户", "reply"),
-    "follow_up": ("回访", "follow up"),
-    "pause": ("暂停计时（等待客户）", "pause the clock (waiting for the customer)"),
-    "resume": ("恢复计时", "resume the clock"),
-    "archive": ("归档", "archive"),
-    "cancel": ("撤销", "cancel"),
-    "press": ("催办", "press"),
-    "escalate": ("督办", "escalate"),
-    "warn": ("临期预警", "deadline warning"),
-    "reschedule": ("时限重算", "deadline recomputed"),
-    "comment": ("批注", "comment"),
-    "meter_split": ("分户装表", "meter split"),
-}
-
-ROLES: dict[str, tuple[str, str]] = {
-    "duty_agent": ("值班员", "duty agent"),
-    "dispatcher": ("调度员", "dispatcher"),
-    "handler": ("部门处理人", "department handler"),
-    "follow_up_agent": ("回访员", "follow-up agent"),
-    "supervisor": ("管理人员", "supervisor"),
-    "admin": ("系统管理员", "administrator"),
-}
-
-CHOICES: dict[str, tuple[str, str]] = {
-    # reply methods
-    "programme": ("节目中答复", "on the programme"),
-    "counter": ("柜台答复", "at the counter"),
-    "phone": ("电话答复", "by phone"),
-    "sms": ("短信答复", "by SMS"),
-    "letter": ("书面答复", "by letter"),
-    # follow-up outcomes
-    "satisfied": ("满意", "satisfied"),
-    "basically_satisfied": ("基本满意", "basically satisfied"),
-    "dissatisfied": ("不满意", "dissatisfied"),
-    "unreachable": ("未联系上", "unreachable"),
-    "visit": ("上门答复", "in person"),
-}
-
-CHANNELS: dict[str, tuple[str, str]] = {
-    "hotline": ("热线电话", "hotline"),
-    "programme": ("直播节目", "live programme"),
-    "counter": ("营业厅窗口", "counter"),
-    "web": ("网站", "web"),
-    "sms": ("短信", "SMS"),
-    "letter": ("信函", "letter"),
-    "gov_12345": ("12345 政务服务热线", "12345 government hotline"),
-    "gov_12398": ("12398 能源监管热线", "12398 energy regulator hotline"),
-}
-
-
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")
 
 
 class Words:
+    """The words of one page in its reader's language: `t(key)` for the page's own words, and
+    the domain's labels by kind of code (`t.state(code)`, `t.action(code)` …)."""
+
     def __init__(self, lang: str) -> None:
         self.en = lang == "en"
+        self.lang = "en" if self.en else "zh"
 
     def __call__(self, key: str, **values: object) -> str:
         zh, en = _TEXT.get(key) or _CONSOLE[key]
         text = en if self.en else zh
         return text.format(**values) if values else text
 
-    def _of(self, table: dict[str, tuple[str, str]], code: str | None) -> str:
-        if code is None:
-            return ""
-        pair = table.get(code)
-        if pair is None:
-            return code
-        return pair[1] if self.en else pair[0]
+    def _of(self, table: Mapping[str, Label], code: str | None) -> str:
+        return labels.text(table, code, self.lang)
 
     def state(self, code: str | None) -> str:
-        return self._of(STATES, code)
+        return self._of(labels.STATES, code)
 
     def held_detail(self, detail: str | None) -> str:
         """A held reading's note (billing/bill_run._hold writes it in English) in the reader's
@@ -632,24 +518,46 @@ class Words:
         return self("held_detail_implausible", kwh=found.group(1), usual=found.group(2))
 
     def action(self, code: str | None) -> str:
-        return self._of(ACTIONS, code)
+        if code == "meter_split":  # the console's own form, not a move of the lifecycle
+            return self(code)
+        return self._of(labels.ACTIONS, code)
+
+    def step(self, code: str | None) -> str:
+        """An action as the public order status tells the customer about it."""
+        return labels.public_step(code, self.lang)
 
     def role(self, code: str | None) -> str:
-        return self._of(ROLES, code)
+        return self._of(labels.ROLES, code)
 
-    def choice(self, code: str | None) -> str:
-        return self._of(CHOICES, code)
+    def department_kind(self, code: str | None) -> str:
+        return self._of(labels.DEPARTMENT_KINDS, code)
+
+    def reply_method(self, code: str | None) -> str:
+        return self._of(labels.REPLY_METHODS, code)
+
+    def outcome(self, code: str | None) -> str:
+        return self._of(labels.FOLLOW_UP_OUTCOMES, code)
 
     def channel(self, code: str | None) -> str:
-        return self._of(CHANNELS, code)
+        return self._of(labels.CHANNELS, code)
 
     def kind(self, code: str | None) -> str:
+        """An order type or sub-type (or complaint class); none: every kind."""
         if code is None:
             return self("all")
-        return _EN.get(code, code) if self.en else LABELS_ZH.get(code, code)
+        return self._of(labels.KINDS, code)
+
+    def deadline(self, code: str | None) -> str:
+        return self._of(labels.DEADLINE_KINDS, code)
+
+    def area(self, code: str | None) -> str:
+        return self._of(labels.AREA_CLASSES, code)
+
+    def unit(self, code: str | None) -> str:
+        return self._of(labels.LIMIT_UNITS, code)
 
     def limit(self, amount: int, unit: str) -> str:
-        return f"{amount} {self(unit)}" if self.en else f"{amount}{self(unit)}"
+        return f"{amount} {self.unit(unit)}" if self.en else f"{amount}{self.unit(unit)}"
 
     def tier(self, low: Decimal | int, high: Decimal | None, surcharge: Decimal | int) -> str:
         """One tier: its kWh range and what it adds to the base price."""
