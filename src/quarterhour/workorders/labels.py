@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from quarterhour.organisation.models import DepartmentKind, Role
+from quarterhour.access.actor import Role
+from quarterhour.organisation.models import DepartmentKind
 from quarterhour.workorders.kinds import (
     AreaClass,
     Channel,
@@ -211,6 +212,7 @@ ROLES: Mapping[str, Label] = {
     Role.FOLLOW_UP_AGENT: Label("回访员", "follow-up agent"),
     Role.SUPERVISOR: Label("管理人员", "supervisor"),
     Role.ADMIN: Label("系统管理员", "administrator"),
+    Role.SYSTEM: Label("系统", "system"),
 }
 
 DEPARTMENT_KINDS: Mapping[str, Label] = {
