@@ -23,7 +23,6 @@ from quarterhour.customers import reading_import, register_import
 from quarterhour.customers.models import (
     Account,
     Customer,
-    ImportBatch,
     Meter,
     MeterHousehold,
     MeterReading,
@@ -34,6 +33,7 @@ from quarterhour.entrypoints.cli.main import app
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.kit.id_card import checked_id_number
+from quarterhour.records.models import ImportBatch
 
 pytestmark = pytest.mark.db
 

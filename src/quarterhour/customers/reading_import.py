@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quarterhour.customers import imports
-from quarterhour.customers.imports import ImportReport, Problem, Row, RowProblem
 from quarterhour.customers.models import Meter, MeterReading
 from quarterhour.kit import clock
+from quarterhour.records import imports
+from quarterhour.records.imports import ImportReport, Problem, Row, RowProblem
 
 REQUIRED = ("meter", "read_on", "total")
 OPTIONAL = ("peak", "valley", "kind", "source", "rolled_over", "period")

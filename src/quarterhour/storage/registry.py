@@ -14,6 +14,7 @@ def metadata() -> MetaData:
     from quarterhour.jobs import models as job_models
     from quarterhour.organisation import models as organisation_models
     from quarterhour.programme import models as programme_models
+    from quarterhour.records import models as record_models
     from quarterhour.throttle import models as throttle_models
     from quarterhour.workorders import models as workorder_models
 
@@ -24,6 +25,7 @@ def metadata() -> MetaData:
         job_models,
         organisation_models,
         programme_models,
+        record_models,
         throttle_models,
         workorder_models,
     )

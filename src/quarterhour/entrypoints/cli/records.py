@@ -8,9 +8,9 @@ from pathlib import Path
 import typer
 from sqlalchemy.orm import Session
 
-from quarterhour.customers.imports import ImportReport
 from quarterhour.entrypoints.cli.common import console, err_console, transaction
 from quarterhour.kit import sheets
+from quarterhour.records.imports import ImportReport
 
 Importer = Callable[..., ImportReport]
 
