@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from quarterhour.billing import tariff_book
+from quarterhour.tariffs import tariff_book
 
 pytestmark = pytest.mark.db
 

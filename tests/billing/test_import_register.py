@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from quarterhour.billing import bill_run, tariff_book
+from quarterhour.billing import bill_run
 from quarterhour.billing.models import Bill
 from quarterhour.config import Settings
 from quarterhour.customers import reading_import, register_import
@@ -34,6 +34,7 @@ from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.kit.id_card import checked_id_number
 from quarterhour.records.models import ImportBatch
+from quarterhour.tariffs import tariff_book
 
 pytestmark = pytest.mark.db
 

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from console.conftest import csrf_of
-from quarterhour.billing import tariff_book
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
 from quarterhour.storage.engine import make_session_factory
+from quarterhour.tariffs import tariff_book
 from quarterhour.workorders.kinds import OrderType
 from workorders.loop_client import LoopApi
 from workorders.test_deadlines_api import CALENDAR_2027

@@ -25,7 +25,6 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from quarterhour.billing.models import Tariff
 from quarterhour.customers.accounts import ACCOUNT_NUMBER, AREA_CLASSES, CATEGORIES
 from quarterhour.customers.models import (
     Account,
@@ -43,6 +42,7 @@ from quarterhour.kit.masking import last_four
 from quarterhour.organisation.models import District
 from quarterhour.records import imports
 from quarterhour.records.imports import ImportReport, Problem, Row, RowProblem
+from quarterhour.tariffs.models import Tariff
 
 CUSTOMER_COLUMNS = ("account", "name", "address", "district", "tariff", "opened_on")
 METER_COLUMNS = ("meter", "account", "installed_on")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
 from quarterhour.billing import payments
-from quarterhour.billing.models import Bill, Payment, Tariff
+from quarterhour.billing.models import Bill, Payment
 from quarterhour.config import Settings
 from quarterhour.customers.models import Account, Meter, MeterHousehold, Premises
 from quarterhour.customers.schemas import (
@@ -28,6 +28,7 @@ from quarterhour.customers.schemas import (
 from quarterhour.customers.service import get_customer, masked
 from quarterhour.kit import clock
 from quarterhour.kit.masking import mask_id_number, mask_phone
+from quarterhour.tariffs.models import Tariff
 from quarterhour.workorders import service as workorders
 
 RECENT = 12

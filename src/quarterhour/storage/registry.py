@@ -15,6 +15,7 @@ def metadata() -> MetaData:
     from quarterhour.organisation import models as organisation_models
     from quarterhour.programme import models as programme_models
     from quarterhour.records import models as record_models
+    from quarterhour.tariffs import models as tariff_models
     from quarterhour.throttle import models as throttle_models
     from quarterhour.workorders import models as workorder_models
 
@@ -26,6 +27,7 @@ def metadata() -> MetaData:
         organisation_models,
         programme_models,
         record_models,
+        tariff_models,
         throttle_models,
         workorder_models,
     )

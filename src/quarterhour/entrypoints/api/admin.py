@@ -10,8 +10,6 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from quarterhour.access.permissions import Permission, require
-from quarterhour.billing import tariff_book
-from quarterhour.billing.schemas import PublishedTariff, TariffIn, TariffVersionIn
 from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.schedule_file import parse_schedule
 from quarterhour.entrypoints.api.deps import CtxDep
@@ -19,6 +17,8 @@ from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.kit.bounds import Text
+from quarterhour.tariffs import tariff_book
+from quarterhour.tariffs.schemas import PublishedTariff, TariffIn, TariffVersionIn
 from quarterhour.workorders import policies, sla
 
 router = APIRouter(prefix="/admin", tags=["administration"], responses=SIGNED_IN)

@@ -12,14 +12,16 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import State
 from starlette.types import Scope
 
-from quarterhour.billing import inquiry, late_fees, tariff_book, voice
-from quarterhour.billing.schemas import BillInquiryOut, PublishedLateFeeRule, PublishedTariff
+from quarterhour.billing import inquiry, late_fees, voice
+from quarterhour.billing.schemas import BillInquiryOut, PublishedLateFeeRule
 from quarterhour.config import Settings
 from quarterhour.entrypoints.api.deps import SessionDep
 from quarterhour.entrypoints.api.errors import answers
 from quarterhour.errors import NotFound, TooManyRequests
 from quarterhour.kit import callers, clock
 from quarterhour.kit.bounds import SaneDate, Text
+from quarterhour.tariffs import tariff_book
+from quarterhour.tariffs.schemas import PublishedTariff
 from quarterhour.throttle import budget
 from quarterhour.workorders import policies, service
 from quarterhour.workorders.kinds import DeadlineKind

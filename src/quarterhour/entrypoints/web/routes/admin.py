@@ -15,8 +15,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.access.actor import STAFF_ROLES, Role
 from quarterhour.access.permissions import Permission, require
-from quarterhour.billing import tariff_book
-from quarterhour.billing.schemas import TariffVersionIn
 from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.schedule_file import parse_schedule
 from quarterhour.entrypoints.api.errors import validated
@@ -30,6 +28,8 @@ from quarterhour.organisation import service as organisation
 from quarterhour.organisation import staff_accounts
 from quarterhour.organisation.models import DepartmentKind
 from quarterhour.programme import service as programme
+from quarterhour.tariffs import tariff_book
+from quarterhour.tariffs.schemas import TariffVersionIn
 from quarterhour.workorders import policies, sla
 from quarterhour.workorders.kinds import SUBTYPES, LimitUnit, OrderType
 
