@@ -20,7 +20,7 @@ from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
-from quarterhour.programme import service as programme
+from quarterhour.views import episode_calls
 from quarterhour.workorders.kinds import OrderType
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -64,7 +64,7 @@ def dashboard(console: ConsoleDep) -> HTMLResponse:
         for row in mix.rows
     ]
     episodes = (
-        programme.list_episodes(session, by=console.actor, start=q.start, end=q.end, limit=30)
+        episode_calls.list_episodes(session, by=console.actor, start=q.start, end=q.end, limit=30)
         if can(console.actor, Permission.VIEW_PROGRAMME)
         else []
     )

@@ -16,8 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.access.permissions import Permission, require
 from quarterhour.customers import service as customers
-from quarterhour.customers.schemas import CustomerOut, CustomerView
-from quarterhour.customers.view import customer_view
+from quarterhour.customers.schemas import CustomerOut
 from quarterhour.entrypoints.api.errors import validated
 from quarterhour.entrypoints.api.orders import take_contact_committed
 from quarterhour.entrypoints.web import render
@@ -27,6 +26,8 @@ from quarterhour.kit import clock
 from quarterhour.kit.bounds import INT32_MAX, BigId
 from quarterhour.organisation import service as organisation
 from quarterhour.programme import service as programme
+from quarterhour.views.customer import customer_view
+from quarterhour.views.schemas import CustomerView
 from quarterhour.workorders import repository
 from quarterhour.workorders.filters import OrderFilter, Sort
 from quarterhour.workorders.kinds import SUBTYPES, AreaClass, Channel, OrderType
