@@ -18,6 +18,7 @@ def metadata() -> MetaData:
     from quarterhour.tariffs import models as tariff_models
     from quarterhour.throttle import models as throttle_models
     from quarterhour.workorders import models as workorder_models
+    from quarterhour.workorders import routing as routing_models
 
     del (
         billing_models,
@@ -30,5 +31,6 @@ def metadata() -> MetaData:
         tariff_models,
         throttle_models,
         workorder_models,
+        routing_models,
     )
     return Base.metadata

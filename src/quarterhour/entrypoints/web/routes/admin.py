@@ -30,7 +30,7 @@ from quarterhour.organisation.models import DepartmentKind
 from quarterhour.programme import service as programme
 from quarterhour.tariffs import tariff_book
 from quarterhour.tariffs.schemas import TariffVersionIn
-from quarterhour.workorders import policies, sla
+from quarterhour.workorders import policies, routing, sla
 from quarterhour.workorders.kinds import SUBTYPES, LimitUnit, OrderType
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
@@ -238,7 +238,7 @@ def _organisation_values(console: Console) -> dict[str, Any]:
             if role in (Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER)
         ],
         "districts": {d.id: d.name for d in organisation.list_districts(session)},
-        "rules": organisation.list_routing_rules(session),
+        "rules": routing.list_routing_rules(session),
         "kinds": list(DepartmentKind),
         "order_types": list(OrderType),
         "subtypes": {kind: sorted(codes) for kind, codes in SUBTYPES.items()},
@@ -331,7 +331,7 @@ def add_routing_rule(
         department = _optional_int(department_id, "department_id")
         if department is None:
             raise ValidationFailed("choose the department", field="department_id")
-        return organisation.add_routing_rule(
+        return routing.add_routing_rule(
             console.session,
             by=console.actor,
             order_type=order_type,
