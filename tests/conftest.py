@@ -28,7 +28,7 @@ from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation_service
 from quarterhour.storage.engine import make_engine, make_session_factory
 from quarterhour.storage.migrate import upgrade
-from quarterhour.storage.registry import metadata
+from quarterhour.tables import metadata
 from quarterhour.workorders import policies, routing
 from serving import serving
 
