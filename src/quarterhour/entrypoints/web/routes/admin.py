@@ -17,7 +17,7 @@ from quarterhour.access.actor import STAFF_ROLES, Role
 from quarterhour.access.permissions import Permission, require
 from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.schedule_file import parse_schedule
-from quarterhour.entrypoints.api.errors import validated
+from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words

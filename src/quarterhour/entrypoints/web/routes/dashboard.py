@@ -13,7 +13,7 @@ from quarterhour.access.permissions import Permission, can, require
 from quarterhour.analytics import service as analytics
 from quarterhour.analytics.schemas import Bucket, MixQuery
 from quarterhour.analytics.targets import TARGETS
-from quarterhour.entrypoints.api.errors import validated
+from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import charts, exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words

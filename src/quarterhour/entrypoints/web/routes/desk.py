@@ -17,8 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from quarterhour.access.permissions import Permission, require
 from quarterhour.customers import service as customers
 from quarterhour.customers.schemas import CustomerOut
-from quarterhour.entrypoints.api.errors import validated
-from quarterhour.entrypoints.api.orders import take_contact_committed
+from quarterhour.entrypoints.shared.intake import take_contact_committed
+from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.errors import DomainError, ValidationFailed

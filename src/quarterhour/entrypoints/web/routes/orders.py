@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from quarterhour.access.actor import Role
 from quarterhour.access.permissions import Permission, can
 from quarterhour.customers import accounts
-from quarterhour.entrypoints.api.errors import validated
+from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
