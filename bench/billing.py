@@ -32,17 +32,18 @@ from sqlalchemy.orm import Session
 
 from bench.common import PG_BASE, log, machine_facts, recreate_database, uptime_line, write_result
 from quarterhour.access.actor import system
-from quarterhour.billing import bill_run, tariff_book
+from quarterhour.billing import bill_run
 from quarterhour.billing.consumption import period_usage
 from quarterhour.billing.models import Bill, BillLine
 from quarterhour.billing.pricing import Consumption, fingerprints, price_columns
-from quarterhour.billing.tariffs import Usage, price
 from quarterhour.config import Settings
 from quarterhour.customers.models import Account, Meter, MeterReading
 from quarterhour.demo import organisation as demo_org
 from quarterhour.kit import clock
 from quarterhour.storage.engine import make_engine, make_session_factory
 from quarterhour.storage.migrate import upgrade
+from quarterhour.tariffs import tariff_book
+from quarterhour.tariffs.reference import Usage, price
 
 SEPTEMBER = date(2026, 9, 1)
 OCTOBER = date(2026, 10, 1)

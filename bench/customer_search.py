@@ -34,7 +34,7 @@ from quarterhour.config import Settings
 from quarterhour.customers import service
 from quarterhour.demo.organisation import DEMO_PASSWORD
 from quarterhour.storage.engine import make_engine, make_session_factory
-from quarterhour.storage.registry import metadata
+from quarterhour.tables import metadata
 
 
 def main() -> None:

@@ -28,8 +28,8 @@ from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation_service
 from quarterhour.storage.engine import make_engine, make_session_factory
 from quarterhour.storage.migrate import upgrade
-from quarterhour.storage.registry import metadata
-from quarterhour.workorders import policies
+from quarterhour.tables import metadata
+from quarterhour.workorders import policies, routing
 from serving import serving
 
 BACKENDS = [
@@ -127,6 +127,7 @@ def _empty(engine: Engine) -> None:
     calendar_service.invalidate_cache()
     policies.invalidate_cache()
     organisation_service.invalidate_cache()
+    routing.invalidate_cache()
     late_fees.invalidate_cache()
 
 

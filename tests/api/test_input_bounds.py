@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from billing.town import Town
 from quarterhour.demo.organisation import Organisation
-from quarterhour.entrypoints.api.deps import SessionDep
+from quarterhour.entrypoints.shared.sessions import SessionDep
 from quarterhour.kit import clock
 from workorders.loop_client import LoopApi
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import system
-from quarterhour.billing import tariff_book
+from quarterhour.tariffs import tariff_book
 
 pytestmark = pytest.mark.db
 

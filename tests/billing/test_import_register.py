@@ -17,14 +17,13 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from quarterhour.access.actor import system
-from quarterhour.billing import bill_run, tariff_book
+from quarterhour.billing import bill_run
 from quarterhour.billing.models import Bill
 from quarterhour.config import Settings
 from quarterhour.customers import reading_import, register_import
 from quarterhour.customers.models import (
     Account,
     Customer,
-    ImportBatch,
     Meter,
     MeterHousehold,
     MeterReading,
@@ -35,6 +34,8 @@ from quarterhour.entrypoints.cli.main import app
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.kit.id_card import checked_id_number
+from quarterhour.records.models import ImportBatch
+from quarterhour.tariffs import tariff_book
 
 pytestmark = pytest.mark.db
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quarterhour.billing.pricing import Consumption, fingerprints, lines_of, price_columns
-from quarterhour.billing.tariffs import TariffVersion, TierMode, Usage, price
+from quarterhour.tariffs.reference import TariffVersion, TierMode, Usage, price
 
 D = Decimal
 

@@ -8,11 +8,11 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import system
-from quarterhour.billing import tariff_book
 from quarterhour.customers import accounts
 from quarterhour.customers.models import Account, Customer, Meter
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
+from quarterhour.tariffs import tariff_book
 
 D = Decimal
 

@@ -14,10 +14,10 @@ from sqlalchemy import Engine
 
 from console.conftest import csrf_of
 from quarterhour.access.actor import system
-from quarterhour.billing import tariff_book
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
 from quarterhour.storage.engine import make_session_factory
+from quarterhour.tariffs import tariff_book
 from quarterhour.workorders.kinds import OrderType
 from workorders.loop_client import LoopApi
 from workorders.test_deadlines_api import CALENDAR_2027

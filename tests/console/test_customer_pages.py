@@ -116,7 +116,7 @@ def test_an_administrator_imports_customers_and_gets_the_rows_set_aside(
     desk: Desk, session: Session, org: Organisation
 ) -> None:
     from billing.test_import_register import CUSTOMERS
-    from quarterhour.billing import tariff_book
+    from quarterhour.tariffs import tariff_book
 
     tariff_book.install_samples(session, by=system("test"))
     session.commit()

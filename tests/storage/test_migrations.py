@@ -6,7 +6,7 @@ from alembic import command
 from sqlalchemy import Engine, inspect
 
 from quarterhour.storage.migrate import alembic_config, downgrade, upgrade
-from quarterhour.storage.registry import metadata
+from quarterhour.tables import metadata
 
 
 def test_models_and_migrations_agree(engine: Engine) -> None:

@@ -11,10 +11,10 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import system
-from quarterhour.billing import tariff_book
 from quarterhour.customers import accounts
 from quarterhour.customers.models import Customer, Meter
 from quarterhour.kit import clock
+from quarterhour.tariffs import tariff_book
 
 
 def shared_building(session: Session, district_id: int) -> tuple[Meter, dict[str, int]]:

@@ -140,10 +140,10 @@ def test_a_complaint_class_routes_to_its_department(
 ) -> None:
     from sqlalchemy.orm import Session
 
-    from quarterhour.organisation import service as organisation
+    from quarterhour.workorders import routing
 
     with Session(engine) as session:
-        organisation.add_routing_rule(
+        routing.add_routing_rule(
             session,
             by=system("test"),
             order_type="complaint",
@@ -151,7 +151,7 @@ def test_a_complaint_class_routes_to_its_department(
             department_id=loop.org.dept("repair-baohe"),
         )
         session.commit()
-    organisation.invalidate_cache()
+    routing.invalidate_cache()
     frozen_clock.set(at("2026-03-02 09:00"))
     assert loop.intake("complaint", subtype="power_quality")["department_id"] == loop.org.dept(
         "repair-baohe"

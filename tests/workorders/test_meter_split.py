@@ -11,10 +11,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import system
-from quarterhour.billing import tariff_book
 from quarterhour.customers import accounts
 from quarterhour.customers.models import Account, Customer, Meter
 from quarterhour.kit import clock
+from quarterhour.tariffs import tariff_book
 from quarterhour.workorders.models import OrderEvent
 from workorders.loop_client import LoopApi
 

@@ -27,16 +27,16 @@ from sqlalchemy.orm.util import identity_key
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
-from quarterhour.billing import tariff_book
 from quarterhour.billing.consumption import DISTRICT_OF_BILL, PeriodUsage, period_usage
 from quarterhour.billing.models import Bill, BillLine, BillRun, HeldReading
 from quarterhour.billing.pricing import KINDS, Consumption, Lines, fingerprints, price_columns
-from quarterhour.billing.tariffs import TariffVersion, period_bounds, price_segments
 from quarterhour.config import Settings
 from quarterhour.errors import Conflict, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.storage import driver
 from quarterhour.storage.engine import unit_of_work
+from quarterhour.tariffs import tariff_book
+from quarterhour.tariffs.reference import TariffVersion, period_bounds, price_segments
 
 I64 = npt.NDArray[np.int64]
 Progress = Callable[[str], None]

@@ -18,8 +18,8 @@ import numpy.typing as npt
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from quarterhour.billing.tariffs import month_back, period_bounds
 from quarterhour.storage import driver
+from quarterhour.tariffs.reference import month_back, period_bounds
 
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]

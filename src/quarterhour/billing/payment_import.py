@@ -1,5 +1,5 @@
 """Payments from a bank's or an online channel's file: account, amount, paid_at, reference
-[, channel] — checked row by row like every import (`customers.imports`).
+[, channel] — checked row by row like every import (`records.imports`).
 
 The reference is the bank's own serial number: a payment reported again (the same reference, the
 same account and amount, in this file or an earlier one) is the same payment and is not recorded
@@ -20,12 +20,12 @@ from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
 from quarterhour.billing.models import Payment
 from quarterhour.billing.payments import CHANNELS
-from quarterhour.customers import imports
-from quarterhour.customers.imports import ImportReport, Problem, Row, RowProblem
 from quarterhour.customers.models import Account
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import bounds, clock
 from quarterhour.kit.money import FEN
+from quarterhour.records import imports
+from quarterhour.records.imports import ImportReport, Problem, Row, RowProblem
 
 REQUIRED = ("account", "amount", "paid_at", "reference")
 _FORMS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")

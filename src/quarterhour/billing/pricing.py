@@ -2,7 +2,7 @@
 
 Quantities are counted in 0.01 kWh, prices in 0.0001 yuan, so a quantity times a price is an
 exact integer in 0.000001 yuan; each line is then rounded half-up to the fen, the rule of
-`billing.tariffs.price()`, which this module must match line for line (tests/billing hold the
+`tariffs.reference.price()`, which this module must match line for line (tests/billing hold the
 two equal). Accounts are grouped by tariff; within a group every account has the same price
 segments in the month, so each segment and each line kind is a handful of array operations
 over the group, never a Python loop over accounts.
@@ -18,7 +18,7 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
-from quarterhour.billing.tariffs import (
+from quarterhour.tariffs.reference import (
     LineKind,
     TariffVersion,
     TierMode,
@@ -230,7 +230,7 @@ def fingerprints(lines: Lines, n: int) -> npt.NDArray[np.uint64]:
 
 
 def lines_of(lines: Lines, account: int) -> list[Mapping[str, object]]:
-    """One account's lines back as readable values, as `tariffs.price()` would give them."""
+    """One account's lines back as readable values, as `tariffs.reference.price()` gives them."""
     picked = np.flatnonzero(lines.account == account)
     picked = picked[np.argsort(lines.line_no[picked])]
     return [

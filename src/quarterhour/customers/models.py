@@ -15,7 +15,6 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     String,
-    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -165,23 +164,6 @@ class MeterReading(Base):
     voided_at: Mapped[datetime | None]
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     void_reason: Mapped[str | None] = mapped_column(String(200))
-
-
-class ImportBatch(Base):
-    """One imported file; the same file (by its SHA-256) is never imported twice."""
-
-    __tablename__ = "import_batch"
-    __table_args__ = (UniqueConstraint("kind", "sha256"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    file_name: Mapped[str] = mapped_column(String(200))
-    sha256: Mapped[str] = mapped_column(String(64))
-    rows: Mapped[int] = mapped_column(Integer)
-    accepted: Mapped[int] = mapped_column(Integer)
-    rejected: Mapped[int] = mapped_column(Integer)
-    by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    created_at: Mapped[datetime]
 
 
 class PersonalDataAccess(Base):

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
-from quarterhour.customers import imports
-from quarterhour.customers.imports import ImportReport, Problem, Row, RowProblem
 from quarterhour.customers.models import Meter, MeterReading
 from quarterhour.kit import clock
+from quarterhour.records import imports
+from quarterhour.records.imports import ImportReport, Problem, Row, RowProblem
 
 REQUIRED = ("meter", "read_on", "total")
 OPTIONAL = ("peak", "valley", "kind", "source", "rolled_over", "period")

@@ -27,10 +27,7 @@ from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
-from quarterhour.billing.models import Tariff
-from quarterhour.customers import imports
 from quarterhour.customers.accounts import ACCOUNT_NUMBER, AREA_CLASSES, CATEGORIES
-from quarterhour.customers.imports import ImportReport, Problem, Row, RowProblem
 from quarterhour.customers.models import (
     Account,
     Customer,
@@ -45,6 +42,9 @@ from quarterhour.kit import clock
 from quarterhour.kit.id_card import checked_id_number
 from quarterhour.kit.masking import last_four
 from quarterhour.organisation.models import District
+from quarterhour.records import imports
+from quarterhour.records.imports import ImportReport, Problem, Row, RowProblem
+from quarterhour.tariffs.models import Tariff
 
 CUSTOMER_COLUMNS = ("account", "name", "address", "district", "tariff", "opened_on")
 METER_COLUMNS = ("meter", "account", "installed_on")

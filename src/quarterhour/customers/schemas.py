@@ -6,7 +6,6 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from quarterhour.kit.bounds import Text
-from quarterhour.workorders.schemas import OrderSummary
 
 
 class CustomerOut(BaseModel):
@@ -45,32 +44,6 @@ class PaymentOut(BaseModel):
     amount: Decimal
     channel: str
     paid_at: datetime
-
-
-class AccountOut(BaseModel):
-    number: str
-    category: str
-    tariff: str
-    address: str
-    district_id: int
-    phone: str | None  # masked
-    opened_on: date
-    meters: list[MeterOut]
-    bills: list[BillOut]  # the last 12
-    payments: list[PaymentOut]  # the last 12
-    unpaid: Decimal
-    late_fees: Decimal
-    total_due: Decimal  # 累计应缴
-    credit: Decimal
-
-
-class CustomerView(BaseModel):
-    """Everything the agent needs while the caller is on the line; personal data masked."""
-
-    customer: CustomerOut
-    id_number: str | None  # masked
-    accounts: list[AccountOut]
-    orders: list[OrderSummary]
 
 
 class ReadingOut(BaseModel):

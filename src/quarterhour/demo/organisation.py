@@ -12,7 +12,7 @@ from quarterhour.billing import late_fees
 from quarterhour.organisation import service as organisation
 from quarterhour.organisation import staff_accounts
 from quarterhour.organisation.models import Department, DepartmentKind, Staff
-from quarterhour.workorders import policies
+from quarterhour.workorders import policies, routing
 from quarterhour.workorders.kinds import OrderType, ServiceSubtype
 
 DEMO_PASSWORD = "quarter-hour-1996"  # noqa: S105 - every demo account; documented in README
@@ -103,7 +103,7 @@ def install(session: Session, *, password_cost: tuple[int, int] | None = None) -
             staff_id=org.staff["supervisor"].id,
         )
 
-    route = organisation.add_routing_rule
+    route = routing.add_routing_rule
     for code, _ in DISTRICTS:
         district_id = org.districts[code]
         route(

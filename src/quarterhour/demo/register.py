@@ -21,9 +21,8 @@ from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import system
-from quarterhour.billing import bill_run, tariff_book
+from quarterhour.billing import bill_run
 from quarterhour.billing.models import Bill, Payment
-from quarterhour.billing.tariffs import month_back, period_bounds
 from quarterhour.config import Settings
 from quarterhour.customers import accounts, reading_import, register_import
 from quarterhour.customers.models import Account, Customer, Meter, MeterReading, Premises
@@ -32,6 +31,8 @@ from quarterhour.kit import clock
 from quarterhour.kit.id_card import check_digit
 from quarterhour.kit.masking import last_four
 from quarterhour.organisation.models import District
+from quarterhour.tariffs import tariff_book
+from quarterhour.tariffs.reference import month_back, period_bounds
 
 MONTHS_BEFORE_HISTORY = 4  # accounts opened this many months before the history's first day
 BUILDING_FLATS = ("1单元101室", "1单元202室", "2单元301室", "2单元402室")

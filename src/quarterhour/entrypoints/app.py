@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         Perimeter,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
+        console_too_large=console.too_large_page,
     )
     app.add_middleware(BillLine)
     if settings.checked_writes:

@@ -30,6 +30,7 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -77,10 +78,20 @@ class BodyTooLarge(Exception):
 
 
 class Perimeter:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_upload_bytes: int,
+        console_too_large: Callable[[Request, str], bytes],
+    ) -> None:
+        """`console_too_large(request, size)` is the console's 413 page (its body), in the
+        user's language: the app hands it over, the perimeter knows no page of its own."""
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes
+        self.console_too_large = console_too_large
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -103,7 +114,7 @@ class Perimeter:
             named = self.max_upload_bytes
             limit = named + FORM_ALLOWANCE
         if length is not None and length.isdigit() and int(length) > limit:
-            await _too_large(scope, send, named)
+            await _too_large(scope, send, named, self.console_too_large)
             return
         if not chunked:  # the server reads no more than its Content-Length
             await self.app(scope, receive, send)
@@ -142,7 +153,7 @@ class Perimeter:
             if not over or started:
                 raise
         if over and not started:
-            await _too_large(scope, send, named)
+            await _too_large(scope, send, named, self.console_too_large)
 
 
 def _headed(send: Send, path: str) -> Send:
@@ -205,7 +216,9 @@ def _documented(send: Send) -> Send:
     return documented
 
 
-async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+async def _too_large(
+    scope: Scope, send: Send, limit: int, console_page: Callable[[Request, str], bytes]
+) -> None:
     """413, naming the limit as configured (an upload's form may exceed it by FORM_ALLOWANCE)."""
     size = _size(limit)
     if not scope["path"].startswith("/console"):  # the API; the public pages take no body
@@ -220,21 +233,7 @@ async def _too_large(scope: Scope, send: Send, limit: int) -> None:
         ).encode()
         await _answer(send, 413, b"application/json", body)
         return
-    from quarterhour.entrypoints.web import render, session
-    from quarterhour.entrypoints.web.wording import Words
-
-    request = Request(scope)
-    lang = session.language(request)
-    t = Words(lang)
-    page = render.page(
-        request,
-        "console/error.html",
-        lang=lang,
-        status_code=413,
-        heading=t("too_large"),
-        message=t("too_large_text", size=size),
-    )
-    await _answer(send, 413, b"text/html; charset=utf-8", bytes(page.body))
+    await _answer(send, 413, b"text/html; charset=utf-8", console_page(Request(scope), size))
 
 
 def _size(limit: int) -> str:

@@ -7,7 +7,7 @@ from sqlalchemy import Connection
 
 from quarterhour.config import Settings
 from quarterhour.storage.engine import make_engine
-from quarterhour.storage.registry import metadata
+from quarterhour.tables import metadata
 
 config = context.config
 target_metadata = metadata()

@@ -1,11 +1,11 @@
-"""The service centre, its departments, districts, staff and the routing rules between them."""
+"""The service centre, its departments, districts and staff (routing rules: `workorders.routing`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quarterhour.storage.base import Base
@@ -67,20 +67,6 @@ class Staff(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
-
-
-class RoutingRule(Base):
-    """Which department gets a type (and sub-type) of work in a district; the most specific rule wins."""
-
-    __tablename__ = "routing_rule"
-    __table_args__ = (Index("ix_routing_rule_lookup", "order_type", "subtype", "district_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_type: Mapped[str] = mapped_column(String(32))
-    subtype: Mapped[str | None] = mapped_column(String(32))
-    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
-    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
-    priority: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ApiToken(Base):

@@ -1,17 +1,136 @@
-"""Which district and department a matter of a contact goes to, after checking the matter.
+"""Routing: which department a matter goes to.
 
-Used by intake (`service.take_contact`) and by its preview at the intake desk (`preview.py`), so
-that what the agent is shown before saving is what saving does.
+The routing rules — which department gets a type (and sub-type) of work in a district — with
+their use cases, and a matter of a contact checked and routed. Used by intake
+(`service.take_contact`) and by its preview at the intake desk (`preview.py`), so that what the
+agent is shown before saving is what saving does.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
 
+from sqlalchemy import ForeignKey, Index, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, require
 from quarterhour.errors import ValidationFailed
+from quarterhour.kit.recheck import Recheck, database_key
 from quarterhour.organisation import service as organisation
+from quarterhour.storage.base import Base
 from quarterhour.workorders.kinds import SUBTYPES, OrderType
 from quarterhour.workorders.schemas import MatterIn
+
+
+class RoutingRule(Base):
+    """Which department gets a type (and sub-type) of work in a district; the most specific rule wins."""
+
+    __tablename__ = "routing_rule"
+    __table_args__ = (Index("ix_routing_rule_lookup", "order_type", "subtype", "district_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_type: Mapped[str] = mapped_column(String(32))
+    subtype: Mapped[str | None] = mapped_column(String(32))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    order_type: str
+    subtype: str | None
+    district_id: int | None
+    priority: int
+    department_id: int
+
+
+# Read by every intake; a small table, re-read at most every kit.recheck.SECONDS. Rules to a
+# department that is no longer active are passed over (organisation's copy says which are).
+_rules: dict[str, tuple[_Rule, ...]] = {}
+_recheck = Recheck()
+
+
+def invalidate_cache() -> None:
+    _rules.clear()
+    _recheck.forget()
+
+
+def _current(session: Session) -> tuple[_Rule, ...]:
+    database = database_key(session.get_bind())
+    cached = _rules.get(database)
+    if cached is not None and _recheck.fresh(database):
+        return cached
+    rules = tuple(
+        _Rule(r.order_type, r.subtype, r.district_id, r.priority, r.department_id)
+        for r in session.scalars(select(RoutingRule))
+    )
+    _rules[database] = rules
+    _recheck.checked(database)
+    return rules
+
+
+def route(
+    session: Session, order_type: str, subtype: str | None, district_id: int | None
+) -> int | None:
+    """The department for a matter. The most specific rule wins: sub-type beats type, a district
+    beats 'any district', then the higher priority."""
+    active = organisation.active_departments(session)
+    best: tuple[tuple[int, int, int], int] | None = None
+    for rule in _current(session):
+        if rule.department_id not in active or rule.order_type != order_type:
+            continue
+        if rule.subtype is not None and rule.subtype != subtype:
+            continue
+        if rule.district_id is not None and rule.district_id != district_id:
+            continue
+        score = (
+            1 if rule.subtype is not None else 0,
+            1 if rule.district_id is not None else 0,
+            rule.priority,
+        )
+        if best is None or score > best[0]:
+            best = (score, rule.department_id)
+    return best[1] if best else None
+
+
+def list_routing_rules(session: Session) -> list[RoutingRule]:
+    return list(session.scalars(select(RoutingRule).order_by(RoutingRule.id)))
+
+
+def add_routing_rule(
+    session: Session,
+    *,
+    by: Actor,
+    order_type: str,
+    department_id: int,
+    subtype: str | None = None,
+    district_id: int | None = None,
+    priority: int = 0,
+) -> RoutingRule:
+    require(by, Permission.MANAGE_ORGANISATION)
+    try:
+        kind = OrderType(order_type)
+    except ValueError:
+        raise ValidationFailed(f"unknown order type {order_type!r}", field="order_type") from None
+    if subtype is not None and subtype not in SUBTYPES.get(kind, frozenset()):
+        raise ValidationFailed(f"{order_type} has no sub-type {subtype!r}", field="subtype")
+    organisation.get_department(session, department_id, field="department_id")
+    if district_id is not None:
+        organisation.get_district(session, district_id, field="district_id")
+    rule = RoutingRule(
+        order_type=kind,
+        subtype=subtype,
+        district_id=district_id,
+        department_id=department_id,
+        priority=priority,
+    )
+    session.add(rule)
+    invalidate_cache()
+    session.flush()
+    return rule
+
 
 # 直接办结: only a consultation can be answered and closed during the contact.
 CLOSABLE_ON_INTAKE = frozenset({OrderType.CONSULTATION})
@@ -48,4 +167,4 @@ def route_matter(
         return district_id, organisation.check_department(
             session, matter.department_id, field=f"{field}.department_id"
         )
-    return district_id, organisation.route(session, kind, matter.subtype, district_id)
+    return district_id, route(session, kind, matter.subtype, district_id)

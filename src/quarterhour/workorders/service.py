@@ -23,7 +23,6 @@ from quarterhour.access.permissions import (
     require,
     require_see_order,
 )
-from quarterhour.billing import tariff_book
 from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.workdays import WorkCalendar
 from quarterhour.config import Settings
@@ -43,6 +42,7 @@ from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.programme import service as programme
 from quarterhour.storage import driver
+from quarterhour.tariffs import tariff_book
 from quarterhour.workorders import attachments, labels, policies, repository, routing, writes
 from quarterhour.workorders.deadlines import due_with_settings, nearest_open
 from quarterhour.workorders.kinds import (

@@ -9,8 +9,6 @@ from fastapi import APIRouter, File, Form, Path, UploadFile, status
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from quarterhour.billing import tariff_book
-from quarterhour.billing.schemas import PublishedTariff, TariffIn, TariffVersionIn
 from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.schedule_file import parse_schedule
 from quarterhour.entrypoints.api.deps import CtxDep
@@ -18,6 +16,8 @@ from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.kit.bounds import Text
+from quarterhour.tariffs import tariff_book
+from quarterhour.tariffs.schemas import PublishedTariff, TariffIn, TariffVersionIn
 from quarterhour.workorders import policies, sla
 
 router = APIRouter(prefix="/admin", tags=["administration"], responses=SIGNED_IN)

@@ -4,17 +4,13 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
-from quarterhour.config import Settings
-from quarterhour.entrypoints.api import public
-from quarterhour.entrypoints.api.deps import BearerDep, CtxDep, SessionDep
+from quarterhour.entrypoints.api.deps import BearerDep, CtxDep
 from quarterhour.entrypoints.api.errors import answers
-from quarterhour.errors import TooManyRequests, Unauthenticated
-from quarterhour.kit import clock
+from quarterhour.entrypoints.shared.logins import guarded_log_in
+from quarterhour.entrypoints.shared.sessions import SessionDep
 from quarterhour.kit.bounds import Text
 from quarterhour.organisation import staff_accounts
-from quarterhour.throttle import budget
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -39,33 +35,6 @@ class MeOut(BaseModel):
     full_name: str
     role: str
     department_id: int | None
-
-
-def guarded_log_in(
-    request: Request, session: Session, username: str, password: str
-) -> staff_accounts.IssuedToken:
-    """A login, refused for a while after repeated failures for the same username or from the
-    same address (guessing passwords costs a guesser time, and the server its Argon2 work);
-    used alike by the API and the console. The failures are counted in the database, so every
-    worker process refuses alike (throttle/budget.py); a failure is committed at once."""
-    settings: Settings = request.app.state.settings
-    budgets = budget.budgets(settings)
-    charges = (
-        budget.charge(budgets.login_user, username.strip().lower()),
-        budget.charge(budgets.login_caller, public.caller_of(request.scope)),
-    )
-    now = clock.now()
-    if budget.locked(session, charges, now):
-        raise TooManyRequests("too many failed logins; try again later", field="username")
-    try:
-        return staff_accounts.log_in(
-            session, username, password, ttl_minutes=settings.token_ttl_minutes
-        )
-    except Unauthenticated:
-        session.rollback()
-        budget.fail(session, charges, now)
-        session.commit()
-        raise
 
 
 @router.post("/token", response_model=TokenOut, responses=answers(401, 422, 429))

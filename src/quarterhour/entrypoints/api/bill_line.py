@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from quarterhour.entrypoints.api import public
 from quarterhour.entrypoints.perimeter import API_HEADERS
+from quarterhour.entrypoints.shared import lookups
 from quarterhour.errors import NotFound, TooManyRequests
 from quarterhour.kit import bounds
 
@@ -50,7 +51,7 @@ class BillLine:
             await self.app(scope, receive, send)
             return
         try:
-            answer = await public.inquire(state, public.caller_of(scope), account[0], last4[0])
+            answer = await lookups.inquire(state, lookups.caller_of(scope), account[0], last4[0])
         except (NotFound, TooManyRequests) as error:
             # As FastAPI's JSONResponse would write it for the route's error.
             body = json.dumps(error.as_dict(), ensure_ascii=False, separators=(",", ":"))

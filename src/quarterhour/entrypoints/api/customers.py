@@ -9,11 +9,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from quarterhour.customers import service as customers
-from quarterhour.customers import view
-from quarterhour.customers.schemas import CustomerOut, CustomerView, FullPhoneOut
+from quarterhour.customers.schemas import CustomerOut, FullPhoneOut
 from quarterhour.entrypoints.api.deps import CtxDep
 from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers
 from quarterhour.kit.bounds import DbId, Text
+from quarterhour.views.customer import customer_view
+from quarterhour.views.schemas import CustomerView
 
 router = APIRouter(prefix="/customers", tags=["customers"], responses=SIGNED_IN)
 
@@ -44,7 +45,7 @@ async def search(
 def get(customer_id: DbId, ctx: CtxDep) -> CustomerView:
     """The customer view: masked personal data, accounts with meters, the last 12 bills and
     payments, arrears and late fees, open and past work orders."""
-    return view.customer_view(ctx.session, customer_id, by=ctx.actor, settings=ctx.settings)
+    return customer_view(ctx.session, customer_id, by=ctx.actor, settings=ctx.settings)
 
 
 @router.post("/{customer_id}/phone", response_model=FullPhoneOut, responses=REFUSED | answers(404))

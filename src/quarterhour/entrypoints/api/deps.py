@@ -1,19 +1,20 @@
-"""Request plumbing shared by the API routers: session, settings, the acting staff member."""
+"""Request plumbing of the API routers: settings, the acting staff member and their session
+(`shared.sessions`, which the console uses too)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
 from quarterhour.config import Settings
+from quarterhour.entrypoints.shared.sessions import session_from
 from quarterhour.errors import Unauthenticated
 from quarterhour.organisation import staff_accounts
 
@@ -29,30 +30,6 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """The request's session. Routes commit once at the end; anything else is rolled back."""
-    async with session_from(request.app.state.session_factory) as session:
-        yield session
-
-
-@asynccontextmanager
-async def session_from(factory: sessionmaker[Session]) -> AsyncIterator[Session]:
-    session = factory()  # no connection yet: the route's first statement takes one
-    try:
-        yield session
-    finally:
-        if session.in_transaction():
-            await run_in_threadpool(_roll_back_and_close, session)
-        else:
-            session.close()
-
-
-def _roll_back_and_close(session: Session) -> None:
-    session.rollback()
-    session.close()
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

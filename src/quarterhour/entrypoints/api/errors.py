@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import inspect
 import logging
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from quarterhour.entrypoints.shared.validation import field_name
 from quarterhour.errors import DomainError, ValidationFailed
 
 log = logging.getLogger("quarterhour.api")
-_M = TypeVar("_M", bound=BaseModel)
 
 
 class ErrorOut(BaseModel):
@@ -68,26 +68,6 @@ def answers(*codes: int) -> dict[int | str, dict[str, Any]]:
 # not, a field that is wrong.
 SIGNED_IN = answers(401)
 REFUSED = answers(403, 422)
-
-
-def field_name(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
-    return out or ".".join(str(p) for p in loc)
-
-
-def validated(model: type[_M], data: Any) -> _M:
-    """`model` from data that did not come through FastAPI's parsing (a console form, a query
-    string read by hand): a failure is the ValidationFailed the API would answer with, naming
-    the first field at fault."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = field_name(tuple(first["loc"]))
-        raise ValidationFailed(f"{where}: {first['msg']}", field=where) from None
 
 
 def _error(e: Any) -> dict[str, str]:

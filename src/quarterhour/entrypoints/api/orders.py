@@ -8,14 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Header, Path, Query, Response, UploadFile, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
-from quarterhour.config import Settings
 from quarterhour.customers.schemas import FullPhoneOut
 from quarterhour.entrypoints.api.deps import Ctx, CtxDep, OneWriteCtxDep
-from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers, validated
+from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers
+from quarterhour.entrypoints.shared.intake import take_contact_committed
+from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import bounds
 from quarterhour.kit.bounds import BigId, Text
@@ -67,32 +66,6 @@ def take_contact(
         ),
     )
     return _json(out, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
-
-
-def take_contact_committed(
-    session: Session,
-    data: ContactIn,
-    *,
-    by: Actor,
-    settings: Settings,
-    idempotency_key: str | None,
-) -> service.IntakeResult:
-    """受理, committed. The same Idempotency-Key sent twice at once (a retry, a double click):
-    the first request wins and the second is answered with its contact. For the API and the
-    console's intake desk."""
-    try:
-        result = service.take_contact(
-            session, data, by=by, settings=settings, idempotency_key=idempotency_key
-        )
-        session.commit()
-    except IntegrityError:
-        if idempotency_key is None:
-            raise
-        session.rollback()
-        result = service.take_contact(
-            session, data, by=by, settings=settings, idempotency_key=idempotency_key
-        )
-    return result
 
 
 def _json(model: BaseModel, status_code: int = status.HTTP_200_OK) -> Response:

@@ -14,6 +14,7 @@ from quarterhour.kit.masking import mask_phone
 from quarterhour.organisation import service as organisation
 from quarterhour.organisation import staff_accounts
 from quarterhour.organisation.models import DepartmentKind
+from quarterhour.workorders import routing
 from quarterhour.workorders.kinds import OrderType
 
 router = APIRouter(tags=["organisation"], responses=SIGNED_IN)
@@ -116,7 +117,7 @@ def add_department(body: DepartmentIn, ctx: CtxDep) -> DepartmentOut:
 @router.get("/routing-rules", response_model=list[RoutingRuleOut], responses=answers(403))
 def routing_rules(ctx: CtxDep) -> list[RoutingRuleOut]:
     require(ctx.actor, Permission.VIEW_ORDERS)
-    return [RoutingRuleOut.model_validate(r) for r in organisation.list_routing_rules(ctx.session)]
+    return [RoutingRuleOut.model_validate(r) for r in routing.list_routing_rules(ctx.session)]
 
 
 @router.post(
@@ -126,7 +127,7 @@ def routing_rules(ctx: CtxDep) -> list[RoutingRuleOut]:
     responses=REFUSED | answers(409),
 )
 def add_routing_rule(body: RoutingRuleIn, ctx: CtxDep) -> RoutingRuleOut:
-    rule = organisation.add_routing_rule(
+    rule = routing.add_routing_rule(
         ctx.session,
         by=ctx.actor,
         order_type=body.order_type,

@@ -12,6 +12,7 @@ from quarterhour.entrypoints.api.deps import CtxDep
 from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers
 from quarterhour.kit.bounds import DbId, SaneDate, Text
 from quarterhour.programme import service as programme
+from quarterhour.views import episode_calls
 from quarterhour.workorders import repository
 from quarterhour.workorders.schemas import OrderSummary
 
@@ -56,7 +57,7 @@ class EpisodeDetail(EpisodeOut):
     calls: list[OrderSummary]
 
 
-def _out(item: programme.EpisodeCalls) -> EpisodeOut:
+def _out(item: episode_calls.EpisodeCalls) -> EpisodeOut:
     e = item.episode
     return EpisodeOut(
         id=e.id,
@@ -82,7 +83,7 @@ def list_episodes(
 ) -> list[EpisodeOut]:
     return [
         _out(i)
-        for i in programme.list_episodes(
+        for i in episode_calls.list_episodes(
             ctx.session, by=ctx.actor, start=start, end=end, limit=limit
         )
     ]
@@ -104,7 +105,7 @@ def create_episode(body: EpisodeIn, ctx: CtxDep) -> EpisodeOut:
         roster=[programme.RosterMember(r.staff_id, r.duty) for r in body.roster],
     )
     ctx.session.commit()
-    [item] = programme.list_episodes(
+    [item] = episode_calls.list_episodes(
         ctx.session, by=ctx.actor, start=episode.air_date, end=episode.air_date, limit=1
     )
     return _out(item)
@@ -113,7 +114,7 @@ def create_episode(body: EpisodeIn, ctx: CtxDep) -> EpisodeOut:
 @router.get("/{episode_id}", response_model=EpisodeDetail, responses=REFUSED | answers(404))
 def episode(episode_id: DbId, ctx: CtxDep) -> EpisodeDetail:
     found = programme.get_episode(ctx.session, episode_id, by=ctx.actor)
-    [item] = programme.list_episodes(
+    [item] = episode_calls.list_episodes(
         ctx.session, by=ctx.actor, start=found.air_date, end=found.air_date, limit=1
     )
     calls = repository.episode_orders(ctx.session, episode_id, by=ctx.actor)

@@ -11,7 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from quarterhour.access.actor import system
-from quarterhour.billing import bill_run, inquiry, late_fees, payment_import, tariff_book
+from quarterhour.billing import bill_run, inquiry, late_fees, payment_import
 from quarterhour.config import Settings
 from quarterhour.customers import reading_import
 from quarterhour.entrypoints.cli.common import console, err_console, transaction
@@ -20,6 +20,7 @@ from quarterhour.errors import DomainError
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.storage.engine import make_engine, make_session_factory
+from quarterhour.tariffs import tariff_book
 
 app = typer.Typer(help="Bills: bill runs and tariffs (电费).", no_args_is_help=True)
 tariffs = typer.Typer(

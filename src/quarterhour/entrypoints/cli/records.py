@@ -8,9 +8,9 @@ import typer
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import system
-from quarterhour.customers.imports import Importer
 from quarterhour.entrypoints.cli.common import console, err_console, transaction
 from quarterhour.kit import sheets
+from quarterhour.records.imports import Importer
 
 # The file and options every import command takes.
 FILE = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV or Parquet")

@@ -67,3 +67,19 @@ def install(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(DomainError, _domain)
+
+
+def too_large_page(request: Request, size: str) -> bytes:
+    """The page of a console request whose body is over the limit (`size`), in the user's
+    language; the perimeter answers it with 413 before the route runs."""
+    lang = web_session.language(request)
+    t = Words(lang)
+    page = render.page(
+        request,
+        "console/error.html",
+        lang=lang,
+        status_code=413,
+        heading=t("too_large"),
+        message=t("too_large_text", size=size),
+    )
+    return bytes(page.body)

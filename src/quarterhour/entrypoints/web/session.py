@@ -26,7 +26,7 @@ from starlette.datastructures import UploadFile
 
 from quarterhour.access.actor import Actor
 from quarterhour.config import Settings
-from quarterhour.entrypoints.api.deps import session_from
+from quarterhour.entrypoints.shared.sessions import session_from
 from quarterhour.errors import Forbidden, Unauthenticated
 from quarterhour.kit import bounds
 from quarterhour.organisation import staff_accounts

@@ -15,11 +15,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.access.actor import STAFF_ROLES, Role
 from quarterhour.access.permissions import Permission, can
-from quarterhour.billing import tariff_book
-from quarterhour.billing.schemas import TariffVersionIn
 from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.schedule_file import parse_schedule
-from quarterhour.entrypoints.api.errors import validated
+from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
@@ -30,7 +28,9 @@ from quarterhour.organisation import service as organisation
 from quarterhour.organisation import staff_accounts
 from quarterhour.organisation.models import DepartmentKind
 from quarterhour.programme import service as programme
-from quarterhour.workorders import policies, sla
+from quarterhour.tariffs import tariff_book
+from quarterhour.tariffs.schemas import TariffVersionIn
+from quarterhour.workorders import policies, routing, sla
 from quarterhour.workorders.kinds import SUBTYPES, LimitUnit, OrderType
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
@@ -242,7 +242,7 @@ def _organisation_values(console: Console) -> dict[str, Any]:
             if role in (Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER)
         ],
         "districts": {d.id: d.name for d in organisation.list_districts(session)},
-        "rules": organisation.list_routing_rules(session),
+        "rules": routing.list_routing_rules(session),
         "kinds": list(DepartmentKind),
         "order_types": list(OrderType),
         "subtypes": {kind: sorted(codes) for kind, codes in SUBTYPES.items()},
@@ -335,7 +335,7 @@ def add_routing_rule(
         department = _optional_int(department_id, "department_id")
         if department is None:
             raise ValidationFailed("choose the department", field="department_id")
-        return organisation.add_routing_rule(
+        return routing.add_routing_rule(
             console.session,
             by=console.actor,
             order_type=order_type,

@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from quarterhour.access.permissions import Permission, can
 from quarterhour.billing import bill_run, payments, records
 from quarterhour.customers import accounts
-from quarterhour.customers.view import customer_view
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.routes.desk import callers_page
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
@@ -22,6 +21,7 @@ from quarterhour.jobs import service as jobs
 from quarterhour.kit import bounds, clock
 from quarterhour.kit.bounds import BigId, DbId, SaneDate
 from quarterhour.organisation import service as organisation
+from quarterhour.views.customer import customer_view
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 

@@ -13,14 +13,14 @@ from quarterhour.access.permissions import Permission, can
 from quarterhour.analytics import service as analytics
 from quarterhour.analytics.schemas import Bucket, MixQuery
 from quarterhour.analytics.targets import TARGETS
-from quarterhour.entrypoints.api.errors import validated
+from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import charts, exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
-from quarterhour.programme import service as programme
+from quarterhour.views import episode_calls
 from quarterhour.workorders.kinds import OrderType
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -63,7 +63,7 @@ def dashboard(console: ConsoleDep) -> HTMLResponse:
         for row in mix.rows
     ]
     episodes = (
-        programme.list_episodes(session, by=console.actor, start=q.start, end=q.end, limit=30)
+        episode_calls.list_episodes(session, by=console.actor, start=q.start, end=q.end, limit=30)
         if can(console.actor, Permission.VIEW_PROGRAMME)
         else []
     )

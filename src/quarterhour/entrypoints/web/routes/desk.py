@@ -16,10 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.access.permissions import Permission
 from quarterhour.customers import service as customers
-from quarterhour.customers.schemas import CustomerOut, CustomerView
-from quarterhour.customers.view import customer_view
-from quarterhour.entrypoints.api.errors import validated
-from quarterhour.entrypoints.api.orders import take_contact_committed
+from quarterhour.customers.schemas import CustomerOut
+from quarterhour.entrypoints.shared.intake import take_contact_committed
+from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.errors import DomainError, ValidationFailed
@@ -27,6 +26,8 @@ from quarterhour.kit import clock
 from quarterhour.kit.bounds import INT32_MAX, BigId
 from quarterhour.organisation import service as organisation
 from quarterhour.programme import service as programme
+from quarterhour.views.customer import customer_view
+from quarterhour.views.schemas import CustomerView
 from quarterhour.workorders import repository
 from quarterhour.workorders.filters import OrderFilter, Sort
 from quarterhour.workorders.kinds import SUBTYPES, AreaClass, Channel, OrderType

@@ -12,12 +12,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.billing import payment_import
 from quarterhour.customers import reading_import, register_import
-from quarterhour.customers.imports import Importer
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.errors import DomainError
 from quarterhour.jobs import service as jobs
 from quarterhour.kit.bounds import DbId
+from quarterhour.records.imports import Importer
 from quarterhour.storage.engine import unit_of_work
 
 router = APIRouter(prefix="/console", include_in_schema=False)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.config import Settings
-from quarterhour.entrypoints.api.auth import guarded_log_in
+from quarterhour.entrypoints.shared.logins import guarded_log_in
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web import session as web_session
 from quarterhour.entrypoints.web.session import ConsoleDep

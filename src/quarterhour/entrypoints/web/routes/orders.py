@@ -17,9 +17,8 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from quarterhour.access.actor import Role
 from quarterhour.access.permissions import Permission, can
-from quarterhour.billing import tariff_book
 from quarterhour.customers import accounts
-from quarterhour.entrypoints.api.errors import validated
+from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
@@ -27,6 +26,7 @@ from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.kit.bounds import BigId
 from quarterhour.organisation import service as organisation
+from quarterhour.tariffs import tariff_book
 from quarterhour.workorders import attachments, repository, service
 from quarterhour.workorders.filters import OrderFilter
 from quarterhour.workorders.kinds import FollowUpOutcome, OrderType, ReplyMethod, ServiceSubtype

@@ -17,6 +17,7 @@ from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.kit import bounds, clock
 from quarterhour.kit.bounds import DbId
 from quarterhour.programme import service as programme
+from quarterhour.views import episode_calls
 from quarterhour.workorders import repository
 
 router = APIRouter(prefix="/console/programme", include_in_schema=False)
@@ -42,7 +43,7 @@ def _page(
         console,
         "console/programme.html",
         status_code=status_code,
-        episodes=programme.list_episodes(session, by=console.actor, limit=60),
+        episodes=episode_calls.list_episodes(session, by=console.actor, limit=60),
         manages=manages,
         people=programme.rosterable_staff(session) if manages else [],
         next_day=_next_weekday(clock.now().date()).isoformat(),

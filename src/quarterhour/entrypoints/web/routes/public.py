@@ -13,9 +13,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from quarterhour.billing import voice
-from quarterhour.entrypoints.api import public as api_public
-from quarterhour.entrypoints.api.deps import SessionDep
-from quarterhour.entrypoints.api.public import published_on
+from quarterhour.entrypoints.shared import lookups
+from quarterhour.entrypoints.shared.sessions import SessionDep
 from quarterhour.entrypoints.web import wording
 from quarterhour.entrypoints.web.render import local, templates
 from quarterhour.errors import NotFound, TooManyRequests, ValidationFailed
@@ -33,7 +32,7 @@ def disclosure_page(
     lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh",
 ) -> HTMLResponse:
     """公开: the tariffs and the service commitments in force, as the public reads them."""
-    published = published_on(session, on or clock.now().date())
+    published = lookups.published_on(session, on or clock.now().date())
     page = templates.get_template("public/disclosure.html").render(
         lang=lang, t=wording.Words(lang), published=published, path=request.url.path
     )
@@ -56,8 +55,8 @@ async def bill_page(
             error, status_code = t("inquiry_form_hint"), 422
         else:
             try:
-                answer = await api_public.inquire(
-                    request.app.state, api_public.caller_of(request.scope), account, phone_last4
+                answer = await lookups.inquire(
+                    request.app.state, lookups.caller_of(request.scope), account, phone_last4
                 )
             except NotFound:
                 error, status_code = t("inquiry_not_found"), 404
@@ -91,7 +90,7 @@ def status_page(
     status, error, status_code = None, None, 200
     if number or phone_last4:
         try:
-            status = api_public.order_status(number.strip(), request, session, phone_last4)
+            status = lookups.order_status(number.strip(), request, session, phone_last4)
         except NotFound:
             error, status_code = t("status_not_found"), 404
         except TooManyRequests:

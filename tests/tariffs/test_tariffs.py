@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from quarterhour.billing.tariffs import (
+from quarterhour.errors import ValidationFailed
+from quarterhour.tariffs.reference import (
     LineKind,
     TariffVersion,
     TierMode,
@@ -17,7 +18,6 @@ from quarterhour.billing.tariffs import (
     check_versions,
     price,
 )
-from quarterhour.errors import ValidationFailed
 
 D = Decimal
 

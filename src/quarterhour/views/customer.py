@@ -1,7 +1,7 @@
 """The customer view at the intake desk: accounts, meters, bills, payments, arrears, orders.
 
-It draws on billing and the closed loop, so it lives apart from `customers.service`, which
-both of those areas use.
+It draws on customers, billing and the closed loop, so it lives on the read side above them
+(`views`), apart from `customers.service`, which both of those areas use.
 """
 
 from __future__ import annotations
@@ -15,19 +15,15 @@ from sqlalchemy.orm import Session
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
 from quarterhour.billing import payments
-from quarterhour.billing.models import Bill, Payment, Tariff
+from quarterhour.billing.models import Bill, Payment
 from quarterhour.config import Settings
 from quarterhour.customers.models import Account, Meter, MeterHousehold, Premises
-from quarterhour.customers.schemas import (
-    AccountOut,
-    BillOut,
-    CustomerView,
-    MeterOut,
-    PaymentOut,
-)
+from quarterhour.customers.schemas import BillOut, MeterOut, PaymentOut
 from quarterhour.customers.service import get_customer, masked
 from quarterhour.kit import clock
 from quarterhour.kit.masking import mask_id_number, mask_phone
+from quarterhour.tariffs.models import Tariff
+from quarterhour.views.schemas import AccountOut, CustomerView
 from quarterhour.workorders import service as workorders
 
 RECENT = 12

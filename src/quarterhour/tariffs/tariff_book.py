@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
-from quarterhour.billing.models import Tariff, TariffVersionRow
-from quarterhour.billing.schemas import PublishedTariff
-from quarterhour.billing.tariffs import TariffVersion, TierMode, check_versions
 from quarterhour.errors import Conflict, NotFound, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.kit.money import decimal_of
+from quarterhour.tariffs.models import Tariff, TariffVersionRow
+from quarterhour.tariffs.reference import TariffVersion, TierMode, check_versions
+from quarterhour.tariffs.schemas import PublishedTariff
 
 _PRICE_FIELDS = (
     "flat_price",
@@ -36,7 +36,7 @@ _PRICE_FIELDS = (
 def install_samples(session: Session, *, by: Actor) -> list[str]:
     """Add the shipped sample tariffs that are not there yet (by code); their codes."""
     require(by, Permission.MANAGE_TARIFFS)
-    data = json.loads((files("quarterhour.billing") / "data" / "sample_tariffs.json").read_text())
+    data = json.loads((files("quarterhour.tariffs") / "data" / "sample_tariffs.json").read_text())
     known = set(session.scalars(select(Tariff.code)))
     added = []
     for item in data["tariffs"]:

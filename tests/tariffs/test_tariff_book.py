@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from quarterhour.access.actor import system
-from quarterhour.billing import tariff_book
-from quarterhour.billing.models import Tariff, TariffVersionRow
-from quarterhour.billing.tariffs import Usage, price
 from quarterhour.entrypoints.cli.main import app
 from quarterhour.errors import ValidationFailed
+from quarterhour.tariffs import tariff_book
+from quarterhour.tariffs.models import Tariff, TariffVersionRow
+from quarterhour.tariffs.reference import Usage, price
 
 pytestmark = pytest.mark.db
 

@@ -12,34 +12,34 @@ from quarterhour.access.actor import system
 from quarterhour.demo.organisation import Organisation
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import recheck
-from quarterhour.organisation import service as organisation
+from quarterhour.workorders import routing
 
 
 def test_district_rule_beats_the_citywide_one(session: Session, org: Organisation) -> None:
-    routed = organisation.route(session, "fault_repair", None, org.districts["shushan"])
+    routed = routing.route(session, "fault_repair", None, org.districts["shushan"])
     assert routed == org.dept("repair-shushan")
 
 
 def test_without_district_the_citywide_rule_applies(session: Session, org: Organisation) -> None:
-    routed = organisation.route(session, "fault_repair", None, None)
+    routed = routing.route(session, "fault_repair", None, None)
     assert routed == org.dept("repair-luyang")
 
 
 def test_subtype_rule_beats_the_district_rule(session: Session, org: Organisation) -> None:
-    routed = organisation.route(session, "service_request", "meter_anomaly", org.districts["baohe"])
+    routed = routing.route(session, "service_request", "meter_anomaly", org.districts["baohe"])
     assert routed == org.dept("metering")
-    split = organisation.route(session, "service_request", "meter_split", org.districts["baohe"])
+    split = routing.route(session, "service_request", "meter_split", org.districts["baohe"])
     assert split == org.dept("hall-baohe")
 
 
 def test_no_rule_no_department(session: Session, org: Organisation) -> None:
-    session.execute(organisation.RoutingRule.__table__.delete())
-    assert organisation.route(session, "complaint", None, None) is None
+    session.execute(routing.RoutingRule.__table__.delete())
+    assert routing.route(session, "complaint", None, None) is None
 
 
 def test_rules_are_validated(session: Session, org: Organisation) -> None:
     with pytest.raises(ValidationFailed) as raised:
-        organisation.add_routing_rule(
+        routing.add_routing_rule(
             session,
             by=system("test"),
             order_type="complaint",
@@ -48,19 +48,17 @@ def test_rules_are_validated(session: Session, org: Organisation) -> None:
         )
     assert raised.value.field == "subtype"
     with pytest.raises(ValidationFailed) as raised:
-        organisation.add_routing_rule(
-            session, by=system("test"), order_type="nonsense", department_id=1
-        )
+        routing.add_routing_rule(session, by=system("test"), order_type="nonsense", department_id=1)
     assert raised.value.field == "order_type"
 
 
 def test_a_rule_added_here_applies_at_once_one_from_elsewhere_within_the_window(
     session: Session, org: Organisation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert organisation.route(session, "complaint", None, org.districts["yaohai"]) == org.dept(
+    assert routing.route(session, "complaint", None, org.districts["yaohai"]) == org.dept(
         "hall-yaohai"
     )
-    organisation.add_routing_rule(
+    routing.add_routing_rule(
         session,
         by=system("test"),
         order_type="complaint",
@@ -68,23 +66,23 @@ def test_a_rule_added_here_applies_at_once_one_from_elsewhere_within_the_window(
         department_id=org.dept("hall-baohe"),
         priority=1,
     )
-    assert organisation.route(session, "complaint", None, org.districts["yaohai"]) == org.dept(
+    assert routing.route(session, "complaint", None, org.districts["yaohai"]) == org.dept(
         "hall-baohe"
     )
     # Another worker process's rule: rows only, no call into this process's copy.
     session.execute(
-        insert(organisation.RoutingRule).values(
+        insert(routing.RoutingRule).values(
             order_type="complaint",
             district_id=org.districts["yaohai"],
             department_id=org.dept("hall-shushan"),
             priority=5,
         )
     )
-    assert organisation.route(session, "complaint", None, org.districts["yaohai"]) == org.dept(
+    assert routing.route(session, "complaint", None, org.districts["yaohai"]) == org.dept(
         "hall-baohe"
     )
     real = time.monotonic
     monkeypatch.setattr(recheck.time, "monotonic", lambda: real() + recheck.SECONDS + 0.1)
-    assert organisation.route(session, "complaint", None, org.districts["yaohai"]) == org.dept(
+    assert routing.route(session, "complaint", None, org.districts["yaohai"]) == org.dept(
         "hall-shushan"
     )

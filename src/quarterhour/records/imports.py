@@ -1,4 +1,5 @@
-"""What every import of customer records shares: reading the file, the per-row report, the batch.
+"""What every import of records shares (customers, meters, readings, payments): reading the file,
+the per-row report, the batch.
 
 A file is CSV (UTF-8 or GB18030, what Excel in China saves) or Parquet (when `pyarrow` is
 installed). Every value reaches the checks as text, whatever the file's format, so one set of
@@ -23,9 +24,9 @@ from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
-from quarterhour.customers.models import ImportBatch
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import bounds, clock
+from quarterhour.records.models import ImportBatch
 
 CHUNK = 5_000
 TRUE = {"1", "true", "yes", "y", "是"}
