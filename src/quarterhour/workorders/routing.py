@@ -95,7 +95,8 @@ def route(
     return best[1] if best else None
 
 
-def list_routing_rules(session: Session) -> list[RoutingRule]:
+def list_routing_rules(session: Session, *, by: Actor) -> list[RoutingRule]:
+    require(by, Permission.VIEW_ORDERS)
     return list(session.scalars(select(RoutingRule).order_by(RoutingRule.id)))
 
 

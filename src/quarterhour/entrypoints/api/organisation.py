@@ -6,7 +6,6 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from quarterhour.access.actor import Role
-from quarterhour.access.permissions import Permission, require
 from quarterhour.entrypoints.api.deps import CtxDep
 from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers
 from quarterhour.kit.bounds import DbId, DbInt, Text
@@ -116,8 +115,8 @@ def add_department(body: DepartmentIn, ctx: CtxDep) -> DepartmentOut:
 
 @router.get("/routing-rules", response_model=list[RoutingRuleOut], responses=answers(403))
 def routing_rules(ctx: CtxDep) -> list[RoutingRuleOut]:
-    require(ctx.actor, Permission.VIEW_ORDERS)
-    return [RoutingRuleOut.model_validate(r) for r in routing.list_routing_rules(ctx.session)]
+    rules = routing.list_routing_rules(ctx.session, by=ctx.actor)
+    return [RoutingRuleOut.model_validate(r) for r in rules]
 
 
 @router.post(

@@ -242,7 +242,7 @@ def _organisation_values(console: Console) -> dict[str, Any]:
             if role in (Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER)
         ],
         "districts": {d.id: d.name for d in organisation.list_districts(session)},
-        "rules": routing.list_routing_rules(session),
+        "rules": routing.list_routing_rules(session, by=console.actor),
         "kinds": list(DepartmentKind),
         "order_types": list(OrderType),
         "subtypes": {kind: sorted(codes) for kind, codes in SUBTYPES.items()},
