@@ -28,7 +28,7 @@ from quarterhour.customers.schemas import (
 from quarterhour.customers.service import get_customer, masked
 from quarterhour.kit import clock
 from quarterhour.kit.masking import mask_id_number, mask_phone
-from quarterhour.workorders import service as workorders
+from quarterhour.workorders import order_access
 
 RECENT = 12
 
@@ -111,5 +111,5 @@ def customer_view(
         customer=masked(customer),
         id_number=mask_id_number(customer.id_number),
         accounts=accounts,
-        orders=workorders.orders_of_customer(session, customer, by=by),
+        orders=order_access.orders_of_customer(session, customer, by=by),
     )

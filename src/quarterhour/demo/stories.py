@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from quarterhour.demo import register
 from quarterhour.demo.plans import DISPATCHER, FOLLOW_UP, Hours, Step
 from quarterhour.kit import clock
-from quarterhour.workorders import service
+from quarterhour.workorders import moves
 from quarterhour.workorders.kinds import (
     AreaClass,
     Channel,
@@ -193,7 +193,7 @@ def _shared_meter(sim: Simulation, day: date) -> None:
 
 def _split_meter(sim: Simulation, order_id: int, day: date) -> None:
     session = sim.session
-    service.record_meter_split(
+    moves.record_meter_split(
         session,
         order_id,
         MeterSplitIn(

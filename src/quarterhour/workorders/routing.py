@@ -1,6 +1,6 @@
 """Which district and department a matter of a contact goes to, after checking the matter.
 
-Used by intake (`service.take_contact`) and by its preview at the intake desk (`preview.py`), so
+Used by intake (`intake.take_contact`) and by its preview at the intake desk (`preview.py`), so
 that what the agent is shown before saving is what saving does.
 """
 

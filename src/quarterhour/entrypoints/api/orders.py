@@ -19,7 +19,7 @@ from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers, vali
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import bounds
 from quarterhour.kit.bounds import BigId, Text
-from quarterhour.workorders import attachments, repository, service
+from quarterhour.workorders import attachments, intake, moves, order_access, repository
 from quarterhour.workorders.filters import OrderFilter
 from quarterhour.workorders.lifecycle import MOVES, SYSTEM_ACTIONS, Action, actions_for
 from quarterhour.workorders.models import WorkOrder
@@ -76,12 +76,12 @@ def take_contact_committed(
     by: Actor,
     settings: Settings,
     idempotency_key: str | None,
-) -> service.IntakeResult:
+) -> intake.IntakeResult:
     """受理, committed. The same Idempotency-Key sent twice at once (a retry, a double click):
     the first request wins and the second is answered with its contact. For the API and the
     console's intake desk."""
     try:
-        result = service.take_contact(
+        result = intake.take_contact(
             session, data, by=by, settings=settings, idempotency_key=idempotency_key
         )
         session.commit()
@@ -89,7 +89,7 @@ def take_contact_committed(
         if idempotency_key is None:
             raise
         session.rollback()
-        result = service.take_contact(
+        result = intake.take_contact(
             session, data, by=by, settings=settings, idempotency_key=idempotency_key
         )
     return result
@@ -146,7 +146,7 @@ def act(
 
 
 def _move_committed(ctx: Ctx, order_id: int, action: str, body: ActionIn) -> Response:
-    order = service.act(ctx.session, order_id, action, body, by=ctx.actor, settings=ctx.settings)
+    order = moves.act(ctx.session, order_id, action, body, by=ctx.actor, settings=ctx.settings)
     result = _moved(order, ctx.actor)
     ctx.session.commit()
     return _json(result)
@@ -204,7 +204,7 @@ def attachment(
     ctx: CtxDep,
 ) -> FileResponse:
     """A file attached to one of the order's steps (by its SHA-256), for those who see the order."""
-    path, meta = service.attachment(
+    path, meta = order_access.attachment(
         ctx.session, order_id, digest, by=ctx.actor, settings=ctx.settings
     )
     return FileResponse(path, media_type=meta.content_type, filename=meta.name)
@@ -216,7 +216,7 @@ def attachment(
 def reveal_caller_phone(order_id: BigId, ctx: CtxDep) -> FullPhoneOut:
     """The caller's whole number, to call him back about this order: for the roles that call
     callers back, and for the order's own department while it is open. Every look recorded."""
-    revealed = service.reveal_caller_phone(ctx.session, order_id, by=ctx.actor)
+    revealed = order_access.reveal_caller_phone(ctx.session, order_id, by=ctx.actor)
     ctx.session.commit()
     return revealed
 
@@ -229,7 +229,7 @@ def reveal_caller_phone(order_id: BigId, ctx: CtxDep) -> FullPhoneOut:
 def meter_split(order_id: BigId, body: MeterSplitIn, ctx: CtxDep) -> MeterSplitOut:
     """分户装表 done on site: the household gets its own meter and account, the shared meter
     (合表) loses it, and the order records the step. For the order's department."""
-    account, meter, order = service.record_meter_split(
+    account, meter, order = moves.record_meter_split(
         ctx.session, order_id, body, by=ctx.actor, settings=ctx.settings
     )
     result = MeterSplitOut(
