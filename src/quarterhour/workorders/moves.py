@@ -16,11 +16,8 @@ from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import require_see_order
-from quarterhour.billing import tariff_book
 from quarterhour.calendar import service as calendar_service
 from quarterhour.config import Settings
-from quarterhour.customers import accounts
-from quarterhour.customers import service as customers
 from quarterhour.errors import (
     Conflict,
     Forbidden,
@@ -554,17 +551,18 @@ _HANDLERS: dict[Action, _Handler] = {
 }
 
 
-def record_meter_split(
+def meter_split_step(
     session: Session,
     order_id: int,
     data: MeterSplitIn,
     *,
     by: Actor,
     settings: Settings,
-) -> tuple[str, str, WorkOrder]:
-    """分户装表 on site, by the order's department: a progress step on the order, and the new
-    meter and account (customers.accounts). One transaction; the new account number, the new
-    meter number and the order as moved."""
+) -> WorkOrder:
+    """The step a 分户装表 done on site records on its service request: a progress record by the
+    order's own department (act() checks role, department and the version seen). The order as
+    moved: its id and customer are what the split itself needs (customers.meter_split), which
+    the caller records next in the same transaction."""
     order = session.get(WorkOrder, order_id)
     if order is None:
         raise NotFound(f"no work order {order_id}", field="order_id")
@@ -572,8 +570,7 @@ def record_meter_split(
         raise ValidationFailed(
             "only a 分户装表 service request (meter_split) records a meter split", field="order_id"
         )
-    customer_id = order.customer_id
-    moved = act(
+    return act(
         session,
         order_id,
         Action.RECORD_PROGRESS,
@@ -581,19 +578,3 @@ def record_meter_split(
         by=by,
         settings=settings,
     )
-    tariff = tariff_book.get_tariff(session, data.tariff)
-    account, meter = accounts.split_from_shared_meter(
-        session,
-        customer=customers.get_customer(session, customer_id),
-        shared_meter_number=data.shared_meter,
-        premises_id=data.premises_id,
-        tariff_id=tariff.id,
-        new_meter_number=data.new_meter,
-        installed_on=data.installed_on or clock.now().date(),
-        initial=data.initial_reading,
-        shared_meter_reading=data.shared_meter_reading,
-        multiplier=data.multiplier,
-        digits=data.digits,
-        work_order_id=order_id,
-    )
-    return account.number, meter.number, moved

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
 from quarterhour.config import Settings
+from quarterhour.customers.meter_split import record_meter_split
 from quarterhour.customers.schemas import FullPhoneOut
 from quarterhour.entrypoints.api.deps import Ctx, CtxDep, OneWriteCtxDep
 from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers, validated
@@ -229,8 +230,9 @@ def reveal_caller_phone(order_id: BigId, ctx: CtxDep) -> FullPhoneOut:
 def meter_split(order_id: BigId, body: MeterSplitIn, ctx: CtxDep) -> MeterSplitOut:
     """分户装表 done on site: the household gets its own meter and account, the shared meter
     (合表) loses it, and the order records the step. For the order's department."""
-    account, meter, order = moves.record_meter_split(
-        ctx.session, order_id, body, by=ctx.actor, settings=ctx.settings
+    order = moves.meter_split_step(ctx.session, order_id, body, by=ctx.actor, settings=ctx.settings)
+    account, meter = record_meter_split(
+        ctx.session, body, customer_id=order.customer_id, work_order_id=order.id
     )
     result = MeterSplitOut(
         account=account,

@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from quarterhour.access.permissions import Permission, can
 from quarterhour.billing import tariff_book
 from quarterhour.customers import accounts
+from quarterhour.customers.meter_split import record_meter_split
 from quarterhour.entrypoints.api.errors import validated
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
@@ -399,8 +400,11 @@ def meter_split(
         if note.strip():
             values["note"] = note
         data = validated(MeterSplitIn, values)
-        moves.record_meter_split(
+        order = moves.meter_split_step(
             console.session, order_id, data, by=console.actor, settings=console.settings
+        )
+        record_meter_split(
+            console.session, data, customer_id=order.customer_id, work_order_id=order.id
         )
         console.session.commit()
     except DomainError as exc:
