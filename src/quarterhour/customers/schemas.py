@@ -6,7 +6,6 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from quarterhour.kit.bounds import Text
-from quarterhour.workorders.schemas import OrderSummary
 
 
 class CustomerOut(BaseModel):
@@ -62,15 +61,6 @@ class AccountOut(BaseModel):
     late_fees: Decimal
     total_due: Decimal  # 累计应缴
     credit: Decimal
-
-
-class CustomerView(BaseModel):
-    """Everything the agent needs while the caller is on the line; personal data masked."""
-
-    customer: CustomerOut
-    id_number: str | None  # masked
-    accounts: list[AccountOut]
-    orders: list[OrderSummary]
 
 
 class ReadingOut(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,7 @@ from quarterhour.customers.models import Account, Meter, MeterHousehold, Premise
 from quarterhour.customers.schemas import (
     AccountOut,
     BillOut,
-    CustomerView,
+    CustomerOut,
     MeterOut,
     PaymentOut,
 )
@@ -29,8 +30,18 @@ from quarterhour.customers.service import get_customer, masked
 from quarterhour.kit import clock
 from quarterhour.kit.masking import mask_id_number, mask_phone
 from quarterhour.workorders import order_access
+from quarterhour.workorders.schemas import OrderSummary
 
 RECENT = 12
+
+
+class CustomerView(BaseModel):
+    """Everything the agent needs while the caller is on the line; personal data masked."""
+
+    customer: CustomerOut
+    id_number: str | None  # masked
+    accounts: list[AccountOut]
+    orders: list[OrderSummary]
 
 
 def customer_view(

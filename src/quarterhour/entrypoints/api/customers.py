@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from quarterhour.customers import service as customers
 from quarterhour.customers import view
-from quarterhour.customers.schemas import CustomerOut, CustomerView, FullPhoneOut
+from quarterhour.customers.schemas import CustomerOut, FullPhoneOut
 from quarterhour.entrypoints.api.deps import CtxDep
 from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers
 from quarterhour.kit.bounds import DbId, Text
@@ -40,8 +40,8 @@ async def search(
     )
 
 
-@router.get("/{customer_id}", response_model=CustomerView, responses=REFUSED | answers(404))
-def get(customer_id: DbId, ctx: CtxDep) -> CustomerView:
+@router.get("/{customer_id}", response_model=view.CustomerView, responses=REFUSED | answers(404))
+def get(customer_id: DbId, ctx: CtxDep) -> view.CustomerView:
     """The customer view: masked personal data, accounts with meters, the last 12 bills and
     payments, arrears and late fees, open and past work orders."""
     return view.customer_view(ctx.session, customer_id, by=ctx.actor, settings=ctx.settings)

@@ -16,8 +16,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.access.permissions import Permission, require
 from quarterhour.customers import service as customers
-from quarterhour.customers.schemas import CustomerOut, CustomerView
-from quarterhour.customers.view import customer_view
+from quarterhour.customers.schemas import CustomerOut
+from quarterhour.customers.view import CustomerView, customer_view
 from quarterhour.entrypoints.api.errors import validated
 from quarterhour.entrypoints.api.orders import take_contact_committed
 from quarterhour.entrypoints.web import render
