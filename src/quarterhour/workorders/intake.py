@@ -27,7 +27,7 @@ from quarterhour.errors import Conflict, NotFound, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.programme import service as programme
-from quarterhour.storage import driver
+from quarterhour.storage import driver, one_write
 from quarterhour.workorders import order_record, policies, routing, writes
 from quarterhour.workorders.kinds import DeadlineKind, OrderType
 from quarterhour.workorders.lifecycle import Action, State
@@ -83,7 +83,28 @@ def take_contact(
                 select(WorkOrder).where(WorkOrder.contact_id == previous.id).order_by(WorkOrder.id)
             )
             return IntakeResult(previous, list(earlier), created=False)
+    # What follows writes with one statement (storage/one_write.py holds the one-write session
+    # to it).
+    with one_write.use_case(session, "take_contact"):
+        return _take_new_contact(
+            session,
+            data,
+            by=by,
+            settings=settings,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+        )
 
+
+def _take_new_contact(
+    session: Session,
+    data: ContactIn,
+    *,
+    by: Actor,
+    settings: Settings,
+    idempotency_key: str | None,
+    request_hash: str,
+) -> IntakeResult:
     now = clock.now()
     received_at = clock.local(data.received_at) if data.received_at else now
     if received_at > now + timedelta(minutes=5):

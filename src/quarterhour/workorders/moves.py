@@ -28,6 +28,7 @@ from quarterhour.errors import (
 )
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
+from quarterhour.storage import one_write
 from quarterhour.workorders import order_record, policies, writes
 from quarterhour.workorders.deadlines import due_with_settings
 from quarterhour.workorders.kinds import (
@@ -72,11 +73,14 @@ def act(
         ) from None
     session.flush()  # pending ORM work of the caller is visible to the read below
     for _ in range(_RETRIES):
-        loaded = writes.load(session, order_id)
-        if loaded is None:
-            raise NotFound(f"no work order {order_id}", field="order_id")
-        change = _decide(session, loaded, action, data, by=by, settings=settings)
-        version = writes.write(session, change)
+        # Each round reads once and writes with one statement (storage/one_write.py holds the
+        # one-write session to it); a round that wrote nothing leaves the next one free.
+        with one_write.use_case(session, f"act({action})"):
+            loaded = writes.load(session, order_id)
+            if loaded is None:
+                raise NotFound(f"no work order {order_id}", field="order_id")
+            change = _decide(session, loaded, action, data, by=by, settings=settings)
+            version = writes.write(session, change)
         if version is not None:
             loaded.order.version = version
             return loaded.order
