@@ -33,7 +33,7 @@ class Settings:
     warn_floor_minutes: int = 15
     # A time staff type in for a step (a crew's arrival entered after the fact) counts for the
     # deadlines only when entered within this many minutes of the time it claims; an older claim
-    # is kept and shown as such, and the deadline is met when it was entered (service._when).
+    # is kept and shown as such, and the deadline is met when it was entered (moves._when).
     claimed_time_tolerance_minutes: int = 30
     # Unreachable follow-up after this many failed attempts (PRODUCT.md: "unreachable after N tries").
     follow_up_max_attempts: int = 3

@@ -12,7 +12,7 @@ from quarterhour.config import Settings
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
 from quarterhour.organisation.staff_accounts import actor_of
-from quarterhour.workorders import service
+from quarterhour.workorders import intake, moves
 from quarterhour.workorders.schemas import ActionIn, ContactIn
 
 PHONES = {"baohe": "13855100001", "shushan": "13855100002", "luyang": "13855100003"}
@@ -47,7 +47,7 @@ class Builder:
                 "matters": [{"order_type": order_type, "title": name, **matter}],
             }
         )
-        result = service.take_contact(
+        result = intake.take_contact(
             self.session, data, by=actor_of(self.org.staff["agent"]), settings=self.settings
         )
         order_id = result.orders[0].id
@@ -56,7 +56,7 @@ class Builder:
 
     def act(self, name: str, when: str, who: str, action: str, **data: Any) -> str:
         self.clock.set(at(when))
-        order = service.act(
+        order = moves.act(
             self.session,
             self.ids[name],
             action,

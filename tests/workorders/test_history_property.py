@@ -1,6 +1,6 @@
 """The stored state always equals what the history says, whatever anyone tries in whatever order.
 
-Random sequences of (who, action, payload) go through `workorders.service.act`, each in its own
+Random sequences of (who, action, payload) go through `workorders.moves.act`, each in its own
 transaction as an entrypoint would run it. After every step: `work_order.state` equals
 `lifecycle.replay(events)`; a refused step raised the refusal the checks call for and left the
 order exactly as it was; an accepted one appended exactly one event.
@@ -32,7 +32,7 @@ from quarterhour.errors import (
 from quarterhour.kit import clock
 from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.storage.engine import make_session_factory
-from quarterhour.workorders import service
+from quarterhour.workorders import intake, moves
 from quarterhour.workorders.kinds import FollowUpOutcome, ReplyMethod
 from quarterhour.workorders.lifecycle import (
     SYSTEM_ACTIONS,
@@ -166,7 +166,7 @@ def _take_contact(
         }
     )
     with factory() as session:
-        result = service.take_contact(session, data, by=agent, settings=settings)
+        result = intake.take_contact(session, data, by=agent, settings=settings)
         session.commit()
         return result.orders[0].id
 
@@ -258,7 +258,7 @@ def test_the_state_always_equals_the_replayed_history(
         error: DomainError | None = None
         with factory() as session:
             try:
-                service.act(
+                moves.act(
                     session, order_id, action, payload, by=actors[username], settings=settings
                 )
                 session.commit()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -150,3 +152,16 @@ def test_a_split_gives_the_household_its_own_meter(
     assert not old.is_shared
     readings = accounts.readings_of(session, meter.id)
     assert [(r.kind, r.total) for r in readings] == [("initial", Decimal("12.50"))]
+
+
+def test_the_split_itself_imports_nothing_of_the_closed_loop() -> None:
+    """customers/meter_split.py lives with the meters and accounts it writes: what it needs of
+    the order (its customer and id) is passed in by the route, never imported from workorders."""
+    script = (
+        "import sys, quarterhour.customers.meter_split\n"
+        "print(sorted(m for m in sys.modules if m.startswith('quarterhour.workorders')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert loaded.strip() == "[]"

@@ -25,7 +25,7 @@ from quarterhour.errors import DomainError, IllegalTransition
 from quarterhour.kit import clock
 from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.storage.engine import make_session_factory
-from quarterhour.workorders import repository, service
+from quarterhour.workorders import intake, moves, repository
 from quarterhour.workorders.kinds import FollowUpOutcome, OrderType, ServiceSubtype
 from quarterhour.workorders.lifecycle import SYSTEM_ACTIONS, Action
 from quarterhour.workorders.schemas import ActionIn, ContactIn
@@ -108,7 +108,7 @@ def test_every_offered_action_succeeds_and_every_other_is_refused(
     )
     with factory() as session:
         order_id = (
-            service.take_contact(session, contact, by=actors["agent"], settings=settings)
+            intake.take_contact(session, contact, by=actors["agent"], settings=settings)
             .orders[0]
             .id
         )
@@ -136,7 +136,7 @@ def test_every_offered_action_succeeds_and_every_other_is_refused(
         for action in ACTIONS:
             with factory() as session:
                 try:
-                    service.act(
+                    moves.act(
                         session, order_id, action, body, by=actors[username], settings=settings
                     )
                     error: DomainError | None = None
@@ -163,5 +163,5 @@ def test_every_offered_action_succeeds_and_every_other_is_refused(
             body = body.model_copy(update={"department_id": target})
         note(f"{who} {action}")
         with factory() as session:
-            service.act(session, order_id, action, body, by=actors[who], settings=settings)
+            moves.act(session, order_id, action, body, by=actors[who], settings=settings)
             session.commit()

@@ -12,7 +12,7 @@ from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
 from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.storage.engine import make_session_factory
-from quarterhour.workorders import service, sla
+from quarterhour.workorders import intake, sla
 from quarterhour.workorders.models import Deadline, OrderEvent
 from quarterhour.workorders.schemas import ContactIn
 
@@ -37,7 +37,7 @@ def test_warn_and_escalate_events_name_the_deadline_in_shanghai_time(
                     ],
                 }
             )
-            result = service.take_contact(
+            result = intake.take_contact(
                 session, data, by=actor_of(org.staff["agent"]), settings=settings
             )
             ids.append(result.orders[0].id)

@@ -17,7 +17,7 @@ from quarterhour.demo.organisation import Organisation
 from quarterhour.errors import StaleVersion
 from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.storage.engine import make_session_factory
-from quarterhour.workorders import service, writes
+from quarterhour.workorders import intake, moves, writes
 from quarterhour.workorders.models import Deadline, FollowUp, OrderEvent, WorkOrder
 from quarterhour.workorders.schemas import ActionIn, ContactIn
 
@@ -35,7 +35,7 @@ def _complaint(engine: Engine, org: Organisation, settings: Settings) -> int:
         }
     )
     with make_session_factory(engine)() as session:
-        result = service.take_contact(
+        result = intake.take_contact(
             session, data, by=actor_of(org.staff["agent"]), settings=settings
         )
         session.commit()
@@ -83,7 +83,7 @@ def test_a_change_decided_on_an_older_version_writes_nothing(
         seen = loaded.order.version
         reader.rollback()
     with factory() as other:
-        service.act(other, order_id, "dispatch", ActionIn(), by=dispatcher, settings=settings)
+        moves.act(other, order_id, "dispatch", ActionIn(), by=dispatcher, settings=settings)
         other.commit()
     with factory() as writer:
         before = _counts(writer, order_id)
@@ -117,7 +117,7 @@ def test_a_move_overtaken_between_read_and_write_is_checked_again(
             # A colleague's press (催办) commits after our read; it leaves the state alone.
             session.rollback()  # SQLite: let the colleague's transaction take the write lock
             with factory() as other:
-                service.act(
+                moves.act(
                     other,
                     oid,
                     "press",
@@ -129,13 +129,13 @@ def test_a_move_overtaken_between_read_and_write_is_checked_again(
         return loaded
 
     with factory() as session:
-        dispatched = service.act(
+        dispatched = moves.act(
             session, order_id, "dispatch", ActionIn(), by=dispatcher, settings=settings
         ).version
         session.commit()
     monkeypatch.setattr(writes, "load", load_then_overtake)
     with factory() as session:
-        order = service.act(
+        order = moves.act(
             session, order_id, "acknowledge", ActionIn(), by=handler, settings=settings
         )
         session.commit()
@@ -148,7 +148,7 @@ def test_a_move_overtaken_between_read_and_write_is_checked_again(
 
     overtaken["done"] = False
     with factory() as session, pytest.raises(StaleVersion) as refused:
-        service.act(
+        moves.act(
             session,
             order_id,
             "record_progress",

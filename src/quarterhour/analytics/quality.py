@@ -100,12 +100,12 @@ class Tally:
         # included: the customer waited either way. `is_overdue` is sticky: set when a deadline
         # was met late or the sweep escalated the order (督办), never cleared. A deadline is met
         # at the time a step claims only when that claim was entered within the tolerance
-        # (workorders.service._when); otherwise at its entry, so a claim typed in long after
+        # (workorders.moves._when); otherwise at its entry, so a claim typed in long after
         # the fact cannot prove an order on time.
         if state in COMPLETED_STATES:
             self.completed += row["orders"]
             self.on_time += row["never_overdue"]
-        # 重办: each 退回重办 and each dissatisfied follow-up adds one (workorders.service).
+        # 重办: each 退回重办 and each dissatisfied follow-up adds one (workorders.moves).
         self.rework_count += int(row["rework_count"] or 0)
         self.reworked_orders += row["reworked_orders"]
         # Overdue and still owed: the sweep's flag, or a nearest deadline already past even if

@@ -438,7 +438,7 @@ class Planner:
         self, f: OrderFacts, handler: str, t: datetime, steps: list[Step]
     ) -> datetime:
         # The crew goes back to put right what the customer still finds wrong: a new visit, with
-        # its own arrival and restoration limits (workorders.service reopen → revisit).
+        # its own arrival and restoration limits (workorders.moves: reopen → revisit).
         # Three draws, as before the revisit had its own steps: the demo's other orders keep
         # their random numbers.
         h = self.hours

@@ -31,7 +31,7 @@ from quarterhour.organisation.models import DepartmentKind, Staff
 from quarterhour.programme import service as programme
 from quarterhour.programme.models import Episode
 from quarterhour.storage.engine import unit_of_work
-from quarterhour.workorders import service, sla
+from quarterhour.workorders import intake, moves, sla
 from quarterhour.workorders.kinds import (
     AreaClass,
     Channel,
@@ -287,9 +287,9 @@ class Simulation:
         self.report.escalated += done.escalated
 
     # --- intake and the loop -------------------------------------------------------------------
-    def take(self, data: ContactIn, *, taker: str) -> service.IntakeResult:
+    def take(self, data: ContactIn, *, taker: str) -> intake.IntakeResult:
         self._deadlines_added = True
-        return service.take_contact(
+        return intake.take_contact(
             self.session, data, by=self.actors[taker], settings=self.settings
         )
 
@@ -382,7 +382,7 @@ class Simulation:
         if step.action in DEADLINE_ACTIONS or step.outcome is FollowUpOutcome.DISSATISFIED:
             self._deadlines_added = True
         try:
-            service.act(
+            moves.act(
                 self.session,
                 order_id,
                 step.action,

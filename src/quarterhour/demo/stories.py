@@ -23,10 +23,11 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
+from quarterhour.customers.meter_split import record_meter_split
 from quarterhour.demo import register
 from quarterhour.demo.plans import DISPATCHER, FOLLOW_UP, Hours, Step
 from quarterhour.kit import clock
-from quarterhour.workorders import service
+from quarterhour.workorders import moves
 from quarterhour.workorders.kinds import (
     AreaClass,
     Channel,
@@ -193,21 +194,19 @@ def _shared_meter(sim: Simulation, day: date) -> None:
 
 def _split_meter(sim: Simulation, order_id: int, day: date) -> None:
     session = sim.session
-    service.record_meter_split(
-        session,
-        order_id,
-        MeterSplitIn(
-            shared_meter=register.SHARED_METER,
-            premises_id=register.caller_premises_id(session, SHARED_METER_ADDRESS),
-            new_meter=register.NEW_METER,
-            tariff="AH-RES",
-            installed_on=day,
-            shared_meter_reading=register.split_reading(session),
-            note="装表工安装新电能表，改接室内线路；合表同时抄表，唐老先生家从合表分出",
-        ),
-        by=sim.actors[SHARED_METER_HALL],
-        settings=sim.settings,
+    data = MeterSplitIn(
+        shared_meter=register.SHARED_METER,
+        premises_id=register.caller_premises_id(session, SHARED_METER_ADDRESS),
+        new_meter=register.NEW_METER,
+        tariff="AH-RES",
+        installed_on=day,
+        shared_meter_reading=register.split_reading(session),
+        note="装表工安装新电能表，改接室内线路；合表同时抄表，唐老先生家从合表分出",
     )
+    order = moves.meter_split_step(
+        session, order_id, data, by=sim.actors[SHARED_METER_HALL], settings=sim.settings
+    )
+    record_meter_split(session, data, customer_id=order.customer_id, work_order_id=order.id)
 
 
 def _repair_contact(

@@ -17,6 +17,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from quarterhour.storage import one_write
+
 _SQL_LOG = logging.getLogger("sqlalchemy.engine.Engine")
 
 
@@ -41,7 +43,10 @@ def _cursor(
     logged as an echoing engine would (without its parameters), and errors are raised as
     SQLAlchemy would (IntegrityError for a unique key, and so on), so callers handle one family
     of errors whichever way a statement went."""
-    driver = session.connection().connection.driver_connection
+    connection = session.connection()
+    # A use case of the one-write session writes once, whichever way its statements go.
+    one_write.check(connection, statement)
+    driver = connection.connection.driver_connection
     if _SQL_LOG.isEnabledFor(logging.INFO):
         _SQL_LOG.info("%s [%s]", statement, note)
     try:

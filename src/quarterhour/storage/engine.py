@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from quarterhour.config import Settings
+from quarterhour.storage import one_write
 
 
 def is_sqlite(url: str) -> bool:
@@ -68,10 +69,17 @@ def make_one_write_session_factory(engine: Engine) -> sessionmaker[Session]:
     On PostgreSQL they run in autocommit: the one write is atomic by itself and guarded (by the
     order's version, by unique keys), and the reads before it need no transaction (one statement
     sees one snapshot), so BEGIN and COMMIT would only add two round trips. SQLite keeps its transaction: its ids are allocated
-    under the write lock taken at BEGIN IMMEDIATE."""
+    under the write lock taken at BEGIN IMMEDIATE.
+
+    The promise is kept, not assumed: on PostgreSQL these sessions are armed (storage/one_write.py),
+    and a use case that tries a second write statement raises OneWriteViolated."""
     if engine.dialect.name != "postgresql":
         return make_session_factory(engine)
-    return make_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    one_write.arm(autocommit)
+    return sessionmaker(
+        bind=autocommit, expire_on_commit=False, autoflush=False, info={one_write.ARMED: True}
+    )
 
 
 @contextmanager

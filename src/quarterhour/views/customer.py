@@ -24,7 +24,7 @@ from quarterhour.kit import clock
 from quarterhour.kit.masking import mask_id_number, mask_phone
 from quarterhour.tariffs.models import Tariff
 from quarterhour.views.schemas import AccountOut, CustomerView
-from quarterhour.workorders import service as workorders
+from quarterhour.workorders import order_access
 
 RECENT = 12
 
@@ -107,5 +107,5 @@ def customer_view(
         customer=masked(customer),
         id_number=mask_id_number(customer.id_number),
         accounts=accounts,
-        orders=workorders.orders_of_customer(session, customer, by=by),
+        orders=order_access.orders_of_customer(session, customer, by=by),
     )

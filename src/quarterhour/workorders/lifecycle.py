@@ -66,7 +66,7 @@ DEPARTMENT_STATES: frozenset[State] = frozenset(
 
 class Guard(StrEnum):
     """A condition on the order itself (not only its state) under which a move is open. The
-    table names it; `holds()` checks it; `allowed_actions` and `service.act()` both ask it, so
+    table names it; `holds()` checks it; `allowed_actions` and `moves.act()` both ask it, so
     what is offered is what succeeds."""
 
     NOT_ARRIVED = "not_arrived"  # 到达: once per visit of the crew
@@ -253,7 +253,7 @@ class OrderAtHand(OrderFacts, Protocol):
 def actions_for(order: OrderAtHand, role: Role, department_id: int | None = None) -> list[Action]:
     """What this person may do next on this order: the table (state, role, type, own
     department) and its guards. The API's `allowed_actions`, the console's buttons and the 409's
-    list all come from here, and `service.act()` refuses exactly what is not in it (besides
+    list all come from here, and `moves.act()` refuses exactly what is not in it (besides
     missing or bad input)."""
     state = State(order.state)
     return [

@@ -177,7 +177,7 @@ class OrderEvent(Base):
     to_state: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     # When the step was entered. A step dated by its author (a crew's arrival typed in after the
-    # fact) keeps the time claimed here, next to the time it was entered (service._when).
+    # fact) keeps the time claimed here, next to the time it was entered (moves._when).
     at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)

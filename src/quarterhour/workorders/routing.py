@@ -2,7 +2,7 @@
 
 The routing rules — which department gets a type (and sub-type) of work in a district — with
 their use cases, and a matter of a contact checked and routed. Used by intake
-(`service.take_contact`) and by its preview at the intake desk (`preview.py`), so that what the
+(`intake.take_contact`) and by its preview at the intake desk (`preview.py`), so that what the
 agent is shown before saving is what saving does.
 """
 

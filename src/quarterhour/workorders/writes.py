@@ -9,6 +9,10 @@ off the guarded UPDATE, so nothing is written when the version moved on); on SQL
 transaction already holds the write lock (BEGIN IMMEDIATE), by a few statements in a row.
 
 Nobody can lose an update: a writer that read an older version changes no row and is told so.
+
+Rows queued for the running use case (`storage.one_write.also_insert`: an outbox message, say)
+join the one write: more CTEs of the statement on PostgreSQL (a move's hang off the guarded
+UPDATE too), more INSERTs of the transaction on SQLite.
 """
 
 from __future__ import annotations
@@ -26,11 +30,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from quarterhour.kit import clock
+from quarterhour.storage import one_write
 from quarterhour.storage.base import AwareDateTime, Base
 from quarterhour.storage.driver import POSTGRESQL, driver_rows, on_postgresql, postgresql_text
 from quarterhour.workorders.models import Deadline, FollowUp, OrderEvent, WorkOrder
 
 _M = TypeVar("_M", bound=Base)
+_Row = tuple[Table, dict[str, Any]]
 
 _ORDER: Table = WorkOrder.__table__  # type: ignore[assignment]
 _DEADLINE: Table = Deadline.__table__  # type: ignore[assignment]
@@ -165,16 +171,17 @@ def change_of(
 def write(session: Session, change: Change) -> int | None:
     """Write the change if the order is still at the version it was read; its new version, or
     None when someone else changed it first (then nothing was written)."""
+    extras = one_write.extra_rows(session)
     if on_postgresql(session):
-        version = _write_postgresql(session, change)
+        version = _write_postgresql(session, change, extras)
     else:
-        version = _write_in_steps(session, change)
+        version = _write_in_steps(session, change, extras)
     if version is not None:
         _forget(session, change)
     return version
 
 
-def _write_in_steps(session: Session, change: Change) -> int | None:
+def _write_in_steps(session: Session, change: Change, extras: Sequence[_Row]) -> int | None:
     new_version = change.seen_version + 1
     result = session.execute(
         update(_ORDER)
@@ -210,10 +217,12 @@ def _write_in_steps(session: Session, change: Change) -> int | None:
         session.execute(insert(_DEADLINE), change.new_deadlines)
     if change.follow_up is not None:
         session.execute(insert(_FOLLOW_UP), [change.follow_up])
+    for table, row in extras:
+        session.execute(insert(table), [row])
     return new_version
 
 
-def _write_postgresql(session: Session, change: Change) -> int | None:
+def _write_postgresql(session: Session, change: Change, extras: Sequence[_Row]) -> int | None:
     values = sorted(change.values)
     sql = _postgresql_statement(
         tuple(values),
@@ -221,6 +230,7 @@ def _write_postgresql(session: Session, change: Change) -> int | None:
         len(change.new_deadlines),
         change.follow_up is not None,
         len(change.retimed),
+        tuple((table, tuple(row)) for table, row in extras),
     )
     params: dict[str, Any] = {"id": change.order_id, "seen": change.seen_version}
     params.update({f"v_{key}": change.values[key] for key in values})
@@ -238,6 +248,8 @@ def _write_postgresql(session: Session, change: Change) -> int | None:
         params.update({f"n{n}_{key}": value for key, value in deadline.items()})
     if change.follow_up is not None:
         params.update({f"f_{key}": value for key, value in change.follow_up.items()})
+    for n, (_, row) in enumerate(extras):
+        params.update({f"x{n}_{key}": _pg_value(value) for key, value in row.items()})
     rows = driver_rows(session, sql, params)
     return int(rows[0][0]) if rows else None
 
@@ -263,7 +275,12 @@ def _typed_row(table: Table, prefix: str, keys: tuple[str, ...]) -> str:
 
 @lru_cache(maxsize=256)
 def _postgresql_statement(
-    values: tuple[str, ...], met: int, new_deadlines: int, follow_up: bool, retimed: int = 0
+    values: tuple[str, ...],
+    met: int,
+    new_deadlines: int,
+    follow_up: bool,
+    retimed: int = 0,
+    extras: tuple[tuple[Table, tuple[str, ...]], ...] = (),
 ) -> str:
     sets = ", ".join([*(f"{key} = %(v_{key})s" for key in values), "version = version + 1"])
     parts = [
@@ -306,6 +323,12 @@ def _postgresql_statement(
             f"f AS (INSERT INTO follow_up ({', '.join(follow_up_keys)})"
             f" SELECT {_typed_row(_FOLLOW_UP, 'f_', tuple(follow_up_keys))} FROM o)"
         )
+    # Rows queued by the use case (one_write.also_insert), written only with the move.
+    for n, (table, keys) in enumerate(extras):
+        parts.append(
+            f"x{n} AS (INSERT INTO {table.name} ({', '.join(keys)})"
+            f" SELECT {_typed_row(table, f'x{n}_', keys)} FROM o)"
+        )
     return "WITH " + ", ".join(parts) + " SELECT version FROM o"
 
 
@@ -342,8 +365,10 @@ def row_of(table: Table, obj: object) -> dict[str, Any]:
 def insert_rows(
     session: Session, batches: Sequence[tuple[Table, Sequence[dict[str, Any]]]]
 ) -> None:
-    """Insert complete rows (ids included), parents first; one statement on PostgreSQL."""
-    batches = [(table, rows) for table, rows in batches if rows]
+    """Insert complete rows (ids included), parents first, and the rows queued for the running
+    use case (one_write.also_insert) last; one statement on PostgreSQL."""
+    queued = [(table, [row]) for table, row in one_write.extra_rows(session)]
+    batches = [(table, rows) for table, rows in [*batches, *queued] if rows]
     if not on_postgresql(session):
         for table, rows in batches:
             session.execute(insert(table), list(rows))

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from quarterhour.access.actor import Actor
+from quarterhour.customers.meter_split import record_meter_split
 from quarterhour.customers.schemas import FullPhoneOut
 from quarterhour.entrypoints.api.deps import Ctx, CtxDep, OneWriteCtxDep
 from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN, answers
@@ -18,7 +19,7 @@ from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import bounds
 from quarterhour.kit.bounds import BigId, Text
-from quarterhour.workorders import attachments, repository, service
+from quarterhour.workorders import attachments, moves, order_access, repository
 from quarterhour.workorders.filters import OrderFilter
 from quarterhour.workorders.lifecycle import MOVES, SYSTEM_ACTIONS, Action, actions_for
 from quarterhour.workorders.models import WorkOrder
@@ -119,7 +120,7 @@ def act(
 
 
 def _move_committed(ctx: Ctx, order_id: int, action: str, body: ActionIn) -> Response:
-    order = service.act(ctx.session, order_id, action, body, by=ctx.actor, settings=ctx.settings)
+    order = moves.act(ctx.session, order_id, action, body, by=ctx.actor, settings=ctx.settings)
     result = _moved(order, ctx.actor)
     ctx.session.commit()
     return _json(result)
@@ -177,7 +178,7 @@ def attachment(
     ctx: CtxDep,
 ) -> FileResponse:
     """A file attached to one of the order's steps (by its SHA-256), for those who see the order."""
-    path, meta = service.attachment(
+    path, meta = order_access.attachment(
         ctx.session, order_id, digest, by=ctx.actor, settings=ctx.settings
     )
     return FileResponse(path, media_type=meta.content_type, filename=meta.name)
@@ -189,7 +190,7 @@ def attachment(
 def reveal_caller_phone(order_id: BigId, ctx: CtxDep) -> FullPhoneOut:
     """The caller's whole number, to call him back about this order: for the roles that call
     callers back, and for the order's own department while it is open. Every look recorded."""
-    revealed = service.reveal_caller_phone(ctx.session, order_id, by=ctx.actor)
+    revealed = order_access.reveal_caller_phone(ctx.session, order_id, by=ctx.actor)
     ctx.session.commit()
     return revealed
 
@@ -202,8 +203,9 @@ def reveal_caller_phone(order_id: BigId, ctx: CtxDep) -> FullPhoneOut:
 def meter_split(order_id: BigId, body: MeterSplitIn, ctx: CtxDep) -> MeterSplitOut:
     """分户装表 done on site: the household gets its own meter and account, the shared meter
     (合表) loses it, and the order records the step. For the order's department."""
-    account, meter, order = service.record_meter_split(
-        ctx.session, order_id, body, by=ctx.actor, settings=ctx.settings
+    order = moves.meter_split_step(ctx.session, order_id, body, by=ctx.actor, settings=ctx.settings)
+    account, meter = record_meter_split(
+        ctx.session, body, customer_id=order.customer_id, work_order_id=order.id
     )
     result = MeterSplitOut(
         account=account,

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
 from quarterhour.config import Settings
-from quarterhour.workorders import service
+from quarterhour.workorders import intake
 from quarterhour.workorders.schemas import ContactIn
 
 
@@ -18,12 +18,12 @@ def take_contact_committed(
     by: Actor,
     settings: Settings,
     idempotency_key: str | None,
-) -> service.IntakeResult:
+) -> intake.IntakeResult:
     """受理, committed. The same Idempotency-Key sent twice at once (a retry, a double click):
     the first request wins and the second is answered with its contact. For the API and the
     console's intake desk."""
     try:
-        result = service.take_contact(
+        result = intake.take_contact(
             session, data, by=by, settings=settings, idempotency_key=idempotency_key
         )
         session.commit()
@@ -31,7 +31,7 @@ def take_contact_committed(
         if idempotency_key is None:
             raise
         session.rollback()
-        result = service.take_contact(
+        result = intake.take_contact(
             session, data, by=by, settings=settings, idempotency_key=idempotency_key
         )
     return result

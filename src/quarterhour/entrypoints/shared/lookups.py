@@ -21,7 +21,7 @@ from quarterhour.kit import callers, clock
 from quarterhour.tariffs import tariff_book
 from quarterhour.tariffs.schemas import PublishedTariff
 from quarterhour.throttle import budget
-from quarterhour.workorders import policies, service
+from quarterhour.workorders import policies, public_status
 from quarterhour.workorders.kinds import DeadlineKind
 from quarterhour.workorders.schemas import PublicStatus, PublishedCommitments, PublishedLimit
 
@@ -47,7 +47,7 @@ def order_status(number: str, request: Request, session: Session, phone_last4: s
     if budget.locked(session, charges, now):
         raise TooManyRequests(budget.TOO_MANY_LOOKUPS, field="phone_last4")
     try:
-        return service.public_status(session, number, phone_last4)
+        return public_status.public_status(session, number, phone_last4)
     except NotFound:
         session.rollback()
         budget.fail(session, charges, now)

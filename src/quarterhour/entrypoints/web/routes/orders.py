@@ -2,7 +2,7 @@
 orders), one order with its history and the actions its reader may take, and exports.
 
 Every page reads through `workorders.repository` with the filter the API uses (`OrderFilter`),
-and every action goes through `workorders.service.act`, so the permission layer, the lifecycle
+and every action goes through `workorders.moves.act`, so the permission layer, the lifecycle
 table and the version check are the API's own.
 """
 
@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from quarterhour.access.actor import Role
 from quarterhour.access.permissions import Permission, can
 from quarterhour.customers import accounts
+from quarterhour.customers.meter_split import record_meter_split
 from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
@@ -27,7 +28,7 @@ from quarterhour.kit import clock
 from quarterhour.kit.bounds import BigId
 from quarterhour.organisation import service as organisation
 from quarterhour.tariffs import tariff_book
-from quarterhour.workorders import attachments, repository, service
+from quarterhour.workorders import attachments, moves, order_access, repository
 from quarterhour.workorders.filters import OrderFilter
 from quarterhour.workorders.kinds import FollowUpOutcome, OrderType, ReplyMethod, ServiceSubtype
 from quarterhour.workorders.lifecycle import DEPARTMENT_STATES, OPEN_STATES, State
@@ -302,7 +303,7 @@ def act(
         body = _action_in(typed)
         if uploads:
             body = attachments.attach(console.settings.attachments_dir, body, uploads)
-        service.act(
+        moves.act(
             console.session,
             order_id,
             action,
@@ -338,7 +339,7 @@ def _refused(
 def reveal_phone(order_id: BigId, console: ConsoleDep) -> HTMLResponse:
     """The caller's whole number, to call back: for the roles and orders whose work needs it,
     and every look is recorded (who, whose, why)."""
-    revealed = service.reveal_caller_phone(console.session, order_id, by=console.actor)
+    revealed = order_access.reveal_caller_phone(console.session, order_id, by=console.actor)
     console.session.commit()
     return _order_page(console, order_id, revealed_phone=revealed.phone or "—")
 
@@ -346,7 +347,7 @@ def reveal_phone(order_id: BigId, console: ConsoleDep) -> HTMLResponse:
 @router.get("/orders/{order_id}/attachments/{digest}")
 def attachment(order_id: BigId, digest: str, console: ConsoleDep) -> FileResponse:
     """A photo or scan attached to one of the order's steps, for those who may see the order."""
-    path, meta = service.attachment(
+    path, meta = order_access.attachment(
         console.session, order_id, digest, by=console.actor, settings=console.settings
     )
     return FileResponse(
@@ -399,8 +400,11 @@ def meter_split(
         if note.strip():
             values["note"] = note
         data = validated(MeterSplitIn, values)
-        service.record_meter_split(
+        order = moves.meter_split_step(
             console.session, order_id, data, by=console.actor, settings=console.settings
+        )
+        record_meter_split(
+            console.session, data, customer_id=order.customer_id, work_order_id=order.id
         )
         console.session.commit()
     except DomainError as exc:

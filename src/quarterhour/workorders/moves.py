@@ -1,35 +1,23 @@
-"""Use cases of the closed loop, called alike by the API, the console and the CLI.
+"""Every move of an order after intake (`act`): the checks, the action's handler, the guarded
+write, and the retry when another writer came first.
 
 Services flush, never commit: the entrypoint owns the transaction.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
-from quarterhour.access.permissions import (
-    Permission,
-    can_reveal_caller,
-    require,
-    require_see_order,
-)
+from quarterhour.access.permissions import checked, require_see_order
 from quarterhour.calendar import service as calendar_service
-from quarterhour.calendar.workdays import WorkCalendar
 from quarterhour.config import Settings
-from quarterhour.customers import accounts
-from quarterhour.customers import service as customers
-from quarterhour.customers.models import Account, Customer
-from quarterhour.customers.schemas import FullPhoneOut
 from quarterhour.errors import (
     Conflict,
     Forbidden,
@@ -40,23 +28,18 @@ from quarterhour.errors import (
 )
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
-from quarterhour.programme import service as programme
-from quarterhour.storage import driver
-from quarterhour.tariffs import tariff_book
-from quarterhour.workorders import attachments, labels, policies, repository, routing, writes
-from quarterhour.workorders.deadlines import due_with_settings, nearest_open
+from quarterhour.storage import one_write
+from quarterhour.workorders import order_record, policies, writes
+from quarterhour.workorders.deadlines import due_with_settings
 from quarterhour.workorders.kinds import (
-    Channel,
     DeadlineKind,
     FollowUpOutcome,
     LimitUnit,
     OrderType,
-    ReplyMethod,
     ServiceSubtype,
 )
 from quarterhour.workorders.lifecycle import (
     GUARD_REASONS,
-    OPEN_STATES,
     SYSTEM_ACTIONS,
     Action,
     State,
@@ -66,344 +49,8 @@ from quarterhour.workorders.lifecycle import (
     move_for,
     resolve_target,
 )
-from quarterhour.workorders.models import Contact, Deadline, OrderEvent, WorkOrder
-from quarterhour.workorders.schemas import (
-    ActionIn,
-    AttachmentMeta,
-    ContactIn,
-    MatterIn,
-    MeterSplitIn,
-    OrderSummary,
-    PublicStatus,
-    StepWithFiles,
-)
-
-REPLY_BY_CHANNEL = {
-    Channel.PROGRAMME: ReplyMethod.PROGRAMME,
-    Channel.COUNTER: ReplyMethod.COUNTER,
-    Channel.SMS: ReplyMethod.SMS,
-    Channel.LETTER: ReplyMethod.LETTER,
-}
-
-
-@dataclass(frozen=True)
-class IntakeResult:
-    contact: Contact
-    orders: list[WorkOrder]
-    created: bool
-    customer: Customer | None = None  # known when created: the answer needs no second read
-
-
-def _request_hash(data: ContactIn) -> str:
-    body = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(body.encode()).hexdigest()
-
-
-def take_contact(
-    session: Session,
-    data: ContactIn,
-    *,
-    by: Actor,
-    settings: Settings,
-    idempotency_key: str | None = None,
-) -> IntakeResult:
-    """受理: one contact with its matters; each matter becomes a work order with its deadlines."""
-    require(by, Permission.TAKE_CONTACT)
-    request_hash = _request_hash(data)
-    if idempotency_key is not None:
-        if not 1 <= len(idempotency_key) <= 128:
-            raise ValidationFailed(
-                "Idempotency-Key must have 1 to 128 characters", field="Idempotency-Key"
-            )
-        # Nearly every key is new: look for it with a plain row query, load the contact only
-        # when the key was seen before.
-        seen = session.execute(
-            select(_CONTACT.c.id, _CONTACT.c.request_hash).where(
-                _CONTACT.c.idempotency_key == idempotency_key
-            )
-        ).first()
-        if seen is not None:
-            if seen.request_hash != request_hash:
-                raise Conflict(
-                    "this Idempotency-Key was used for a different contact",
-                    field="Idempotency-Key",
-                    contact_id=seen.id,
-                )
-            previous = session.get_one(Contact, seen.id)
-            earlier = session.scalars(
-                select(WorkOrder).where(WorkOrder.contact_id == previous.id).order_by(WorkOrder.id)
-            )
-            return IntakeResult(previous, list(earlier), created=False)
-
-    now = clock.now()
-    received_at = clock.local(data.received_at) if data.received_at else now
-    if received_at > now + timedelta(minutes=5):
-        raise ValidationFailed("a contact cannot be received in the future", field="received_at")
-    customer, new_customer, account_id = _customer_for(session, data)
-    episode_id = programme.episode_for_contact(
-        session, channel=data.channel, received_at=received_at, episode_id=data.episode_id
-    )
-    calendar = calendar_service.current_calendar(session)
-    policy = policies.policy_in_force(session, received_at.date())
-    routes = [
-        routing.route_matter(session, matter, index, customer.district_id)
-        for index, matter in enumerate(data.matters)
-    ]
-    # Everything is checked; the ids come next so that numbers and references are known and
-    # the whole contact is written at once.
-    wanted = [(_CONTACT, 1), (_ORDER, len(data.matters))]
-    if new_customer:
-        wanted.append((_CUSTOMER, 1))
-    ids = driver.allocate_ids(session, wanted)
-    if new_customer:
-        customer.id = ids[2][0]
-    contact = Contact(
-        id=ids[0][0],
-        number=f"LD{received_at:%Y%m%d}{ids[0][0]:06d}",
-        channel=data.channel,
-        customer_id=customer.id,
-        caller_name=data.caller_name or customer.name,
-        caller_phone=customers.normalise_phone(data.caller_phone, field="caller_phone")
-        or customer.phone,
-        received_at=received_at,
-        taken_by_id=by.id,
-        episode_id=episode_id,
-        summary=data.summary,
-        idempotency_key=idempotency_key,
-        request_hash=request_hash,
-        created_at=now,
-    )
-    orders: list[WorkOrder] = []
-    deadlines: list[Deadline] = []
-    events: list[dict[str, Any]] = []
-    for order_id, matter, (district_id, department_id) in zip(
-        ids[1], data.matters, routes, strict=True
-    ):
-        order, its_deadlines, its_events = _open_order(
-            order_id,
-            contact,
-            account_id,
-            customer.address,
-            matter,
-            district_id,
-            department_id,
-            by=by,
-            settings=settings,
-            calendar=calendar,
-            policy=policy,
-        )
-        orders.append(order)
-        deadlines.extend(its_deadlines)
-        events.extend(its_events)
-    writes.insert_rows(
-        session,
-        [
-            (_CUSTOMER, [writes.row_of(_CUSTOMER, customer)] if new_customer else []),
-            (_CONTACT, [writes.row_of(_CONTACT, contact)]),
-            (_ORDER, [writes.row_of(_ORDER, order) for order in orders]),
-            (_DEADLINE, [writes.row_of(_DEADLINE, deadline) for deadline in deadlines]),
-            (_EVENT, events),
-        ],
-    )
-    return IntakeResult(contact, orders, created=True, customer=customer)
-
-
-_CUSTOMER: Table = Customer.__table__  # type: ignore[assignment]
-_CONTACT: Table = Contact.__table__  # type: ignore[assignment]
-_ORDER: Table = WorkOrder.__table__  # type: ignore[assignment]
-_DEADLINE: Table = Deadline.__table__  # type: ignore[assignment]
-_EVENT: Table = OrderEvent.__table__  # type: ignore[assignment]
-
-
-def _customer_for(session: Session, data: ContactIn) -> tuple[Customer, bool, int | None]:
-    """The caller's customer record, whether it is new, and the account the contact is about."""
-    ref = data.customer
-    if ref.account is not None:
-        found = session.execute(
-            select(Account.id, Account.customer_id).where(Account.number == ref.account)
-        ).first()
-        if found is None:
-            raise NotFound(f"no account {ref.account}", field="customer.account")
-        if ref.id is not None and ref.id != found.customer_id:
-            raise ValidationFailed(
-                f"account {ref.account} is not customer {ref.id}'s", field="customer.account"
-            )
-        customer = customers.get_customer(session, found.customer_id, field="customer.account")
-        return customer, False, found.id
-    if ref.id is not None:
-        return customers.get_customer(session, ref.id, field="customer.id"), False, None
-    if ref.district_id is not None:
-        organisation.check_district(session, ref.district_id, field="customer.district_id")
-    customer, new = customers.find_or_new(
-        session, name=ref.name, phone=ref.phone, address=ref.address, district_id=ref.district_id
-    )
-    return customer, new, None
-
-
-def _open_order(
-    order_id: int,
-    contact: Contact,
-    account_id: int | None,
-    customer_address: str | None,
-    matter: MatterIn,
-    district_id: int | None,
-    department_id: int | None,
-    *,
-    by: Actor,
-    settings: Settings,
-    calendar: WorkCalendar,
-    policy: policies.PolicyView,
-) -> tuple[WorkOrder, list[Deadline], list[dict[str, Any]]]:
-    """The new order (transient), its deadlines and its events, for one insert of the contact."""
-    kind = OrderType(matter.order_type)
-    at = contact.received_at
-    order = WorkOrder(
-        id=order_id,
-        number=f"GD{at:%Y%m%d}{order_id:06d}",
-        contact_id=contact.id,
-        customer_id=contact.customer_id,
-        account_id=account_id,
-        order_type=kind,
-        subtype=matter.subtype,
-        title=matter.title,
-        description=matter.description,
-        address=matter.address or customer_address,
-        district_id=district_id,
-        department_id=department_id,
-        state=State.ACCEPTED,
-        accepted_at=at,
-        follow_up_required=policy.follow_up_required(kind),
-        area_class=matter.area_class,
-        updated_at=clock.now(),
-        is_overdue=False,
-        is_escalated=False,
-        has_provisional_deadline=False,
-        rework_count=0,
-        follow_up_attempts=0,
-        answered_follow_ups=0,
-        satisfied_follow_ups=0,
-        closed_on_intake=False,
-        version=1,
-    )
-    events = [
-        _event_row(
-            order_id,
-            Action.ACCEPT,
-            None,
-            State.ACCEPTED,
-            by=by,
-            at=at,
-            note=matter.description,
-            data={"department_id": department_id},
-        )
-    ]
-    deadlines = [
-        _new_deadline(
-            order, limit.kind, 1, at, limit.amount, limit.unit, policy.id, calendar, settings
-        )
-        for limit in policy.limits_for(kind, matter.subtype, matter.area_class)
-        # Restoration starts when the crew arrives, the follow-up when the customer is told.
-        if limit.kind not in (DeadlineKind.RESTORATION, DeadlineKind.FOLLOW_UP)
-    ]
-    if matter.answer is not None:
-        _answer_on_the_spot(order, deadlines, matter.answer, contact.channel, by=by, at=at)
-        order.closed_at = at
-        order.state = State.ARCHIVED
-        events.append(
-            _event_row(
-                order_id,
-                Action.CLOSE_ON_INTAKE,
-                State.ACCEPTED,
-                State.ARCHIVED,
-                by=by,
-                at=at,
-                note=matter.answer,
-            )
-        )
-    _refresh_due(order, deadlines, at)
-    return order, deadlines, events
-
-
-def _new_deadline(
-    order: WorkOrder,
-    kind: DeadlineKind | str,
-    seq: int,
-    start: datetime,
-    amount: int,
-    unit: LimitUnit | str,
-    policy_id: int,
-    calendar: WorkCalendar,
-    settings: Settings,
-) -> Deadline:
-    due = due_with_settings(calendar, start, amount, unit, settings)
-    return Deadline(
-        order_id=order.id,
-        kind=kind,
-        seq=seq,
-        start_at=start,
-        amount=amount,
-        unit=unit,
-        due_at=due.due_at,
-        warn_at=due.warn_at,
-        is_provisional=due.is_provisional,
-        paused_working_days=0,
-        policy_id=policy_id,
-    )
-
-
-def _answer_on_the_spot(
-    order: WorkOrder,
-    deadlines: Sequence[Deadline],
-    answer: str,
-    channel: str,
-    *,
-    by: Actor,
-    at: datetime,
-) -> ReplyMethod:
-    """直接办结: the answer given during the contact is the reply, and every limit is met."""
-    method = REPLY_BY_CHANNEL.get(Channel(channel), ReplyMethod.PHONE)
-    order.result = answer
-    order.replied_at = at
-    order.replied_by_id = by.id
-    order.reply_method = method
-    order.closed_on_intake = True
-    for deadline in deadlines:
-        if deadline.met_at is None:
-            deadline.met_at = at
-    return method
-
-
-def _refresh_due(order: WorkOrder, deadlines: Sequence[Deadline], now: datetime) -> None:
-    order.due_at, order.has_provisional_deadline = nearest_open(deadlines)
-    if order.paused_at is not None:
-        order.due_at = None  # waiting for the customer: no deadline runs, last in the queue
-    if any(d.met_at is not None and d.met_at > d.due_at for d in deadlines):
-        order.is_overdue = True
-
-
-def _event_row(
-    order_id: int,
-    action: Action,
-    from_state: State | None,
-    to_state: State,
-    *,
-    by: Actor | None,
-    at: datetime,
-    note: str | None = None,
-    data: dict[str, Any] | None = None,
-    claimed_at: datetime | None = None,
-) -> dict[str, Any]:
-    return {
-        "order_id": order_id,
-        "action": str(action),
-        "from_state": None if from_state is None else str(from_state),
-        "to_state": str(to_state),
-        "actor_id": by.id if by else None,
-        "at": at,
-        "claimed_at": claimed_at,
-        "note": note,
-        "data": {k: v for k, v in (data or {}).items() if v is not None} or None,
-    }
+from quarterhour.workorders.models import Contact, Deadline, WorkOrder
+from quarterhour.workorders.schemas import ActionIn, MeterSplitIn, StepWithFiles
 
 
 def act(
@@ -426,11 +73,14 @@ def act(
         ) from None
     session.flush()  # pending ORM work of the caller is visible to the read below
     for _ in range(_RETRIES):
-        loaded = writes.load(session, order_id)
-        if loaded is None:
-            raise NotFound(f"no work order {order_id}", field="order_id")
-        change = _decide(session, loaded, action, data, by=by, settings=settings)
-        version = writes.write(session, change)
+        # Each round reads once and writes with one statement (storage/one_write.py holds the
+        # one-write session to it); a round that wrote nothing leaves the next one free.
+        with one_write.use_case(session, f"act({action})"):
+            loaded = writes.load(session, order_id)
+            if loaded is None:
+                raise NotFound(f"no work order {order_id}", field="order_id")
+            change = _decide(session, loaded, action, data, by=by, settings=settings)
+            version = writes.write(session, change)
         if version is not None:
             loaded.order.version = version
             return loaded.order
@@ -480,6 +130,7 @@ def _decide(
         )
     if move.department_only and by.department_id != order.department_id:
         raise Forbidden("only the order's own department may do this", permission=str(action))
+    checked(f"move {action}")
     if not fits_type(action, order.order_type):
         # Checked last so that role and department refusals read the same for every type.
         raise IllegalTransition(
@@ -516,10 +167,10 @@ def _decide(
     if when.beyond_tolerance:
         # Kept and shown, but not taken as proof: the deadlines were met when it was entered.
         extra["claim_beyond_tolerance_minutes"] = settings.claimed_time_tolerance_minutes
-    _refresh_due(order, ctx.deadlines, now)
+    order_record.refresh_due(order, ctx.deadlines, now)
     return writes.change_of(
         loaded,
-        event=_event_row(
+        event=order_record.event_row(
             order.id,
             action,
             state,
@@ -601,7 +252,7 @@ class _Ctx:
 
     def add_deadline(self, kind: DeadlineKind, amount: int, unit: str, policy_id: int) -> None:
         seq = 1 + max((d.seq for d in self.deadlines if d.kind == kind), default=0)
-        deadline = _new_deadline(
+        deadline = order_record.new_deadline(
             self.order,
             kind,
             seq,
@@ -664,7 +315,7 @@ def _close_on_intake(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     channel = ctx.session.scalars(
         select(Contact.channel).where(Contact.id == ctx.order.contact_id)
     ).one()
-    method = _answer_on_the_spot(
+    method = order_record.answer_on_the_spot(
         ctx.order, ctx.deadlines, ctx.data.result, channel, by=ctx.by, at=ctx.at
     )
     return None, {"result": ctx.data.result, "reply_method": method}
@@ -905,101 +556,18 @@ _HANDLERS: dict[Action, _Handler] = {
 }
 
 
-# What the public order status calls each step it shows: the action's public word (labels.py).
-PUBLIC_STEPS = {action: step.zh for action, step in labels.PUBLIC_STEPS.items()}
-
-
-def public_status(session: Session, number: str, phone_last4: str) -> PublicStatus:
-    """For anyone with the number and the caller's phone's last four digits; nothing personal.
-
-    A wrong number and a wrong check give the same answer, so the lookup cannot probe numbers."""
-    not_found = NotFound("no work order matches this number and phone", field="number")
-    row = session.execute(
-        select(WorkOrder, Contact.caller_phone)
-        .join(Contact, Contact.id == WorkOrder.contact_id)
-        .where(WorkOrder.number == number.strip())
-    ).first()
-    if row is None:
-        raise not_found
-    order, caller_phone = row
-    customer = customers.get_customer(session, order.customer_id)
-    digits = {p[-4:] for p in (caller_phone, customer.phone) if p and len(p) >= 4}
-    if not phone_last4.isdigit() or phone_last4 not in digits:
-        raise not_found
-    events = [
-        # The customer is told when a step happened: the time claimed for it when that counts
-        # (entered within the tolerance), else when it was entered.
-        (action, claimed if claimed is not None and not _beyond(data) else at)
-        for action, at, claimed, data in session.execute(
-            select(OrderEvent.action, OrderEvent.at, OrderEvent.claimed_at, OrderEvent.data)
-            .where(OrderEvent.order_id == order.id)
-            .order_by(OrderEvent.id)
-        )
-    ]
-    return PublicStatus(
-        number=order.number or "",
-        order_type=order.order_type,
-        state=order.state,
-        accepted_at=order.accepted_at,
-        due_at=order.due_at,
-        replied_at=order.replied_at,
-        closed_at=order.closed_at,
-        steps=[
-            {"at": at.isoformat(), "step": PUBLIC_STEPS[Action(action)], "action": action}
-            for action, at in events
-            if Action(action) in PUBLIC_STEPS
-        ],
-    )
-
-
-def _beyond(data: dict[str, Any] | None) -> bool:
-    return bool(data and data.get("claim_beyond_tolerance_minutes") is not None)
-
-
-def orders_of_customer(
-    session: Session, customer: Customer, *, by: Actor, limit: int = 50
-) -> list[OrderSummary]:
-    """Open and past orders of one customer that `by` may see (masked like every list)."""
-    require(by, Permission.VIEW_CUSTOMERS)
-    return repository.recent_of_customer(session, customer, limit, by=by)
-
-
-def attachment(
-    session: Session, order_id: int, digest: str, *, by: Actor, settings: Settings
-) -> tuple[Path, AttachmentMeta]:
-    """A file attached to one of the order's steps, for those who may see the order."""
-    order = repository.get_order(session, order_id)
-    require_see_order(by, order.department_id)
-    return attachments.find(session, settings.attachments_dir, order_id, digest)
-
-
-def reveal_caller_phone(session: Session, order_id: int, *, by: Actor) -> FullPhoneOut:
-    """The caller's whole number, to call him back about this order: for anyone who calls
-    callers back, and for the order's own department while it is open. Every look recorded."""
-    order = repository.get_order(session, order_id)
-    require_see_order(by, order.department_id)
-    if not can_reveal_caller(by, order.department_id, is_open=State(order.state) in OPEN_STATES):
-        raise Forbidden(
-            "the caller's whole number is shown only while the order is open",
-            permission=str(Permission.VIEW_ORDER_PHONE),
-        )
-    phone = customers.disclose_phone(
-        session, order.customer_id, by=by, purpose=f"order {order.number}"
-    )
-    return FullPhoneOut(customer_id=order.customer_id, phone=phone)
-
-
-def record_meter_split(
+def meter_split_step(
     session: Session,
     order_id: int,
     data: MeterSplitIn,
     *,
     by: Actor,
     settings: Settings,
-) -> tuple[str, str, WorkOrder]:
-    """分户装表 on site, by the order's department: a progress step on the order, and the new
-    meter and account (customers.accounts). One transaction; the new account number, the new
-    meter number and the order as moved."""
+) -> WorkOrder:
+    """The step a 分户装表 done on site records on its service request: a progress record by the
+    order's own department (act() checks role, department and the version seen). The order as
+    moved: its id and customer are what the split itself needs (customers.meter_split), which
+    the caller records next in the same transaction."""
     order = session.get(WorkOrder, order_id)
     if order is None:
         raise NotFound(f"no work order {order_id}", field="order_id")
@@ -1007,8 +575,7 @@ def record_meter_split(
         raise ValidationFailed(
             "only a 分户装表 service request (meter_split) records a meter split", field="order_id"
         )
-    customer_id = order.customer_id
-    moved = act(
+    return act(
         session,
         order_id,
         Action.RECORD_PROGRESS,
@@ -1016,19 +583,3 @@ def record_meter_split(
         by=by,
         settings=settings,
     )
-    tariff = tariff_book.get_tariff(session, data.tariff)
-    account, meter = accounts.split_from_shared_meter(
-        session,
-        customer=customers.get_customer(session, customer_id),
-        shared_meter_number=data.shared_meter,
-        premises_id=data.premises_id,
-        tariff_id=tariff.id,
-        new_meter_number=data.new_meter,
-        installed_on=data.installed_on or clock.now().date(),
-        initial=data.initial_reading,
-        shared_meter_reading=data.shared_meter_reading,
-        multiplier=data.multiplier,
-        digits=data.digits,
-        work_order_id=order_id,
-    )
-    return account.number, meter.number, moved
