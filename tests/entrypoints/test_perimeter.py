@@ -24,7 +24,7 @@ from quarterhour.config import Settings
 from quarterhour.demo.organisation import DEMO_PASSWORD, Organisation
 from quarterhour.entrypoints.api import bill_line
 from quarterhour.entrypoints.api.bill_line import BillLine
-from quarterhour.entrypoints.app import create_app
+from quarterhour.entrypoints.app import CheckedWrites, create_app
 from quarterhour.entrypoints.perimeter import API_HEADERS, Perimeter
 from serving import serving
 
@@ -136,7 +136,7 @@ def test_no_page_has_inline_script_style_or_handlers() -> None:
 def test_the_bill_line_answers_before_the_perimeter_and_with_its_headers(app: FastAPI) -> None:
     """Starlette runs the middleware added last first: the bill line (thousands of calls a
     second) pays nothing for the perimeter, and writes the same headers itself."""
-    assert [m.cls for m in app.user_middleware] == [BillLine, Perimeter]
+    assert [m.cls for m in app.user_middleware] == [BillLine, CheckedWrites, Perimeter]
     assert set(API_HEADERS) <= set(bill_line._JSON)
 
 

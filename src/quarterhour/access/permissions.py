@@ -39,6 +39,7 @@ class Permission(StrEnum):
     RUN_BILLING = "run_billing"  # start a month's bill run from the console
     IMPORT_RECORDS = "import_records"  # customer, meter, reading and payment files
     VOID_READING = "void_reading"  # set a wrong meter reading aside (it stays in the history)
+    SPLIT_METER = "split_meter"  # 分户装表 on site: a new meter and account from a shared meter
 
 
 _A = Role.DUTY_AGENT
@@ -71,6 +72,9 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.RUN_BILLING: frozenset({_ADMIN}),
     Permission.IMPORT_RECORDS: frozenset({_ADMIN}),
     Permission.VOID_READING: frozenset({_ADMIN}),
+    # The department that fits the meter (a business hall's metering team) records it; the
+    # order's step is checked by the lifecycle (record_progress, the order's own department).
+    Permission.SPLIT_METER: frozenset({_H}),
 }
 
 

@@ -14,6 +14,8 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, require
 from quarterhour.customers import accounts
 from quarterhour.customers import service as customers
 from quarterhour.kit import clock
@@ -44,11 +46,12 @@ class MeterSplit(Protocol):
 
 
 def record_meter_split(
-    session: Session, data: MeterSplit, *, customer_id: int, work_order_id: int
+    session: Session, data: MeterSplit, *, by: Actor, customer_id: int, work_order_id: int
 ) -> tuple[str, str]:
     """The new meter and account of the household leaving the shared meter, for the customer
     whose service request `work_order_id` records it (customers.accounts). The new account
     number and the new meter number."""
+    require(by, Permission.SPLIT_METER)
     tariff = tariff_book.get_tariff(session, data.tariff)
     account, meter = accounts.split_from_shared_meter(
         session,

@@ -206,7 +206,13 @@ def _split_meter(sim: Simulation, order_id: int, day: date) -> None:
     order = moves.meter_split_step(
         session, order_id, data, by=sim.actors[SHARED_METER_HALL], settings=sim.settings
     )
-    record_meter_split(session, data, customer_id=order.customer_id, work_order_id=order.id)
+    record_meter_split(
+        session,
+        data,
+        by=sim.actors[SHARED_METER_HALL],
+        customer_id=order.customer_id,
+        work_order_id=order.id,
+    )
 
 
 def _repair_contact(

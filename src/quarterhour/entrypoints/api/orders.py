@@ -205,7 +205,7 @@ def meter_split(order_id: BigId, body: MeterSplitIn, ctx: CtxDep) -> MeterSplitO
     (合表) loses it, and the order records the step. For the order's department."""
     order = moves.meter_split_step(ctx.session, order_id, body, by=ctx.actor, settings=ctx.settings)
     account, meter = record_meter_split(
-        ctx.session, body, customer_id=order.customer_id, work_order_id=order.id
+        ctx.session, body, by=ctx.actor, customer_id=order.customer_id, work_order_id=order.id
     )
     result = MeterSplitOut(
         account=account,

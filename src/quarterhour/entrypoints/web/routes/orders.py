@@ -404,7 +404,11 @@ def meter_split(
             console.session, order_id, data, by=console.actor, settings=console.settings
         )
         record_meter_split(
-            console.session, data, customer_id=order.customer_id, work_order_id=order.id
+            console.session,
+            data,
+            by=console.actor,
+            customer_id=order.customer_id,
+            work_order_id=order.id,
         )
         console.session.commit()
     except DomainError as exc:
