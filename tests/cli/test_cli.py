@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -94,3 +94,34 @@ def test_sla_sweep_runs(cli_env: str, org: Organisation) -> None:
     result = runner.invoke(app, ["sla", "sweep"])
     assert result.exit_code == 0, result.output
     assert "0 warnings, 0 escalations" in result.output
+
+
+def test_demo_reset_starts_afresh_and_names_the_accounts_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "quarterhour.db"
+    monkeypatch.setenv("QUARTERHOUR_DATABASE_URL", f"sqlite:///{path}")
+    path.write_bytes(b"not a database: --reset must throw this away")
+    (tmp_path / "quarterhour.db-wal").write_bytes(b"a stale log")
+    args = ["demo", "--no-serve", "--days", "2", "--path", str(path)]
+
+    kept = runner.invoke(app, args)
+    assert "using the existing demo database" in kept.output
+    assert "--reset starts afresh" in kept.output
+
+    fresh = runner.invoke(app, [*args, "--reset"])
+    assert fresh.exit_code == 0, fresh.output
+    assert "Demo history" in fresh.output
+    assert fresh.output.count("quarter-hour-1996") == 1
+    assert "PRODUCT.md" not in fresh.output
+    wal = tmp_path / "quarterhour.db-wal"
+    assert not wal.exists() or not wal.read_bytes().startswith(b"a stale")
+    with Session(create_engine(f"sqlite:///{path}")) as session:
+        assert session.scalar(select(func.count()).select_from(Staff)) > 10
+
+
+def test_demo_reset_never_drops_a_server_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUARTERHOUR_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    result = runner.invoke(app, ["demo", "--no-serve", "--reset"])
+    assert result.exit_code == 2
+    assert "drop a server database yourself" in result.output

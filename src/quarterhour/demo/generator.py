@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from quarterhour.config import Settings
 from quarterhour.demo import register
-from quarterhour.demo.organisation import DEMO_PASSWORD
 from quarterhour.demo.simulation import Report, Simulation
 from quarterhour.kit import clock
 from quarterhour.organisation.models import Staff
@@ -72,7 +71,6 @@ def summary(report: Report, records: dict[str, int], seconds: float) -> str:
         f"{report.episodes} programme episodes; {records['accounts']} accounts with "
         f"{records['readings']} meter readings, billed monthly, {records['payments']} payments; "
         f"the deadline sweep warned {report.warned} and "
-        f"escalated {report.escalated} deadlines. PRODUCT.md stories: {stories}. Every demo "
-        f"account (admin, agent, agent2, dispatcher, followup, supervisor, leader, specialist, "
-        f"hall-baohe, repair-baohe, metering, …) has the password {DEMO_PASSWORD}."
+        f"escalated {report.escalated} deadlines. The two stories (a building's shared meter, "
+        f"a missing phase): {stories}."
     )

@@ -9,8 +9,9 @@ import typer
 import uvicorn
 
 from quarterhour.config import Settings
+from quarterhour.demo.organisation import DEMO_PASSWORD
 from quarterhour.entrypoints.cli import billing, calendar, customers, db, sla, stats, users
-from quarterhour.entrypoints.cli.common import console
+from quarterhour.entrypoints.cli.common import console, err_console
 
 app = typer.Typer(
     help="Quarter Hour 供电一刻钟: closed-loop customer service for electric utilities.",
@@ -61,24 +62,41 @@ def demo(
     path: Path = typer.Option(Path("quarterhour.db"), help="the demo's SQLite file"),
     serve_after: bool = typer.Option(True, "--serve/--no-serve"),
     days: int = typer.Option(120, help="days of history to generate"),
+    reset: bool = typer.Option(
+        False, "--reset", help="delete the demo's SQLite file first and generate it afresh"
+    ),
 ) -> None:
-    """Create ./quarterhour.db with demo data if it is missing, then serve on :8000."""
+    """Create ./quarterhour.db with demo data if it is missing (or afresh with --reset), then
+    serve on :8000."""
     from quarterhour.demo import generator
 
     url = os.environ.get("QUARTERHOUR_DATABASE_URL") or f"sqlite:///{path.resolve()}"
     os.environ["QUARTERHOUR_DATABASE_URL"] = url
     settings = Settings.from_env()
-    if url.startswith("sqlite") and path.exists():
-        console.print(f"using the existing demo database {path}")
+    is_file = url.startswith("sqlite")
+    if reset and is_file:
+        # The database and SQLite's write-ahead log beside it: a stale -wal would replay into
+        # the new file.
+        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            stale.unlink(missing_ok=True)
+    elif reset:
+        err_console.print(
+            "--reset only deletes the demo's SQLite file; drop a server database yourself"
+        )
+        raise typer.Exit(2)
+    if is_file and path.exists():
+        console.print(
+            f"using the existing demo database {path} (--reset starts afresh)", soft_wrap=True
+        )
     else:
         db.upgrade_database(settings)
-        summary = generator.generate(settings, days=days)
-        console.print(summary)
+        console.print(generator.generate(settings, days=days), soft_wrap=True)
     console.print(
-        "demo accounts, all with the password [bold]quarter-hour-1996[/bold]: admin, agent, "
+        f"demo accounts, all with the password [bold]{DEMO_PASSWORD}[/bold]: admin, agent, "
         "agent2, specialist, dispatcher, followup, supervisor, leader, "
         "hall-{baohe,shushan,luyang,yaohai}, repair-{baohe,shushan,luyang,yaohai}, metering, "
-        "marketing, inspection"
+        "marketing, inspection",
+        soft_wrap=True,
     )
     if serve_after:
         console.print(f"console: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
