@@ -156,6 +156,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def root() -> RedirectResponse:
         return RedirectResponse("/console")
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> RedirectResponse:
+        # Browsers ask for /favicon.ico before reading a page's <link rel="icon">.
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
