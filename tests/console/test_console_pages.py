@@ -69,9 +69,9 @@ def test_login_never_sends_anyone_to_another_site(client: TestClient, org: Organ
     ("username", "home"),
     [
         ("agent", "/console/desk"),
-        ("dispatcher", "/console/orders?state=accepted&sort=oldest"),
+        ("dispatcher", "/console/orders?state=accepted"),
         ("hall-baohe", "/console/my-work"),
-        ("followup", "/console/orders?state=replied&sort=oldest"),
+        ("followup", "/console/orders?state=replied"),
         ("supervisor", "/console/dashboard"),
         ("admin", "/console/admin/staff"),
     ],

@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import TypeVarTuple
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, Select, and_
+from sqlalchemy import ColumnElement, Select, and_, case
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import seen_department
@@ -102,9 +102,14 @@ def apply(query: Select[*_Row], f: OrderFilter, actor: Actor) -> Select[*_Row]:
     if conditions:
         query = query.where(and_(*conditions))
     if f.sort is Sort.DUE:
-        # Orders without a deadline come last (PostgreSQL's default for ASC, so the partial
-        # index serves the order); id breaks ties so pages are stable.
-        query = query.order_by(WorkOrder.due_at.asc().nulls_last(), WorkOrder.id)
+        # Urgency: the nearest deadline first; orders without one come last (PostgreSQL's
+        # default for ASC, so the partial index serves the order). At the same deadline a fault
+        # repair goes first (power is off); id breaks the remaining ties so pages are stable.
+        query = query.order_by(
+            WorkOrder.due_at.asc().nulls_last(),
+            case((WorkOrder.order_type == OrderType.FAULT_REPAIR, 0), else_=1),
+            WorkOrder.id,
+        )
     elif f.sort is Sort.NEWEST:
         query = query.order_by(WorkOrder.accepted_at.desc(), WorkOrder.id.desc())
     else:

@@ -150,6 +150,7 @@ class OrderSummary(BaseModel):
     customer_phone: str | None  # masked
     accepted_at: datetime
     due_at: datetime | None
+    replied_at: datetime | None
     is_overdue: bool
     is_escalated: bool
     has_provisional_deadline: bool
@@ -174,7 +175,6 @@ class OrderDetail(OrderSummary):
     address: str | None
     assignee_id: int | None
     result: str | None
-    replied_at: datetime | None
     reply_method: str | None
     replied_by_id: int | None
     follow_up_required: bool

@@ -19,6 +19,7 @@ from quarterhour.entrypoints.web import session as web_session
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import Forbidden
 from quarterhour.kit import clock
+from quarterhour.workorders.lifecycle import MOVES, Action, State
 
 templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -59,8 +60,10 @@ def menu(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("nav_my_work", "/console/my-work"))
     if can(actor, Permission.VIEW_ALL_ORDERS):
         items.append(MenuItem("nav_orders", "/console/orders"))
+    if actor.role in _REVIEWERS:
+        items.append(MenuItem("nav_review", "/console/orders?state=returned"))
     if actor.role in (Role.FOLLOW_UP_AGENT, Role.DISPATCHER, Role.SUPERVISOR):
-        items.append(MenuItem("nav_follow_ups", "/console/orders?state=replied&sort=oldest"))
+        items.append(MenuItem("nav_follow_ups", "/console/orders?state=replied"))
     if can(actor, Permission.VIEW_ADMIN_WARNINGS) or actor.role is Role.DISPATCHER:
         items.append(MenuItem("nav_escalated", "/console/orders?escalated=true&open=true"))
     if can(actor, Permission.VIEW_CUSTOMERS):
@@ -80,19 +83,39 @@ def menu(actor: Actor) -> list[MenuItem]:
     return items
 
 
+# Who reviews a department's result (待审核): the roles the lifecycle lets approve it.
+_REVIEWERS = next(m.roles for m in MOVES if (m.state, m.action) == (State.RETURNED, Action.APPROVE))
+
+
+def current_item(items: list[MenuItem], request: Request) -> str | None:
+    """The one menu entry the page belongs to: same path, and every query value the entry names
+    present in the request; the most specific wins (待回访 over 工单 on a list of replied
+    orders)."""
+    asked = request.query_params
+    best: tuple[int, str] | None = None
+    for item in items:
+        path, _, query = item.href.partition("?")
+        wanted = [tuple(pair.split("=", 1)) for pair in query.split("&") if "=" in pair]
+        if path != request.url.path or any(asked.get(k) != v for k, v in wanted):
+            continue
+        if best is None or len(wanted) > best[0]:
+            best = (len(wanted), item.href)
+    return None if best is None else best[1]
+
+
 def home_of(actor: Actor) -> str:
     """Where a role lands after logging in."""
     if actor.role is Role.HANDLER:
         return "/console/my-work"
     if actor.role is Role.FOLLOW_UP_AGENT:
-        return "/console/orders?state=replied&sort=oldest"
+        return "/console/orders?state=replied"
     if actor.role is Role.ADMIN:
         return "/console/admin/staff"
     if actor.role is Role.DUTY_AGENT:
         return "/console/desk"
     if actor.role is Role.SUPERVISOR:
         return "/console/dashboard"
-    return "/console/orders?state=accepted&sort=oldest"  # the dispatcher's desk: new work
+    return "/console/orders?state=accepted"  # the dispatcher's desk: new work, most urgent first
 
 
 def local(moment: datetime | None) -> str:
@@ -143,6 +166,7 @@ def page(
 ) -> HTMLResponse:
     t = Words(lang)
     now = clock.now()
+    items = menu(actor) if actor is not None else []
     html = templates.get_template(name).render(
         request=request,
         path=request.url.path,
@@ -151,7 +175,8 @@ def page(
         lang=lang,
         t=t,
         actor=actor,
-        menu=menu(actor) if actor is not None else [],
+        menu=items,
+        menu_current=current_item(items, request),
         csrf=csrf,
         now=now,
         local=local,
