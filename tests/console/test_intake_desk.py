@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from console.conftest import csrf_of
 from quarterhour.access.actor import system
@@ -45,12 +46,38 @@ def test_the_lookup_finds_a_caller_by_the_last_four_digits_and_masks_him(
     assert rows.status_code == 200
     assert "袁**" in rows.text and "138****3456" in rows.text
     assert CUSTOMER_PHONE not in rows.text
-    found = re.search(r'href="/console/desk\?customer=(\d+)', rows.text)
+    found = re.search(r'form="contact-form" name="pick" value="(\d+)"', rows.text)
     assert found
     page = agent.get(f"/console/desk?customer={found.group(1)}")
     assert 'id="customer-view"' in page.text
     assert "重复来电" in page.text  # he called within the last 30 days
     assert agent.get("/console/desk/callers?q=nobody-here").text.count("没有找到") == 1
+
+
+def test_choosing_the_caller_keeps_the_matter_typed_and_addresses_him_by_surname(
+    desk: Desk, loop: LoopApi
+) -> None:
+    loop.intake("complaint")  # 袁先生 is on record with one account-less customer row
+    agent = desk("agent")
+    page = agent.get("/console/desk?q=3456")
+    chosen = re.search(r'form="contact-form" name="pick" value="(\d+)"', page.text)
+    assert chosen
+    typed = _form(
+        page.text,
+        channel="hotline",
+        m0_order_type="complaint",
+        m0_title="抄表员没来抄表",
+        m0_description="上月起一直估抄",
+        pick=chosen.group(1),
+    )
+    back = agent.post("/console/desk", data=typed)
+    assert back.status_code == 200
+    assert 'id="customer-view"' in back.text
+    assert 'value="抄表员没来抄表"' in back.text and "上月起一直估抄" in back.text
+    assert f'name="customer_id" value="{chosen.group(1)}"' in back.text
+    addressed = re.search(r'id="addressed-as">([^<]+)<', back.text)
+    assert addressed and addressed.group(1).strip() == "袁女士"
+    assert CUSTOMER_PHONE not in back.text  # the phone stays masked
 
 
 def test_checking_shows_department_and_deadlines_and_writes_nothing(
@@ -160,3 +187,14 @@ def test_on_air_the_desk_shows_the_episode_and_defaults_to_the_programme(
     assert 'id="on-air"' in page.text
     assert "直播中" in page.text and org.staff["leader"].full_name in page.text
     assert re.search(r'<option value="programme"\s+selected', page.text)
+
+
+def test_a_caller_with_one_account_has_it_chosen(
+    desk: Desk, session: Session, org: Organisation
+) -> None:
+    from billing.town import Town
+
+    account, _ = Town(session, org).household("ZJ-RES")
+    session.commit()
+    page = desk("agent").get(f"/console/desk?customer={account.customer_id}")
+    assert f'<option value="{account.number}" selected>' in page.text

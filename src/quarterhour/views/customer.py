@@ -18,6 +18,7 @@ from quarterhour.billing import payments
 from quarterhour.billing.models import Bill, Payment
 from quarterhour.config import Settings
 from quarterhour.customers.models import Account, Meter, MeterHousehold, Premises
+from quarterhour.customers.salutation import salutation
 from quarterhour.customers.schemas import BillOut, MeterOut, PaymentOut
 from quarterhour.customers.service import get_customer, masked
 from quarterhour.kit import clock
@@ -103,9 +104,12 @@ def customer_view(
                 credit=owed.credit,
             )
         )
+    addressed = salutation(customer.name, customer.id_number)
     return CustomerView(
         customer=masked(customer),
         id_number=mask_id_number(customer.id_number),
+        addressed_as_zh=addressed.zh if addressed else None,
+        addressed_as_en=addressed.en if addressed else None,
         accounts=accounts,
         orders=order_access.orders_of_customer(session, customer, by=by),
     )

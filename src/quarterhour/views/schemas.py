@@ -33,5 +33,9 @@ class CustomerView(BaseModel):
 
     customer: CustomerOut
     id_number: str | None  # masked
+    # How to address the caller once identified (刘女士 / Ms 刘): the surname and a title, never
+    # the whole name (customers/salutation.py).
+    addressed_as_zh: str | None = None
+    addressed_as_en: str | None = None
     accounts: list[AccountOut]
     orders: list[OrderSummary]

@@ -85,6 +85,9 @@ def _desk(
     customer_id = form.get("customer_id", "")
     if customer_id.isascii() and customer_id.isdigit() and int(customer_id) <= INT32_MAX:
         view = customer_view(session, int(customer_id), by=console.actor, settings=console.settings)
+        if len(view.accounts) == 1 and not form.get("account"):
+            # One account: the matter is about it unless the agent says otherwise.
+            form = form | {"account": view.accounts[0].number}
     now = clock.now()
     on_air = programme.on_air(session, now)
     roster = programme.roster_of(session, on_air.id) if on_air is not None else []
@@ -203,6 +206,10 @@ async def take(request: Request, console: ConsoleDep) -> Response:
 
 def _take(console: Console, form: dict[str, str]) -> Response:
     session = console.session
+    if pick := form.pop("pick", ""):
+        # The caller was chosen from the lookup with the matter already typed: the same form
+        # comes back with the customer identified and nothing of it lost.
+        return _desk(console, form=form | {"customer_id": pick, "account": ""})
     on_air = programme.on_air(session, clock.now())
     try:
         data = contact_in(form, on_air.id if on_air is not None else None)
