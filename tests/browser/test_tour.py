@@ -62,7 +62,7 @@ def test_a_tour_of_every_role_on_the_demo_data(as_user: Callable[..., Page]) -> 
     agent.locator("#lookup").fill("唐邦")
     expect(agent.locator("#callers")).to_be_visible()
     screenshot(agent, "tour-agent-desk-lookup")
-    agent.locator("#callers a").first.click()
+    agent.locator("#callers button").first.click()
     expect(agent.locator("#customer-view")).to_be_visible()
     screenshot(agent, "tour-agent-desk-customer")
 
