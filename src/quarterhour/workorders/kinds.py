@@ -93,6 +93,20 @@ class ReplyMethod(StrEnum):
     VISIT = "visit"
 
 
+# How a customer who came through a channel is usually answered: what the reply form offers
+# first. Anything else is one choice away; a web or SMS contact gets an SMS.
+NATURAL_REPLY: dict[str, ReplyMethod] = {
+    Channel.HOTLINE: ReplyMethod.PHONE,
+    Channel.PROGRAMME: ReplyMethod.PROGRAMME,
+    Channel.COUNTER: ReplyMethod.COUNTER,
+    Channel.WEB: ReplyMethod.SMS,
+    Channel.SMS: ReplyMethod.SMS,
+    Channel.LETTER: ReplyMethod.LETTER,
+    Channel.GOV_12345: ReplyMethod.PHONE,
+    Channel.GOV_12398: ReplyMethod.PHONE,
+}
+
+
 class DeadlineKind(StrEnum):
     DISPATCH = "dispatch"  # 派单: the service centre sends the order to a department
     FIRST_CONTACT = "first_contact"  # 投诉: contact the customer within 24 h

@@ -41,7 +41,24 @@ def day_before(day: date) -> date:
     return day - timedelta(days=1)
 
 
+def spoken_day(moment: datetime | None, lang: str) -> str:
+    """A day as it is said to a customer: 2026年11月24日 / 24 November 2026 (Shanghai time)."""
+    if moment is None:
+        return "—"
+    day = moment.astimezone(clock.SHANGHAI).date()
+    if lang == "en":
+        return f"{day.day} {day:%B} {day.year}"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def sentence_body(text: str) -> str:
+    """A text to be quoted inside a sentence: without its own closing stop (no "。。")."""
+    return text.strip().rstrip("。．.！!；;，, ")
+
+
 templates.filters["pct"] = percent
+templates.filters["spoken_day"] = spoken_day
+templates.filters["sentence_body"] = sentence_body
 templates.filters["day_before"] = day_before
 
 

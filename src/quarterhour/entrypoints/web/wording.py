@@ -85,6 +85,7 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "nav_orders": ("工单", "Work orders"),
     "nav_my_work": ("我的工单", "My work"),
     "nav_review": ("待审核", "To review"),
+    "choose_one": ("请选择", "Choose one"),
     "nav_follow_ups": ("待回访", "Follow-ups"),
     "nav_escalated": ("督办", "Escalated"),
     "nav_customers": ("客户", "Customers"),

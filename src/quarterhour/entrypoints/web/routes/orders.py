@@ -30,7 +30,13 @@ from quarterhour.organisation import service as organisation
 from quarterhour.tariffs import tariff_book
 from quarterhour.workorders import attachments, moves, order_access, repository
 from quarterhour.workorders.filters import OrderFilter
-from quarterhour.workorders.kinds import FollowUpOutcome, OrderType, ReplyMethod, ServiceSubtype
+from quarterhour.workorders.kinds import (
+    NATURAL_REPLY,
+    FollowUpOutcome,
+    OrderType,
+    ReplyMethod,
+    ServiceSubtype,
+)
 from quarterhour.workorders.lifecycle import DEPARTMENT_STATES, OPEN_STATES, State
 from quarterhour.workorders.schemas import (
     MAX_ATTACHMENT_BYTES,
@@ -205,6 +211,7 @@ def _order_page(
         done=done,
         action_fields=ACTION_FIELDS,
         reply_methods=list(ReplyMethod),
+        natural_reply=NATURAL_REPLY.get(detail.channel, ""),
         outcomes=list(FollowUpOutcome),
         reference=_reference(console),
         split=split,
