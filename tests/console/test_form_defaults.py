@@ -57,3 +57,32 @@ def test_the_follow_up_script_reads_as_said(desk: Desk, loop: LoopApi, frozen_cl
     said = script.group(1)
     assert "2026年3月3日" in said
     assert "。。" not in said and "处理结果是：已向客户解释并纠正。" in said
+
+
+def _offered(page: str) -> list[tuple[str, bool]]:
+    """The action forms of an order's page in their order, and whether each is open."""
+    return [
+        (action, bool(opened))
+        for opened, action in re.findall(
+            r'<details class="action" (open)?\s*>.*?name="action" value="([a-z_]+)"', page, re.S
+        )
+    ]
+
+
+def test_the_expected_step_comes_first_and_open(
+    desk: Desk, loop: LoopApi, frozen_clock: Any
+) -> None:
+    frozen_clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=clock.SHANGHAI))
+    repair = loop.new_order("fault_repair", "dispatched")
+    offered = _offered(desk("repair-baohe").get(f"/console/orders/{repair['id']}").text)
+    assert offered[0] == ("acknowledge", True)  # 接单 before 退单, and open
+    assert [a for a, _ in offered].index("decline") > 0
+    assert [opened for _, opened in offered].count(True) == 1
+    loop.act("repair-baohe", repair["id"], "acknowledge")
+    loop.act("repair-baohe", repair["id"], "arrive")
+    offered = _offered(desk("repair-baohe").get(f"/console/orders/{repair['id']}").text)
+    names = [a for a, _ in offered]
+    assert offered[0] == ("restore", True)
+    assert "arrive" not in names  # done once for this visit
+    if "return_result" in names:
+        assert names.index("restore") < names.index("return_result")

@@ -35,7 +35,7 @@ def test_a_crew_enters_its_arrival_late_and_the_page_says_so(
     loop.act("repair-baohe", order_id, "acknowledge")
     crew = desk("repair-baohe")
     page = crew.get(f"/console/orders/{order_id}")
-    assert offered(page.text) == ["contact_customer", "record_progress", "arrive", "comment"]
+    assert offered(page.text) == ["arrive", "contact_customer", "record_progress", "comment"]
 
     frozen_clock.set(ACCEPTED + timedelta(hours=2))
     posted = crew.post(
@@ -47,7 +47,7 @@ def test_a_crew_enters_its_arrival_late_and_the_page_says_so(
     assert "所报时间 2026-03-03 01:40" in page.text
     assert "补录超过 30 分钟，时限按录入时间计" in page.text
     # Arrived: no second arrival offered, restoration is; the page offers what the API allows.
-    assert offered(page.text) == ["contact_customer", "record_progress", "restore", "comment"]
+    assert offered(page.text) == ["restore", "contact_customer", "record_progress", "comment"]
     assert offered(page.text) == loop.order(order_id, by="repair-baohe")["allowed_actions"]
 
     # A restoration claimed before the arrival is refused on the page, naming the field's problem.
@@ -89,9 +89,9 @@ def test_a_connection_waiting_for_the_customer_shows_it(
     assert 'id="paused"' in page.text and "等待客户办理，计时暂停自" in page.text
     # Returning the work ends the customer's stage too, so it stays offered.
     assert offered(page.text) == [
-        "contact_customer",
-        "record_progress",
         "resume",
+        "contact_customer",
         "return_result",
+        "record_progress",
         "comment",
     ]

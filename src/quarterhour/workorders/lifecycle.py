@@ -250,13 +250,50 @@ class OrderAtHand(OrderFacts, Protocol):
     def department_id(self) -> int | None: ...
 
 
+# The order in which the loop usually goes forward, then the steps aside (a pause, a transfer,
+# a refusal, pressing, a comment): what is offered is listed so, and the first forward step is
+# the one expected next (接单 before 退单, 恢复供电 before 回单).
+FORWARD: tuple[Action, ...] = (
+    Action.ACCEPT,
+    Action.CLOSE_ON_INTAKE,
+    Action.DISPATCH,
+    Action.ACKNOWLEDGE,
+    Action.ARRIVE,
+    Action.RESTORE,
+    Action.RESUME,  # offered only while paused, when the customer's part is what waits
+    Action.CONTACT_CUSTOMER,
+    Action.RETURN_RESULT,
+    Action.APPROVE,
+    Action.REPLY,
+    Action.FOLLOW_UP,
+    Action.ARCHIVE,
+)
+ASIDE: tuple[Action, ...] = (
+    Action.RECORD_PROGRESS,
+    Action.PAUSE,
+    Action.REDISPATCH,
+    Action.DECLINE,
+    Action.SEND_BACK,
+    Action.PRESS,
+    Action.ESCALATE,
+    Action.CANCEL,
+    Action.COMMENT,
+)
+_RANK = {action: rank for rank, action in enumerate(FORWARD + ASIDE)}
+
+
+def next_step(actions: list[Action]) -> Action | None:
+    """The step expected next among those offered (the first forward one), if any."""
+    return next((a for a in actions if a in FORWARD), None)
+
+
 def actions_for(order: OrderAtHand, role: Role, department_id: int | None = None) -> list[Action]:
-    """What this person may do next on this order: the table (state, role, type, own
-    department) and its guards. The API's `allowed_actions`, the console's buttons and the 409's
-    list all come from here, and `moves.act()` refuses exactly what is not in it (besides
-    missing or bad input)."""
+    """What this person may do next on this order, in workflow order: the table (state, role,
+    type, own department) and its guards. The API's `allowed_actions`, the console's buttons and
+    the 409's list all come from here, and `moves.act()` refuses exactly what is not in it
+    (besides missing or bad input)."""
     state = State(order.state)
-    return [
+    offered = [
         m.action
         for m in MOVES
         if m.state == state
@@ -266,6 +303,7 @@ def actions_for(order: OrderAtHand, role: Role, department_id: int | None = None
         and fits_type(m.action, order.order_type)
         and holds(m.guard, order)
     ]
+    return sorted(offered, key=lambda a: _RANK.get(a, len(_RANK)))
 
 
 def resolve_target(move: Move, current: State, chosen: State | None = None) -> State:

@@ -37,7 +37,13 @@ from quarterhour.workorders.kinds import (
     ReplyMethod,
     ServiceSubtype,
 )
-from quarterhour.workorders.lifecycle import DEPARTMENT_STATES, OPEN_STATES, State
+from quarterhour.workorders.lifecycle import (
+    DEPARTMENT_STATES,
+    OPEN_STATES,
+    Action,
+    State,
+    next_step,
+)
 from quarterhour.workorders.schemas import (
     MAX_ATTACHMENT_BYTES,
     ActionIn,
@@ -212,6 +218,7 @@ def _order_page(
         action_fields=ACTION_FIELDS,
         reply_methods=list(ReplyMethod),
         natural_reply=NATURAL_REPLY.get(detail.channel, ""),
+        expected=next_step([Action(a) for a in detail.allowed_actions]),
         outcomes=list(FollowUpOutcome),
         reference=_reference(console),
         split=split,
