@@ -173,3 +173,22 @@ def test_new_work_appears_in_the_queue_without_a_reload(open_page: OpenPage, api
     expect(page.get_by_role("link", name=newer["number"])).to_be_visible(timeout=5_000)
     expect(page.locator("table.list tbody tr")).to_have_count(2)
     assert page.evaluate("window.stillTheSamePage") is True  # rows swapped in, not reloaded
+
+
+def test_revealing_the_number_keeps_the_form_being_filled_in(
+    open_page: OpenPage, api: LoopApi, backend: str
+) -> None:
+    order = api.intake("complaint")
+    api.drive(order["id"], "complaint", "reviewed")
+    page = open_page()
+    log_in(page, "followup")
+    page.goto(f"/console/orders/{order['id']}")
+    page.evaluate("window.notReloaded = true")
+    form = action_form(page, "reply")
+    typed = "已电话告知客户处理结果，客户表示理解。"
+    form.get_by_label("备注").fill(typed)
+    page.get_by_role("button", name="显示完整号码（将记录）").click()
+    expect(page.locator("#full-phone")).to_have_text(CUSTOMER_PHONE)
+    assert page.evaluate("window.notReloaded === true"), "the page was reloaded"
+    expect(form).to_have_attribute("open", "")
+    expect(form.get_by_label("备注")).to_have_value(typed)
