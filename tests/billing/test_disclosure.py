@@ -79,6 +79,8 @@ def test_the_disclosure_page_in_chinese_and_english_with_nothing_from_elsewhere(
     for page_text in (html, english, published):
         assert "http://" not in page_text and "https://" not in page_text
         assert "<script" not in page_text
-        # Sources are published regulations and notices, never this project's own brief.
+        # Sources are published regulations and notices or the utility's own rule, never this
+        # project's own brief or name.
         assert "PRODUCT.md" not in page_text
+        assert "Quarter Hour 默认" not in page_text
     assert client.get("/disclosure", params={"lang": "fr"}).status_code == 422

@@ -31,7 +31,7 @@ SGCC_95598_2021 = (
 SGCC_2011 = "国家电网公司供电服务承诺(2011): 投诉1个工作日内联系客户, 7个工作日内答复"
 SGCC_SERVICE = "国家电网公司95598业务时限: 服务申请5个工作日, 表计异常4, 抄表异常6, 欠费复电24小时"
 SGCC_CONNECTION = "国家电网公司“三不指定”及居民报装时限: 全流程不超过5个工作日"
-DEFAULT_REMOTE_RESTORE = "特殊边远地区恢复供电时限未公布, 按农村4小时执行 (Quarter Hour 默认)"
+DEFAULT_REMOTE_RESTORE = "本单位规定: 特殊边远地区恢复供电时限未公布，按农村4小时执行"
 HOUSE_DEFAULT = "本单位规定: 意见、建议、表扬、咨询 5个工作日内答复"
 # 国家电网有限公司供电服务“十项承诺” as now published (the revision that replaced the 2011 text;
 # 2021 as best determined), articles 6 and 7.
