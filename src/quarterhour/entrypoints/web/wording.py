@@ -162,7 +162,28 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "hours_short": ("{n}小时", "{n} h"),
     "minutes_short": ("{n}分钟", "{n} min"),
     # --- order page (issue 13)
-    # The account's bills with their readings and payments.
+    # Where to go and whom to call, first; the account's bills with their readings and payments.
+    "where_and_who": ("服务地址与联系人", "Where and whom to call"),
+    "service_address": ("服务地址", "Service address"),
+    "no_address": ("未登记服务地址", "No service address recorded"),
+    "account_address": ("户号用电地址", "The account's address"),
+    "caller_contact": ("联系人", "Contact"),
+    "addressed_ms": ("{surname}女士", "Ms {surname}"),
+    "addressed_mr": ("{surname}先生", "Mr {surname}"),
+    "call_number": ("拨打 {phone}", "Call {phone}"),
+    "customer_record": ("客户资料", "Customer record"),
+    "account_bills": ("账单", "Bills"),
+    "bill_context": ("查看账单、抄表与缴费", "Bills, readings and payments"),
+    "bill_context_hint": (
+        "本单涉及电费：各月示数、电量、缴费与违约金见户号 {account} 的账单。",
+        "This order is about a bill: the months' readings, kWh, payments and late fees are on"
+        " account {account}'s bills.",
+    ),
+    "no_account": (
+        "本单未关联户号，可在客户资料中查看其户号与账单。",
+        "No account was given with this order: the customer record lists the caller's accounts"
+        " and bills.",
+    ),
     "bills_heading": ("账单（近12个月）", "Bills (the last 12 months)"),
     "reading_current": ("本次示数", "Current"),
     "consumption": ("用电量（千瓦时）", "Used (kWh)"),

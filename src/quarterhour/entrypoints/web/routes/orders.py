@@ -30,7 +30,13 @@ from quarterhour.organisation import service as organisation
 from quarterhour.tariffs import tariff_book
 from quarterhour.workorders import attachments, moves, order_access, repository
 from quarterhour.workorders.filters import OrderFilter
-from quarterhour.workorders.kinds import FollowUpOutcome, OrderType, ReplyMethod, ServiceSubtype
+from quarterhour.workorders.kinds import (
+    FollowUpOutcome,
+    OrderType,
+    ReplyMethod,
+    ServiceSubtype,
+    about_bills,
+)
 from quarterhour.workorders.lifecycle import DEPARTMENT_STATES, OPEN_STATES, State
 from quarterhour.workorders.schemas import (
     MAX_ATTACHMENT_BYTES,
@@ -211,6 +217,8 @@ def _order_page(
         follow_up_max=console.settings.follow_up_max_attempts,
         revealed_phone=revealed_phone,
         may_reveal=detail.may_reveal_phone,
+        sees_customers=can(console.actor, Permission.VIEW_CUSTOMERS),
+        about_bills=about_bills(detail.order_type, detail.subtype),
     )
 
 
