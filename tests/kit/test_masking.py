@@ -51,6 +51,8 @@ WOMAN = "340104198001011242"
         ("唐老先生", None, ("唐老", "mr")),
         ("刘晓燕", None, None),  # nothing says which
         ("刘晓燕", "340104198001011243", None),  # a wrong check digit says nothing
+        ("刘德华", "340104800101123", ("刘", "mr")),  # the old 15 digits: the last one
+        ("刘德华", "340104198013011234", None),  # no 13th month
         ("刘晓燕", "91340100MA2XYZ123", None),  # an organisation's credit code
         ("合肥市包河区望湖城物业管理有限公司", MAN, None),  # not a person's name
         ("Li Wei", MAN, None),

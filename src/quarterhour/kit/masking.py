@@ -7,6 +7,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from quarterhour.kit.id_card import sex_of
+
 _PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 _ID_RE = re.compile(r"(?<![\dA-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![\dA-Za-z])")
 _LANDLINE_RE = re.compile(r"(?<!\d)(0\d{2,3}-?)(\d{3,4})(\d{4})(?!\d)")
@@ -51,21 +53,6 @@ _COMPOUND_SURNAMES = frozenset(_COMPOUNDS[i : i + 2] for i in range(0, len(_COMP
 _PERSON_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 # A caller who gave only a surname and a title (袁女士, 唐老先生).
 _TITLED_NAME = re.compile(r"^([\u4e00-\u9fff]{1,2})(女士|先生)$")
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-
-
-def _sex_of(id_number: str | None) -> str | None:
-    """'f' or 'm' from a well-formed 18-digit 居民身份证号 (GB 11643: the 17th digit is odd for
-    men, even for women; the last is the ISO 7064 MOD 11-2 check); None for anything else."""
-    if id_number is None or len(id_number) != 18 or not id_number[:17].isdigit():
-        return None
-    total = sum(int(digit) * weight for digit, weight in zip(id_number, _ID_WEIGHTS, strict=False))
-    if _ID_CHECK[total % 11] != id_number[17].upper():
-        return None
-    return "m" if int(id_number[16]) % 2 else "f"
-
-
 Title = Literal["ms", "mr"]
 
 
@@ -80,7 +67,7 @@ def salutation(name: str | None, id_number: str | None) -> tuple[str, Title] | N
     titled = _TITLED_NAME.match(name)
     if titled:
         return titled.group(1), "ms" if titled.group(2) == "女士" else "mr"
-    sex = _sex_of(id_number)
+    sex = sex_of(id_number)
     if sex is None or not _PERSON_NAME.match(name):
         return None
     surname = name[:2] if len(name) >= 3 and name[:2] in _COMPOUND_SURNAMES else name[0]
