@@ -33,3 +33,21 @@ def test_quality_figures_by_complaint_class(builder: Builder, session: Session) 
     assert rows["service"].accepted == 1 and rows[None].accepted == 1
     # Service requests are not complaints; the totals still count everything.
     assert report.total.accepted == 5
+
+
+def test_a_complaint_chosen_by_its_matter_counts_in_its_class(
+    builder: Builder, session: Session
+) -> None:
+    b = builder
+    b.intake("B1", "2026-10-12 09:00", "complaint", subtype="billing")
+    b.intake("B2", "2026-10-12 10:00", "complaint", subtype="metering")
+    b.intake("B3", "2026-10-12 11:00", "complaint", subtype="business")
+    session.commit()
+    report = analytics.quality_figures(
+        session,
+        StatsQuery.model_validate({"start": "2026-10-01", "end": "2026-10-31"}),
+        by=system("test"),
+    )
+    rows: dict[Any, Any] = {r.complaint_class: r for r in report.by_complaint_class}
+    assert list(rows) == ["business"]
+    assert rows["business"].accepted == 3 and rows["business"].label == "营业投诉"

@@ -37,6 +37,10 @@ def test_from_search_to_the_customer_and_a_bills_itemised_lines(
     assert page.status_code == 200
     assert number in page.text and phone not in page.text
     assert f"/console/accounts/{number}/bills/2026-10-01" in page.text
+    # Each bill with the readings it was computed from and what is paid of it.
+    row = re.search(rf'<tr id="bill-{number}-2026-10">(.*?)</tr>', page.text, re.DOTALL)
+    assert row and "200.00" in row.group(1) and "500.00" in row.group(1), page.text
+    assert "本次示数" in page.text and "缴费状态" in page.text
     bill = agent.get(f"/console/accounts/{number}/bills/2026-10-01")
     assert bill.status_code == 200
     rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td>", bill.text)

@@ -65,9 +65,15 @@ def test_the_desk_offers_complaint_classes_and_connection_classes(desk: Desk) ->
     assert '<optgroup label="投诉">' in page.text
     for code, label in (
         ("power_quality", "供电质量投诉"),
+        ("billing", "营业投诉·电费电价"),
+        ("metering", "营业投诉·电能计量"),
         ("new_connection_hv_dual", "高压双电源报装"),
     ):
         assert f'<option value="{code}" >{label}</option>' in page.text
+    # Within a class, the matters chosen by name follow it.
+    complaints = page.text.index('<option value="business" >')
+    assert complaints < page.text.index('<option value="billing" >')
+    assert page.text.index('<option value="metering" >') < page.text.index('value="outage"')
 
 
 def test_a_connection_waiting_for_the_customer_shows_it(

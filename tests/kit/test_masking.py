@@ -13,6 +13,7 @@ from quarterhour.kit.masking import (
     mask_name,
     mask_phone,
     mask_text,
+    salutation,
 )
 
 
@@ -33,6 +34,36 @@ def test_mask_phone(phone: str | None, masked: str | None) -> None:
 
 def test_mask_id_number_keeps_region_and_check_digit() -> None:
     assert mask_id_number("34010419231109123X") == "340104********123X"
+
+
+MAN = "340104198001011234"  # the 17th digit odd, the check digit right
+WOMAN = "340104198001011242"
+
+
+@pytest.mark.parametrize(
+    ("name", "id_number", "said"),
+    [
+        ("刘德华", MAN, ("刘", "mr")),
+        ("刘晓燕", WOMAN, ("刘", "ms")),
+        ("欧阳娜娜", WOMAN, ("欧阳", "ms")),
+        ("欧阳", MAN, ("欧", "mr")),  # two characters: a surname and a given name
+        ("袁女士", None, ("袁", "ms")),  # given so on the call
+        ("唐老先生", None, ("唐老", "mr")),
+        ("刘晓燕", None, None),  # nothing says which
+        ("刘晓燕", "340104198001011243", None),  # a wrong check digit says nothing
+        ("刘德华", "340104800101123", ("刘", "mr")),  # the old 15 digits: the last one
+        ("刘德华", "340104198013011234", None),  # no 13th month
+        ("刘晓燕", "91340100MA2XYZ123", None),  # an organisation's credit code
+        ("合肥市包河区望湖城物业管理有限公司", MAN, None),  # not a person's name
+        ("Li Wei", MAN, None),
+        ("", MAN, None),
+        (None, None, None),
+    ],
+)
+def test_salutation_from_the_name_and_the_id_numbers_sex_digit(
+    name: str | None, id_number: str | None, said: tuple[str, str] | None
+) -> None:
+    assert salutation(name, id_number) == said
 
 
 def test_mask_name() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +18,7 @@ from quarterhour.billing import bill_run, payments
 from quarterhour.config import Settings
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
+from quarterhour.views.customer import customer_view
 
 pytestmark = pytest.mark.db
 D = Decimal
@@ -188,3 +190,46 @@ def test_a_contact_taken_by_account_number_links_its_orders_to_that_account(
         headers=agent,
     )
     assert (mismatched.status_code, mismatched.json()["field"]) == (422, "customer.account")
+
+
+def test_each_bill_shows_the_readings_it_was_computed_from_and_what_is_paid_of_it(
+    session: Session, org: Organisation, settings: Settings, frozen_clock: Any
+) -> None:
+    town = Town(session, org)
+    account, meter = town.household("AH-SHARED", initial=D(9800), multiplier=2, digits=4)
+    town.read(meter, date(2026, 9, 30), "9900", source="estimated")
+    town.read(meter, date(2026, 10, 31), "150", rolled_over=True)  # past 9999: 250 on the dial
+    for month in (9, 10):
+        bill_run.run(session, date(2026, month, 1), settings=settings, by=system("test"))
+
+    def bills(day: date) -> list[Any]:
+        view = customer_view(
+            session, account.customer_id, by=system("test"), settings=settings, as_of=day
+        )
+        return view.accounts[0].bills
+
+    october, september = bills(date(2026, 11, 10))
+    assert (september.status, october.status) == ("overdue", "unpaid")  # due 10-20, 11-20
+    assert [(r.previous, r.current, r.kwh, r.estimated) for r in september.readings] == [
+        (D(9800), D(9900), D(200), True)
+    ]
+    assert [(r.meter, r.previous, r.current, r.kwh) for r in october.readings] == [
+        (meter.number, D(9900), D(150), D(500))
+    ]
+    assert (september.kwh, october.kwh) == (D(200), D(500))
+    # September paid whole on its due day, then part of October.
+    for amount, day in ((september.amount, 20), (D("20.00"), 28)):
+        payments.record_payment(
+            session,
+            account,
+            amount=amount,
+            channel="counter",
+            paid_at=datetime(2026, 10, day, 10, 0, tzinfo=clock.SHANGHAI),
+        )
+    session.flush()
+    october, september = bills(date(2026, 11, 10))
+    assert (september.paid, september.unpaid, september.status) == (september.amount, 0, "paid")
+    assert (october.paid, october.status, october.late_fee) == (D(20), "part_paid", D(0))
+    assert october.unpaid == october.amount - 20
+    october, _ = bills(date(2026, 11, 27))  # a week past its due day
+    assert october.status == "overdue" and october.late_fee > 0

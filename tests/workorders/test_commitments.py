@@ -159,3 +159,36 @@ def test_a_complaint_class_routes_to_its_department(
     assert loop.intake("complaint", subtype="service")["department_id"] == loop.org.dept(
         "hall-baohe"
     )
+
+
+def test_a_bill_or_metering_complaint_counts_as_a_business_complaint(
+    loop: LoopApi, frozen_clock: Any, engine: Any
+) -> None:
+    """电费电价 and 电能计量 are chosen by name, and go where 营业投诉 goes unless a rule names
+    them; the rule that names the matter wins over the one for its class."""
+    from sqlalchemy.orm import Session
+
+    from quarterhour.workorders import routing
+
+    with Session(engine) as session:
+        for subtype, department in (("business", "metering"), ("billing", "repair-baohe")):
+            routing.add_routing_rule(
+                session,
+                by=system("test"),
+                order_type="complaint",
+                subtype=subtype,
+                department_id=loop.org.dept(department),
+            )
+        session.commit()
+    routing.invalidate_cache()
+    frozen_clock.set(at("2026-03-02 09:00"))
+    routed = {
+        subtype: loop.intake("complaint", subtype=subtype)["department_id"]
+        for subtype in ("business", "metering", "billing", "service")
+    }
+    assert routed == {
+        "business": loop.org.dept("metering"),
+        "metering": loop.org.dept("metering"),  # the class's rule
+        "billing": loop.org.dept("repair-baohe"),  # its own rule
+        "service": loop.org.dept("hall-baohe"),
+    }

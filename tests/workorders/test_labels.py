@@ -41,7 +41,12 @@ def test_every_domain_enum_has_its_table() -> None:
 
 
 def test_an_order_kind_is_one_code_across_types_and_sub_types() -> None:
-    tables = (labels.ORDER_TYPES, labels.SERVICE_SUBTYPES, labels.COMPLAINT_CLASSES)
+    tables = (
+        labels.ORDER_TYPES,
+        labels.SERVICE_SUBTYPES,
+        labels.COMPLAINT_CLASSES,
+        labels.COMPLAINT_SUBTYPES,
+    )
     assert len(labels.KINDS) == sum(len(t) for t in tables)
 
 

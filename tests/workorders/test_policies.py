@@ -129,3 +129,30 @@ def test_area_specific_limit_beats_the_general_one() -> None:
     view = policies.PolicyView(1, "T", date(2026, 1, 1), (general, rural), {})
     assert _limits(view, "fault_repair", None, "rural")["arrival"] == (90, "minutes")
     assert _limits(view, "fault_repair", None, "urban")["arrival"] == (60, "minutes")
+
+
+def test_a_limit_for_a_complaint_class_holds_for_the_matters_chosen_within_it() -> None:
+    """A limit naming 营业投诉 holds for 电费电价 too, unless one names 电费电价 itself."""
+    c, k, u = OrderType.COMPLAINT, DeadlineKind.COMPLETION, LimitUnit.WORKING_DAYS
+    view = policies.PolicyView(
+        id=1,
+        code="T",
+        effective_from=date(2026, 1, 1),
+        limits=(
+            policies.Limit(c, k, 4, u, "type"),
+            policies.Limit(c, k, 3, u, "class", subtype="business"),
+            policies.Limit(c, k, 2, u, "matter", subtype="billing"),
+        ),
+        follow_up={},
+    )
+    sources = {
+        subtype: [lim.source for lim in view.limits_for(c, subtype, None)]
+        for subtype in ("billing", "metering", "business", "service", None)
+    }
+    assert sources == {
+        "billing": ["matter"],
+        "metering": ["class"],
+        "business": ["class"],
+        "service": ["type"],
+        None: ["type"],
+    }

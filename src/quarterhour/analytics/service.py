@@ -30,7 +30,7 @@ from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.workorders import labels
-from quarterhour.workorders.kinds import ComplaintClass, OrderType
+from quarterhour.workorders.kinds import ComplaintClass, OrderType, complaint_class
 
 # A bound on what one request may scan: five years of a busy hotline is ~1.7M orders (the
 # 1,000,000-order benchmark holds three years).
@@ -85,10 +85,11 @@ def quality_figures(session: Session, q: StatsQuery, *, by: Actor) -> QualityRep
     items: list[tuple[GroupKey, Tally]] = list(groups.items())
     by_type = quality.roll_up(items, lambda key: key[0])
     by_department = quality.roll_up(items, lambda key: key[2])
-    # Complaints by the five classes of 95598 (None: taken without a class).
+    # Complaints by the five classes of 95598 (None: taken without a class); a matter chosen
+    # by name within a class (电费电价) counts as its class.
     by_class = quality.roll_up(
         [(key, counts) for key, counts in items if key[0] == OrderType.COMPLAINT],
-        lambda key: key[1],
+        lambda key: complaint_class(key[1]),
     )
     class_order = {c.value: index for index, c in enumerate(ComplaintClass)}
     type_order = {kind.value: index for index, kind in enumerate(OrderType)}

@@ -27,6 +27,7 @@ from quarterhour.config import Settings
 from quarterhour.customers import accounts, reading_import, register_import
 from quarterhour.customers.models import Account, Customer, Meter, MeterReading, Premises
 from quarterhour.demo.organisation import Organisation
+from quarterhour.demo.people import looks_female
 from quarterhour.kit import clock
 from quarterhour.kit.id_card import check_digit
 from quarterhour.kit.masking import last_four
@@ -67,9 +68,11 @@ def _usage(rng: random.Random, base: int, month: int) -> int:
     return max(5, round(base * season * rng.uniform(0.85, 1.15)))
 
 
-def id_number(rng: random.Random, district: str) -> str:
+def id_number(rng: random.Random, district: str, *, female: bool) -> str:
     born = date(1940, 1, 1) + timedelta(days=rng.randrange(60 * 365))
-    first17 = f"{ID_REGIONS.get(district, '340100')}{born:%Y%m%d}{rng.randrange(1000):03d}"
+    # The sequence's last digit records the sex (GB 11643: odd for men, even for women).
+    sequence = rng.randrange(1000) // 2 * 2 + (0 if female else 1)
+    first17 = f"{ID_REGIONS.get(district, '340100')}{born:%Y%m%d}{sequence:03d}"
     return first17 + check_digit(first17)
 
 
@@ -106,7 +109,7 @@ def install_story_building(
                 phone_last4=last_four(phone),
                 address=address,
                 district_id=district_id,
-                id_number=id_number(rng, district),
+                id_number=id_number(rng, district, female=looks_female(name)),
                 created_at=clock.now(),
             )
         )
@@ -221,7 +224,12 @@ def _fill(
             ]
         )
         meter_rows.append([f"HF{c.id:08d}", number, start.isoformat(), rng.randrange(100, 9000)])
-        identities.append({"id": c.id, "id_number": id_number(rng, codes[c.district_id])})
+        identities.append(
+            {
+                "id": c.id,
+                "id_number": id_number(rng, codes[c.district_id], female=looks_female(c.name)),
+            }
+        )
     register_import.import_customers(
         session,
         _csv(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_DIGITS = "10X98765432"
@@ -31,3 +32,15 @@ def checked_id_number(text: str) -> str:
     if check_digit(number[:17]) != number[17]:
         raise ValueError("the check digit does not match (a digit mistyped?)")
     return number
+
+
+def sex_of(id_number: str | None) -> Literal["f", "m"] | None:
+    """The sex a well-formed number records (the sequence's last digit: odd for men, even for
+    women — the 17th of 18, the 15th of the old 15); None for a missing or malformed one."""
+    if id_number is None:
+        return None
+    try:
+        number = checked_id_number(id_number)
+    except ValueError:
+        return None
+    return "m" if int(number[16 if len(number) == 18 else 14]) % 2 else "f"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
+
+from quarterhour.kit.id_card import sex_of
 
 _PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 _ID_RE = re.compile(r"(?<![\dA-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![\dA-Za-z])")
@@ -40,6 +42,36 @@ def mask_name(name: str | None) -> str | None:
     if not name:
         return name
     return name[0] + "*" * max(len(name) - 1, 1)
+
+
+# 复姓 common enough to meet on a call; any other name's surname is its first character.
+_COMPOUNDS = (
+    "欧阳司马上官诸葛东方皇甫尉迟公孙慕容长孙宇文司徒夏侯轩辕令狐钟离端木"
+    "独孤南宫西门百里呼延万俟闻人澹台公羊赫连申屠太史司空濮阳单于"
+)
+_COMPOUND_SURNAMES = frozenset(_COMPOUNDS[i : i + 2] for i in range(0, len(_COMPOUNDS), 2))
+_PERSON_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
+# A caller who gave only a surname and a title (袁女士, 唐老先生).
+_TITLED_NAME = re.compile(r"^([\u4e00-\u9fff]{1,2})(女士|先生)$")
+Title = Literal["ms", "mr"]
+
+
+def salutation(name: str | None, id_number: str | None) -> tuple[str, Title] | None:
+    """How staff address a caller: (surname, 'ms' | 'mr') — 刘女士, 刘先生 — from a person's
+    name and the sex their ID number records, or from a name given as surname and title; None
+    when the record does not say (an organisation, no or a malformed ID number), and the masked
+    name is shown instead. Tells no more than the masked name does but the title."""
+    if not name:
+        return None
+    name = name.strip()
+    titled = _TITLED_NAME.match(name)
+    if titled:
+        return titled.group(1), "ms" if titled.group(2) == "女士" else "mr"
+    sex = sex_of(id_number)
+    if sex is None or not _PERSON_NAME.match(name):
+        return None
+    surname = name[:2] if len(name) >= 3 and name[:2] in _COMPOUND_SURNAMES else name[0]
+    return surname, "ms" if sex == "f" else "mr"
 
 
 def mask_text(text: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,16 +16,22 @@ from sqlalchemy.orm import Session
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
 from quarterhour.billing import payments
+from quarterhour.billing.arrears import BillBalance
 from quarterhour.billing.models import Bill, Payment
 from quarterhour.config import Settings
-from quarterhour.customers.models import Account, Meter, MeterHousehold, Premises
-from quarterhour.customers.salutation import salutation
-from quarterhour.customers.schemas import BillOut, MeterOut, PaymentOut
+from quarterhour.customers.models import Account, Meter, MeterHousehold, MeterReading, Premises
+from quarterhour.customers.schemas import MeterOut, PaymentOut
 from quarterhour.customers.service import get_customer, masked
 from quarterhour.kit import clock
-from quarterhour.kit.masking import mask_id_number, mask_phone
+from quarterhour.kit.masking import mask_id_number, mask_phone, salutation
 from quarterhour.tariffs.models import Tariff
-from quarterhour.views.schemas import AccountOut, CustomerView
+from quarterhour.views.schemas import (
+    AccountBill,
+    AccountOut,
+    BillReading,
+    BillStatus,
+    CustomerView,
+)
 from quarterhour.workorders import order_access
 
 RECENT = 12
@@ -64,14 +71,13 @@ def customer_view(
                 removed_on=meter.removed_on,
             )
         )
-    bills: dict[int, list[BillOut]] = defaultdict(list)
+    recent: dict[int, list[Bill]] = defaultdict(list)
     for bill in session.scalars(
         select(Bill).where(Bill.account_id.in_(account_ids)).order_by(Bill.period.desc())
     ):
-        if len(bills[bill.account_id]) < RECENT:
-            bills[bill.account_id].append(
-                BillOut(period=bill.period, kwh=bill.kwh, amount=bill.amount, due_on=bill.due_on)
-            )
+        if len(recent[bill.account_id]) < RECENT:
+            recent[bill.account_id].append(bill)
+    readings = _readings_of(session, account_ids, recent)
     paid: dict[int, list[PaymentOut]] = defaultdict(list)
     for payment in session.scalars(
         select(Payment).where(Payment.account_id.in_(account_ids)).order_by(Payment.paid_at.desc())
@@ -86,6 +92,11 @@ def customer_view(
     accounts = []
     for account, address, district_id, tariff_code in rows:
         owed = owing[account.id]
+        balances = {balance.bill.bill_id: balance for balance in owed.bills}
+        bills = [
+            _account_bill(bill, balances[bill.id], readings[bill.account_id, bill.period], day)
+            for bill in recent[account.id]
+        ]
         accounts.append(
             AccountOut(
                 number=account.number,
@@ -96,7 +107,7 @@ def customer_view(
                 phone=mask_phone(account.phone),
                 opened_on=account.opened_on,
                 meters=meters[account.id],
-                bills=bills[account.id],
+                bills=bills,
                 payments=paid[account.id],
                 unpaid=owed.unpaid,
                 late_fees=owed.late_fees,
@@ -108,8 +119,69 @@ def customer_view(
     return CustomerView(
         customer=masked(customer),
         id_number=mask_id_number(customer.id_number),
-        addressed_as_zh=addressed.zh if addressed else None,
-        addressed_as_en=addressed.en if addressed else None,
+        customer_surname=addressed[0] if addressed else None,
+        customer_title=addressed[1] if addressed else None,
         accounts=accounts,
         orders=order_access.orders_of_customer(session, customer, by=by),
+    )
+
+
+def _readings_of(
+    session: Session, account_ids: list[int], bills: dict[int, list[Bill]]
+) -> dict[tuple[int, date], list[BillReading]]:
+    """The readings the shown bills were computed from, per account and period: one query (the
+    bill run's rows — in force, not an installation reading — of the months shown)."""
+    found: dict[tuple[int, date], list[BillReading]] = defaultdict(list)
+    periods = [bill.period for shown in bills.values() for bill in shown]
+    if not periods:
+        return found
+    for reading, account_id, meter, multiplier, digits in session.execute(
+        select(MeterReading, Meter.account_id, Meter.number, Meter.multiplier, Meter.digits)
+        .join(Meter, Meter.id == MeterReading.meter_id)
+        .where(
+            Meter.account_id.in_(account_ids),
+            MeterReading.period >= min(periods),
+            MeterReading.voided_at.is_(None),
+            MeterReading.kind != "initial",
+        )
+        .order_by(MeterReading.read_on, MeterReading.id)
+    ):
+        kwh = None
+        if reading.previous_total is not None:
+            used = reading.total - reading.previous_total
+            if reading.rolled_over and used < 0:
+                used += Decimal(10) ** digits
+            kwh = used * multiplier
+        found[account_id, reading.period].append(
+            BillReading(
+                meter=meter,
+                read_on=reading.read_on,
+                previous=reading.previous_total,
+                current=reading.total,
+                kwh=kwh,
+                estimated=reading.source == "estimated",
+            )
+        )
+    return found
+
+
+def _account_bill(
+    bill: Bill, balance: BillBalance, readings: list[BillReading], day: date
+) -> AccountBill:
+    if balance.unpaid <= 0:
+        status: BillStatus = "paid"
+    elif bill.due_on < day:
+        status = "overdue"
+    else:
+        status = "part_paid" if balance.paid > 0 else "unpaid"
+    return AccountBill(
+        period=bill.period,
+        kwh=bill.kwh,
+        amount=bill.amount,
+        due_on=bill.due_on,
+        paid=balance.paid,
+        unpaid=balance.unpaid,
+        late_fee=balance.late_fee,
+        status=status,
+        readings=readings,
     )

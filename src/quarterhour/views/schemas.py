@@ -4,11 +4,36 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel
 
 from quarterhour.customers.schemas import BillOut, CustomerOut, MeterOut, PaymentOut
 from quarterhour.workorders.schemas import OrderSummary
+
+BillStatus = Literal["paid", "part_paid", "unpaid", "overdue"]
+
+
+class BillReading(BaseModel):
+    """A meter reading a bill was computed from: the register before and after, and the kWh."""
+
+    meter: str
+    read_on: date
+    previous: Decimal | None  # 上次示数 (none after an installation reading that is missing)
+    current: Decimal  # 本次示数
+    # (current − previous, a register that rolled over adding its span) × the multiplier
+    kwh: Decimal | None
+    estimated: bool  # 估抄
+
+
+class AccountBill(BillOut):
+    """A bill as the customer asks about it: what it was read from and what is paid of it."""
+
+    paid: Decimal
+    unpaid: Decimal
+    late_fee: Decimal  # its share of the late fees charged so far (paid or not)
+    status: BillStatus
+    readings: list[BillReading]
 
 
 class AccountOut(BaseModel):
@@ -20,7 +45,7 @@ class AccountOut(BaseModel):
     phone: str | None  # masked
     opened_on: date
     meters: list[MeterOut]
-    bills: list[BillOut]  # the last 12
+    bills: list[AccountBill]  # the last 12, newest first
     payments: list[PaymentOut]  # the last 12
     unpaid: Decimal
     late_fees: Decimal
@@ -33,9 +58,9 @@ class CustomerView(BaseModel):
 
     customer: CustomerOut
     id_number: str | None  # masked
-    # How to address the caller once identified (刘女士 / Ms 刘): the surname and a title, never
-    # the whole name (customers/salutation.py).
-    addressed_as_zh: str | None = None
-    addressed_as_en: str | None = None
+    # How to address the caller once identified (刘女士): the surname and a title, never the
+    # whole name (kit.masking.salutation); none when the record does not say.
+    customer_surname: str | None = None
+    customer_title: Literal["ms", "mr"] | None = None
     accounts: list[AccountOut]
     orders: list[OrderSummary]

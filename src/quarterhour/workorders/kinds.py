@@ -43,10 +43,65 @@ class ComplaintClass(StrEnum):
     GRID_CONSTRUCTION = "grid_construction"  # 电网建设投诉: building and siting of the grid
 
 
-SUBTYPES: dict[OrderType, frozenset[str]] = {
-    OrderType.SERVICE_REQUEST: frozenset(ServiceSubtype),
-    OrderType.COMPLAINT: frozenset(ComplaintClass),
+class ComplaintSubtype(StrEnum):
+    """营业投诉's matters that are chosen in their own name (95598's second level under the
+    business class): each counts as its class (COMPLAINT_CLASS_OF) wherever a class is asked
+    for — the quality figures, a routing rule or a time limit that names the class."""
+
+    BILLING = "billing"  # 电费电价: the amount of a bill, prices, tiers, late fees
+    METERING = "metering"  # 电能计量: the meter, its readings, estimated reads
+
+
+COMPLAINT_CLASS_OF: dict[str, ComplaintClass] = {
+    ComplaintSubtype.BILLING: ComplaintClass.BUSINESS,
+    ComplaintSubtype.METERING: ComplaintClass.BUSINESS,
 }
+
+
+def complaint_class(subtype: str | None) -> str | None:
+    """A complaint's class: its sub-type, or the class a second-level sub-type belongs to."""
+    if subtype is None:
+        return None
+    return COMPLAINT_CLASS_OF.get(subtype, subtype)
+
+
+# Each type's sub-types in the order the desk and the rules offer them: a class, then the
+# matters chosen in their own name within it.
+SUBTYPE_CHOICES: dict[OrderType, tuple[str, ...]] = {
+    OrderType.SERVICE_REQUEST: tuple(ServiceSubtype),
+    OrderType.COMPLAINT: (
+        ComplaintClass.SERVICE,
+        ComplaintClass.BUSINESS,
+        ComplaintSubtype.BILLING,
+        ComplaintSubtype.METERING,
+        ComplaintClass.OUTAGE,
+        ComplaintClass.POWER_QUALITY,
+        ComplaintClass.GRID_CONSTRUCTION,
+    ),
+}
+SUBTYPES: dict[OrderType, frozenset[str]] = {
+    kind: frozenset(codes) for kind, codes in SUBTYPE_CHOICES.items()
+}
+# Orders whose matter is an account's bills or its meter: their page leads to the account's
+# bills with the readings behind them, the payments and the late fees. A consultation has no
+# sub-type; the one about an account is nearly always about its bill.
+ABOUT_BILLS: frozenset[str] = frozenset(
+    {
+        ComplaintClass.BUSINESS,
+        ComplaintSubtype.BILLING,
+        ComplaintSubtype.METERING,
+        ServiceSubtype.METER_ANOMALY,
+        ServiceSubtype.READING_ANOMALY,
+        ServiceSubtype.RECONNECTION,
+    }
+)
+
+
+def about_bills(order_type: str, subtype: str | None) -> bool:
+    """Whether an order's matter is a bill (or what the bill is read from)."""
+    return order_type == OrderType.CONSULTATION or subtype in ABOUT_BILLS
+
+
 # 报装 whose limit counts the utility's stages only: the clock stops while the customer has to act
 # (十项承诺 第六条), by the handler's 暂停 / 恢复 (pause, resume).
 PAUSABLE_SUBTYPES: frozenset[str] = frozenset(

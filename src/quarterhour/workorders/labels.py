@@ -1,7 +1,7 @@
 """Every label of the closed loop's vocabulary in Chinese and English: the one source.
 
 States, actions, order types and their sub-types (service requests, 95598's five complaint
-classes), channels, area classes, follow-up outcomes, reply methods, deadline kinds, limit
+classes and the business class's matters chosen by name), channels, area classes, follow-up outcomes, reply methods, deadline kinds, limit
 units, and the roles and department kinds that work the loop. The console (web/wording.py keeps
 only the pages' own words), the public pages and the API's public order status, the CLI, exports
 and the quality figures all read them from here; tests/workorders/test_labels.py holds every
@@ -24,6 +24,7 @@ from quarterhour.workorders.kinds import (
     AreaClass,
     Channel,
     ComplaintClass,
+    ComplaintSubtype,
     DeadlineKind,
     FollowUpOutcome,
     LimitUnit,
@@ -151,9 +152,21 @@ COMPLAINT_CLASSES: Mapping[str, Label] = {
     ComplaintClass.GRID_CONSTRUCTION: Label("电网建设投诉", "grid-construction complaint"),
 }
 
+# 营业投诉's matters chosen in their own name: named with their class, so the desk's list reads
+# as the two levels 95598 uses.
+COMPLAINT_SUBTYPES: Mapping[str, Label] = {
+    ComplaintSubtype.BILLING: Label("营业投诉·电费电价", "business complaint: bills and prices"),
+    ComplaintSubtype.METERING: Label("营业投诉·电能计量", "business complaint: metering"),
+}
+
 # An order's kind as one code: its type, or its sub-type (the codes never collide; a test
 # holds them apart).
-KINDS: Mapping[str, Label] = {**ORDER_TYPES, **SERVICE_SUBTYPES, **COMPLAINT_CLASSES}
+KINDS: Mapping[str, Label] = {
+    **ORDER_TYPES,
+    **SERVICE_SUBTYPES,
+    **COMPLAINT_CLASSES,
+    **COMPLAINT_SUBTYPES,
+}
 
 CHANNELS: Mapping[str, Label] = {
     Channel.HOTLINE: Label("热线电话", "hotline"),
@@ -231,6 +244,7 @@ TABLES: Mapping[type[StrEnum], Mapping[str, Label]] = {
     OrderType: ORDER_TYPES,
     ServiceSubtype: SERVICE_SUBTYPES,
     ComplaintClass: COMPLAINT_CLASSES,
+    ComplaintSubtype: COMPLAINT_SUBTYPES,
     Channel: CHANNELS,
     AreaClass: AREA_CLASSES,
     FollowUpOutcome: FOLLOW_UP_OUTCOMES,

@@ -15,7 +15,13 @@ from quarterhour.access.permissions import Permission, require
 from quarterhour.errors import Conflict, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.kit.recheck import Recheck, database_key
-from quarterhour.workorders.kinds import AreaClass, DeadlineKind, LimitUnit, OrderType
+from quarterhour.workorders.kinds import (
+    AreaClass,
+    DeadlineKind,
+    LimitUnit,
+    OrderType,
+    complaint_class,
+)
 from quarterhour.workorders.kinds import ServiceSubtype as Sub
 from quarterhour.workorders.models import FollowUpRule, TimeLimit, TimeLimitPolicy
 
@@ -286,16 +292,19 @@ class PolicyView:
     def limits_for(
         self, order_type: str, subtype: str | None, area_class: str | None
     ) -> list[Limit]:
-        """The most specific limit per deadline kind (sub-type, then area class, then the type)."""
+        """The most specific limit per deadline kind (sub-type, then its complaint class, then
+        area class, then the type)."""
         best: dict[DeadlineKind, tuple[int, Limit]] = {}
+        within = complaint_class(subtype)
         for limit in self.limits:
             if limit.order_type != order_type:
                 continue
-            if limit.subtype is not None and limit.subtype != subtype:
+            if limit.subtype is not None and limit.subtype not in (subtype, within):
                 continue
             if limit.area_class is not None and limit.area_class != area_class:
                 continue
-            score = (2 if limit.subtype else 0) + (1 if limit.area_class else 0)
+            named = 0 if limit.subtype is None else 4 if limit.subtype == subtype else 2
+            score = named + (1 if limit.area_class else 0)
             if limit.kind not in best or score > best[limit.kind][0]:
                 best[limit.kind] = (score, limit)
         return [limit for _, limit in best.values()]

@@ -16,9 +16,9 @@ from quarterhour.access.permissions import (
     require_see_order,
     seen_department,
 )
-from quarterhour.customers.models import Account, Customer
+from quarterhour.customers.models import Account, Customer, Premises
 from quarterhour.errors import NotFound
-from quarterhour.kit.masking import mask_name, mask_phone, mask_text
+from quarterhour.kit.masking import mask_name, mask_phone, mask_text, salutation
 from quarterhour.organisation.models import Staff
 from quarterhour.workorders import filters
 from quarterhour.workorders.lifecycle import OPEN_STATES, State, actions_for
@@ -123,18 +123,19 @@ def get_order(session: Session, order_id: int) -> WorkOrder:
 
 
 def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
-    """Five queries whatever the history's length: order+contact+customer, deadlines, events with
-    actor names, related orders."""
+    """Five queries whatever the history's length: order+contact+customer+account, deadlines,
+    events with actor names, related orders."""
     row = session.execute(
-        select(WorkOrder, Contact, Customer, Account.number)
+        select(WorkOrder, Contact, Customer, Account.number, Account.customer_id, Premises.address)
         .join(Contact, Contact.id == WorkOrder.contact_id)
         .join(Customer, Customer.id == WorkOrder.customer_id)
         .outerjoin(Account, Account.id == WorkOrder.account_id)
+        .outerjoin(Premises, Premises.id == Account.premises_id)
         .where(WorkOrder.id == order_id)
     ).first()
     if row is None:
         raise NotFound(f"no work order {order_id}", field="order_id")
-    order, contact, customer, account_number = row
+    order, contact, customer, account_number, holder_id, premises_address = row
     require_see_order(by, order.department_id)
     deadlines = session.scalars(
         select(Deadline)
@@ -159,6 +160,7 @@ def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
     # Free text may hold phone or ID numbers: whole only for those who may call this caller.
     whole = can_reveal_caller(by, order.department_id, is_open=State(order.state) in OPEN_STATES)
     text = (lambda t: t) if whole else _mask_optional
+    addressed = salutation(customer.name, customer.id_number)
     return OrderDetail(
         **summary.model_dump(),
         contact_id=contact.id,
@@ -193,6 +195,11 @@ def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
             for r in related
         ],
         may_reveal_phone=whole,
+        customer_id=customer.id,
+        customer_surname=addressed[0] if addressed else None,
+        customer_title=addressed[1] if addressed else None,
+        account_customer_id=holder_id,
+        account_address=premises_address,
     )
 
 

@@ -19,7 +19,7 @@ from quarterhour.errors import ValidationFailed
 from quarterhour.kit.recheck import Recheck, database_key
 from quarterhour.organisation import service as organisation
 from quarterhour.storage.base import Base
-from quarterhour.workorders.kinds import SUBTYPES, OrderType
+from quarterhour.workorders.kinds import SUBTYPES, OrderType, complaint_class
 from quarterhour.workorders.schemas import MatterIn
 
 
@@ -74,19 +74,21 @@ def _current(session: Session) -> tuple[_Rule, ...]:
 def route(
     session: Session, order_type: str, subtype: str | None, district_id: int | None
 ) -> int | None:
-    """The department for a matter. The most specific rule wins: sub-type beats type, a district
-    beats 'any district', then the higher priority."""
+    """The department for a matter. The most specific rule wins: sub-type beats its complaint
+    class (a rule for 营业投诉 takes 电费电价 too), which beats the type alone, a district beats
+    'any district', then the higher priority."""
     active = organisation.active_departments(session)
+    within = complaint_class(subtype)
     best: tuple[tuple[int, int, int], int] | None = None
     for rule in _current(session):
         if rule.department_id not in active or rule.order_type != order_type:
             continue
-        if rule.subtype is not None and rule.subtype != subtype:
+        if rule.subtype is not None and rule.subtype not in (subtype, within):
             continue
         if rule.district_id is not None and rule.district_id != district_id:
             continue
         score = (
-            1 if rule.subtype is not None else 0,
+            0 if rule.subtype is None else 2 if rule.subtype == subtype else 1,
             1 if rule.district_id is not None else 0,
             rule.priority,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -198,6 +198,19 @@ class OrderDetail(OrderSummary):
     related_orders: list[RelatedOrder]  # the same contact's other orders that the reader sees
     # Whether the reader may see the caller's whole number (POST /orders/{id}/phone, recorded).
     may_reveal_phone: bool = False
+    customer_id: int | None = Field(default=None, description="the caller's customer record")
+    customer_surname: str | None = Field(
+        default=None,
+        description="how staff address the caller, with customer_title (刘 + ms: 刘女士), when"
+        " the name and ID number say; otherwise the masked customer_name is all there is",
+    )
+    customer_title: Literal["ms", "mr"] | None = None
+    account_customer_id: int | None = Field(
+        default=None, description="the account's holder (the customer view of its bills)"
+    )
+    account_address: str | None = Field(
+        default=None, description="the address of the account's premises"
+    )
 
 
 class ContactOut(BaseModel):

@@ -31,7 +31,7 @@ from quarterhour.programme import service as programme
 from quarterhour.tariffs import tariff_book
 from quarterhour.tariffs.schemas import TariffVersionIn
 from quarterhour.workorders import policies, routing, sla
-from quarterhour.workorders.kinds import SUBTYPES, LimitUnit, OrderType
+from quarterhour.workorders.kinds import SUBTYPE_CHOICES, LimitUnit, OrderType
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
 
@@ -245,7 +245,7 @@ def _organisation_values(console: Console) -> dict[str, Any]:
         "rules": routing.list_routing_rules(session, by=console.actor),
         "kinds": list(DepartmentKind),
         "order_types": list(OrderType),
-        "subtypes": {kind: sorted(codes) for kind, codes in SUBTYPES.items()},
+        "subtypes": {kind: list(codes) for kind, codes in SUBTYPE_CHOICES.items()},
     }
 
 

@@ -30,7 +30,7 @@ from quarterhour.views.customer import customer_view
 from quarterhour.views.schemas import CustomerView
 from quarterhour.workorders import repository
 from quarterhour.workorders.filters import OrderFilter, Sort
-from quarterhour.workorders.kinds import SUBTYPES, AreaClass, Channel, OrderType
+from quarterhour.workorders.kinds import SUBTYPE_CHOICES, AreaClass, Channel, OrderType
 from quarterhour.workorders.preview import MatterPreview, preview_contact
 from quarterhour.workorders.schemas import ContactIn, OrderSummary
 
@@ -111,7 +111,7 @@ def _desk(
         channels=list(Channel),
         order_types=list(OrderType),
         # Grouped by the type they belong to: service requests' kinds, complaints' classes.
-        subtypes={kind: sorted(codes) for kind, codes in SUBTYPES.items()},
+        subtypes={kind: list(codes) for kind, codes in SUBTYPE_CHOICES.items()},
         area_classes=list(AreaClass),
         rows=range(MATTER_ROWS),
         departments={d.id: d.name for d in organisation.list_departments(session)},

@@ -36,6 +36,7 @@ from quarterhour.workorders.kinds import (
     OrderType,
     ReplyMethod,
     ServiceSubtype,
+    about_bills,
 )
 from quarterhour.workorders.lifecycle import (
     DEPARTMENT_STATES,
@@ -225,6 +226,8 @@ def _order_page(
         follow_up_max=console.settings.follow_up_max_attempts,
         revealed_phone=revealed_phone,
         may_reveal=detail.may_reveal_phone,
+        sees_customers=can(console.actor, Permission.VIEW_CUSTOMERS),
+        about_bills=about_bills(detail.order_type, detail.subtype),
     )
 
 
