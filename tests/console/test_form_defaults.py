@@ -86,3 +86,15 @@ def test_the_expected_step_comes_first_and_open(
     assert "arrive" not in names  # done once for this visit
     if "return_result" in names:
         assert names.index("restore") < names.index("return_result")
+
+
+def test_work_in_progress_expects_its_result_not_another_call(
+    desk: Desk, loop: LoopApi, frozen_clock: Any
+) -> None:
+    frozen_clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=clock.SHANGHAI))
+    order = loop.new_order("complaint", "acknowledged")
+    offered = _offered(desk("hall-baohe").get(f"/console/orders/{order['id']}").text)
+    assert offered[0] == ("contact_customer", True)  # the 24-hour first contact is next
+    loop.act("hall-baohe", order["id"], "contact_customer", note="已电话联系")
+    offered = _offered(desk("hall-baohe").get(f"/console/orders/{order['id']}").text)
+    assert offered[0] == ("return_result", True)  # contacted: the result is what is expected

@@ -282,9 +282,21 @@ ASIDE: tuple[Action, ...] = (
 _RANK = {action: rank for rank, action in enumerate(FORWARD + ASIDE)}
 
 
-def next_step(actions: list[Action]) -> Action | None:
+def next_step(actions: list[Action], state: State | None = None) -> Action | None:
     """The step expected next among those offered (the first forward one), if any."""
-    return next((a for a in actions if a in FORWARD), None)
+    return next((a for a in actions if _is_forward(a, state)), None)
+
+
+def _is_forward(action: Action, state: State | None) -> bool:
+    # Contacting the customer moves acknowledged work on; once the work is in progress the
+    # customer has been contacted (or the crew is on site) and another call is a step aside.
+    if action is Action.CONTACT_CUSTOMER and state is not None and state != State.ACKNOWLEDGED:
+        return False
+    return action in FORWARD
+
+
+def _rank(action: Action, state: State) -> int:
+    return _RANK[action] if _is_forward(action, state) or action in ASIDE else len(FORWARD)
 
 
 def actions_for(order: OrderAtHand, role: Role, department_id: int | None = None) -> list[Action]:
@@ -303,7 +315,7 @@ def actions_for(order: OrderAtHand, role: Role, department_id: int | None = None
         and fits_type(m.action, order.order_type)
         and holds(m.guard, order)
     ]
-    return sorted(offered, key=lambda a: _RANK.get(a, len(_RANK)))
+    return sorted(offered, key=lambda a: _rank(a, state))
 
 
 def resolve_target(move: Move, current: State, chosen: State | None = None) -> State:

@@ -219,7 +219,7 @@ def _order_page(
         action_fields=ACTION_FIELDS,
         reply_methods=list(ReplyMethod),
         natural_reply=NATURAL_REPLY.get(detail.channel, ""),
-        expected=next_step([Action(a) for a in detail.allowed_actions]),
+        expected=next_step([Action(a) for a in detail.allowed_actions], State(detail.state)),
         outcomes=list(FollowUpOutcome),
         reference=_reference(console),
         split=split,
