@@ -80,6 +80,11 @@ def menu(actor: Actor) -> list[MenuItem]:
     return items
 
 
+def may_search(actor: Actor) -> bool:
+    """The top bar's search box, for whoever may see orders or customers (views/search.py)."""
+    return can(actor, Permission.VIEW_ORDERS) or can(actor, Permission.VIEW_CUSTOMERS)
+
+
 def home_of(actor: Actor) -> str:
     """Where a role lands after logging in."""
     if actor.role is Role.HANDLER:
@@ -143,6 +148,7 @@ def page(
 ) -> HTMLResponse:
     t = Words(lang)
     now = clock.now()
+    values.setdefault("search_q", "")
     html = templates.get_template(name).render(
         request=request,
         path=request.url.path,
@@ -152,6 +158,7 @@ def page(
         t=t,
         actor=actor,
         menu=menu(actor) if actor is not None else [],
+        searchable=actor is not None and may_search(actor),
         csrf=csrf,
         now=now,
         local=local,
