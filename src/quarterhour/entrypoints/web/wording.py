@@ -489,6 +489,7 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "search": ("搜索", "Search"),
     "search_label": ("搜索工单和客户", "Search orders and customers"),
     "search_hint": ("工单号、电话、户号、姓名、地址", "Order no., phone, account, name, address"),
+    "search_key": ("在页面任意处按 / 键即可在此搜索", "Press / anywhere on a page to search here"),
     "search_results": ("搜索结果", "Search results"),
     "search_taken_as": ("按{kind}查找：", "Searched as {kind}:"),
     "search_kind_order_number": ("工单号", "an order number"),

@@ -67,7 +67,9 @@ def _filter_from(request: Request, defaults: dict[str, Any]) -> tuple[OrderFilte
 
     A state asked for outranks the page's default scope (open orders): 归档 and 撤销 are listed
     when asked for. `open=all` is every order. Orders that are over have no deadline to sort by,
-    so they come newest first unless another sort is asked for."""
+    so a list that holds them is sorted by acceptance, newest first unless oldest is asked for
+    (the deadline order is an index of open orders only: over every order it would sort them
+    all)."""
     raw: dict[str, Any] = dict(defaults)
     given = {key for key, value in request.query_params.multi_items() if value != ""}
     if "state" in given and "open" not in given:
@@ -88,7 +90,7 @@ def _filter_from(request: Request, defaults: dict[str, Any]) -> tuple[OrderFilte
         f = validated(OrderFilter, raw)
     except ValidationFailed as exc:
         return OrderFilter.model_validate(defaults), exc.message
-    if "sort" not in given and not _open_only(f):
+    if f.sort is Sort.DUE and not _open_only(f):
         f = f.model_copy(update={"sort": Sort.NEWEST})
     return f, None
 
@@ -141,6 +143,7 @@ def _queue(console: Console, *, heading: str, defaults: dict[str, Any]) -> HTMLR
         tabs=tabs,
         closed_tabs=[] if f.queue else CLOSED_TABS,
         scope=_scope(f),
+        sorts=["due", "newest", "oldest"] if _open_only(f) else ["newest", "oldest"],
         total=sum(counts.get(s, 0) for s in tabs),
         order_types=list(OrderType),
         sees_all=can(console.actor, Permission.VIEW_ALL_ORDERS),
