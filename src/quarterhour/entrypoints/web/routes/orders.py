@@ -65,14 +65,17 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
 def _filter_from(request: Request, defaults: dict[str, Any]) -> tuple[OrderFilter, str | None]:
     """The query string as the API's filter; a bad value is named and the defaults shown.
 
-    A state asked for outranks the page's default scope (open orders): 归档 and 撤销 are listed
-    when asked for. `open=all` is every order. Orders that are over have no deadline to sort by,
+    A closed state asked for outranks the page's default scope (open orders): 归档 and 撤销 are
+    listed when asked for. `open=all` is every order. Orders that are over have no deadline to sort by,
     so a list that holds them is sorted by acceptance, newest first unless oldest is asked for
     (the deadline order is an index of open orders only: over every order it would sort them
     all)."""
     raw: dict[str, Any] = dict(defaults)
     given = {key for key, value in request.query_params.multi_items() if value != ""}
-    if "state" in given and "open" not in given:
+    closed = {str(s) for s in CLOSED_TABS} & set(request.query_params.getlist("state"))
+    if closed and "open" not in given:
+        # Only then: with open states alone the open-orders condition stays, and with it the
+        # partial indexes of open orders (without it, 受理 oldest first read 0.6 M orders).
         raw.pop("open", None)
     for key, value in request.query_params.multi_items():
         if key == "lang" or value == "":
