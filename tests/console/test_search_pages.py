@@ -106,7 +106,9 @@ def test_short_words_say_what_was_searched_and_english_reads_english(
 def test_bad_input_is_named_on_the_page(desk: Desk, loop: LoopApi) -> None:
     agent = desk("agent")
     too_long = agent.get("/console/search", params={"q": "抄" * 65})
-    assert too_long.status_code == 422 and "at most 64 characters" in too_long.text
+    assert too_long.status_code == 422 and "搜索内容最多64个字" in too_long.text
+    english = agent.get("/console/search", params={"q": "抄" * 65, "lang": "en"})
+    assert "Type at most 64 characters to search." in english.text
     nul = agent.get("/console/search", params={"q": "抄\x00表"})
     assert nul.status_code == 422
     empty = agent.get("/console/search", params={"q": "  "})

@@ -491,6 +491,10 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "search_hint": ("工单号、电话、户号、姓名、地址", "Order no., phone, account, name, address"),
     "search_key": ("在页面任意处按 / 键即可在此搜索", "Press / anywhere on a page to search here"),
     "search_results": ("搜索结果", "Search results"),
+    "search_too_long": (
+        "搜索内容最多{n}个字，请缩短后再试。",
+        "Type at most {n} characters to search.",
+    ),
     "search_taken_as": ("按{kind}查找：", "Searched as {kind}:"),
     "search_kind_order_number": ("工单号", "an order number"),
     "search_kind_contact_number": ("来电编号", "a contact's number"),

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from quarterhour.access.permissions import Permission, can
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import ValidationFailed
 from quarterhour.organisation import service as organisation
 from quarterhour.views import search as finder
@@ -23,8 +24,10 @@ def search(console: ConsoleDep, q: str = "") -> Response:
     if q.strip():
         try:
             found = finder.search(console.session, q, by=console.actor)
-        except ValidationFailed as exc:
-            problem = exc.message
+        except ValidationFailed as exc:  # too long: the box takes 64, an address typed in more
+            if exc.field != "q":
+                raise
+            problem = Words(console.lang)("search_too_long", n=finder.MAX_TERM)
     else:  # the empty page only explains what may be typed, to whoever may search
         may_see_orders = can(console.actor, Permission.VIEW_ORDERS)
         render.offered_to(
