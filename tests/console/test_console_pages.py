@@ -262,6 +262,10 @@ def test_the_list_exports_to_csv_and_xlsx(desk: Desk, loop: LoopApi) -> None:
         ("dispatcher", "/console/orders/export.csv"),
         ("supervisor", "/console/dashboard"),
         ("agent", "/console/desk?q=3456"),
+        ("dispatcher", f"/console/search?q={CUSTOMER_PHONE}"),
+        ("hall-baohe", "/console/search?q=3456"),
+        ("dispatcher", "/console/search?q=抄表员态度"),
+        ("dispatcher", "/console/orders?open=all&per_page=200"),
     ],
 )
 def test_a_list_page_takes_the_same_queries_for_5_or_60_orders(

@@ -80,6 +80,7 @@ def test_api_answers_with_personal_data_are_guarded_and_not_kept(
     headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
     for path in (
         "/api/v1/customers?phone=3456",
+        "/api/v1/search?q=3456",
         "/api/v1/orders",
         "/api/v1/accounts/0000000001/statement",
         "/api/v1/public/orders/Q-2026-000001?phone_last4=3456",

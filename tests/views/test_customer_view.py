@@ -151,7 +151,7 @@ def test_search_finds_a_caller_by_part_of_a_service_address(
         names = set(
             session.scalars(text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%_trgm'"))
         )
-        assert names == {"ix_premises_address_trgm", "ix_customer_address_trgm"}
+        assert {"ix_premises_address_trgm", "ix_customer_address_trgm"} <= names
 
 
 def test_a_contact_taken_by_account_number_links_its_orders_to_that_account(

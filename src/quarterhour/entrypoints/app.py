@@ -27,6 +27,7 @@ from quarterhour.entrypoints.api import (
     organisation,
     programme,
     public,
+    search,
     stats,
 )
 from quarterhour.entrypoints.api.bill_line import BillLine
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         admin,
         programme,
         stats,
+        search,
     ):
         app.include_router(module.router, prefix="/api/v1")
     console.install(app)

@@ -1,12 +1,13 @@
-"""Shapes of the read side that spans areas: the customer view with its accounts and orders."""
+"""Shapes of the read side that spans areas: the customer view with its accounts and orders, and
+what the search box finds."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from quarterhour.customers.schemas import BillOut, CustomerOut, MeterOut, PaymentOut
 from quarterhour.workorders.schemas import OrderSummary
@@ -64,3 +65,54 @@ class CustomerView(BaseModel):
     customer_title: Literal["ms", "mr"] | None = None
     accounts: list[AccountOut]
     orders: list[OrderSummary]
+
+
+class OrderHit(BaseModel):
+    """An order the search found, as lists show it: the caller masked."""
+
+    id: int
+    number: str
+    order_type: str
+    subtype: str | None
+    title: str  # phone and ID numbers in it masked
+    state: str
+    department_id: int | None
+    accepted_at: datetime
+    address: str | None
+    customer_name: str | None  # masked
+    customer_phone: str | None  # masked
+
+
+class CustomerHit(BaseModel):
+    """A customer the search found: name and phone masked, with the account numbers (户号)."""
+
+    id: int
+    name: str  # masked
+    phone: str | None  # masked
+    address: str | None
+    district_id: int | None
+    accounts: list[str] = Field(description="account numbers (户号), the first five in order")
+    more_accounts: int = Field(description="how many more accounts the customer holds")
+
+
+class SearchOut(BaseModel):
+    """What one search box finds: orders (any state, newest first; only those the reader may
+    see) and customers, each list at most `limit` long. What was typed is not echoed: a whole
+    phone number in it would be one more copy of it."""
+
+    kind: str = Field(
+        description="what the text was taken for: order_number, contact_number, phone_last4, "
+        "mobile, number (an account number or a landline) or words",
+        examples=["order_number"],
+    )
+    orders: list[OrderHit]
+    more_orders: bool = Field(description="more orders match than were returned")
+    customers: list[CustomerHit]
+    more_customers: bool = Field(description="more customers match than were returned")
+    parts_searched: bool = Field(
+        description="false when the words were too short (under three characters) to look for "
+        "part of an address or of an order's text: only the start of names was searched"
+    )
+    orders_searched: bool = Field(description="the reader may see orders")
+    customers_searched: bool = Field(description="the reader may see customers")
+    own_department_only: bool = Field(description="only the reader's department's orders")

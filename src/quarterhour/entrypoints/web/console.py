@@ -26,6 +26,7 @@ from quarterhour.entrypoints.web.routes import (
     orders,
     programme,
     public,
+    search,
 )
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError
@@ -34,7 +35,18 @@ STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
-    for module in (login, desk, orders, customers, imports, dashboard, programme, admin, public):
+    for module in (
+        login,
+        desk,
+        orders,
+        customers,
+        search,
+        imports,
+        dashboard,
+        programme,
+        admin,
+        public,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -120,6 +120,11 @@ def current_item(items: list[MenuItem], request: Request) -> str | None:
     return None if best is None else best[1]
 
 
+def may_search(actor: Actor) -> bool:
+    """The top bar's search box, for whoever may see orders or customers (views/search.py)."""
+    return can(actor, Permission.VIEW_ORDERS) or can(actor, Permission.VIEW_CUSTOMERS)
+
+
 def home_of(actor: Actor) -> str:
     """Where a role lands after logging in."""
     if actor.role is Role.HANDLER:
@@ -184,6 +189,7 @@ def page(
     t = Words(lang)
     now = clock.now()
     items = menu(actor) if actor is not None else []
+    values.setdefault("search_q", "")
     html = templates.get_template(name).render(
         request=request,
         path=request.url.path,
@@ -194,6 +200,7 @@ def page(
         actor=actor,
         menu=items,
         menu_current=current_item(items, request),
+        searchable=actor is not None and may_search(actor),
         csrf=csrf,
         now=now,
         local=local,

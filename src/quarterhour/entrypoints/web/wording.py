@@ -531,6 +531,51 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     ),
     "live": ("自动刷新", "live"),
     "new_work": ("有新的工单，点击刷新", "New work has arrived: reload"),
+    # --- search (issue 13)
+    "search": ("搜索", "Search"),
+    "search_label": ("搜索工单和客户", "Search orders and customers"),
+    "search_hint": ("工单号、电话、户号、姓名、地址", "Order no., phone, account, name, address"),
+    "search_key": ("在页面任意处按 / 键即可在此搜索", "Press / anywhere on a page to search here"),
+    "search_results": ("搜索结果", "Search results"),
+    "search_too_long": (
+        "搜索内容最多{n}个字，请缩短后再试。",
+        "Type at most {n} characters to search.",
+    ),
+    "search_taken_as": ("按{kind}查找：", "Searched as {kind}:"),
+    "search_kind_order_number": ("工单号", "an order number"),
+    "search_kind_contact_number": ("来电编号", "a contact's number"),
+    "search_kind_phone_last4": ("电话后四位", "a phone's last four digits"),
+    "search_kind_mobile": ("手机号或户号", "a mobile number or an account number"),
+    "search_kind_number": ("户号或电话", "an account number or a phone"),
+    "search_kind_words": ("姓名、地址或工单内容", "a name, an address or an order's text"),
+    "search_explain": (
+        "可输入工单号（GD…）、来电编号（LD…）、手机号或后四位、户号，或姓名、地址、工单内容中的文字。",
+        "Type an order number (GD…), a contact's number (LD…), a phone or its last four digits, an account number, or words from a name, an address or an order's text.",
+    ),
+    "search_short": (
+        "不足3个字时只查找姓名开头；查找地址和工单内容请至少输入3个字。",
+        "Under three characters only the start of names is searched; type at least three to search addresses and orders' text.",
+    ),
+    "search_orders": ("工单（含已归档、已撤销）", "Orders (archived and cancelled too)"),
+    "search_customers": ("客户", "Customers"),
+    "search_own_department": ("只显示本部门的工单。", "Only your department's orders are shown."),
+    "search_no_orders": ("没有找到工单。", "No orders found."),
+    "search_no_customers": ("没有找到客户。", "No customers found."),
+    "search_more_orders": (
+        "只显示最新的{n}张工单，请输入更具体的内容。",
+        "Only the newest {n} orders are shown; type more to narrow the search.",
+    ),
+    "search_more_customers": (
+        "只显示前{n}位客户，请输入更具体的内容。",
+        "Only the first {n} customers are shown; type more to narrow the search.",
+    ),
+    "accounts_held": ("户号", "Accounts"),
+    "more_accounts": ("等{n}个", "and {n} more"),
+    "scope": ("范围", "Scope"),
+    "scope_open": ("在办", "Open"),
+    "scope_closed": ("已归档或撤销", "Archived or cancelled"),
+    "scope_all": ("全部工单", "All orders"),
+    "closed_tabs": ("已办结", "Closed"),
 }
 
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")

@@ -112,3 +112,20 @@
     });
   });
 }());
+
+// The top bar's search box: "/" puts the cursor there from anywhere on a page but a field.
+(function () {
+  "use strict";
+  var box = document.querySelector("header.bar form.search input[name=q]");
+  if (!box) { return; }
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) {
+      return;
+    }
+    event.preventDefault();
+    box.focus();
+    box.select();
+  });
+}());
