@@ -6,7 +6,6 @@ Lifecycle moves carry their own roles (workorders.lifecycle); everything else is
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -16,6 +15,7 @@ from typing import Any
 
 from quarterhour.access.actor import Actor, Role
 from quarterhour.errors import Forbidden
+from quarterhour.storage.one_write import is_write
 
 
 class Permission(StrEnum):
@@ -135,20 +135,11 @@ def anyone(reason: str) -> None:
     checked(f"anyone: {reason}")
 
 
-_WRITE = re.compile(
-    r"^\s*(?:INSERT|UPDATE|DELETE|MERGE|WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b)",
-    re.IGNORECASE | re.DOTALL,
-)
-
-
-def is_write(statement: str) -> bool:
-    return _WRITE.match(statement) is not None
-
-
 def refuse_unchecked_write(
     conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
 ) -> None:
-    """SQLAlchemy's before_cursor_execute listener (installed by entrypoints.app)."""
+    """SQLAlchemy's before_cursor_execute listener (installed by entrypoints.app). A write is
+    what the one-write check calls one (storage.one_write.is_write: a row lock is no write)."""
     scope = _scope.get()
     if scope is not None and not scope.checks and is_write(statement):
         raise UncheckedWrite(
