@@ -166,7 +166,7 @@ def _decide(
         extra["attachments"] = [a.model_dump() for a in data.attachments]
     if when.beyond_tolerance:
         # Kept and shown, but not taken as proof: the deadlines were met when it was entered.
-        extra["claim_beyond_tolerance_minutes"] = settings.claimed_time_tolerance_minutes
+        extra[order_record.CLAIM_BEYOND] = settings.claimed_time_tolerance_minutes
     order_record.refresh_due(order, ctx.deadlines, now)
     return writes.change_of(
         loaded,

@@ -106,3 +106,12 @@ def event_row(
         "note": note,
         "data": {k: v for k, v in (data or {}).items() if v is not None} or None,
     }
+
+
+# A step dated by its author long after the fact keeps, in its event's data, how late the claim
+# came (moves._when); the order's page and the public status both ask whether it did.
+CLAIM_BEYOND = "claim_beyond_tolerance_minutes"
+
+
+def claim_beyond_tolerance(data: dict[str, Any] | None) -> bool:
+    return bool(data and data.get(CLAIM_BEYOND) is not None)

@@ -3,8 +3,6 @@ last four digits, and nothing personal."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,6 +11,7 @@ from quarterhour.errors import NotFound
 from quarterhour.workorders import labels
 from quarterhour.workorders.lifecycle import Action
 from quarterhour.workorders.models import Contact, OrderEvent, WorkOrder
+from quarterhour.workorders.order_record import claim_beyond_tolerance
 from quarterhour.workorders.schemas import PublicStatus
 
 # What the public order status calls each step it shows: the action's public word (labels.py).
@@ -39,7 +38,7 @@ def public_status(session: Session, number: str, phone_last4: str) -> PublicStat
     events = [
         # The customer is told when a step happened: the time claimed for it when that counts
         # (entered within the tolerance), else when it was entered.
-        (action, claimed if claimed is not None and not _beyond(data) else at)
+        (action, claimed if claimed is not None and not claim_beyond_tolerance(data) else at)
         for action, at, claimed, data in session.execute(
             select(OrderEvent.action, OrderEvent.at, OrderEvent.claimed_at, OrderEvent.data)
             .where(OrderEvent.order_id == order.id)
@@ -60,7 +59,3 @@ def public_status(session: Session, number: str, phone_last4: str) -> PublicStat
             if Action(action) in PUBLIC_STEPS
         ],
     )
-
-
-def _beyond(data: dict[str, Any] | None) -> bool:
-    return bool(data and data.get("claim_beyond_tolerance_minutes") is not None)

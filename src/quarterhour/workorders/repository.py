@@ -23,6 +23,7 @@ from quarterhour.organisation.models import Staff
 from quarterhour.workorders import filters
 from quarterhour.workorders.lifecycle import OPEN_STATES, State, actions_for
 from quarterhour.workorders.models import Contact, Deadline, OrderEvent, WorkOrder
+from quarterhour.workorders.order_record import claim_beyond_tolerance
 from quarterhour.workorders.schemas import (
     DeadlineOut,
     EventOut,
@@ -233,9 +234,7 @@ def _event_out(
         actor_name=actor_name,
         at=event.at,
         claimed_at=event.claimed_at,
-        claim_beyond_tolerance=bool(
-            event.data and event.data.get("claim_beyond_tolerance_minutes") is not None
-        ),
+        claim_beyond_tolerance=claim_beyond_tolerance(event.data),
         note=text(event.note),
         data=event.data,
     )
