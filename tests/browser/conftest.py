@@ -13,11 +13,14 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from quarterhour.kit.clock import SHANGHAI
 
 CHROMIUM = os.environ.get("QUARTERHOUR_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("QUARTERHOUR_REQUIRE_BROWSER") == "1"
@@ -150,3 +153,41 @@ def schedule_episode(client: httpx.Client, headers: dict[str, str], day: str, or
         headers=headers,
     )
     assert response.status_code == 201, response.text
+
+
+# --- the demo data behind a live server, shared by the tour and the accessibility check -------
+DEMO_ANCHOR = datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI)  # a Friday morning
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Thirty days of demo history (generated once per run) behind a real HTTP server."""
+    from quarterhour.config import Settings
+    from quarterhour.demo import generator
+    from quarterhour.demo.organisation import FAST_HASH
+    from quarterhour.entrypoints.app import create_app
+    from quarterhour.storage.engine import make_engine
+    from quarterhour.storage.migrate import upgrade
+    from serving import serving
+
+    path: Path = tmp_path_factory.mktemp("demo") / "demo.db"
+    settings = Settings(database_url=f"sqlite:///{path}", run_background_sweep=False)
+    engine = make_engine(settings)
+    upgrade(engine)
+    engine.dispose()
+    generator.generate(settings, days=30, now=DEMO_ANCHOR, password_cost=FAST_HASH)
+    with serving(create_app(settings)) as base:
+        yield base
+
+
+@pytest.fixture
+def as_user(browser: Browser, demo_server: str) -> Iterator[Callable[..., Page]]:
+    """Logs a demo user in, each in his own browser context."""
+    with pages_on(browser, demo_server) as open_page:
+
+        def _as(username: str, viewport: dict[str, int] = OFFICE) -> Page:
+            page = open_page(viewport)
+            log_in(page, username)
+            return page
+
+        yield _as

@@ -5,48 +5,12 @@ people to look at (the test of record for what users see)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from datetime import datetime
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from browser.conftest import OFFICE, PHONE, log_in, pages_on, screenshot
-from quarterhour.config import Settings
-from quarterhour.demo import generator
-from quarterhour.demo.organisation import FAST_HASH
-from quarterhour.entrypoints.app import create_app
-from quarterhour.kit import clock
-from quarterhour.storage.engine import make_engine
-from quarterhour.storage.migrate import upgrade
-from serving import serving
-
-ANCHOR = datetime(2026, 11, 27, 10, 0, tzinfo=clock.SHANGHAI)  # a Friday morning
-
-
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    path: Path = tmp_path_factory.mktemp("tour") / "demo.db"
-    settings = Settings(database_url=f"sqlite:///{path}", run_background_sweep=False)
-    engine = make_engine(settings)
-    upgrade(engine)
-    engine.dispose()
-    generator.generate(settings, days=30, now=ANCHOR, password_cost=FAST_HASH)
-    with serving(create_app(settings)) as base:
-        yield base
-
-
-@pytest.fixture
-def as_user(browser: Browser, demo_server: str) -> Iterator[Callable[..., Page]]:
-    with pages_on(browser, demo_server) as open_page:
-
-        def _as(username: str, viewport: dict[str, int] = OFFICE) -> Page:
-            page = open_page(viewport)
-            log_in(page, username)
-            return page
-
-        yield _as
+from browser.conftest import PHONE, screenshot
 
 
 def _visit(page: Page, path: str, name: str) -> None:

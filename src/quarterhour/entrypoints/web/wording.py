@@ -576,6 +576,8 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "scope_closed": ("已归档或撤销", "Archived or cancelled"),
     "scope_all": ("全部工单", "All orders"),
     "closed_tabs": ("已办结", "Closed"),
+    # --- accessibility (names for controls that sit in table cells)
+    "limit_unit": ("时限单位", "unit of the time limit"),
 }
 
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")
