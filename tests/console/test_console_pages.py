@@ -71,7 +71,7 @@ def test_login_never_sends_anyone_to_another_site(client: TestClient, org: Organ
         ("agent", "/console/desk"),
         ("dispatcher", "/console/orders?state=accepted"),
         ("hall-baohe", "/console/my-work"),
-        ("followup", "/console/orders?state=replied"),
+        ("followup", "/console/orders?state=reviewed&state=replied"),
         ("supervisor", "/console/dashboard"),
         ("admin", "/console/admin/staff"),
     ],

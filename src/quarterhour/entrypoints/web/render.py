@@ -79,6 +79,8 @@ def menu(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("nav_orders", "/console/orders"))
     if actor.role in _REVIEWERS:
         items.append(MenuItem("nav_review", "/console/orders?state=returned"))
+    if actor.role in _REPLIERS:
+        items.append(MenuItem("nav_to_reply", "/console/orders?state=reviewed"))
     if actor.role in (Role.FOLLOW_UP_AGENT, Role.DISPATCHER, Role.SUPERVISOR):
         items.append(MenuItem("nav_follow_ups", "/console/orders?state=replied"))
     if can(actor, Permission.VIEW_ADMIN_WARNINGS) or actor.role is Role.DISPATCHER:
@@ -102,6 +104,7 @@ def menu(actor: Actor) -> list[MenuItem]:
 
 # Who reviews a department's result (待审核): the roles the lifecycle lets approve it.
 _REVIEWERS = next(m.roles for m in MOVES if (m.state, m.action) == (State.RETURNED, Action.APPROVE))
+_REPLIERS = next(m.roles for m in MOVES if (m.state, m.action) == (State.REVIEWED, Action.REPLY))
 
 
 def current_item(items: list[MenuItem], request: Request) -> str | None:
@@ -113,7 +116,7 @@ def current_item(items: list[MenuItem], request: Request) -> str | None:
     for item in items:
         path, _, query = item.href.partition("?")
         wanted = [tuple(pair.split("=", 1)) for pair in query.split("&") if "=" in pair]
-        if path != request.url.path or any(asked.get(k) != v for k, v in wanted):
+        if path != request.url.path or any(v not in asked.getlist(k) for k, v in wanted):
             continue
         if best is None or len(wanted) > best[0]:
             best = (len(wanted), item.href)
@@ -129,8 +132,8 @@ def home_of(actor: Actor) -> str:
     """Where a role lands after logging in."""
     if actor.role is Role.HANDLER:
         return "/console/my-work"
-    if actor.role is Role.FOLLOW_UP_AGENT:
-        return "/console/orders?state=replied"
+    if actor.role is Role.FOLLOW_UP_AGENT:  # replies to give, then follow-ups to make
+        return "/console/orders?state=reviewed&state=replied"
     if actor.role is Role.ADMIN:
         return "/console/admin/staff"
     if actor.role is Role.DUTY_AGENT:

@@ -86,6 +86,7 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "nav_my_work": ("我的工单", "My work"),
     "nav_review": ("待审核", "To review"),
     "choose_one": ("请选择", "Choose one"),
+    "nav_to_reply": ("待答复", "To reply"),
     "nav_follow_ups": ("待回访", "Follow-ups"),
     "nav_escalated": ("督办", "Escalated"),
     "nav_customers": ("客户", "Customers"),
