@@ -171,7 +171,8 @@ def _queue(console: Console, *, heading: str, defaults: dict[str, Any]) -> HTMLR
 @router.get("/orders", response_class=HTMLResponse)
 def orders(console: ConsoleDep) -> HTMLResponse:
     """The service centre's queues: every open order by state, filtered as the API filters."""
-    return _queue(console, heading="nav_orders", defaults={"open": True})
+    heading = render.page_heading(render.menu(console.actor), console.request, "nav_orders")
+    return _queue(console, heading=heading, defaults={"open": True})
 
 
 @router.get("/my-work", response_class=HTMLResponse)

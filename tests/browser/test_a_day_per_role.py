@@ -1,0 +1,174 @@
+"""A working day of each role on the demo data, in Chromium, through the console only.
+
+Each person logs in, starts from the home page his role lands on and gets everywhere by the
+menus, queues, links and the search box (never by typing an address); the assertions are on
+what he sees: Chinese words, the customer's address, the step expected next already open.
+The product's clock stands at the demo's last morning, so the queues look as they did then.
+Screenshots: test-artifacts/console/day-*.png.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from browser.conftest import DEMO_ANCHOR, PHONE, screenshot
+from quarterhour.kit import clock
+
+AsUser = Callable[..., Page]
+ORDER_NUMBER = re.compile(r"GD\d{14,}")
+ADDRESS = re.compile(r"[路街巷道村区]\S*\d+号")  # the demo's addresses: 拱辰街99号楼…
+
+
+@pytest.fixture(autouse=True)
+def on_the_demos_last_morning() -> Iterator[None]:
+    with clock.using(lambda: DEMO_ANCHOR):
+        yield
+
+
+def expected_step(page: Page) -> Locator:
+    """The action form the order's page opened by itself: the step expected next."""
+    opened = page.locator("details.action[open]")
+    expect(opened.first).to_be_visible()
+    return opened.first
+
+
+def send(page: Page, form: Locator) -> None:
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".flash.ok")).to_contain_text("已完成")
+
+
+def fill_what_it_needs(form: Locator) -> None:
+    """The required fields of a step, filled as staff would."""
+    for select in form.locator("select[required]").all():
+        if not select.input_value():
+            options = [o for o in select.locator("option").all() if o.get_attribute("value")]
+            select.select_option(options[0].get_attribute("value") or "")
+    for field in form.locator("textarea[required], input[required]:not([type=hidden])").all():
+        if not field.input_value():
+            field.fill("已按规定处理，情况已向客户说明")
+
+
+def test_the_agents_day(as_user: AsUser) -> None:
+    agent = as_user("agent")
+    expect(agent.get_by_role("heading", level=1)).to_have_text("受理台")
+    # A known caller: found by name, her address and account in view, the account kept.
+    agent.locator("#lookup").fill("唐邦")
+    agent.locator("#callers button").first.click()
+    view = agent.locator("#customer-view")
+    expect(view).to_contain_text(ADDRESS)
+    account = agent.locator('select[name="account"]')
+    if account.locator("option").count() == 2:  # one account: chosen for her
+        expect(account).not_to_have_value("")
+    agent.locator('select[name="m0_order_type"]').select_option("consultation")
+    agent.locator('input[name="m0_title"]').fill("咨询峰谷分时电价")
+    agent.locator('textarea[name="m0_answer"]').fill("已告知峰谷时段及电价，客户表示清楚")
+    agent.get_by_role("button", name="保存受理").click()
+    expect(agent.locator("#recorded")).to_contain_text("咨询")
+    screenshot(agent, "day-agent-consultation")
+
+    # An unknown caller with a fault: the check says where it goes and by when.
+    agent.locator('input[name="caller_name"]').fill("钱先生")
+    agent.locator('input[name="caller_phone"]').fill("13955106688")
+    agent.locator('input[name="caller_address"]').fill("合肥市包河区望湖路8号望湖城3栋")
+    agent.locator('select[name="caller_district_id"]').select_option(label="包河区")
+    agent.locator('select[name="m0_order_type"]').select_option("fault_repair")
+    agent.locator('select[name="m0_area_class"]').select_option("urban")
+    agent.locator('input[name="m0_title"]').fill("望湖城3栋单元停电")
+    agent.get_by_role("button", name="核对").click()
+    expect(agent.locator(".preview")).to_contain_text("抢修")
+    agent.get_by_role("button", name="保存受理").click()
+    number = agent.locator("#recorded a").first.inner_text()
+    assert ORDER_NUMBER.fullmatch(number)
+
+    # The caller rings again: the top bar's search finds the order by its number.
+    agent.locator("header.bar input[name=q]").fill(number)
+    agent.locator("header.bar input[name=q]").press("Enter")  # one order: straight to it
+    expect(agent.locator("h1")).to_contain_text(number)
+    expect(agent.locator("main")).to_contain_text("望湖城3栋")
+    expect(agent.locator("main")).not_to_contain_text("13955106688")  # masked
+    screenshot(agent, "day-agent-order-found")
+
+
+def test_the_dispatchers_day(as_user: AsUser) -> None:
+    dispatcher = as_user("dispatcher")
+    expect(dispatcher.get_by_role("heading", level=1)).to_have_text("工单")
+    rows = dispatcher.locator("table.list tbody tr")
+    expect(rows.first).to_be_visible()
+    screenshot(dispatcher, "day-dispatcher-home")
+    # The most urgent new order first: open it, 派单 is the step already open.
+    rows.first.locator("a").first.click()
+    step = expected_step(dispatcher)
+    expect(step.locator("summary")).to_contain_text("派单")
+    expect(dispatcher.locator("main .card").first).to_contain_text(ADDRESS)
+    fill_what_it_needs(step)
+    send(dispatcher, step)
+
+    # Returned results to review.
+    dispatcher.get_by_role("link", name="待审核").click()
+    expect(dispatcher.locator("nav a[aria-current=page]")).to_have_text("待审核")
+    dispatcher.locator("table.list tbody tr a").first.click()
+    step = expected_step(dispatcher)
+    expect(step.locator("summary")).to_contain_text("审核通过")
+    expect(dispatcher.locator("main")).to_contain_text("处理结果")
+    send(dispatcher, step)
+    screenshot(dispatcher, "day-dispatcher-approved")
+
+    dispatcher.get_by_role("link", name="督办").click()
+    expect(dispatcher.locator("h1")).to_contain_text("督办")
+
+
+def test_the_hall_handlers_day(as_user: AsUser) -> None:
+    handler = as_user("hall-baohe")
+    expect(handler.get_by_role("heading", level=1)).to_have_text("我的工单")
+    handler.locator("table.list tbody tr a").first.click()
+    expect(handler.locator("main .card").first).to_contain_text(ADDRESS)  # where the customer is
+    step = expected_step(handler)
+    first = step.locator("summary").inner_text()
+    fill_what_it_needs(step)
+    send(handler, step)
+    # The page moves on to the next step, open in its turn.
+    after = expected_step(handler)
+    assert after.locator("summary").inner_text() != first
+    screenshot(handler, "day-handler-next-step")
+
+
+def test_the_follow_up_agents_day(as_user: AsUser) -> None:
+    followup = as_user("followup")
+    expect(followup.locator("nav a[aria-current=page]")).to_have_count(1)
+    replies = followup.locator("table.list tbody tr", has_text="已审核")
+    replies.first.locator("a").first.click()
+    step = expected_step(followup)
+    expect(step.locator("summary")).to_contain_text("答复客户")
+    fill_what_it_needs(step)
+    send(followup, step)
+    # Straight on to the follow-up call: the script in Chinese, no outcome chosen for her.
+    step = expected_step(followup)
+    expect(step.locator("summary")).to_contain_text("回访")
+    expect(step).to_contain_text("您好")
+    assert "。。" not in step.inner_text()
+    outcome = step.locator('select[name="outcome"]')
+    expect(outcome).to_have_value("")
+    outcome.select_option("satisfied")
+    send(followup, step)
+    step = expected_step(followup)
+    expect(step.locator("summary")).to_contain_text("归档")
+    send(followup, step)
+    expect(followup.locator("h1")).to_contain_text("已归档")
+    screenshot(followup, "day-followup-archived")
+
+
+def test_the_repair_crews_day_on_a_phone(as_user: AsUser) -> None:
+    crew = as_user("repair-baohe", viewport=PHONE)
+    expect(crew.get_by_role("heading", level=1)).to_have_text("我的工单")
+    crew.locator("table.list tbody tr a").first.click()
+    top = crew.locator("main").locator(".card").first
+    expect(top).to_contain_text(ADDRESS)  # the address, at the top of the job
+    expect(top).to_contain_text("联系人")
+    box = top.bounding_box()
+    assert box is not None and box["y"] < PHONE["height"], "the address is below the fold"
+    expected_step(crew)
+    screenshot(crew, "day-crew-job-phone")
