@@ -79,10 +79,11 @@ def held_case(session: Session, held_id: int, *, by: Actor) -> HeldCase:
     )
 
 
-def next_held(session: Session, after: HeldReading, *, by: Actor) -> int | None:
-    """The held month a reviewer goes on to: the next unreviewed one in the list's order
-    (newest period first), or the first one left when the end is reached."""
+def next_held(session: Session, after_id: int, *, by: Actor) -> int | None:
+    """The held month a reviewer goes on to after `after_id`: the next unreviewed one in the
+    list's order (newest period first), or the first one left when the end is reached."""
     _require_view(by)
+    after = _held(session, after_id)
     waiting = (
         select(HeldReading.id)
         .where(HeldReading.resolved_at.is_(None), HeldReading.id != after.id)

@@ -108,7 +108,7 @@ def held_case(held_id: HeldId, ctx: CtxDep) -> HeldCaseOut:
         kwh=case.kwh,
         usual=case.usual,
         history=[_review_out(r) for r in case.history],
-        next_held_id=reading_review.next_held(ctx.session, case.held, by=ctx.actor),
+        next_held_id=reading_review.next_held(ctx.session, case.held.id, by=ctx.actor),
     )
 
 
