@@ -40,6 +40,8 @@ class Permission(StrEnum):
     IMPORT_RECORDS = "import_records"  # customer, meter, reading and payment files
     VOID_READING = "void_reading"  # set a wrong meter reading aside (it stays in the history)
     SPLIT_METER = "split_meter"  # 分户装表 on site: a new meter and account from a shared meter
+    # Decide on a month the bill run held: accept it, correct a reading, or void one.
+    REVIEW_READINGS = "review_readings"
 
 
 _A = Role.DUTY_AGENT
@@ -75,6 +77,9 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     # The department that fits the meter (a business hall's metering team) records it; the
     # order's step is checked by the lifecycle (record_progress, the order's own department).
     Permission.SPLIT_METER: frozenset({_H}),
+    # The business halls' and the metering centre's staff (handlers) read meters and take
+    # payments: they know whether a jump is real; the administrators run the bills.
+    Permission.REVIEW_READINGS: frozenset({_H, _ADMIN}),
 }
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Table, bindparam, delete, insert, select, text
+from sqlalchemy import Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.util import identity_key
 
@@ -265,7 +265,33 @@ def _hold(
             continue
         priced.append(tariff_id)
     no_tariff = ~np.isin(usage.tariff_id, np.array(priced, dtype=np.int64))
-    implausible = (usage.usual > 0) & (usage.kwh > settings.implausible_factor * usage.usual)
+    # What this period's held rows say already: (account, reason) → (id, still held, decision).
+    already = {
+        (account_id, reason): (held_id, resolved_at is None, decision)
+        for held_id, account_id, reason, resolved_at, decision in session.execute(
+            select(
+                HeldReading.id,
+                HeldReading.account_id,
+                HeldReading.reason,
+                HeldReading.resolved_at,
+                HeldReading.decision,
+            ).where(HeldReading.period == period)
+        ).all()
+    }
+    # A person confirmed these months' consumption (billing/reading_review): bill them.
+    accepted = np.array(
+        [
+            a
+            for (a, reason), (_, _, d) in already.items()
+            if reason == "implausible" and d == "accept"
+        ],
+        dtype=np.int64,
+    )
+    implausible = (
+        (usage.usual > 0)
+        & (usage.kwh > settings.implausible_factor * usage.usual)
+        & ~np.isin(usage.account_id, accepted)
+    )
     reasons = {
         "missing": usage.missing,
         "negative": usage.negative & ~usage.missing,
@@ -273,30 +299,24 @@ def _hold(
         "implausible": implausible & ~usage.missing & ~usage.negative,
     }
     held = np.zeros(len(usage.account_id), dtype=np.bool_)
-    already = {
-        (account_id, reason)
-        for account_id, reason in (
-            session.execute(
-                select(HeldReading.account_id, HeldReading.reason).where(
-                    HeldReading.period == period
-                )
-            ).all()
-        )
-    }
     now = clock.now()
     rows = []
+    reopened = []
     for reason, mask in reasons.items():
         held |= mask
         for n in np.flatnonzero(mask):
             account_id = int(usage.account_id[n])
-            if (account_id, reason) in already:
-                continue
             detail = None
             if reason == "implausible":
                 detail = (
                     f"{Decimal(int(usage.kwh[n])).scaleb(-2)} kWh against a usual"
                     f" {Decimal(int(usage.usual[n])).scaleb(-2)} kWh"
                 )
+            if (account_id, reason) in already:
+                held_id, waiting, _ = already[(account_id, reason)]
+                if not waiting:  # reviewed (corrected, voided), and held again: back on the list
+                    reopened.append({"held_id": held_id, "detail": detail})
+                continue
             rows.append(
                 {
                     "account_id": account_id,
@@ -309,6 +329,18 @@ def _hold(
             )
     if rows:
         session.execute(insert(HeldReading), rows)
+    for again in reopened:  # few: months a person reviewed that are still wrong
+        session.execute(
+            update(HeldReading)
+            .where(HeldReading.id == again["held_id"])
+            .values(
+                resolved_at=None,
+                resolved_by_id=None,
+                decision=None,
+                detail=again["detail"],
+                run_id=run_id,
+            )
+        )
     return held
 
 

@@ -96,6 +96,7 @@ class HeldReading(Base):
         CheckConstraint(
             "reason in ('negative','missing','implausible','no_tariff')", name="reason_known"
         ),
+        CheckConstraint("decision in ('accept','correct','void')", name="decision_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,6 +108,39 @@ class HeldReading(Base):
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # The last review's decision (reading_review keeps every one). An accepted implausible
+    # month is billed by the next run instead of being held again.
+    decision: Mapped[str | None] = mapped_column(String(8))
+
+
+class ReadingReview(Base):
+    """One decision on a held month (审核): who, when, which, why, and the register value and
+    the month's consumption before and after. Appended, never changed: the history."""
+
+    __tablename__ = "reading_review"
+    __table_args__ = (
+        CheckConstraint("decision in ('accept','correct','void')", name="decision_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    held_reading_id: Mapped[int] = mapped_column(ForeignKey("held_reading.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    period: Mapped[date]
+    decision: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(200))
+    # The reading decided on (none when a month is accepted as a whole) and its successor.
+    reading_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("meter_reading.id")
+    )
+    new_reading_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("meter_reading.id")
+    )
+    total_before: Mapped[Decimal | None] = mapped_column(KWH)
+    total_after: Mapped[Decimal | None] = mapped_column(KWH)
+    kwh_before: Mapped[Decimal | None] = mapped_column(KWH)
+    kwh_after: Mapped[Decimal | None] = mapped_column(KWH)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reviewed_at: Mapped[datetime]
 
 
 class Payment(Base):

@@ -1,14 +1,22 @@
-"""API shapes of billing: the public bill inquiry, late-fee rules as published, payments."""
+"""API shapes of billing: the public bill inquiry, late-fee rules as published, payments, held
+readings and their review."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from quarterhour.kit.bounds import Money, SaneDateTime, Text
+from quarterhour.kit.bounds import (
+    MONEY_DIGITS,
+    MONEY_PLACES,
+    BigId,
+    Money,
+    SaneDateTime,
+    Text,
+)
 
 
 class BillInquiryOut(BaseModel):
@@ -84,3 +92,90 @@ class PaymentOut(BaseModel):
     channel: str
     paid_at: datetime
     statement: StatementOut
+
+
+# --- held readings reviewed (billing/reading_review.py) ---------------------------------------
+
+RegisterValue = Annotated[
+    Decimal, Field(ge=0, max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+]
+
+
+class HeldReadingOut(BaseModel):
+    """A month the bill run would not bill for an account, waiting for a person."""
+
+    id: int
+    account: str
+    period: date
+    reason: Literal["negative", "missing", "implausible", "no_tariff"]
+    detail: str | None = Field(description="the run's note, e.g. the consumption and the usual")
+    created_at: datetime
+    resolved_at: datetime | None
+    decision: Literal["accept", "correct", "void"] | None
+
+
+class MonthReadingOut(BaseModel):
+    """One reading in force of the held month, with the value it follows (上次示数)."""
+
+    id: int
+    meter: str
+    read_on: date
+    total: Decimal
+    previous_total: Decimal | None
+    peak: Decimal | None
+    valley: Decimal | None
+    rolled_over: bool
+
+
+class ReviewOut(BaseModel):
+    """One decision: who, when, which, why, the register value and the month's kWh before and
+    after (a correction's new reading supersedes `reading_id`, which is kept, voided)."""
+
+    id: int
+    held_reading_id: int
+    account: str
+    period: date
+    decision: Literal["accept", "correct", "void"]
+    reason: str
+    reading_id: int | None
+    new_reading_id: int | None
+    total_before: Decimal | None
+    total_after: Decimal | None
+    kwh_before: Decimal | None
+    kwh_after: Decimal | None
+    reviewed_by_id: int | None
+    reviewed_by: str
+    reviewed_at: datetime
+
+
+class HeldCaseOut(BaseModel):
+    held: HeldReadingOut
+    readings: list[MonthReadingOut]
+    kwh: Decimal | None = Field(description="the month's consumption from its readings in force")
+    usual: Decimal | None = Field(description="mean of up to 12 earlier bills, kWh")
+    history: list[ReviewOut]
+    next_held_id: int | None = Field(description="the next held month waiting for review")
+
+
+class AcceptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Text = Field(min_length=1, max_length=200, description="why the consumption is real")
+
+
+class CorrectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reading_id: BigId | None = Field(
+        default=None, description="the month's reading to correct (default: its only one)"
+    )
+    total: RegisterValue = Field(description="the corrected register value")
+    peak: RegisterValue | None = Field(default=None, description="time-of-use meters")
+    valley: RegisterValue | None = Field(default=None, description="time-of-use meters")
+    reason: Text = Field(min_length=1, max_length=200, description="why the reading was wrong")
+
+
+class VoidHeldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reading_id: BigId | None = Field(
+        default=None, description="the month's reading to void (default: its only one)"
+    )
+    reason: Text = Field(min_length=1, max_length=200, description="why the reading is wrong")

@@ -301,9 +301,17 @@ def void_reading(
         raise NotFound(
             f"no reading {reading_id} of a meter of account {account_number}", field="reading_id"
         )
-    reading, meter = found[0], found[1]
+    return set_aside(session, found[0], found[1], by=by, reason=why)
+
+
+def set_aside(
+    session: Session, reading: MeterReading, meter: Meter, *, by: Actor, reason: str
+) -> MeterReading:
+    """What voiding does, for a caller that has checked its actor (void_reading; a held month's
+    review, billing/reading_review): the reading is marked, and the next one in force follows
+    the one before it."""
     if reading.voided_at is not None:
-        raise Conflict(f"reading {reading_id} was voided already", field="reading_id")
+        raise Conflict(f"reading {reading.id} was voided already", field="reading_id")
     if reading.kind == "initial":
         raise Conflict(
             "an installation reading starts the meter's register; it cannot be voided",
@@ -311,8 +319,19 @@ def void_reading(
         )
     reading.voided_at = clock.now()
     reading.voided_by_id = by.id
-    reading.void_reason = why[:200]
-    following = session.scalar(
+    reading.void_reason = reason[:200]
+    following = following_reading(session, reading, meter)
+    if following is not None and following.kind != "initial":
+        following.previous_total = reading.previous_total
+        following.previous_peak = reading.previous_peak
+        following.previous_valley = reading.previous_valley
+    session.flush()
+    return reading
+
+
+def following_reading(session: Session, reading: MeterReading, meter: Meter) -> MeterReading | None:
+    """The reading in force that comes after `reading` on its meter (it follows `reading`)."""
+    return session.scalar(
         select(MeterReading)
         .where(
             MeterReading.meter_id == meter.id,
@@ -324,12 +343,6 @@ def void_reading(
         .order_by(MeterReading.read_on, MeterReading.id)
         .limit(1)
     )
-    if following is not None and following.kind != "initial":
-        following.previous_total = reading.previous_total
-        following.previous_peak = reading.previous_peak
-        following.previous_valley = reading.previous_valley
-    session.flush()
-    return reading
 
 
 def account_readings(

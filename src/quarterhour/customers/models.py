@@ -164,6 +164,10 @@ class MeterReading(Base):
     voided_at: Mapped[datetime | None]
     voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     void_reason: Mapped[str | None] = mapped_column(String(200))
+    # A corrected reading names the one it supersedes (voided, kept): a held month's review.
+    corrects_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("meter_reading.id")
+    )
 
 
 class PersonalDataAccess(Base):

@@ -579,6 +579,54 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "closed_tabs": ("已办结", "Closed"),
     # --- accessibility (names for controls that sit in table cells)
     "limit_unit": ("时限单位", "unit of the time limit"),
+    # --- held readings review
+    "review_held": ("审核", "Review"),
+    "held_review_title": ("审核待出账的抄表", "Review a held reading"),
+    "review_accept": ("确认无误", "accepted"),
+    "review_correct": ("更正读数", "corrected"),
+    "review_void": ("作废读数", "voided"),
+    "do_accept": ("确认读数无误", "Accept: the consumption is real"),
+    "do_correct": ("更正读数", "Correct the reading"),
+    "do_void": ("作废读数", "Void the reading"),
+    "accept_hint": (
+        "用电确属增加（如新增电器、季节性经营）：本月不再暂缓，下次核算该月时按此出账。",
+        "The consumption is real (new appliances, a season's trade): the month is no longer"
+        " held and the next run of it bills it.",
+    ),
+    "correct_hint": (
+        "原读数保留（标记为已更正），更正后的读数用于出账；不得低于上次示数，不得超过表计位数。",
+        "The original stays on record (superseded); the corrected value is billed. It may not be"
+        " below the previous reading nor beyond the register.",
+    ),
+    "accept_only_implausible": (
+        "只有电量异常的月份可以确认；缺少或为负的读数请更正或作废。",
+        "Only a month far above the usual can be accepted; a missing or negative one needs a"
+        " correction or a void.",
+    ),
+    "corrected_total": ("更正后示数", "Corrected register"),
+    "corrected_peak": ("更正后峰段示数", "Corrected peak"),
+    "corrected_valley": ("更正后谷段示数", "Corrected valley"),
+    "review_reason": ("审核说明", "Why"),
+    "month_kwh": ("本月电量（千瓦时）", "This month (kWh)"),
+    "usual_kwh": ("常量（千瓦时）", "Usual month (kWh)"),
+    "no_usual": ("无历史账单", "no earlier bills"),
+    "month_readings": ("本月有效读数", "The month's readings in force"),
+    "no_month_readings": ("本月没有有效读数。", "The month has no reading in force."),
+    "review_history": ("审核记录", "Review history"),
+    "recent_reviews": ("最近的审核", "Recent reviews"),
+    "reviewed_by": ("审核人", "Reviewed by"),
+    "reviewed_at": ("审核时间", "Reviewed at"),
+    "decision": ("处理结果", "Decision"),
+    "value_before_after": ("示数（前→后）", "Register (before → after)"),
+    "kwh_before_after": ("电量（前→后）", "kWh (before → after)"),
+    "reviewed_already": ("已审核：{decision}", "Reviewed already: {decision}"),
+    "review_done": ("已保存：{decision}。下一条待审核：", "Saved: {decision}. Next held reading:"),
+    "review_all_done": (
+        "已保存：{decision}。没有待审核的抄表了。",
+        "Saved: {decision}. No held readings left.",
+    ),
+    "reading_superseded": ("已更正为", "superseded by"),
+    "reading_corrects": ("更正自", "corrects"),
 }
 
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.access.permissions import Permission, can
-from quarterhour.billing import bill_run, payments, records
+from quarterhour.billing import bill_run, payments, reading_review, records
 from quarterhour.customers import accounts
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.routes.desk import callers_page
@@ -120,6 +120,7 @@ def _readings(
         account=account,
         meters=meters,
         may_void=can(console.actor, Permission.VOID_READING),
+        reviews=reading_review.reviews(console.session, by=console.actor, account_number=number),
         done=console.request.query_params.get("done"),
         error=error,
         typed=typed or {},
@@ -176,6 +177,9 @@ def _billing(
         held_more=len(held) == HELD_PER_PAGE,
         districts={d.id: d.name for d in organisation.list_districts(session)},
         may_run=may_run,
+        may_review=can(console.actor, Permission.REVIEW_READINGS),
+        reviews=reading_review.reviews(session, by=console.actor, limit=20),
+        reviewed=console.request.query_params.get("reviewed", "")[:10],
         jobs=jobs.recent(session, "bill_run", by=console.actor) if may_run else [],
         is_stalled=jobs.is_stalled,
         last_month=(clock.now().date().replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
