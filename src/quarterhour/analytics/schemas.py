@@ -110,6 +110,23 @@ class QualityReport(BaseModel):
     by_department: list[DepartmentFigures]
 
 
+class OverdueDepartment(BaseModel):
+    department_id: int | None = Field(description="null: not yet placed with a department")
+    department: str
+    overdue: int
+
+
+class OverdueReport(BaseModel):
+    """Open orders whose running deadline has passed, now, whatever their acceptance date."""
+
+    order_type: OrderType | None
+    department_id: int | None
+    district_id: int | None
+    as_of: datetime
+    total: int
+    by_department: list[OverdueDepartment] = Field(description="most overdue first")
+
+
 class MixRow(BaseModel):
     bucket_start: date = Field(description="first day of the day, week (Monday) or month")
     counts: dict[str, int] = Field(description="orders accepted per order type, zeros included")

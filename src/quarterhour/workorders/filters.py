@@ -52,6 +52,7 @@ class OrderFilter(BaseModel):
         " customer answered a follow-up call; dissatisfied: an answered call was not satisfied",
     )
     routed: bool | None = Field(default=None, description="placed with a department (or not)")
+    cancelled: bool | None = Field(default=None, description="撤销 (or every other state)")
     provisional: bool | None = None
     due_before: SaneDateTime | None = None
     accepted_from: SaneDateTime | None = None
@@ -113,6 +114,9 @@ def apply(query: Select[*_Row], f: OrderFilter, actor: Actor) -> Select[*_Row]:
         conditions.append(standing.reworked(f.reworked))
     if f.follow_up is not None:
         conditions.append(standing.follow_up(f.follow_up))
+    if f.cancelled is not None:
+        cancelled = WorkOrder.state == State.CANCELLED
+        conditions.append(cancelled if f.cancelled else WorkOrder.state != State.CANCELLED)
     if f.routed is not None:
         routed = WorkOrder.department_id.is_not(None)
         conditions.append(routed if f.routed else WorkOrder.department_id.is_(None))
