@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import pytest
 
@@ -45,14 +46,16 @@ def test_stacked_columns_tell_series_apart_and_say_what_they_show() -> None:
     )
     assert "<title>来电构成</title>" in svg and "<desc>单. 03-02: 15; 03-03: 13</desc>" in svg
     # Each series its own colour and its own hatching (or none), in the legend and the parts.
-    patterns = re.findall(r'<pattern id="t-s\d"[^>]*><rect [^>]*fill="(#\w+)"/>(.*?)</pattern>', svg)
+    patterns = re.findall(
+        r'<pattern id="t-s\d"[^>]*><rect [^>]*fill="(#\w+)"/>(.*?)</pattern>', svg
+    )
     assert len({colour for colour, _ in patterns}) == 3
     assert len({hatch for _, hatch in patterns}) == 3
     # The y-axis: 0 5 10 15, its unit above it, labels far enough apart to read.
     labels = re.findall(r'<text x="34" y="([\d.]+)" text-anchor="end" [^>]*>(\d+)</text>', svg)
     assert [int(v) for _, v in labels] == [0, 5, 10, 15]
     ys = sorted(float(y) for y, _ in labels)
-    assert min(b - a for a, b in zip(ys, ys[1:], strict=False)) >= 24
+    assert min(b - a for a, b in pairwise(ys)) >= 24
     assert '<a href="/a"><rect' in svg and '<a href="/b">' in svg and '"/c"' not in svg
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from fastapi.testclient import TestClient

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from quarterhour.workorders.kinds import OrderType
 from quarterhour.workorders.lifecycle import State
+from quarterhour.workorders.models import WorkOrder
 from quarterhour.workorders.standing import (
     COMPLETED_STATES,
     HANDLED_STATES,
@@ -35,7 +36,6 @@ from quarterhour.workorders.standing import (
     overdue,
     reworked,
 )
-from quarterhour.workorders.models import WorkOrder
 
 _W = WorkOrder
 

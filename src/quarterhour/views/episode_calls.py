@@ -38,7 +38,10 @@ def list_episodes(
     number."""
     require(by, Permission.VIEW_PROGRAMME)
     query = (
-        select(Episode).order_by(Episode.air_date.desc(), Episode.id.desc()).limit(limit).offset(offset)
+        select(Episode)
+        .order_by(Episode.air_date.desc(), Episode.id.desc())
+        .limit(limit)
+        .offset(offset)
     )
     if start is not None:
         query = query.where(Episode.air_date >= start)

@@ -75,9 +75,10 @@ def nice_ticks(top: float, *, most: int = 5) -> list[int]:
 
 def _next_step(step: int) -> int:
     """1 → 2 → 5 → 10 → 20 → 50 …"""
-    magnitude = 10 ** (len(str(step)) - 1)
+    magnitude: int = 10 ** (len(str(step)) - 1)
     leading = step // magnitude
-    return {1: 2, 2: 5}.get(leading, 10) * magnitude
+    factor = {1: 2, 2: 5}.get(leading, 10)
+    return factor * magnitude
 
 
 def text_width(text: str, size: int = FONT) -> float:

@@ -75,14 +75,18 @@ def _mix_chart(t: Words, q: MixQuery, mix: MixReport, drill: Drill) -> Markup:
             values=[row.counts[k] for k in mix.order_types],
             # Each part: that type's orders accepted in that day, week or month.
             hrefs=[
-                drill.of_type(k, start=row.bucket_start, end=_bucket_end(row.bucket_start, q.bucket))
+                drill.of_type(
+                    k, start=row.bucket_start, end=_bucket_end(row.bucket_start, q.bucket)
+                )
                 for k in mix.order_types
             ],
         )
         for row in mix.rows
     ]
     series = [t.kind(k) for k in mix.order_types]
-    draw = partial(charts.stacked_columns, columns, series, title=t("call_mix"), unit=t("orders_unit"))
+    draw = partial(
+        charts.stacked_columns, columns, series, title=t("call_mix"), unit=t("orders_unit")
+    )
     return charts.responsive(
         draw(chart_id="mix-wide"),
         draw(chart_id="mix-narrow", width=340, plot_height=140, most_labels=4),
@@ -104,7 +108,9 @@ def dashboard(console: ConsoleDep) -> HTMLResponse:
     report, overdue, mix = found.figures, found.overdue, found.mix
     shown, rest = overdue.by_department[:OVERDUE_BARS], overdue.by_department[OVERDUE_BARS:]
     bars = [
-        charts.Bar(row.department, row.overdue, drill.overdue(row.department_id, per_department=True))
+        charts.Bar(
+            row.department, row.overdue, drill.overdue(row.department_id, per_department=True)
+        )
         for row in shown
     ]
     draw_bars = partial(charts.hbars, bars, title=t("overdue_by_department"), unit=t("orders_unit"))
