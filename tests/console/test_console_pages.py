@@ -376,7 +376,7 @@ def test_the_supervisor_dashboard_reads_the_figures_against_their_targets(
     assert page.status_code == 200
     tiles = dict(
         re.findall(
-            r'data-figure="(\w+)">\s*<div class="muted">[^<]*</div>\s*<div class="big">([^<]*)</div>',
+            r'data-rate="(\w+)">\s*<div class="muted">[^<]*</div>\s*<div class="big">([^<]*)</div>',
             page.text,
         )
     )

@@ -21,30 +21,26 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, RowMapping, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, RowMapping, Select, func, select
 from sqlalchemy.orm import Session
 
 from quarterhour.workorders.kinds import OrderType
-from quarterhour.workorders.lifecycle import OPEN_STATES, State
+from quarterhour.workorders.lifecycle import State
 from quarterhour.workorders.models import WorkOrder
+from quarterhour.workorders.standing import (
+    COMPLETED_STATES,
+    HANDLED_STATES,
+    FollowUpStanding,
+    follow_up,
+    late,
+    overdue,
+    reworked,
+)
 
 _W = WorkOrder
 
-# 处置 (handled): the department returned its result (回单) or the order was closed at intake
-# (直接办结), PRODUCT.md "受理投诉处置率 = complaints handled / complaints accepted". The state is
-# used rather than `returned_at`: both 退回重办 and a dissatisfied follow-up clear `returned_at` and
-# put the order back with the department, so an order being redone is not handled until it is
-# returned again. Every archived order passed 答复 (or closed at intake), so it counts.
-HANDLED_STATES = frozenset(
-    {State.RETURNED, State.REVIEWED, State.REPLIED, State.FOLLOWED_UP, State.ARCHIVED}
-)
-# 办结 (completed): the customer has been given the result (答复), the point at which the
-# completion, rework and first-contact limits are met; a repair is returned only once restored.
-# Only the follow-up's clock (回访 within its limit after the reply) may still run, so a completed
-# order's on-time flag is final once it is followed up.
-COMPLETED_STATES = frozenset({State.REPLIED, State.FOLLOWED_UP, State.ARCHIVED})
-# Still owed to the customer: open and not yet answered.
-PENDING_STATES = OPEN_STATES - COMPLETED_STATES
+# What handled, completed and overdue mean is written once, in workorders/standing.py: the
+# order list selects with the same conditions these figures count with.
 FOUR_PLACES = Decimal("0.0001")
 
 
@@ -65,6 +61,8 @@ class Tally:
     followed_up: int = 0
     answered_follow_ups: int = 0
     satisfied_follow_ups: int = 0
+    answered_orders: int = 0
+    dissatisfied_orders: int = 0
     completed: int = 0
     on_time: int = 0
     rework_count: int = 0
@@ -89,12 +87,12 @@ class Tally:
         self.satisfied_follow_ups += int(row["satisfied_follow_ups"] or 0)
         # 回访率: of the orders that need a follow-up (complaints and repairs always, others per
         # the policy) and have been replied to, those whose latest reply has a follow-up
-        # outcome. An order in 答复 state is waiting for its call: never called, only unreachable
-        # so far, or redone after a dissatisfied call and replied again. Unreachable after the
-        # last allowed attempt is an outcome (the order moves on to 回访).
+        # outcome (standing.FollowUpStanding.DONE).
         self.follow_up_due += row["follow_up_due"]
-        if state != State.REPLIED:
-            self.followed_up += row["with_follow_up_outcome"]
+        self.followed_up += row["followed_up"]
+        # The orders behind the satisfaction rate's calls, which the dashboard links to.
+        self.answered_orders += row["answered_orders"]
+        self.dissatisfied_orders += row["dissatisfied_orders"]
         # 及时率 (on-time rate per type and department, PRODUCT.md): completed orders whose
         # deadlines were all met in time — the service centre's dispatch and follow-up clocks
         # included: the customer waited either way. `is_overdue` is sticky: set when a deadline
@@ -108,10 +106,8 @@ class Tally:
         # 重办: each 退回重办 and each dissatisfied follow-up adds one (workorders.moves).
         self.rework_count += int(row["rework_count"] or 0)
         self.reworked_orders += row["reworked_orders"]
-        # Overdue and still owed: the sweep's flag, or a nearest deadline already past even if
-        # the sweep has not run since.
-        if state in PENDING_STATES:
-            self.overdue_open += row["past_due"]
+        # 超期 (standing.overdue): open with its running deadline past, whatever the state.
+        self.overdue_open += row["overdue"]
 
     def figures(self) -> dict[str, int | Decimal | None]:
         counts: dict[str, int | Decimal | None] = {
@@ -156,7 +152,7 @@ class Cohort:
 
 def _orders_query(cohort: Cohort, now: datetime) -> Select[*tuple[Any, ...]]:
     count = func.count
-    follow_up_due = and_(_W.follow_up_required.is_(True), _W.replied_at.is_not(None))
+    follow_up_due = follow_up(FollowUpStanding.DUE)
     return (
         select(
             _W.order_type,
@@ -166,13 +162,13 @@ def _orders_query(cohort: Cohort, now: datetime) -> Select[*tuple[Any, ...]]:
             count().label("orders"),
             count().filter(_W.closed_on_intake.is_(True)).label("closed_on_intake"),
             count().filter(follow_up_due).label("follow_up_due"),
-            count()
-            .filter(follow_up_due, _W.follow_up_outcome.is_not(None))
-            .label("with_follow_up_outcome"),
-            count().filter(_W.is_overdue.is_(False)).label("never_overdue"),
+            count().filter(follow_up(FollowUpStanding.DONE)).label("followed_up"),
+            count().filter(late(False)).label("never_overdue"),
             func.sum(_W.rework_count).label("rework_count"),
-            count().filter(_W.rework_count > 0).label("reworked_orders"),
-            count().filter(or_(_W.is_overdue.is_(True), _W.due_at < now)).label("past_due"),
+            count().filter(reworked(True)).label("reworked_orders"),
+            count().filter(overdue(now)).label("overdue"),
+            count().filter(follow_up(FollowUpStanding.ANSWERED)).label("answered_orders"),
+            count().filter(follow_up(FollowUpStanding.DISSATISFIED)).label("dissatisfied_orders"),
             # 满意率 counts every answered call, so a dissatisfied call and the satisfied one
             # after the rework both count: the customer was asked twice and answered twice.
             func.sum(_W.answered_follow_ups).label("answered_follow_ups"),

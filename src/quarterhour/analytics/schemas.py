@@ -63,12 +63,19 @@ class Figures(BaseModel):
     satisfaction_rate: Rate = Field(
         description="满意率 = satisfied_follow_ups / answered_follow_ups"
     )
+    answered_orders: int = Field(description="orders with at least one answered follow-up call")
+    dissatisfied_orders: int = Field(
+        description="orders with at least one answered call that was not satisfied"
+    )
     completed: int = Field(description="已办结: the customer has the answer (答复 or later)")
     on_time: int = Field(description="of those, no deadline was ever missed")
     on_time_rate: Rate = Field(description="及时率 = on_time / completed")
     rework_count: int = Field(description="重办次数: 退回重办 and dissatisfied follow-ups")
     reworked_orders: int = Field(description="orders redone at least once")
-    overdue_open: int = Field(description="超时未办结: not yet answered and past a deadline")
+    overdue_open: int = Field(
+        description="超期: still open and its running deadline has passed (the order list's"
+        " overdue=true)"
+    )
     cancelled: int = Field(description="撤销: duplicates and withdrawals, outside every figure")
 
 
@@ -101,6 +108,23 @@ class QualityReport(BaseModel):
     by_type: list[TypeFigures]
     by_complaint_class: list[ComplaintClassFigures] = Field(default_factory=list)
     by_department: list[DepartmentFigures]
+
+
+class OverdueDepartment(BaseModel):
+    department_id: int | None = Field(description="null: not yet placed with a department")
+    department: str
+    overdue: int
+
+
+class OverdueReport(BaseModel):
+    """Open orders whose running deadline has passed, now, whatever their acceptance date."""
+
+    order_type: OrderType | None
+    department_id: int | None
+    district_id: int | None
+    as_of: datetime
+    total: int
+    by_department: list[OverdueDepartment] = Field(description="most overdue first")
 
 
 class MixRow(BaseModel):

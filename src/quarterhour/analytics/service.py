@@ -7,13 +7,14 @@ administrator. Every other caller is an Actor and needs Permission.VIEW_STATS.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
-from quarterhour.analytics import mix, quality
+from quarterhour.analytics import mix, overdue, quality
 from quarterhour.analytics.quality import Cohort, GroupKey, Tally
 from quarterhour.analytics.schemas import (
     ComplaintClassFigures,
@@ -22,6 +23,8 @@ from quarterhour.analytics.schemas import (
     MixQuery,
     MixReport,
     MixRow,
+    OverdueDepartment,
+    OverdueReport,
     QualityReport,
     StatsQuery,
     TypeFigures,
@@ -77,6 +80,12 @@ def _cohort(session: Session, q: StatsQuery) -> tuple[Cohort, dict[int, str]]:
 def quality_figures(session: Session, q: StatsQuery, *, by: Actor) -> QualityReport:
     require(by, Permission.VIEW_STATS)
     cohort, departments = _cohort(session, q)
+    return _quality(session, q, cohort, departments)
+
+
+def _quality(
+    session: Session, q: StatsQuery, cohort: Cohort, departments: dict[int, str]
+) -> QualityReport:
     now = clock.now()
     groups = quality.tally(session, cohort, now)
     total = Tally()
@@ -134,6 +143,10 @@ def quality_figures(session: Session, q: StatsQuery, *, by: Actor) -> QualityRep
 def call_mix(session: Session, q: MixQuery, *, by: Actor) -> MixReport:
     require(by, Permission.VIEW_STATS)
     cohort, _ = _cohort(session, q)
+    return _mix(session, q, cohort)
+
+
+def _mix(session: Session, q: MixQuery, cohort: Cohort) -> MixReport:
     found = mix.counts(session, cohort, q.bucket)
     kinds = [q.order_type.value] if q.order_type is not None else [k.value for k in OrderType]
     rows = []
@@ -141,3 +154,50 @@ def call_mix(session: Session, q: MixQuery, *, by: Actor) -> MixReport:
         row = {kind: found.get((start, kind), 0) for kind in kinds}
         rows.append(MixRow(bucket_start=start, counts=row, total=sum(row.values())))
     return MixReport(start=q.start, end=q.end, bucket=q.bucket, order_types=kinds, rows=rows)
+
+
+def _overdue(session: Session, q: StatsQuery, departments: dict[int, str]) -> OverdueReport:
+    now = clock.now()
+    found = overdue.per_department(
+        session,
+        now,
+        order_type=q.order_type,
+        department_id=q.department_id,
+        district_id=q.district_id,
+    )
+    rows = [
+        OverdueDepartment(
+            department_id=department_id,
+            department=UNROUTED if department_id is None else departments[department_id],
+            overdue=number,
+        )
+        for department_id, number in found.items()
+    ]
+    rows.sort(key=lambda row: (-row.overdue, row.department))
+    return OverdueReport(
+        order_type=q.order_type,
+        department_id=q.department_id,
+        district_id=q.district_id,
+        as_of=now,
+        total=sum(found.values()),
+        by_department=rows,
+    )
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    figures: QualityReport
+    overdue: OverdueReport
+    mix: MixReport
+
+
+def dashboard(session: Session, q: MixQuery, *, by: Actor) -> Dashboard:
+    """The supervisor's page at once: the period's figures, the overdue work now, the call mix
+    (the filters checked once)."""
+    require(by, Permission.VIEW_STATS)
+    cohort, departments = _cohort(session, q)
+    return Dashboard(
+        figures=_quality(session, q, cohort, departments),
+        overdue=_overdue(session, q, departments),
+        mix=_mix(session, q, cohort),
+    )

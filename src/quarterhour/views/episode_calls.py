@@ -32,10 +32,17 @@ def list_episodes(
     start: date | None = None,
     end: date | None = None,
     limit: int = 100,
+    offset: int = 0,
 ) -> list[EpisodeCalls]:
-    """Episodes with their roster and call counts: three queries whatever the number."""
+    """Episodes with their roster and call counts, newest first: three queries whatever the
+    number."""
     require(by, Permission.VIEW_PROGRAMME)
-    query = select(Episode).order_by(Episode.air_date.desc()).limit(limit)
+    query = (
+        select(Episode)
+        .order_by(Episode.air_date.desc(), Episode.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     if start is not None:
         query = query.where(Episode.air_date >= start)
     if end is not None:

@@ -11,10 +11,13 @@ from sqlalchemy import ColumnElement, Select, and_, case
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import seen_department
 from quarterhour.errors import Forbidden
+from quarterhour.kit import clock
 from quarterhour.kit.bounds import BigId, DbId, SaneDateTime, Text
+from quarterhour.workorders import standing
 from quarterhour.workorders.kinds import OrderType
 from quarterhour.workorders.lifecycle import DEPARTMENT_STATES, OPEN_STATES, State
 from quarterhour.workorders.models import WorkOrder
+from quarterhour.workorders.standing import FollowUpStanding
 
 
 class Sort(StrEnum):
@@ -34,8 +37,22 @@ class OrderFilter(BaseModel):
     department_id: DbId | None = None
     customer_id: DbId | None = None
     contact_id: BigId | None = None
-    overdue: bool | None = None
+    overdue: bool | None = Field(
+        default=None,
+        description="超期: open and its running deadline has passed (workorders/standing.py)",
+    )
+    late: bool | None = Field(
+        default=None, description="曾超期: a deadline was met late or escalated at some point"
+    )
     escalated: bool | None = None
+    reworked: bool | None = Field(default=None, description="redone at least once")
+    follow_up: FollowUpStanding | None = Field(
+        default=None,
+        description="due: replied to and owed a follow-up; done: followed up; answered: the"
+        " customer answered a follow-up call; dissatisfied: an answered call was not satisfied",
+    )
+    routed: bool | None = Field(default=None, description="placed with a department (or not)")
+    cancelled: bool | None = Field(default=None, description="撤销 (or every other state)")
     provisional: bool | None = None
     due_before: SaneDateTime | None = None
     accepted_from: SaneDateTime | None = None
@@ -86,9 +103,23 @@ def apply(query: Select[*_Row], f: OrderFilter, actor: Actor) -> Select[*_Row]:
     if f.contact_id is not None:
         conditions.append(WorkOrder.contact_id == f.contact_id)
     if f.overdue is not None:
-        conditions.append(WorkOrder.is_overdue.is_(f.overdue))
+        # The dashboard's overdue figures count with this very condition.
+        now = clock.now()
+        conditions.append(standing.overdue(now) if f.overdue else standing.not_overdue(now))
+    if f.late is not None:
+        conditions.append(standing.late(f.late))
     if f.escalated is not None:
         conditions.append(WorkOrder.is_escalated.is_(f.escalated))
+    if f.reworked is not None:
+        conditions.append(standing.reworked(f.reworked))
+    if f.follow_up is not None:
+        conditions.append(standing.follow_up(f.follow_up))
+    if f.cancelled is not None:
+        cancelled = WorkOrder.state == State.CANCELLED
+        conditions.append(cancelled if f.cancelled else WorkOrder.state != State.CANCELLED)
+    if f.routed is not None:
+        routed = WorkOrder.department_id.is_not(None)
+        conditions.append(routed if f.routed else WorkOrder.department_id.is_(None))
     if f.provisional is not None:
         conditions.append(WorkOrder.has_provisional_deadline.is_(f.provisional))
     if f.due_before is not None:

@@ -168,6 +168,15 @@ def local(moment: datetime | None) -> str:
     return moment.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
+def local_day(moment: datetime | None, *, before: bool = False) -> str:
+    """A date field's value for a bound of a range of days: the Shanghai day it starts (the
+    day before it: `before`, for an exclusive end), or empty."""
+    if moment is None:
+        return ""
+    day = moment.astimezone(clock.SHANGHAI).date()
+    return (day_before(day) if before else day).isoformat()
+
+
 def time_left(t: Words, due: datetime | None, now: datetime) -> str:
     if due is None:
         return "—"
@@ -225,6 +234,7 @@ def page(
         csrf=csrf,
         now=now,
         local=local,
+        local_day=local_day,
         time_left=lambda due: time_left(t, due, now),
         **values,
     )

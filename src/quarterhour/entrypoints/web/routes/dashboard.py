@@ -4,17 +4,21 @@ district or type. Everything is read through `analytics` and `programme` (VIEW_S
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from quarterhour.access.permissions import Permission, can
 from quarterhour.analytics import service as analytics
-from quarterhour.analytics.schemas import Bucket, MixQuery
+from quarterhour.analytics.schemas import Bucket, MixQuery, MixReport
 from quarterhour.analytics.targets import TARGETS
 from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import charts, exports, render
+from quarterhour.entrypoints.web.drill import Drill
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import ValidationFailed
@@ -49,21 +53,77 @@ def _query(console: Console) -> tuple[MixQuery, str | None]:
     return q, problem
 
 
+# Long lists on the dashboard are cut: the bars at the departments with most overdue work (the
+# rest summed up, linked to the whole list), the episodes a page at a time.
+OVERDUE_BARS = 10
+EPISODES_PER_PAGE = 10
+
+
+def _bucket_end(start: date, bucket: Bucket) -> date:
+    if bucket is Bucket.WEEK:
+        return start + timedelta(days=6)
+    if bucket is Bucket.MONTH:
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return start
+
+
+def _mix_chart(t: Words, q: MixQuery, mix: MixReport, drill: Drill) -> Markup:
+    """The call mix for a wide page and for a phone, every part linked to its orders."""
+    columns = [
+        charts.Column(
+            label=row.bucket_start.strftime("%m-%d"),
+            values=[row.counts[k] for k in mix.order_types],
+            # Each part: that type's orders accepted in that day, week or month.
+            hrefs=[
+                drill.of_type(
+                    k, start=row.bucket_start, end=_bucket_end(row.bucket_start, q.bucket)
+                )
+                for k in mix.order_types
+            ],
+        )
+        for row in mix.rows
+    ]
+    series = [t.kind(k) for k in mix.order_types]
+    draw = partial(
+        charts.stacked_columns, columns, series, title=t("call_mix"), unit=t("orders_unit")
+    )
+    return charts.responsive(
+        draw(chart_id="mix-wide"),
+        draw(chart_id="mix-narrow", width=340, plot_height=140, most_labels=4),
+    )
+
+
+def _page_number(console: Console, key: str) -> int:
+    raw = console.request.query_params.get(key, "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= 10_000 else 1
+
+
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(console: ConsoleDep) -> HTMLResponse:
     q, problem = _query(console)
     session = console.session
     t = Words(console.lang)
-    report = analytics.quality_figures(session, q, by=console.actor)  # a MixQuery is a StatsQuery
-    mix = analytics.call_mix(session, q, by=console.actor)
-    overdue = [(d.department, d.overdue_open) for d in report.by_department if d.overdue_open > 0]
-    overdue.sort(key=lambda row: -row[1])
-    columns = [
-        (row.bucket_start.strftime("%m-%d"), [row.counts[k] for k in mix.order_types])
-        for row in mix.rows
+    drill = Drill(q)
+    found = analytics.dashboard(session, q, by=console.actor)
+    report, overdue, mix = found.figures, found.overdue, found.mix
+    shown, rest = overdue.by_department[:OVERDUE_BARS], overdue.by_department[OVERDUE_BARS:]
+    bars = [
+        charts.Bar(
+            row.department, row.overdue, drill.overdue(row.department_id, per_department=True)
+        )
+        for row in shown
     ]
+    draw_bars = partial(charts.hbars, bars, title=t("overdue_by_department"), unit=t("orders_unit"))
+    episode_page = _page_number(console, "episodes_page")
     episodes = (
-        episode_calls.list_episodes(session, by=console.actor, start=q.start, end=q.end, limit=30)
+        episode_calls.list_episodes(
+            session,
+            by=console.actor,
+            start=q.start,
+            end=q.end,
+            limit=EPISODES_PER_PAGE + 1,  # one more tells whether there is a next page
+            offset=(episode_page - 1) * EPISODES_PER_PAGE,
+        )
         if can(console.actor, Permission.VIEW_PROGRAMME)
         else []
     )
@@ -74,11 +134,15 @@ def dashboard(console: ConsoleDep) -> HTMLResponse:
         problem=problem,
         report=report,
         targets=TARGETS,
-        overdue_chart=charts.hbars(overdue[:15]),
+        drill=drill,
         overdue=overdue,
-        mix_chart=charts.stacked_columns(columns, [t.kind(k) for k in mix.order_types]),
+        overdue_chart=charts.responsive(draw_bars(), draw_bars(width=340, label_width=112)),
+        overdue_rest=(len(rest), sum(row.overdue for row in rest)),
+        mix_chart=_mix_chart(t, q, mix, drill),
         mix=mix,
-        episodes=episodes,
+        episodes=episodes[:EPISODES_PER_PAGE],
+        episode_page=episode_page,
+        more_episodes=len(episodes) > EPISODES_PER_PAGE,
         order_types=list(OrderType),
         departments={d.id: d.name for d in organisation.list_departments(session)},
         districts={d.id: d.name for d in organisation.list_districts(session)},
@@ -99,6 +163,8 @@ FIGURES = (
     "on_time",
     "on_time_rate",
     "rework_count",
+    "answered_orders",
+    "dissatisfied_orders",
     "overdue_open",
 )
 

@@ -9,7 +9,7 @@ table and the version check are the API's own.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -98,6 +98,9 @@ def _filter_from(request: Request, defaults: dict[str, Any]) -> tuple[OrderFilte
         elif key == "due_before" and len(value) == 10:
             # The form's date: due by the end of that day, Shanghai time.
             raw[key] = f"{value}T23:59:59+08:00"
+        elif key in ("accepted_from", "accepted_to") and len(value) == 10:
+            # The form's (and the dashboard's) days, both included, Shanghai time.
+            raw[key] = _day_start(value, after=key == "accepted_to")
         elif key == "open" and value == "all":
             raw.pop("open", None)
         else:
@@ -109,6 +112,18 @@ def _filter_from(request: Request, defaults: dict[str, Any]) -> tuple[OrderFilte
     if f.sort is Sort.DUE and not _open_only(f):
         f = f.model_copy(update={"sort": Sort.NEWEST})
     return f, None
+
+
+def _day_start(value: str, *, after: bool) -> str:
+    """The start of a Shanghai day given as YYYY-MM-DD (of the next day: `after`); a bad date
+    is passed on as typed, for the filter to name it."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return value
+    if after and day < date.max:
+        day += timedelta(days=1)
+    return f"{day.isoformat()}T00:00:00+08:00"
 
 
 def _scope(f: OrderFilter) -> str:
@@ -138,10 +153,26 @@ def _reference(console: Console) -> dict[str, dict[int, str]]:
     }
 
 
+# Filters a dashboard figure drills down with: a list narrowed by them says how many it holds,
+# the number the figure showed.
+DRILL_FILTERS = (
+    "accepted_from",
+    "accepted_to",
+    "overdue",
+    "late",
+    "escalated",
+    "reworked",
+    "follow_up",
+    "routed",
+    "cancelled",
+)
+
+
 def _queue(console: Console, *, heading: str, defaults: dict[str, Any]) -> HTMLResponse:
     f, problem = _filter_from(console.request, defaults)
+    drilled = any(getattr(f, name) is not None for name in DRILL_FILTERS)
     try:
-        found = repository.list_orders(console.session, f, by=console.actor)
+        found = repository.list_orders(console.session, f, by=console.actor, with_total=drilled)
     except ValidationFailed as exc:  # e.g. another department's queue asked for by a handler
         f, problem = OrderFilter.model_validate(defaults), exc.message
         found = repository.list_orders(console.session, f, by=console.actor)
@@ -164,6 +195,7 @@ def _queue(console: Console, *, heading: str, defaults: dict[str, Any]) -> HTMLR
         order_types=list(OrderType),
         sees_all=can(console.actor, Permission.VIEW_ALL_ORDERS),
         has_next=len(found.items) == f.per_page,
+        matched=found.total,
         reference=_reference(console),
     )
 
