@@ -93,6 +93,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
     check(followup)
     supervisor = as_user("supervisor", viewport=OFFICE)
     check(supervisor, "/console/dashboard?start=2026-10-28&end=2026-11-27")
+    check(supervisor, _first_link(supervisor, "main a[href^='/console/orders?']"))  # a drill-down
     check(supervisor, "/console/billing")
     check(supervisor, "/console/customers?q=王")
     check(supervisor, _first_link(supervisor, "table.list a[href^='/console/customers/']"))
@@ -110,6 +111,8 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
         "/console/imports",
     ):
         check(admin, path)
+    check(admin, "/console/billing")
+    check(admin, _first_link(admin, "a.review-link"))  # a held reading's review
     check(admin, "/console/billing")
     check(admin, _first_link(admin, "#held a"))  # an account's readings
     public = as_user("agent", viewport=PHONE)

@@ -255,7 +255,9 @@ def _linked(inner: str, href: str | None) -> str:
 
 
 def _svg_open(width: int, height: int, title: str, desc: str) -> str:
+    # A group, not an image: its bars are links (drill-downs), which an image would hide.
     return (
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="group" '
+        f'aria-label="{escape(title)}" '
         f'font-size="{FONT}"><title>{escape(title)}</title><desc>{escape(desc)}</desc>'
     )
