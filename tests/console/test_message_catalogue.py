@@ -90,7 +90,8 @@ def raised_messages() -> dict[str, str]:
             argument: ast.expr | None = None
             if isinstance(node, ast.Call) and node.args:
                 name = _callee(node)
-                if name in ERRORS:
+                if name in ERRORS and not any(k.arg == "check" for k in node.keywords):
+                    # (one that carries pydantic's check is said by its error type)
                     argument = node.args[0]
                 elif name in CARRIERS and len(node.args) > CARRIERS[name]:
                     argument = node.args[CARRIERS[name]]
@@ -101,9 +102,10 @@ def raised_messages() -> dict[str, str]:
                         if text:
                             found.setdefault(text, f"{where}:{inner.lineno}")
             elif (
-                isinstance(node, ast.AnnAssign | ast.Assign)
+                isinstance(node, ast.AnnAssign)
                 and isinstance(node.value, ast.Dict)
-                and "GUARD_REASONS" in ast.unparse(node)
+                and isinstance(node.target, ast.Name)
+                and node.target.id == "GUARD_REASONS"
             ):
                 for value in node.value.values:
                     text = msgid(value, constants)
