@@ -479,6 +479,8 @@ def field_label(path: str, lang: str) -> str:
     matter 1; a field nobody named keeps its name."""
     en = lang == "en"
     parts: list[str] = []
+    # The desk's inputs (m0_title, caller_phone) when a form's raw value was refused.
+    path = re.sub(r"^m(\d+)_", r"matters[\1].", re.sub(r"^caller_", "customer.", path))
     for name, index in _PATH.findall(path):
         if index and parts and parts[-1] in _ITEMS:
             zh_item, en_item = _ITEMS[parts.pop()]
