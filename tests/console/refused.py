@@ -8,7 +8,9 @@ import re
 
 def summary(page: str) -> str:
     """The sentence at the top of the page (the flash with role=alert)."""
-    found = re.search(r'<(?:div|p) class="(?:flash )?error" role="alert"[^>]*>(.*?)</(?:div|p)>', page, re.S)
+    found = re.search(
+        r'<(?:div|p) class="(?:flash )?error" role="alert"[^>]*>(.*?)</(?:div|p)>', page, re.S
+    )
     assert found, "the page shows no refusal"
     return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
 

@@ -45,7 +45,9 @@ def _placeholder(part: ast.FormattedValue) -> str:
     conversion = {-1: "", 115: "!s", 114: "!r", 97: "!a"}[part.conversion]
     spec = ""
     if isinstance(part.format_spec, ast.JoinedStr):
-        spec = ":" + "".join(str(p.value) for p in part.format_spec.values if isinstance(p, ast.Constant))
+        spec = ":" + "".join(
+            str(p.value) for p in part.format_spec.values if isinstance(p, ast.Constant)
+        )
     return "{" + name + conversion + spec + "}"
 
 

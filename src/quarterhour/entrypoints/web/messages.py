@@ -38,6 +38,9 @@ CATALOGUE: dict[str, str] = {
     # billing
     "period: a bill run of {period:%Y-%m}{where} is running already; wait for it to finish (running again afterwards is safe)": "period: {period:%Y-%m}{where}的电费计算正在进行，请等待其完成（之后再次计算不会重复出账）",
     "{period:%Y-%m} has not ended yet; bill a month after it is over": "{period:%Y-%m}尚未结束，请在月份结束后再计算电费",
+    "{month:%Y-%m} has not ended yet; bill a month after it is over": "{month:%Y-%m}尚未结束，请在月份结束后再计算电费",
+    "period: a month like 2026-10": "period: 请填写月份，如2026-10",
+    "period: {period} is before any record": "period: {period}早于所有记录",
     "too many failed lookups; try again later": "查询失败次数过多，请稍后再试",
     "no account matches this number and phone": "户号与电话不匹配，未找到账户",
     "say where the rule comes from (the regulation)": "请注明规则的依据（法规）",
@@ -141,6 +144,9 @@ CATALOGUE: dict[str, str] = {
     "the form is stale or came from elsewhere; reload the page": "表单已过期或来源不明，请刷新页面",
     "unknown kind of job {kind!r}": "未知的任务类型{kind!r}",
     "no job {job_id}": "没有编号为{job_id}的任务",
+    "kind: one of {join_IMPORTERS}": "kind: 须为以下之一：{join_IMPORTERS}",
+    "file: the file is empty": "file: 文件为空",
+    "file: at most {limit_1024_1024} MiB per file": "file: 每个文件最大{limit_1024_1024} MiB",
     # kit
     "{field}: a whole number": "{field}: 须为整数",
     "{field}: a whole number from {low} to {high}": "{field}: 须为{low}至{high}之间的整数",
@@ -463,6 +469,18 @@ FIELDS: dict[str, tuple[str, str]] = {
     "end": ("结束日期", "end"),
     "year": ("年份", "year"),
     "flat_price": ("单一电价", "flat price"),
+    "leader": ("值班领导", "leader on duty"),
+    "specialists": ("值班专家", "specialists on duty"),
+    "roster": ("值班表", "roster"),
+    "priority": ("优先级", "priority"),
+    "tier_mode": ("阶梯方式", "tiers"),
+    "new_meter": ("新电表", "new meter"),
+    "household": ("住户", "household"),
+    "shared_meter": ("合表电表", "shared meter"),
+    "initial_reading": ("装表示数", "installation reading"),
+    "shared_meter_reading": ("合表示数", "shared meter reading"),
+    "customer_id": ("客户", "customer"),
+    "reading_id": ("示数", "reading"),
 }
 
 # A list's item, by the list's name: "第{n}项…" / "… {n}" (n counted from 1).

@@ -59,8 +59,8 @@ def refusal(exc: DomainError, lang: str, inputs: Inputs | None = None) -> Refusa
         summary = f"{label[:1].upper()}{label[1:]}: {text}" if en else f"{label}：{text}"
     allowed = exc.details.get("allowed_actions")
     if exc.code == "illegal_transition" and isinstance(allowed, list):
-        summary = f"{summary} {next_steps(allowed, lang)}" if en else summary + next_steps(
-            allowed, lang
+        summary = (
+            f"{summary} {next_steps(allowed, lang)}" if en else summary + next_steps(allowed, lang)
         )
     return Refusal(summary, text, _input(field, inputs))
 
@@ -82,6 +82,14 @@ def _input(field: str | None, inputs: Inputs | None) -> str | None:
     if callable(inputs):
         return inputs(field)
     return inputs.get(field, field)
+
+
+def marks(error: object) -> dict[str, Callable[[str], Markup]]:
+    """The templates' two helpers for a page's refusal (`error`), by the input's name."""
+    return {
+        "invalid": lambda name: attributes(error, name),
+        "field_error": lambda name: note(error, name),
+    }
 
 
 def message_id(name: str) -> str:

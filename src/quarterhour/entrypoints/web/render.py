@@ -208,8 +208,7 @@ def page(
         local=local,
         time_left=lambda due: time_left(t, due, now),
         # A refused form: the input it is about is marked and carries its message.
-        invalid=lambda name: refusals.attributes(error, name),
-        field_error=lambda name: refusals.note(error, name),
+        **refusals.marks(error),
         **values,
     )
     response = HTMLResponse(html, status_code=status_code)

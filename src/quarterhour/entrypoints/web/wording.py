@@ -596,9 +596,7 @@ class Words:
         text = en if self.en else zh
         return text.format(**values) if values else text
 
-    def refusal(
-        self, exc: DomainError, inputs: refusals.Inputs | None = None
-    ) -> refusals.Refusal:
+    def refusal(self, exc: DomainError, inputs: refusals.Inputs | None = None) -> refusals.Refusal:
         """A refused form's message in this language, with the input it is about
         (refusals.py; the words from the catalogue, messages.py)."""
         return refusals.refusal(exc, self.lang, inputs)

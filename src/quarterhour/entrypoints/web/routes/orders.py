@@ -21,8 +21,8 @@ from quarterhour.customers import accounts
 from quarterhour.customers.meter_split import record_meter_split
 from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import exports, render
-from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web import session as web_session
+from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
@@ -107,7 +107,9 @@ def _filter_from(request: Request, defaults: dict[str, Any]) -> tuple[OrderFilte
     try:
         f = validated(OrderFilter, raw)
     except ValidationFailed as exc:
-        return OrderFilter.model_validate(defaults), Words(web_session.language(request)).message(exc)
+        return OrderFilter.model_validate(defaults), Words(web_session.language(request)).message(
+            exc
+        )
     if f.sort is Sort.DUE and not _open_only(f):
         f = f.model_copy(update={"sort": Sort.NEWEST})
     return f, None
