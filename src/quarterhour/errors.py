@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -30,8 +30,22 @@ class NotFound(DomainError):
 
 
 class ValidationFailed(DomainError):
+    """`check`: what pydantic refused, when it did — its error type and context — so that a
+    page can say it in its reader's language; not part of the API's answer."""
+
     status_code = 422
     code = "validation_failed"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        check: tuple[str, Mapping[str, Any]] | None = None,
+        **details: Any,
+    ) -> None:
+        super().__init__(message, field=field, **details)
+        self.check = check
 
 
 class Unauthenticated(DomainError):

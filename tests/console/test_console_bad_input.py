@@ -64,14 +64,14 @@ CASES: dict[str, tuple[str, str, str, dict[str, str] | None, str]] = {
             "m0_title": "抄表员\x00态度差",
             "do": "save",
         },
-        "m0_title",
+        "第1项诉求的标题",
     ),
     "a customer id beyond integer at the desk": (
         "agent",
         "POST",
         "/console/desk",
         {"customer_id": BEYOND_INTEGER, "m0_order_type": "complaint", "m0_title": "态度差"},
-        "customer.id",
+        "来电人的编号",
     ),
     "a priority beyond integer": (
         "admin",
@@ -158,7 +158,7 @@ def test_an_action_note_with_nul_is_refused_and_the_order_unchanged(
         {"action": "dispatch", "version": "1", "note": "请\x00处理"},
     )
     assert response.status_code == 422
-    assert "note" in response.text
+    assert "说明：不能包含控制字符" in response.text
     assert loop.order(order["id"])["version"] == order["version"]
 
 

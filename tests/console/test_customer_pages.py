@@ -88,7 +88,7 @@ def test_an_administrator_runs_a_months_bills_as_a_job_and_watches_it(
     assert token
     # 27 November (the frozen clock): November has not ended, October has.
     early = admin.post("/console/billing/run", data={"csrf": token.group(1), "period": "2026-11"})
-    assert early.status_code == 422 and "has not ended" in early.text
+    assert early.status_code == 422 and "2026-11尚未结束" in early.text
     started = admin.post("/console/billing/run", data={"csrf": token.group(1), "period": "2026-10"})
     assert started.status_code == 303
     job_page = started.headers["location"]

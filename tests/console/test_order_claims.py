@@ -56,7 +56,8 @@ def test_a_crew_enters_its_arrival_late_and_the_page_says_so(
         data={"csrf": csrf_of(page.text), "action": "restore", "at": "2026-03-03T01:20"},
     )
     assert refused.status_code == 422
-    assert "restoration cannot precede the crew&#39;s arrival" in refused.text
+    assert "恢复送电不能早于到达现场" in refused.text
+    assert 'aria-describedby="error-restore-at"' in refused.text
 
 
 def test_the_desk_offers_complaint_classes_and_connection_classes(desk: Desk) -> None:

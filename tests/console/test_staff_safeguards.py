@@ -33,7 +33,7 @@ def test_an_administrator_cannot_disable_himself(desk: Desk, engine: Engine) -> 
         "/console/admin/staff/admin/active", data={"csrf": csrf_of(page.text), "active": "0"}
     )
     assert refused.status_code == 409
-    assert "cannot disable his own account" in refused.text
+    assert "管理员不能停用自己的账号" in refused.text
     assert admin.get("/console/admin/staff").status_code == 200  # still logged in, still active
 
 
@@ -44,11 +44,11 @@ def test_a_console_form_that_leaves_a_field_out_changes_nothing(
     page = admin.get("/console/admin/staff")
     csrf = csrf_of(page.text)
     no_active = admin.post("/console/admin/staff/agent/active", data={"csrf": csrf})
-    assert no_active.status_code == 422 and "[active]" in no_active.text
+    assert no_active.status_code == 422 and "启用状态须为1（启用）或0（停用）" in no_active.text
     no_department = admin.post(
         "/console/admin/staff/agent2/role", data={"csrf": csrf, "role": "dispatcher"}
     )
-    assert no_department.status_code == 422 and "[department_id]" in no_department.text
+    assert no_department.status_code == 422 and "表单缺少department_id" in no_department.text
     policies = admin.get("/console/admin/policies")
     form = {
         "csrf": csrf_of(policies.text),
@@ -59,7 +59,7 @@ def test_a_console_form_that_leaves_a_field_out_changes_nothing(
         "source": "测试通知",
     }
     no_follow_up = admin.post("/console/admin/policies", data=form)
-    assert no_follow_up.status_code == 422 and "[follow_up_" in no_follow_up.text
+    assert no_follow_up.status_code == 422 and "表单缺少follow_up_" in no_follow_up.text
     with make_session_factory(engine)() as session:
         agent = session.scalar(select(Staff).where(Staff.username == "agent"))
         agent2 = session.scalar(select(Staff).where(Staff.username == "agent2"))

@@ -28,4 +28,6 @@ def validated(model: type[_M], data: Any) -> _M:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = field_name(tuple(first["loc"]))
-        raise ValidationFailed(f"{where}: {first['msg']}", field=where) from None
+        raise ValidationFailed(
+            f"{where}: {first['msg']}", field=where, check=(first["type"], first.get("ctx", {}))
+        ) from None

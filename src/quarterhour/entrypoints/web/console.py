@@ -70,7 +70,7 @@ def install(app: FastAPI) -> None:
         heading = {403: "forbidden", 404: "not_found", 409: "conflict"}.get(
             exc.status_code, "error"
         )
-        message = t("forbidden_text") if exc.status_code == 403 else exc.message
+        message = t("forbidden_text") if exc.status_code == 403 else t.message(exc)
         return render.page(
             request,
             "console/error.html",

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from quarterhour.access.actor import Actor, Role
 from quarterhour.access.permissions import Permission, can
+from quarterhour.entrypoints.web import refusals
 from quarterhour.entrypoints.web import session as web_session
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import Forbidden
@@ -220,6 +221,7 @@ def page(
     now = clock.now()
     items = menu(actor) if actor is not None else []
     values.setdefault("search_q", "")
+    error = values.get("error")
     html = templates.get_template(name).render(
         request=request,
         path=request.url.path,
@@ -236,6 +238,8 @@ def page(
         local=local,
         local_day=local_day,
         time_left=lambda due: time_left(t, due, now),
+        # A refused form: the input it is about is marked and carries its message.
+        **refusals.marks(error),
         **values,
     )
     response = HTMLResponse(html, status_code=status_code)

@@ -9,6 +9,8 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 
+from quarterhour.entrypoints.web import refusals
+from quarterhour.errors import DomainError
 from quarterhour.workorders import labels
 from quarterhour.workorders.labels import Label
 
@@ -686,6 +688,15 @@ class Words:
         zh, en = _TEXT.get(key) or _CONSOLE[key]
         text = en if self.en else zh
         return text.format(**values) if values else text
+
+    def refusal(self, exc: DomainError, inputs: refusals.Inputs | None = None) -> refusals.Refusal:
+        """A refused form's message in this language, with the input it is about
+        (refusals.py; the words from the catalogue, messages.py)."""
+        return refusals.refusal(exc, self.lang, inputs)
+
+    def message(self, exc: DomainError) -> str:
+        """A refusal's sentence in this language, for a page with no form to mark."""
+        return refusals.refusal(exc, self.lang).summary
 
     def _of(self, table: Mapping[str, Label], code: str | None) -> str:
         return labels.text(table, code, self.lang)

@@ -19,6 +19,7 @@ from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.schedule_file import parse_schedule
 from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import exports, render
+from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
@@ -44,7 +45,7 @@ def _page(
     tab: str,
     values: dict[str, Any],
     *,
-    error: str | None = None,
+    error: Refusal | None = None,
     typed: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
@@ -72,6 +73,7 @@ def _submit(
     values: Callable[[], dict[str, Any]],
     typed: dict[str, str],
     write: Callable[[], object],
+    form: str = "",
 ) -> Response:
     """Run one administrative change; commit and go back to the page, or show the page again
     with the message and the form as typed."""
@@ -82,10 +84,9 @@ def _submit(
         console.session.rollback()
         if exc.status_code in (401, 403):
             raise
-        message = f"{exc.message} [{exc.field}]" if exc.field else exc.message
-        return _page(
-            console, tab, values(), error=message, typed=typed, status_code=exc.status_code
-        )
+        # A page with several forms names its inputs after the form (district:code).
+        error = Words(console.lang).refusal(exc, (lambda f: f"{form}:{f}") if form else None)
+        return _page(console, tab, values(), error=error, typed=typed, status_code=exc.status_code)
     return RedirectResponse(f"/console/admin/{tab}?done=1", status_code=303)
 
 
@@ -269,7 +270,9 @@ def add_district(
             console.session, by=console.actor, code=code.strip(), name=name.strip()
         )
 
-    return _submit(console, "organisation", lambda: _organisation_values(console), typed, write)
+    return _submit(
+        console, "organisation", lambda: _organisation_values(console), typed, write, "district"
+    )
 
 
 @router.post("/departments", response_model=None)
@@ -294,7 +297,9 @@ def add_department(
             district_id=_optional_int(district_id, "district_id"),
         )
 
-    return _submit(console, "organisation", lambda: _organisation_values(console), typed, write)
+    return _submit(
+        console, "organisation", lambda: _organisation_values(console), typed, write, "department"
+    )
 
 
 @router.post("/departments/{department_id}/supervisor", response_model=None)
@@ -345,7 +350,9 @@ def add_routing_rule(
             priority=_optional_int(priority, "priority") or 0,
         )
 
-    return _submit(console, "organisation", lambda: _organisation_values(console), typed, write)
+    return _submit(
+        console, "organisation", lambda: _organisation_values(console), typed, write, "rule"
+    )
 
 
 # --- time-limit policies (read) -------------------------------------------------------------------

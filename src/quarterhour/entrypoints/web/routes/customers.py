@@ -13,10 +13,11 @@ from quarterhour.access.permissions import Permission, can
 from quarterhour.billing import bill_run, payments, reading_review, records
 from quarterhour.customers import accounts
 from quarterhour.entrypoints.web import exports, render
+from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.routes.desk import callers_page
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
-from quarterhour.errors import DomainError
+from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.jobs import service as jobs
 from quarterhour.kit import bounds, clock
 from quarterhour.kit.bounds import BigId, DbId, SaneDate
@@ -41,7 +42,7 @@ def _customer(
     customer_id: int,
     *,
     paid: str = "",
-    error: str | None = None,
+    error: Refusal | None = None,
     typed: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
@@ -85,8 +86,9 @@ def take_payment(
         console.session.rollback()
         if exc.status_code in (401, 403):
             raise
+        error = Words(console.lang).refusal(exc, lambda field: f"{number}:{field}")
         return _customer(
-            console, customer_id, error=exc.message, typed=typed, status_code=exc.status_code
+            console, customer_id, error=error, typed=typed, status_code=exc.status_code
         )
     return RedirectResponse(
         f"/console/customers/{customer_id}?paid={payment.amount}", status_code=303
@@ -108,7 +110,7 @@ def _readings(
     console: Console,
     number: str,
     *,
-    error: str | None = None,
+    error: Refusal | None = None,
     typed: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
@@ -143,9 +145,8 @@ def void_reading(
         if exc.status_code in (401, 403, 404):
             raise
         typed = {"reading_id": str(reading_id), "reason": reason}
-        return _readings(
-            console, number, error=exc.message, typed=typed, status_code=exc.status_code
-        )
+        error = Words(console.lang).refusal(exc, lambda field: f"{reading_id}:{field}")
+        return _readings(console, number, error=error, typed=typed, status_code=exc.status_code)
     return RedirectResponse(f"/console/accounts/{number}/readings?done=1", status_code=303)
 
 
@@ -158,7 +159,7 @@ HELD_PER_PAGE = 100
 
 
 def _billing(
-    console: Console, error: str | None = None, typed: dict[str, str] | None = None
+    console: Console, error: Refusal | None = None, typed: dict[str, str] | None = None
 ) -> HTMLResponse:
     session = console.session
     asked = console.request.query_params.get("page", "1")
@@ -237,6 +238,21 @@ def export_held(fmt: str, console: ConsoleDep) -> Response:
     return exports.export("held-readings", header, rows, fmt)
 
 
+def _month_to_bill(period: str) -> date:
+    """The first day of the month typed, which must be over and after the first records."""
+    try:
+        month = date.fromisoformat(f"{period}-01")
+    except ValueError:
+        raise ValidationFailed("period: a month like 2026-10", field="period") from None
+    if month < bounds.EARLIEST:
+        raise ValidationFailed(f"period: {period} is before any record", field="period")
+    if month >= clock.now().date().replace(day=1):
+        raise ValidationFailed(
+            f"{month:%Y-%m} has not ended yet; bill a month after it is over", field="period"
+        )
+    return month
+
+
 @router.post("/billing/run", response_model=None)
 def start_bill_run(
     console: ConsoleDep,
@@ -248,19 +264,11 @@ def start_bill_run(
     typed = {"period": period, "district_id": district_id}
     known = {d.id: d.name for d in organisation.list_districts(session)}
     try:
-        month = date.fromisoformat(f"{period}-01")
-    except ValueError:
-        return _billing(console, error="period: a month like 2026-10", typed=typed)
-    if month < bounds.EARLIEST:
-        return _billing(console, error=f"period: {period} is before any record", typed=typed)
-    if month >= clock.now().date().replace(day=1):
-        return _billing(
-            console,
-            error=f"period: {period} has not ended yet; bill a month after it is over",
-            typed=typed,
-        )
-    if district_id and (not district_id.isdigit() or int(district_id) not in known):
-        return _billing(console, error=f"district_id: no district {district_id}", typed=typed)
+        month = _month_to_bill(period)
+        if district_id and (not district_id.isdigit() or int(district_id) not in known):
+            raise ValidationFailed(f"no district {district_id}", field="district_id")
+    except ValidationFailed as exc:
+        return _billing(console, error=Words(console.lang).refusal(exc), typed=typed)
     chosen = [(int(district_id), known[int(district_id)])] if district_id else sorted(known.items())
     factory = console.request.app.state.session_factory
     settings, actor = console.settings, console.actor

@@ -7,7 +7,9 @@ again. With console.js the lookup answers as the agent types (the `callers` frag
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,7 +22,9 @@ from quarterhour.customers.schemas import CustomerOut
 from quarterhour.entrypoints.shared.intake import take_contact_committed
 from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import render
+from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.kit.bounds import INT32_MAX, BigId
@@ -70,8 +74,7 @@ def _desk(
     *,
     form: dict[str, str],
     preview: list[MatterPreview] | None = None,
-    error: str | None = None,
-    error_field: str | None = None,
+    error: Refusal | None = None,
     recorded: list[OrderSummary] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
@@ -80,7 +83,7 @@ def _desk(
     try:
         callers = lookup(console, q)
     except ValidationFailed as exc:
-        callers, error = [], error or exc.message
+        callers, error = [], error or Words(console.lang).refusal(exc, {"phone": "q"})
     view: CustomerView | None = None
     customer_id = form.get("customer_id", "")
     if customer_id.isascii() and customer_id.isdigit() and int(customer_id) <= INT32_MAX:
@@ -107,7 +110,6 @@ def _desk(
         preview=preview,
         recorded=recorded or [],
         error=error,
-        error_field=error_field,
         channels=list(Channel),
         order_types=list(OrderType),
         # Grouped by the type they belong to: service requests' kinds, complaints' classes.
@@ -141,7 +143,7 @@ def callers_page(console: Console, template: str, q: str) -> HTMLResponse:
     try:
         found, problem = lookup(console, q[:64]), None
     except ValidationFailed as exc:
-        found, problem = [], exc.message
+        found, problem = [], Words(console.lang).message(exc)
     return render.console_page(
         console,
         template,
@@ -170,16 +172,7 @@ def contact_in(form: dict[str, str], episode_id: int | None) -> ContactIn:
             for key in ("name", "phone", "address", "district_id")
             if form.get(f"caller_{key}", "").strip()
         }
-    matters = []
-    for n in range(MATTER_ROWS):
-        values = {
-            key: form[f"m{n}_{key}"].strip()
-            for key in (*MATTER_FIELDS, "answer")
-            if form.get(f"m{n}_{key}", "").strip()
-        }
-        if values.get("title") or values.get("description") or values.get("answer"):
-            values.setdefault("title", "")
-            matters.append(values)
+    matters = [_matter(form, n) for n in matter_rows(form)]
     body: dict[str, Any] = {
         "channel": form.get("channel") or Channel.HOTLINE,
         "customer": customer,
@@ -187,14 +180,62 @@ def contact_in(form: dict[str, str], episode_id: int | None) -> ContactIn:
     }
     if episode_id is not None and body["channel"] == Channel.PROGRAMME:
         body["episode_id"] = episode_id
-    try:
-        return validated(ContactIn, body)
-    except ValidationFailed as exc:
-        if exc.field != "matters":
-            raise
+    if not matters:
         # No matter was filled in: the first one's title is what the agent must give.
-        reason = exc.message.partition(": ")[2]
-        raise ValidationFailed(f"matters[0].title: {reason}", field="matters[0].title") from None
+        raise ValidationFailed(
+            "matters[0].title: Field required", field="matters[0].title", check=("missing", {})
+        )
+    return validated(ContactIn, body)
+
+
+def matter_rows(form: dict[str, str]) -> list[int]:
+    """The rows of the form that hold a matter (empty ones are left out): matters[i] of the
+    contact is row matter_rows(form)[i]."""
+    return [
+        n
+        for n in range(MATTER_ROWS)
+        if any(form.get(f"m{n}_{key}", "").strip() for key in ("title", "description", "answer"))
+    ]
+
+
+def _matter(form: dict[str, str], n: int) -> dict[str, str]:
+    values = {
+        key: form[f"m{n}_{key}"].strip()
+        for key in (*MATTER_FIELDS, "answer")
+        if form.get(f"m{n}_{key}", "").strip()
+    }
+    values.setdefault("title", "")
+    return values
+
+
+_MATTER_FIELD = re.compile(r"matters\[(\d+)\]\.(\w+)")
+# The contact's fields as the form names its inputs.
+_CALLER_INPUTS = {
+    "customer": "caller_phone",  # a caller needs a phone or an address: the first of them
+    "customer.id": "customer_id",
+    "customer.account": "account",
+    "channel": "channel",
+    "episode_id": "channel",
+}
+
+
+def desk_inputs(form: dict[str, str]) -> Callable[[str], str | None]:
+    """Where the form has the contact's field (a path of ContactIn) a refusal names."""
+    rows = matter_rows(form) or [0]
+
+    def where(field: str) -> str | None:
+        found = _MATTER_FIELD.fullmatch(field)
+        if found is not None:
+            index = int(found.group(1))
+            row = rows[index] if index < len(rows) else rows[0]
+            return f"m{row}_{found.group(2)}"
+        if field in _CALLER_INPUTS:
+            return _CALLER_INPUTS[field]
+        if field.startswith("customer."):
+            return "caller_" + field.removeprefix("customer.")
+        return field
+
+    return where
 
 
 @router.post("", response_model=None)
@@ -232,8 +273,7 @@ def _take(console: Console, form: dict[str, str]) -> Response:
         return _desk(
             console,
             form=form,
-            error=exc.message,
-            error_field=exc.field,
+            error=Words(console.lang).refusal(exc, desk_inputs(form)),
             status_code=exc.status_code,
         )
     # Back to an empty desk for the next caller, with what was recorded.

@@ -13,8 +13,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from quarterhour.billing import payment_import
 from quarterhour.customers import reading_import, register_import
 from quarterhour.entrypoints.web import exports, render
+from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
-from quarterhour.errors import DomainError
+from quarterhour.entrypoints.web.wording import Words
+from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.jobs import service as jobs
 from quarterhour.kit.bounds import DbId
 from quarterhour.records.imports import Importer
@@ -31,7 +33,16 @@ IMPORTERS: dict[str, Importer] = {
 }
 
 
-def _page(console: Console, error: str | None = None, status_code: int = 200) -> HTMLResponse:
+def _check_upload(kind: str, data: bytes, limit: int) -> None:
+    if kind not in IMPORTERS:
+        raise ValidationFailed(f"kind: one of {', '.join(IMPORTERS)}", field="kind")
+    if not data:
+        raise ValidationFailed("file: the file is empty", field="file")
+    if len(data) > limit:
+        raise ValidationFailed(f"file: at most {limit // (1024 * 1024)} MiB per file", field="file")
+
+
+def _page(console: Console, error: Refusal | None = None, status_code: int = 200) -> HTMLResponse:
     return render.console_page(
         console,
         "console/imports.html",
@@ -63,12 +74,10 @@ async def start_import(
 
 
 def _start(console: Console, kind: str, name: str, data: bytes, strict: bool) -> Response:
-    if kind not in IMPORTERS:
-        return _page(console, f"kind: one of {', '.join(IMPORTERS)}", 422)
-    if not data:
-        return _page(console, "file: the file is empty", 422)
-    if len(data) > (limit := console.settings.max_upload_bytes):
-        return _page(console, f"file: at most {limit // (1024 * 1024)} MiB per file", 422)
+    try:
+        _check_upload(kind, data, console.settings.max_upload_bytes)
+    except ValidationFailed as exc:
+        return _page(console, Words(console.lang).refusal(exc), 422)
     importer = IMPORTERS[kind]
     factory = console.request.app.state.session_factory
     actor = console.actor

@@ -21,6 +21,8 @@ from quarterhour.customers import accounts
 from quarterhour.customers.meter_split import record_meter_split
 from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import exports, render
+from quarterhour.entrypoints.web import session as web_session
+from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
@@ -108,7 +110,9 @@ def _filter_from(request: Request, defaults: dict[str, Any]) -> tuple[OrderFilte
     try:
         f = validated(OrderFilter, raw)
     except ValidationFailed as exc:
-        return OrderFilter.model_validate(defaults), exc.message
+        return OrderFilter.model_validate(defaults), Words(web_session.language(request)).message(
+            exc
+        )
     if f.sort is Sort.DUE and not _open_only(f):
         f = f.model_copy(update={"sort": Sort.NEWEST})
     return f, None
@@ -174,7 +178,7 @@ def _queue(console: Console, *, heading: str, defaults: dict[str, Any]) -> HTMLR
     try:
         found = repository.list_orders(console.session, f, by=console.actor, with_total=drilled)
     except ValidationFailed as exc:  # e.g. another department's queue asked for by a handler
-        f, problem = OrderFilter.model_validate(defaults), exc.message
+        f, problem = OrderFilter.model_validate(defaults), Words(console.lang).message(exc)
         found = repository.list_orders(console.session, f, by=console.actor)
     counts = repository.state_counts(console.session, by=console.actor)
     tabs = QUEUE_TABS if f.queue else TABS
@@ -273,7 +277,7 @@ def _order_page(
     console: Console,
     order_id: int,
     *,
-    error: str | None = None,
+    error: Refusal | None = None,
     typed: dict[str, str] | None = None,
     status_code: int = 200,
     revealed_phone: str | None = None,
@@ -417,12 +421,17 @@ def _refused(
     if exc.status_code in (401, 403, 404):
         raise exc
     t = Words(console.lang)
-    message = (
-        t("stale", state=t.state(str(exc.details.get("state", ""))))
-        if exc.code == "stale_version"
-        else exc.message
-    )
-    return _order_page(console, order_id, error=message, typed=typed, status_code=exc.status_code)
+    form = str(typed.get("action", ""))
+    error = t.refusal(exc, lambda field: f"{form}:{_INPUTS.get(field, field)}")
+    if exc.code == "stale_version":
+        stale = t("stale", state=t.state(str(exc.details.get("state", ""))))
+        error = Refusal(stale, stale)
+    return _order_page(console, order_id, error=error, typed=typed, status_code=exc.status_code)
+
+
+# The step's fields as the order page's forms name their inputs (the meter split's household
+# stands for its shared meter and premises).
+_INPUTS = {"shared_meter": "household", "premises_id": "household", "files": "files"}
 
 
 @router.post("/orders/{order_id}/phone", response_class=HTMLResponse)

@@ -12,7 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.access.permissions import Permission, can
 from quarterhour.entrypoints.web import render
+from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.kit import bounds, clock
 from quarterhour.kit.bounds import DbId
@@ -33,7 +35,7 @@ def _next_weekday(day: date) -> date:
 def _page(
     console: Console,
     *,
-    error: str | None = None,
+    error: Refusal | None = None,
     typed: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
@@ -97,9 +99,16 @@ def _add(console: Console, typed: dict[str, Any]) -> Response:
         console.session.rollback()
         if exc.status_code in (401, 403):
             raise
-        message = f"{exc.message} [{exc.field}]" if exc.field else exc.message
-        return _page(console, error=message, typed=typed, status_code=exc.status_code)
+        error = Words(console.lang).refusal(exc, _roster_input)
+        return _page(console, error=error, typed=typed, status_code=exc.status_code)
     return RedirectResponse("/console/programme?done=1", status_code=303)
+
+
+def _roster_input(field: str) -> str:
+    """The roster's members as the form has them: the leader first, then the specialists."""
+    if field == "roster" or field.startswith("roster[0]"):
+        return "leader"
+    return "specialists" if field.startswith("roster[") else field
 
 
 @router.get("/{episode_id}", response_class=HTMLResponse)

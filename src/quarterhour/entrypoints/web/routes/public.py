@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse
 from quarterhour.billing import voice
 from quarterhour.entrypoints.shared import lookups
 from quarterhour.entrypoints.shared.sessions import SessionDep
-from quarterhour.entrypoints.web import wording
+from quarterhour.entrypoints.web import refusals, wording
+from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.render import local, templates
 from quarterhour.errors import NotFound, TooManyRequests, ValidationFailed
 from quarterhour.kit import clock
@@ -49,10 +50,13 @@ async def bill_page(
     """电话管家 on the web: the same answer as the line, for an account and its phone's last four
     digits; a wrong account and a wrong check read alike, and failures are rate-limited."""
     t = wording.Words(lang)
-    answer, error, status_code = None, None, 200
+    answer, status_code = None, 200
+    error: str | Refusal | None = None
     if account or phone_last4:
         if not (account.isdigit() and len(phone_last4) == 4 and phone_last4.isdigit()):
-            error, status_code = t("inquiry_form_hint"), 422
+            hint = t("inquiry_form_hint")
+            error = Refusal(hint, hint, "account" if not account.isdigit() else "phone_last4")
+            status_code = 422
         else:
             try:
                 answer = await lookups.inquire(
@@ -68,6 +72,7 @@ async def bill_page(
         path=request.url.path,
         answer=answer,
         error=error,
+        **refusals.marks(error),
         account=account,
         phone_last4=phone_last4,
         # The spoken answer (the line's voice), offered only where the server can speak.
@@ -87,7 +92,8 @@ def status_page(
     """工单查询: where a request stands, for its number and the caller's phone's last four digits;
     nothing personal is shown, and failures are rate-limited as on the API."""
     t = wording.Words(lang)
-    status, error, status_code = None, None, 200
+    status, status_code = None, 200
+    error: str | Refusal | None = None
     if number or phone_last4:
         try:
             status = lookups.order_status(number.strip(), request, session, phone_last4)
@@ -96,13 +102,14 @@ def status_page(
         except TooManyRequests:
             error, status_code = t("too_many"), 429
         except ValidationFailed as exc:
-            error, status_code = exc.message, 422
+            error, status_code = t.refusal(exc, {"phone": "phone_last4"}), 422
     page = templates.get_template("public/status.html").render(
         lang=lang,
         t=t,
         path=request.url.path,
         status=status,
         error=error,
+        **refusals.marks(error),
         number=number,
         phone_last4=phone_last4,
         local=local,

@@ -1,0 +1,555 @@
+"""The message catalogue: what the domain says in English (the msgid, unchanged in the API's
+answers) and what a Chinese reader is shown instead, gettext-style.
+
+An f-string's message is a template: `{name}` stands for what was put in (an f-string's
+expression, its non-word characters made underscores; a conversion and a format stay:
+`{username!r}`, `{period:%Y-%m}`), so "no department 7" is read through "no department
+{department_id}" and its Chinese gets the 7. A value that is itself a message in the catalogue
+(a guard's reason) or a code of the loop's vocabulary (an action, a state) is translated too.
+tests/console/test_message_catalogue.py walks the source: a message raised for people to read
+that is missing here fails it.
+
+Pydantic's refusals are translated by their error type and context (PYDANTIC), never from
+pydantic's English, and a field's path by its labels (FIELDS): matters[0].title → 第1项诉求的标题.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from quarterhour.workorders import labels
+
+CATALOGUE: dict[str, str] = {
+    # access
+    "{self_username} is not a staff member": "{self_username} 不是在册员工",
+    "password must have at least 8 characters": "密码至少需要8个字符",
+    "password must mix letters and digits": "密码须同时包含字母和数字",
+    "this order belongs to another department": "该工单属于其他部门",
+    "role {actor_role} may not {permission}": "角色{actor_role}无权执行{permission}",
+    "role {console_actor_role} may not {permission}": "角色{console_actor_role}无权执行{permission}",
+    # analytics
+    "end {end_isoformat} is before start {start_isoformat}": "结束日期{end_isoformat}早于开始日期{start_isoformat}",
+    "a period covers at most {MAX_YEARS} years: end may be {last} at the latest": "统计区间最长{MAX_YEARS}年：结束日期最晚为{last}",
+    "no department {q_department_id}": "没有编号为{q_department_id}的部门",
+    # billing
+    "period: a bill run of {period:%Y-%m}{where} is running already; wait for it to finish (running again afterwards is safe)": "period: {period:%Y-%m}{where}的电费计算正在进行，请等待其完成（之后再次计算不会重复出账）",
+    "{period:%Y-%m} has not ended yet; bill a month after it is over": "{period:%Y-%m}尚未结束，请在月份结束后再计算电费",
+    "{month:%Y-%m} has not ended yet; bill a month after it is over": "{month:%Y-%m}尚未结束，请在月份结束后再计算电费",
+    "period: a month like 2026-10": "period: 请填写月份，如2026-10",
+    "period: {period} is before any record": "period: {period}早于所有记录",
+    "too many failed lookups; try again later": "查询失败次数过多，请稍后再试",
+    "no account matches this number and phone": "户号与电话不匹配，未找到账户",
+    "say where the rule comes from (the regulation)": "请注明规则的依据（法规）",
+    "a source is at most 300 characters": "依据最多300个字符",
+    "effective_from must be a date (YYYY-MM-DD)": "执行日期须为日期（YYYY-MM-DD）",
+    "{name} is required (a fraction per day)": "{name}必须填写（每日比例）",
+    "a daily rate is a fraction under 0.01 with at most 6 decimals (0.001 = 0.1 %)": "日费率须小于0.01，最多6位小数（0.001即0.1%）",
+    "the minimum is 0 to 1000 yuan, to the fen": "最低金额为0至1000元，精确到分",
+    "a new version starts after the newest one ({newest_isoformat})": "新版本的执行日期须晚于最新版本（{newest_isoformat}）",
+    "a payment is more than 0 yuan": "缴费金额须大于0元",
+    "a payment is counted to the fen (two decimals)": "缴费金额精确到分（两位小数）",
+    "paid_at: a payment cannot be in the future": "paid_at: 缴费时间不能晚于现在",
+    "paid_at: before the account was opened on {account_opened_on}": "paid_at: 早于账户开户日期{account_opened_on}",
+    "channel must be one of {join_CHANNELS}": "缴费渠道须为以下之一：{join_CHANNELS}",
+    "reference {reference} was used for another payment": "凭证号{reference}已用于另一笔缴费",
+    "account {account_number} has no bill for {period:%Y-%m}": "户号{account_number}没有{period:%Y-%m}的账单",
+    "spoken prompts need espeak-ng on the server; use the sentence text": "语音播报需要服务器安装espeak-ng，请使用文字内容",
+    "espeak-ng could not speak the prompt: {error}": "espeak-ng无法播报：{error}",
+    "espeak-ng gave no WAV data": "espeak-ng未生成音频",
+    # calendar files
+    "lists no days": "未列出任何日期",
+    "lists no holiday, only make-up workdays": "未列出节假日，只有调休上班日",
+    "is empty; name the notice, e.g. 国办发明电〔2026〕…号": "为空，请注明通知文号，如 国办发明电〔2026〕…号",
+    "is longer than {MAX_SOURCE_LENGTH} characters": "超过{MAX_SOURCE_LENGTH}个字符",
+    "is longer than {MAX_NAME_LENGTH} characters": "超过{MAX_NAME_LENGTH}个字符",
+    "is empty": "为空",
+    "is empty; give the holiday's name, e.g. 春节": "为空，请填写节日名称，如 春节",
+    "is neither UTF-8 nor GB18030 text": "既不是UTF-8也不是GB18030编码的文本",
+    "must be the columns {join__CSV_COLUMNS}, found {join_header!r}": "列须为{join__CSV_COLUMNS}，实际为{join_header!r}",
+    "expected {len__CSV_COLUMNS} fields, found {len_row}": "应有{len__CSV_COLUMNS}个字段，实际{len_row}个",
+    "JSON must be UTF-8 text": "JSON须为UTF-8文本",
+    "not valid JSON: {error_msg}": "不是有效的JSON：{error_msg}",
+    'must be a JSON object {"year": …, "source": …, "days": […]}': '须为JSON对象 {"year": …, "source": …, "days": […]}',
+    "unknown key; expected only {join_sorted__JSON_KEYS}": "未知的键，只允许{join_sorted__JSON_KEYS}",
+    "unknown key; expected date, kind, name": "未知的键，只允许date、kind、name",
+    "must be a list of {date, kind, name} objects": "须为 {date, kind, name} 对象的列表",
+    "must be an object {date, kind, name}": "须为对象 {date, kind, name}",
+    "must be a number such as 2027, found {value!r}": "须为年份数字（如2027），实际为{value!r}",
+    "{value} is not a plausible year": "{value}不是合理的年份",
+    "the file is for {value}, but {expected} was requested": "文件是{value}年的，但要求的是{expected}年",
+    "must be text, found {value!r}": "须为文本，实际为{value!r}",
+    "{day_isoformat} is a {WEEKDAY_NAMES_day_weekday}; a make-up workday (班) must be a Saturday or Sunday": "{day_isoformat}是{WEEKDAY_NAMES_day_weekday}，调休上班日（班）须为周六或周日",
+    "{day_isoformat} is already listed ({self_seen_day})": "{day_isoformat}已列出（{self_seen_day}）",
+    "{day_isoformat} is in {day_year}, but the schedule is for {self_declared_year} ({self_year_origin}); one file holds one year": "{day_isoformat}属于{day_year}年，但该安排是{self_declared_year}年的（{self_year_origin}）；一个文件只含一年",
+    "{text!r} is not a date; write YYYY-MM-DD, e.g. 2027-01-01": "{text!r}不是日期，请写作YYYY-MM-DD，如2027-01-01",
+    "{text!r} is not a valid date ({error})": "{text!r}不是有效日期（{error}）",
+    "{text!r} must be holiday or workday (休 or 班)": "{text!r}须为holiday或workday（休或班）",
+    # customers and accounts
+    "a meter serves at least one household": "一块电表至少服务一户",
+    "installed_on: {installed_on} has not come yet": "installed_on: {installed_on}尚未到来",
+    "multiplier must be a positive whole number": "倍率须为正整数",
+    "a register has 4 to 10 digits": "示数位数为4至10位",
+    "meter {number} exists already": "电表{number}已存在",
+    "meter {meter_number} does not serve premises {premises_id}": "电表{meter_number}不服务于用电地址{premises_id}",
+    "kind must be regular, initial or final": "抄表类型须为regular、initial或final",
+    "source must be actual or estimated": "示数来源须为actual或estimated",
+    "{name} must be between 0 and {limit_1} on a {meter_digits}-digit register": "{name}须在0至{limit_1}之间（{meter_digits}位示数）",
+    "a time-of-use meter reads peak and valley too": "分时电表还须抄录峰、谷示数",
+    "meter {meter_number} has no reading before {read_on}": "电表{meter_number}在{read_on}之前没有示数",
+    "{total} is lower than the previous reading {previous_total} of {previous_read_on}; mark it rolled_over if the register passed its maximum": "{total}低于{previous_read_on}的上次示数{previous_total}；如示数已走满翻转，请标记为rolled_over",
+    "{field}: {read_on} has not come yet": "{field}: {read_on}尚未到来",
+    "{field}: before meter {meter_number} was installed on {meter_installed_on}": "{field}: 早于电表{meter_number}的安装日期{meter_installed_on}",
+    "reason: say why the reading is wrong": "reason: 请说明示数错误的原因",
+    "no reading {reading_id} of a meter of account {account_number}": "户号{account_number}的电表没有编号为{reading_id}的示数",
+    "reading {reading_id} was voided already": "示数{reading_id}已作废",
+    "an installation reading starts the meter's register; it cannot be voided": "装表示数是电表的起始示数，不能作废",
+    "no account {number}": "没有户号{number}",
+    "a premises needs an address": "用电地址须填写地址",
+    "no meter {shared_meter_number}": "没有电表{shared_meter_number}",
+    "meter {shared_number} serves one household already": "电表{shared_number}已只服务一户",
+    "meter {shared_number} does not serve premises {premises_id}": "电表{shared_number}不服务于用电地址{premises_id}",
+    "area_class must be one of {join_AREA_CLASSES}": "区域类别须为以下之一：{join_AREA_CLASSES}",
+    "category must be one of {join_CATEGORIES}": "用户类别须为以下之一：{join_CATEGORIES}",
+    "an account number has 6 to 20 digits": "户号为6至20位数字",
+    "account {number} exists already": "户号{number}已存在",
+    "give a phone, a name, an address or an account number to search by": "请输入电话、姓名、地址或户号进行查找",
+    "phone must hold 5 to 20 digits": "电话须为5至20位数字",
+    "no customer {customer_id}": "没有编号为{customer_id}的客户",
+    "a customer needs at least a phone or an address": "客户至少需要电话或地址",
+    # the API and the console's own checks
+    "send Authorization: Bearer <token>; get one at /api/v1/auth/token": "请发送 Authorization: Bearer <token>；可在 /api/v1/auth/token 获取",
+    "a value is out of range or holds characters that cannot be stored": "有数值超出范围，或含有无法保存的字符",
+    "If-Match must hold the order's version number": "If-Match须为工单的版本号",
+    "step: malformed JSON": "step: JSON格式错误",
+    "too many failed logins; try again later": "登录失败次数过多，请稍后再试",
+    "format: one of {join_FORMATS}": "format: 须为以下之一：{join_FORMATS}",
+    "the form has no {name}": "表单缺少{name}",
+    "active must be 1 (enable) or 0 (disable)": "启用状态须为1（启用）或0（停用）",
+    "no such role": "没有这个角色",
+    "a district needs a code and a name": "供电区域须填写代码和名称",
+    "a department needs a code and a name": "部门须填写代码和名称",
+    "choose the supervisor": "请选择值班领导",
+    "choose the department": "请选择部门",
+    "a day like 2027-01-01": "请填写日期，如2027-01-01",
+    "a day like 2026-12-01": "请填写日期，如2026-12-01",
+    "unknown unit {unit!r}": "未知的单位{unit!r}",
+    "a year's schedule is at most 256 KiB": "一年的节假日安排文件最大256 KiB",
+    "a login must come from this site's own form": "请从本站的登录页登录",
+    "{key} must be a number": "{key}须为数字",
+    "when: a date and time like 2026-11-28 09:30": "when: 请填写日期和时间，如2026-11-28 09:30",
+    "the form is stale or came from elsewhere; reload the page": "表单已过期或来源不明，请刷新页面",
+    "unknown kind of job {kind!r}": "未知的任务类型{kind!r}",
+    "no job {job_id}": "没有编号为{job_id}的任务",
+    "kind: one of {join_IMPORTERS}": "kind: 须为以下之一：{join_IMPORTERS}",
+    "file: the file is empty": "file: 文件为空",
+    "file: at most {limit_1024_1024} MiB per file": "file: 每个文件最大{limit_1024_1024} MiB",
+    # kit
+    "{field}: a whole number": "{field}: 须为整数",
+    "{field}: a whole number from {low} to {high}": "{field}: 须为{low}至{high}之间的整数",
+    "{field}: at most {places} decimals": "{field}: 最多{places}位小数",
+    "{field}: at most {digits_places} digits before the decimal point": "{field}: 整数部分最多{digits_places}位",
+    "must not be before {EARLIEST_isoformat}": "不能早于{EARLIEST_isoformat}",
+    "must not be more than {YEARS_AHEAD} years ahead": "不能晚于{YEARS_AHEAD}年之后",
+    "must not contain control characters (such as NUL)": "不能包含控制字符（如NUL）",
+    "give the number as text or an integer, not a float": "数字请以文本或整数给出，不能是浮点数",
+    "{value!r} is not a number": "{value!r}不是数字",
+    "{value!r} is not a finite number": "{value!r}不是有限的数字",
+    "an ID number has 18 characters: 17 digits and a digit or X": "身份证号为18位：17位数字加一位数字或X",
+    "{number_6_14} is not a birth date": "{number_6_14}不是有效的出生日期",
+    "the check digit does not match (a digit mistyped?)": "校验位不符（是否输错了一位？）",
+    # organisation and staff
+    "unknown department kind {kind!r}": "未知的部门类型{kind!r}",
+    "department code {code!r} exists": "部门代码{code!r}已存在",
+    "no department {department_id}": "没有编号为{department_id}的部门",
+    "no active department {department_id}": "没有编号为{department_id}的在用部门",
+    "no district {district_id}": "没有编号为{district_id}的供电区域",
+    "district code {code!r} exists": "供电区域代码{code!r}已存在",
+    "token expired; log in again": "令牌已过期，请重新登录",
+    "invalid or revoked token": "令牌无效或已吊销",
+    "account disabled": "账号已停用",
+    "username must have 1 to 64 characters": "用户名须为1至64个字符",
+    "a department handler needs a department": "部门处理人须指定所属部门",
+    "username {username!r} is taken": "用户名{username!r}已被使用",
+    "no staff member {username!r}": "没有用户名为{username!r}的员工",
+    "an administrator cannot disable his own account": "管理员不能停用自己的账号",
+    "an administrator cannot take his own administration away": "管理员不能取消自己的管理员角色",
+    "{staff_username} is the last active administrator; make another one first": "{staff_username}是最后一位在用的管理员，请先设置另一位管理员",
+    "unknown role {value!r}; one of {join_STAFF_ROLES}": "未知的角色{value!r}，须为以下之一：{join_STAFF_ROLES}",
+    "wrong username or password": "用户名或密码错误",
+    # programme
+    "no episode {episode_id}": "没有编号为{episode_id}的节目",
+    "only programme contacts belong to an episode": "只有节目热线的来电才属于某期节目",
+    "the programme airs on weekdays; mark a weekend show special": "节目在工作日播出；周末节目请标记为特别节目",
+    "an episode on {air_date} exists": "{air_date}的节目已存在",
+    "the roster needs a company leader on duty": "值班表须有一位公司领导值班",
+    "duty must be one of {join_DUTIES}": "值班职责须为以下之一：{join_DUTIES}",
+    "no staff member {member_staff_id}": "没有编号为{member_staff_id}的员工",
+    # record imports
+    "the file has no {column!r} column (needs {join_required})": "文件缺少{column!r}列（需要{join_required}）",
+    "this is a Parquet file and pyarrow is not installed (pip install 'quarterhour[parquet]'), or save it as CSV": "这是Parquet文件，但服务器未安装pyarrow（pip install 'quarterhour[parquet]'），请另存为CSV",
+    "not a readable Parquet file: {error}": "无法读取的Parquet文件：{error}",
+    "{report_rejected} of {report_rows} rows are wrong; nothing was imported (first: row {first_row}, {first_field}: {first_message})": "{report_rows}行中有{report_rejected}行有误，整份未导入（第一处：第{first_row}行，{first_field}：{first_message}）",
+    "the file is neither UTF-8 nor GB18030 text": "文件既不是UTF-8也不是GB18030编码的文本",
+    # tariffs
+    "{prefix}: {name} has more than {places} decimals": "{prefix}: {name}超过{places}位小数",
+    "{prefix}: a tiered tariff needs tier1_limit and tier2_limit": "{prefix}: 阶梯电价须填写第一档和第二档上限",
+    "{prefix}: tiers overlap or leave a gap (need 0 < tier1_limit < tier2_limit)": "{prefix}: 阶梯重叠或有空档（须 0 < 第一档上限 < 第二档上限）",
+    "{prefix}: tier surcharges must rise (0 <= tier2 <= tier3)": "{prefix}: 各档加价须递增（0 <= 第二档 <= 第三档）",
+    "tariff {later_tariff_code}: the version from {later_effective_from} overlaps the one from {earlier_effective_from}": "电价{later_tariff_code}：{later_effective_from}起的版本与{earlier_effective_from}起的版本重叠",
+    "tariff {later_tariff_code}: no price from {earlier_effective_to} to {later_effective_from_timedelta_days_1}": "电价{later_tariff_code}：{earlier_effective_to}至{later_effective_from_timedelta_days_1}没有价格",
+    "no tariff version in force on {day}": "{day}没有执行中的电价版本",
+    "{prefix}: ends before it starts": "{prefix}: 结束早于开始",
+    "{prefix}: {name} is negative": "{prefix}: {name}不能为负数",
+    "{prefix}: time-of-use needs both peak_price and valley_price": "{prefix}: 峰谷电价须同时填写峰电价和谷电价",
+    "no tariff {code!r}": "没有电价{code!r}",
+    "a tariff code has 1 to 32 characters": "电价代码须为1至32个字符",
+    "say where the prices come from (the notice)": "请注明电价的依据（文件）",
+    "tariff {code} exists already; add a version to it": "电价{code}已存在，请为其添加新版本",
+    "flat_price is required": "须填写单一电价",
+    "tier_mode must be one of {join_TierMode}": "阶梯方式须为以下之一：{join_TierMode}",
+    "tariff {tariff_code} already has a version from {effective_from} or later; versions are added in date order": "电价{tariff_code}已有{effective_from}或更晚的版本；版本须按日期顺序添加",
+    # search
+    "limit: from 1 to {MAX_LIMIT}": "limit: 须为1至{MAX_LIMIT}",
+    "q: type an order number, a phone, an account, a name…": "q: 请输入工单号、电话、户号、姓名等",
+    "q: at most {MAX_TERM} characters": "q: 最多{MAX_TERM}个字符",
+    # work orders
+    "no such attachment on this order": "该工单没有这个附件",
+    "no such attachment": "没有这个附件",
+    "at most {MAX_PER_STEP} files per step": "每个环节最多{MAX_PER_STEP}个文件",
+    "{upload_name}: the file is empty": "{upload_name}：文件为空",
+    "{upload_name}: larger than {MAX_ATTACHMENT_BYTES_1024_1024} MiB": "{upload_name}：超过{MAX_ATTACHMENT_BYTES_1024_1024} MiB",
+    "{upload_name}: only photos (JPEG, PNG, WebP) and PDF scans are accepted": "{upload_name}：只接受照片（JPEG、PNG、WebP）和PDF扫描件",
+    "you may list your own department's orders only": "只能查看本部门的工单",
+    "a contact cannot be received in the future": "受理时间不能晚于现在",
+    "account {ref_account} is not customer {ref_id}'s": "户号{ref_account}不属于客户{ref_id}",
+    "Idempotency-Key must have 1 to 128 characters": "Idempotency-Key须为1至128个字符",
+    "this Idempotency-Key was used for a different contact": "该Idempotency-Key已用于另一次来电",
+    "the crew's arrival is already recorded for this visit": "本次出车已记录到达现场",
+    "restoration follows the crew's arrival, once per visit": "恢复送电须在到达现场之后，每次出车一次",
+    "a repair is returned after supply is restored": "抢修须在恢复送电后才能回单",
+    "this order needs a follow-up (回访) before it is archived": "该工单须先回访才能归档",
+    "only a connection (报装) whose clock runs can wait for the customer": "只有正在计时的报装工单才能暂停等待客户",
+    "the clock is not paused": "计时未暂停",
+    "the order changed since version {data_version}; it is now version {order_version} in state {state}": "工单在版本{data_version}之后已被修改，现为版本{order_version}，状态为{state}",
+    "{action} is not allowed in state {state}": "工单处于{state}状态，不能{action}",
+    "role {by_role} may not {action}; allowed roles: {join_sorted_str_r_for_r_in_move_roles}": "角色{by_role}不能{action}；可执行的角色：{join_sorted_str_r_for_r_in_move_roles}",
+    "only the order's own department may do this": "只有工单所属部门可以执行此操作",
+    "{action} does not apply to a {order_order_type}": "{order_order_type}工单不适用{action}",
+    "{action} is not open now: {GUARD_REASONS_move_guard}": "现在不能{action}：{GUARD_REASONS_move_guard}",
+    "at: a step cannot be dated in the future": "at: 环节时间不能晚于现在",
+    "at: a step cannot be dated before the order was accepted": "at: 环节时间不能早于受理时间",
+    "at: {what} ({clock_local_earliest_isoformat_timespec_minutes})": "at: {what}（{clock_local_earliest_isoformat_timespec_minutes}）",
+    "直接办结 needs the answer given to the caller": "直接办结须填写给来电人的答复",
+    "no routing rule matched: choose the department": "没有匹配的派单规则，请选择部门",
+    "say why the order is not this department's work": "请说明该工单不属于本部门的原因",
+    "a progress record needs a note": "进展记录须填写说明",
+    "the crew cannot arrive before it was dispatched": "到达现场不能早于派车",
+    "restoration cannot precede the crew's arrival": "恢复送电不能早于到达现场",
+    "回单 needs the result of the work": "回单须填写处理结果",
+    "a repair cannot be returned before restoration": "抢修不能在恢复送电前回单",
+    "the work cannot be returned before it was dispatched": "回单不能早于派单",
+    "say what the customer has to do (暂停计时)": "请说明客户需要做什么（暂停计时）",
+    "the clock cannot run again before it was paused": "恢复计时不能早于暂停",
+    "say what must be redone (退回重办)": "请说明需要重办的内容（退回重办）",
+    "how was the customer told: programme, counter, phone, sms, letter, visit": "请选择答复客户的方式：节目、柜台、电话、短信、信函、上门",
+    "a follow-up needs its outcome: satisfied, basically_satisfied, dissatisfied or unreachable": "回访须选择结果：满意、基本满意、不满意或未接通",
+    "say why the order is cancelled": "请说明撤销工单的原因",
+    "a comment needs its text": "备注须填写内容",
+    "only a 分户装表 service request (meter_split) records a meter split": "只有分户装表的业务工单才能记录分户",
+    "unknown action {action!r}; one of {join_a_for_a_in_Action}": "未知的操作{action!r}，须为以下之一：{join_a_for_a_in_Action}",
+    "the order kept changing while this action ran; try again": "执行期间工单不断被修改，请重试",
+    "the caller's whole number is shown only while the order is open": "只有工单在办时才能查看来电人的完整号码",
+    "{order_type} always needs a follow-up: complaints and emergency repairs are always followed up (回访)": "{order_type}必须回访：投诉和紧急抢修一律回访",
+    "time limit given twice: {key}": "时限重复：{key}",
+    "a time limit must be positive": "时限须大于0",
+    "no time-limit policy is in force on {on_isoformat}; an administrator must add one": "{on_isoformat}没有执行中的时限标准，须由管理员添加",
+    "a policy needs a code of 1 to 32 characters": "时限标准代码须为1至32个字符",
+    "name the notice the limits come from": "请注明时限的依据（文件）",
+    "policy {code} exists": "时限标准{code}已存在",
+    "no policy to start from: run quarterhour db upgrade": "没有可作为基础的时限标准：请运行 quarterhour db upgrade",
+    "a new version starts after the newest one ({base_effective_from})": "新版本的执行日期须晚于最新版本（{base_effective_from}）",
+    "no account {ref_account}": "没有户号{ref_account}",
+    "no work order matches this number and phone": "工单号与电话后四位不匹配，未找到工单",
+    "no work order {order_id}": "没有编号为{order_id}的工单",
+    "unknown order type {order_type!r}": "未知的业务类型{order_type!r}",
+    "{order_type} has no sub-type {subtype!r}": "{order_type}没有子类{subtype!r}",
+    "{kind} has no sub-type {matter_subtype!r} (allowed: {allowed})": "{kind}没有子类{matter_subtype!r}（可选：{allowed}）",
+    "a fault repair needs its area class (urban, rural, remote)": "故障报修须选择区域类别（城区、农村、偏远）",
+    "only fault repairs have an area class": "只有故障报修才有区域类别",
+    "only a consultation can be answered and closed at intake": "只有咨询可以在受理时直接答复办结",
+}
+
+_PLACEHOLDER = re.compile(r"\{\w+(?:![rsa])?(?::[^{}]*)?\}")
+
+
+def placeholders(template: str) -> list[str]:
+    return _PLACEHOLDER.findall(template)
+
+
+@dataclass(frozen=True)
+class _Template:
+    pattern: re.Pattern[str]
+    groups: dict[str, str]  # placeholder → its group in the pattern
+    chinese: str
+
+
+@cache
+def _templates() -> tuple[_Template, ...]:
+    """The catalogue's templates as patterns, those with the most words first (so that
+    "{field}: a whole number from {low} to {high}" is tried before "{field}: a whole number")."""
+    out = []
+    for english, chinese in CATALOGUE.items():
+        tokens = placeholders(english)
+        if not tokens:
+            continue
+        groups: dict[str, str] = {}
+        pattern, last = "", 0
+        for found in _PLACEHOLDER.finditer(english):
+            pattern += re.escape(english[last : found.start()])
+            token = found.group()
+            if token in groups:
+                pattern += f"(?P={groups[token]})"
+            else:
+                groups[token] = f"p{len(groups)}"
+                pattern += f"(?P<{groups[token]}>.+?)"
+            last = found.end()
+        pattern += re.escape(english[last:])
+        out.append(_Template(re.compile(pattern, re.DOTALL), groups, chinese))
+    return tuple(sorted(out, key=lambda t: -len(_PLACEHOLDER.sub("", t.pattern.pattern))))
+
+
+# A code put into a message, by the placeholder it fills: its label in the reader's language.
+_CODES: tuple[tuple[str, Mapping[str, labels.Label]], ...] = (
+    ("action", labels.ACTIONS),
+    ("state", labels.STATES),
+    ("order_type", labels.KINDS),
+    ("kind", labels.KINDS),
+    ("role", labels.ROLES),
+)
+
+
+def _value(token: str, value: str) -> str:
+    exact = CATALOGUE.get(value)
+    if exact is not None:
+        return exact
+    name = token.strip("{}").split("!")[0].split(":")[0]
+    for suffix, table in _CODES:
+        if name.endswith(suffix) and value in table:
+            return labels.text(table, value, "zh")
+    return value
+
+
+def chinese(message: str) -> str | None:
+    """The Chinese of a message of the catalogue, or None when it has none."""
+    exact = CATALOGUE.get(message)
+    if exact is not None:
+        return exact
+    for template in _templates():
+        found = template.pattern.fullmatch(message)
+        if found is None:
+            continue
+        text = template.chinese
+        for token, group in template.groups.items():
+            text = text.replace(token, _value(token, found.group(group)))
+        return text
+    return None
+
+
+# Pydantic's refusals by error type: (Chinese, English), `{name}` from the error's context.
+PYDANTIC: dict[str, tuple[str, str]] = {
+    "missing": ("必须填写", "is required"),
+    "string_too_short": ("至少{min_length}个字符", "needs at least {min_length} characters"),
+    "string_too_long": ("最多{max_length}个字符", "takes at most {max_length} characters"),
+    "string_type": ("须为文字", "must be text"),
+    "string_pattern_mismatch": ("格式不正确", "is not in the expected form"),
+    "too_short": ("至少{min_length}项", "needs at least {min_length} items"),
+    "too_long": ("最多{max_length}项", "takes at most {max_length} items"),
+    "int_parsing": ("须为整数", "must be a whole number"),
+    "int_type": ("须为整数", "must be a whole number"),
+    "int_from_float": ("须为整数", "must be a whole number"),
+    "float_parsing": ("须为数字", "must be a number"),
+    "decimal_parsing": ("须为数字", "must be a number"),
+    "decimal_type": ("须为数字", "must be a number"),
+    "decimal_max_places": ("最多{decimal_places}位小数", "takes at most {decimal_places} decimals"),
+    "decimal_max_digits": ("最多{max_digits}位数字", "takes at most {max_digits} digits"),
+    "decimal_whole_digits": (
+        "整数部分最多{whole_digits}位",
+        "takes at most {whole_digits} digits before the decimal point",
+    ),
+    "finite_number": ("须为有限的数字", "must be a finite number"),
+    "greater_than": ("须大于{gt}", "must be greater than {gt}"),
+    "greater_than_equal": ("不能小于{ge}", "must be at least {ge}"),
+    "less_than": ("须小于{lt}", "must be less than {lt}"),
+    "less_than_equal": ("不能大于{le}", "must be at most {le}"),
+    "bool_parsing": ("须为是或否", "must be yes or no"),
+    "date_parsing": ("须为日期，如2026-11-28", "must be a date like 2026-11-28"),
+    "date_from_datetime_parsing": ("须为日期，如2026-11-28", "must be a date like 2026-11-28"),
+    "date_type": ("须为日期，如2026-11-28", "must be a date like 2026-11-28"),
+    "datetime_parsing": (
+        "须为日期和时间，如2026-11-28 09:30",
+        "must be a date and time like 2026-11-28 09:30",
+    ),
+    "datetime_from_date_parsing": (
+        "须为日期和时间，如2026-11-28 09:30",
+        "must be a date and time like 2026-11-28 09:30",
+    ),
+    "datetime_type": (
+        "须为日期和时间，如2026-11-28 09:30",
+        "must be a date and time like 2026-11-28 09:30",
+    ),
+    "timezone_aware": ("须带时区", "must carry its time zone"),
+    "enum": ("须为以下之一：{expected}", "must be one of {expected}"),
+    "literal_error": ("须为以下之一：{expected}", "must be one of {expected}"),
+    "extra_forbidden": ("不是可填写的项", "is not a field of this form"),
+    "list_type": ("须为列表", "must be a list"),
+    "dict_type": ("须为一组字段", "must be a group of fields"),
+    "model_type": ("须为一组字段", "must be a group of fields"),
+    "json_invalid": ("不是有效的JSON", "is not valid JSON"),
+}
+
+# Labels of the fields the domain names (the last part of a path): (Chinese, English).
+FIELDS: dict[str, tuple[str, str]] = {
+    "title": ("标题", "title"),
+    "description": ("描述", "description"),
+    "answer": ("答复", "answer"),
+    "order_type": ("业务类型", "kind of request"),
+    "subtype": ("子类", "sub-type"),
+    "area_class": ("区域类别", "area class"),
+    "department_id": ("部门", "department"),
+    "district_id": ("供电区域", "district"),
+    "name": ("姓名", "name"),
+    "phone": ("电话", "phone"),
+    "phone_last4": ("电话后四位", "last four digits of the phone"),
+    "address": ("地址", "address"),
+    "account": ("户号", "account number"),
+    "channel": ("渠道", "channel"),
+    "episode_id": ("节目", "episode"),
+    "matters": ("诉求", "matters"),
+    "customer": ("来电人", "caller"),
+    "id": ("编号", "number"),
+    "note": ("说明", "note"),
+    "result": ("处理结果", "result"),
+    "crew": ("抢修班组", "crew"),
+    "version": ("版本", "version"),
+    "reply_method": ("答复方式", "reply method"),
+    "outcome": ("回访结果", "outcome"),
+    "at": ("时间", "time"),
+    "when": ("时间", "time"),
+    "username": ("用户名", "username"),
+    "password": ("密码", "password"),
+    "full_name": ("姓名", "full name"),
+    "role": ("角色", "role"),
+    "code": ("代码", "code"),
+    "kind": ("类型", "kind"),
+    "amount": ("金额", "amount"),
+    "reference": ("凭证号", "reference"),
+    "period": ("月份", "month"),
+    "reason": ("原因", "reason"),
+    "effective_from": ("执行日期", "in force from"),
+    "file": ("文件", "file"),
+    "air_date": ("播出日期", "air date"),
+    "staff_id": ("员工", "staff member"),
+    "q": ("查找内容", "search"),
+    "limit": ("条数", "how many"),
+    "active": ("启用状态", "active"),
+    "source": ("依据", "source"),
+    "paid_at": ("缴费时间", "paid at"),
+    "installed_on": ("安装日期", "installed on"),
+    "read_on": ("抄表日期", "read on"),
+    "total": ("示数", "reading"),
+    "unit": ("单位", "unit"),
+    "amount_value": ("时限", "time limit"),
+    "number": ("户号", "account number"),
+    "format": ("格式", "format"),
+    "start": ("开始日期", "start"),
+    "end": ("结束日期", "end"),
+    "year": ("年份", "year"),
+    "flat_price": ("单一电价", "flat price"),
+    "leader": ("值班领导", "leader on duty"),
+    "specialists": ("值班专家", "specialists on duty"),
+    "roster": ("值班表", "roster"),
+    "priority": ("优先级", "priority"),
+    "tier_mode": ("阶梯方式", "tiers"),
+    "new_meter": ("新电表", "new meter"),
+    "household": ("住户", "household"),
+    "shared_meter": ("合表电表", "shared meter"),
+    "initial_reading": ("装表示数", "installation reading"),
+    "shared_meter_reading": ("合表示数", "shared meter reading"),
+    "customer_id": ("客户", "customer"),
+    "reading_id": ("示数", "reading"),
+}
+
+# A list's item, by the list's name: "第{n}项…" / "… {n}" (n counted from 1).
+_ITEMS: dict[str, tuple[str, str]] = {
+    "matters": ("第{n}项诉求", "matter {n}"),
+    "limits": ("第{n}项时限", "limit {n}"),
+}
+
+_PATH = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
+
+
+def field_label(path: str, lang: str) -> str:
+    """A field's path as its reader calls it: matters[0].title → 第1项诉求的标题 / title of
+    matter 1; a field nobody named keeps its name."""
+    en = lang == "en"
+    parts: list[str] = []
+    # The desk's inputs (m0_title, caller_phone) when a form's raw value was refused.
+    path = re.sub(r"^m(\d+)_", r"matters[\1].", re.sub(r"^caller_", "customer.", path))
+    for name, index in _PATH.findall(path):
+        if index and parts and parts[-1] in _ITEMS:
+            zh_item, en_item = _ITEMS[parts.pop()]
+            parts.append((en_item if en else zh_item).format(n=int(index) + 1))
+        elif name:
+            parts.append(name if name in _ITEMS else _field_word(name, en))
+    parts = [_field_word(p, en) if p in _ITEMS else p for p in parts]
+    if not parts:
+        return path
+    return " of ".join(reversed(parts)) if en else "的".join(parts)
+
+
+def _field_word(name: str, en: bool) -> str:
+    words = FIELDS.get(name)
+    return name if words is None else words[1 if en else 0]
+
+
+def pydantic_text(kind: str, context: Mapping[str, Any], english: str, lang: str) -> str:
+    """What pydantic refused, in the reader's language, from its error type and context;
+    a validator's own message (a ValueError, a custom error) is read through the catalogue."""
+    if kind == "value_error" and "error" in context:
+        return said(str(context["error"]), lang)
+    if kind in ("string_too_short", "too_short") and context.get("min_length") == 1:
+        kind = "missing"  # an empty field is one not filled in
+    if kind in PYDANTIC:
+        zh, en = PYDANTIC[kind]
+        text = en if lang == "en" else zh
+        for key, value in context.items():
+            text = text.replace("{" + key + "}", str(value))
+        return text
+    return said(english, lang)
+
+
+def said(message: str, lang: str) -> str:
+    """A message in the reader's language: English as it was raised, Chinese from the
+    catalogue (the English when the catalogue has none — the catalogue's test prevents that)."""
+    if lang == "en":
+        return message
+    return chinese(message) or message
+
+
+_PREFIX = re.compile(r"^([A-Za-z_][\w.\[\]]*): (.+)$", re.DOTALL)
+
+
+def split_field(message: str, field: str | None) -> tuple[str | None, str]:
+    """A message "field: what is wrong" as its field and the rest; other messages whole."""
+    found = _PREFIX.match(message)
+    if found is None:
+        return None, message
+    prefix = found.group(1)
+    names = {n for n, _ in _PATH.findall(prefix) if n}
+    if prefix == field or names <= FIELDS.keys() | _ITEMS.keys():
+        return prefix, found.group(2)
+    return None, message
