@@ -44,7 +44,7 @@ def _query(console: Console) -> tuple[MixQuery, str | None]:
     try:
         q = validated(MixQuery, raw)
     except ValidationFailed as exc:
-        problem = exc.message
+        problem = Words(console.lang).message(exc)
         q, raw = MixQuery.model_validate(defaults), dict(defaults)
     if "bucket" not in raw:
         days = (q.end - q.start).days
