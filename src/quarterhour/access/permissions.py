@@ -40,6 +40,8 @@ class Permission(StrEnum):
     IMPORT_RECORDS = "import_records"  # customer, meter, reading and payment files
     VOID_READING = "void_reading"  # set a wrong meter reading aside (it stays in the history)
     SPLIT_METER = "split_meter"  # 分户装表 on site: a new meter and account from a shared meter
+    EXPORT_LISTS = "export_lists"  # a list as CSV or XLSX
+    VIEW_BILLING = "view_billing"  # the bill runs and the readings held for review
 
 
 _A = Role.DUTY_AGENT
@@ -75,13 +77,24 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     # The department that fits the meter (a business hall's metering team) records it; the
     # order's step is checked by the lifecycle (record_progress, the order's own department).
     Permission.SPLIT_METER: frozenset({_H}),
+    Permission.EXPORT_LISTS: frozenset({_A, _D, _H, _F, _S, _ADMIN}),
+    # Those who answer customers, and those who run the bills.
+    Permission.VIEW_BILLING: frozenset({_A, _D, _H, _F, _S, _ADMIN}),
 }
+
+# A repair crew (a handler of a repair department, Actor.is_crew) works its jobs on site from a
+# phone: the office's spreadsheets and the billing desk are not its work, whatever its role.
+NOT_FOR_CREWS: frozenset[Permission] = frozenset({Permission.EXPORT_LISTS, Permission.VIEW_BILLING})
 
 
 def can(actor: Actor, permission: Permission) -> bool:
     # The system actor (the command line on the server, the sweep, the demo, workers) is as
     # trusted as whoever may run those: it holds every permission, but no lifecycle move's role.
-    return actor.is_system or actor.role in GRANTS[permission]
+    if actor.is_system:
+        return True
+    if actor.is_crew and permission in NOT_FOR_CREWS:
+        return False
+    return actor.role in GRANTS[permission]
 
 
 def require(actor: Actor, permission: Permission) -> None:
