@@ -507,13 +507,13 @@ _CONSOLE: dict[str, tuple[str, str]] = {
         "新增电价版本（自生效日起替代现行版本）",
         "Add a price version (replaces the current one from its first day)",
     ),
-    "f_flat_price": ("基础电价", "Base price"),
-    "f_tier1_limit": ("一档上限", "Tier 1 up to"),
-    "f_tier2_limit": ("二档上限", "Tier 2 up to"),
-    "f_tier2_surcharge": ("二档加价", "Tier 2 surcharge"),
-    "f_tier3_surcharge": ("三档加价", "Tier 3 surcharge"),
-    "f_peak_price": ("峰段电价", "Peak price"),
-    "f_valley_price": ("谷段电价", "Valley price"),
+    "f_flat_price": ("基础电价（元/千瓦时）", "Base price (yuan/kWh)"),
+    "f_tier1_limit": ("一档上限（千瓦时）", "Tier 1 up to (kWh)"),
+    "f_tier2_limit": ("二档上限（千瓦时）", "Tier 2 up to (kWh)"),
+    "f_tier2_surcharge": ("二档加价（元/千瓦时）", "Tier 2 surcharge (yuan/kWh)"),
+    "f_tier3_surcharge": ("三档加价（元/千瓦时）", "Tier 3 surcharge (yuan/kWh)"),
+    "f_peak_price": ("峰段电价（元/千瓦时）", "Peak price (yuan/kWh)"),
+    "f_valley_price": ("谷段电价（元/千瓦时）", "Valley price (yuan/kWh)"),
     "follow_up_script": (
         "回访话术：您好，我是供电公司客户服务中心回访员{name}。您在{day}反映的“{title}”，处理结果是：{result}。请问您对处理结果满意吗？（满意 / 基本满意 / 不满意）",
         "Script: Hello, this is {name} from the power company's service centre. About “{title}”, which you raised on {day}, the result was: {result}. Are you satisfied with it? (satisfied / basically satisfied / dissatisfied)",
@@ -687,12 +687,16 @@ class Words:
         return f"{amount} {self.unit(unit)}" if self.en else f"{amount}{self.unit(unit)}"
 
     def tier(self, low: Decimal | int, high: Decimal | None, surcharge: Decimal | int) -> str:
-        """One tier: its kWh range and what it adds to the base price."""
+        """One tier: its kWh range and what it adds to the base price, with units (0–180千瓦时：
+        基础电价; 181–350 kWh: +0.05 yuan/kWh)."""
         kwh = self("kwh")
         if high is not None:
             span = f"{low:.0f}–{high:.0f} {kwh}" if self.en else f"{low:.0f}–{high:.0f}{kwh}"
         else:
             span = f"above {low:.0f} {kwh}" if self.en else f"{low:.0f}{kwh}以上"
+        colon = ": " if self.en else "："
         if not surcharge:
-            return f"{span}: {self('base_price')}"
-        return f"{span}: +{surcharge} {self('yuan_kwh')}"
+            return f"{span}{colon}{self('base_price')}"
+        if self.en:
+            return f"{span}: +{surcharge} {self('yuan_kwh')}"
+        return f"{span}：加价{surcharge}{self('yuan_kwh')}"
