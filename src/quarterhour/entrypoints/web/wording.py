@@ -595,8 +595,8 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "warning_provisional_deadlines": (
         "{count} 个工单的时限为临时时限（所在年度尚无官方节假日安排，仅扣除法定节假日，未计调休）；"
         "请载入该年度官方安排。",
-        "{count} orders have provisional deadlines, counted without the year's make-up and"
-        " bridging days (statutory holidays only): load the year's official schedule.",
+        "Orders with provisional deadlines: {count}, counted without the year's make-up and"
+        " bridging days (statutory holidays only). Load the year's official schedule.",
     ),
     "years_joiner": ("、", " and "),
     "year_n": ("{year}年", "{year}"),
