@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
-from browser.conftest import PHONE, log_in, screenshot
+from browser.conftest import ARTIFACTS, PHONE, log_in, screenshot
 from quarterhour.access.actor import system
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
@@ -78,9 +79,8 @@ def test_a_repair_crew_works_a_job_from_a_phone(
         screenshot(phone, "crew-order-390")
 
 
-def screenshot_path(name: str) -> Any:
-    from browser.conftest import ARTIFACTS
-
+def screenshot_path(name: str) -> Path:
+    """Where a shot of the first screen only (not the whole page) goes."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / f"{name}.png"
 

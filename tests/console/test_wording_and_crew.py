@@ -82,7 +82,7 @@ def test_a_halls_handler_is_named_by_his_hall_and_keeps_exports_and_billing(desk
 
 
 def test_the_crews_department_kind_is_the_organisations() -> None:
-    assert CREW_DEPARTMENT_KIND == DepartmentKind.REPAIR.value
+    assert DepartmentKind.REPAIR.value == CREW_DEPARTMENT_KIND
     assert {Permission.EXPORT_LISTS, Permission.VIEW_BILLING} <= NOT_FOR_CREWS
     assert labels.role_text("handler", "repair", "en") == "repair crew"
     assert labels.role_text("dispatcher", "repair") == "调度员"
@@ -203,9 +203,10 @@ def test_dates_and_times_in_tables_do_not_wrap(desk: Desk, loop: LoopApi) -> Non
         for attributes, moment, _ in found:
             classes = re.search(r'class="([^"]*)"', attributes)
             assert classes and "time" in classes.group(1).split(), f"{path}: {moment} may wrap"
-    assert ".time" in (STATIC / "console.css").read_text() and "white-space: nowrap" in (
-        STATIC / "console.css"
-    ).read_text()
+    assert (
+        ".time" in (STATIC / "console.css").read_text()
+        and "white-space: nowrap" in (STATIC / "console.css").read_text()
+    )
     assert re.search(r"\.time \{ white-space: nowrap", (STATIC / "public.css").read_text())
 
 
