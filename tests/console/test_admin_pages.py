@@ -110,8 +110,8 @@ def test_loading_a_new_year_recomputes_provisional_deadlines(
     assert 'data-warning="provisional_deadlines"' in page.text
     # What 2027 is known to have off before its notice: the statutory days, lunar ones computed.
     assert 'id="provisional-2027"' in page.text
-    assert "<td>2027-02-05</td><td>春节</td>" in page.text
-    assert "<td>2027-09-15</td><td>中秋节</td>" in page.text
+    assert '<td class="time">2027-02-05</td><td>春节</td>' in page.text
+    assert '<td class="time">2027-09-15</td><td>中秋节</td>' in page.text
     loaded = admin.post(
         "/console/admin/calendar",
         data={"csrf": csrf_of(page.text), "source": "国办发明电〔2026〕（测试用）"},

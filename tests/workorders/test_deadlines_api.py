@@ -179,11 +179,12 @@ def test_a_provisional_deadline_skips_the_statutory_spring_festival_and_moves_wi
     assert due(d["completion#1"]) == at("2027-02-11 23:59:59")
 
     admin = loop.headers("admin")
-    message = {
+    warning = {
         w["code"]: w for w in loop.client.get("/api/v1/admin/warnings", headers=admin).json()
-    }["calendar_year_missing"]["message"]
-    assert "法定节假日" in message and "调休" in message
-    assert "statutory holidays" in message and "make-up working days" in message
+    }["calendar_year_missing"]
+    assert warning["values"] == {"years": [2027]}
+    assert "statutory holidays" in warning["message"]
+    assert "make-up working days" in warning["message"]
 
     loaded = loop.client.post(
         "/api/v1/admin/calendar/years",

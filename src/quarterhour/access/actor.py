@@ -21,6 +21,10 @@ class Role(StrEnum):
     SYSTEM = "system"
 
 
+# organisation.DepartmentKind.REPAIR, which this layer may not import (tests/access check they
+# agree).
+CREW_DEPARTMENT_KIND = "repair"
+
 STAFF_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.SYSTEM)
 
 
@@ -31,10 +35,19 @@ class Actor:
     role: Role
     department_id: int | None
     full_name: str = ""
+    # The kind of the staff member's department (organisation.DepartmentKind's value): a
+    # handler of a repair department is a crew on site, named and served as one.
+    department_kind: str | None = None
 
     @property
     def is_system(self) -> bool:
         return self.role is Role.SYSTEM
+
+    @property
+    def is_crew(self) -> bool:
+        """A repair crew member: a handler of a repair department (still Role.HANDLER for the
+        lifecycle's moves)."""
+        return self.role is Role.HANDLER and self.department_kind == CREW_DEPARTMENT_KIND
 
     @property
     def person_id(self) -> int:

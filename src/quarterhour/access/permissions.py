@@ -42,6 +42,8 @@ class Permission(StrEnum):
     SPLIT_METER = "split_meter"  # 分户装表 on site: a new meter and account from a shared meter
     # Decide on a month the bill run held: accept it, correct a reading, or void one.
     REVIEW_READINGS = "review_readings"
+    EXPORT_LISTS = "export_lists"  # a list as CSV or XLSX
+    VIEW_BILLING = "view_billing"  # the bill runs and the readings held for review
 
 
 _A = Role.DUTY_AGENT
@@ -80,13 +82,26 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     # The business halls' and the metering centre's staff (handlers) read meters and take
     # payments: they know whether a jump is real; the administrators run the bills.
     Permission.REVIEW_READINGS: frozenset({_H, _ADMIN}),
+    Permission.EXPORT_LISTS: frozenset({_A, _D, _H, _F, _S, _ADMIN}),
+    # Those who answer customers, and those who run the bills.
+    Permission.VIEW_BILLING: frozenset({_A, _D, _H, _F, _S, _ADMIN}),
 }
+
+# A repair crew (a handler of a repair department, Actor.is_crew) works its jobs on site from a
+# phone: the office's spreadsheets and the billing desk are not its work, whatever its role.
+NOT_FOR_CREWS: frozenset[Permission] = frozenset(
+    {Permission.EXPORT_LISTS, Permission.VIEW_BILLING, Permission.REVIEW_READINGS}
+)
 
 
 def can(actor: Actor, permission: Permission) -> bool:
     # The system actor (the command line on the server, the sweep, the demo, workers) is as
     # trusted as whoever may run those: it holds every permission, but no lifecycle move's role.
-    return actor.is_system or actor.role in GRANTS[permission]
+    if actor.is_system:
+        return True
+    if actor.is_crew and permission in NOT_FOR_CREWS:
+        return False
+    return actor.role in GRANTS[permission]
 
 
 def require(actor: Actor, permission: Permission) -> None:

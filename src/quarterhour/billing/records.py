@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
-from quarterhour.access.permissions import Permission, can, require
+from quarterhour.access.permissions import Permission, require
 from quarterhour.billing.models import Bill, BillLine, BillRun, HeldReading
 from quarterhour.customers import accounts
 from quarterhour.customers.models import Account
@@ -44,9 +44,7 @@ def itemised_bill(
 
 
 def _require_billing_view(by: Actor) -> None:
-    # Those who answer customers, and those who run the bills.
-    if not can(by, Permission.RUN_BILLING):
-        require(by, Permission.VIEW_CUSTOMERS)
+    require(by, Permission.VIEW_BILLING)
 
 
 def recent_runs(session: Session, *, by: Actor, limit: int = 24) -> list[BillRun]:
@@ -68,3 +66,15 @@ def held_for_review(
         .offset(offset)
     )
     return [(held, number) for held, number in rows]
+
+
+def runs_for_export(session: Session, *, by: Actor) -> list[BillRun]:
+    """The bill runs as a spreadsheet: up to the last 1,000."""
+    require(by, Permission.EXPORT_LISTS)
+    return recent_runs(session, by=by, limit=1000)
+
+
+def held_for_export(session: Session, *, by: Actor) -> list[tuple[HeldReading, str]]:
+    """Every reading held for review (up to 100,000): the list the billing staff work through."""
+    require(by, Permission.EXPORT_LISTS)
+    return held_for_review(session, by=by, limit=100_000)

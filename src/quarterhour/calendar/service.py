@@ -125,23 +125,32 @@ def provisional_holidays(session: Session, years: list[int]) -> dict[int, Mappin
     return {year: calendar.provisional_holidays(year) for year in years}
 
 
-def missing_year_warning(session: Session, today: date) -> str | None:
+@dataclass(frozen=True)
+class MissingYears:
+    """Years without the State Council's notice whose deadlines are provisional meanwhile: a
+    warning for the administrators, `code` with its `years` (the console words it in its
+    reader's language, entrypoints/web/wording.py); `message` is the CLI's and the API's
+    English."""
+
+    years: tuple[int, ...]
+    code = "calendar_year_missing"
+
+    @property
+    def message(self) -> str:
+        years = " and ".join(str(year) for year in self.years)
+        return (
+            f"No official holiday schedule is loaded for {years}: deadlines falling there count"
+            " Monday to Friday less the statutory holidays (元旦 1 Jan, 春节 New Year's Eve to the"
+            " third lunar day, 清明, 劳动节 1-2 May, 端午, 中秋, 国庆 1-3 Oct; lunar dates"
+            f" computed). The {statutory.UNKNOWN_EN} are unknown, so these deadlines are"
+            " provisional until an administrator loads the State Council notice, which"
+            " recomputes them."
+        )
+
+
+def missing_year_warning(session: Session, today: date) -> MissingYears | None:
     missing = missing_years(session, today)
-    if not missing:
-        return None
-    years_zh = "、".join(f"{year}年" for year in missing)
-    years_en = " and ".join(str(year) for year in missing)
-    return (
-        f"尚未导入{years_zh}的官方节假日安排（国务院办公厅通知）：这些年份的期限暂按周一至周五、"
-        "扣除《全国年节及纪念日放假办法》规定的法定节假日（元旦、春节除夕至初三、清明、"
-        "劳动节5月1日至2日、端午、中秋、国庆10月1日至3日，农历日期已推算）计算；"
-        f"{statutory.UNKNOWN_ZH}尚不可知，这些期限为临时时限，导入通知后自动重算。请管理员尽快导入。"
-        f" No official holiday schedule is loaded for {years_en}: deadlines falling there count"
-        " Monday to Friday less the statutory holidays (元旦 1 Jan, 春节 New Year's Eve to the"
-        " third lunar day, 清明, 劳动节 1-2 May, 端午, 中秋, 国庆 1-3 Oct; lunar dates computed)."
-        f" The {statutory.UNKNOWN_EN} are unknown, so these deadlines are provisional until an"
-        " administrator loads the State Council notice, which recomputes them."
-    )
+    return MissingYears(tuple(missing)) if missing else None
 
 
 def invalidate_cache() -> None:

@@ -41,13 +41,14 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def actor_of(staff: Staff) -> Actor:
+def actor_of(staff: Staff, department_kind: str | None = None) -> Actor:
     return Actor(
         id=staff.id,
         username=staff.username,
         role=Role(staff.role),
         department_id=staff.department_id,
         full_name=staff.full_name,
+        department_kind=department_kind,
     )
 
 
@@ -59,7 +60,12 @@ class IssuedToken:
 
 
 def log_in(session: Session, username: str, password: str, *, ttl_minutes: int) -> IssuedToken:
-    staff = session.scalar(select(Staff).where(Staff.username == username))
+    found = session.execute(
+        select(Staff, Department.kind)
+        .outerjoin(Department, Department.id == Staff.department_id)
+        .where(Staff.username == username)
+    ).first()
+    staff, department_kind = found if found is not None else (None, None)
     # Same answer and the same work for an unknown user, a disabled one and a wrong password:
     # one Argon2 verification each (against a dummy hash when there is no usable one), so
     # neither the answer nor its time tells which usernames exist.
@@ -77,7 +83,7 @@ def log_in(session: Session, username: str, password: str, *, ttl_minutes: int) 
             token_hash=token_digest(token), staff_id=staff.id, created_at=now, expires_at=expires
         )
     )
-    return IssuedToken(token, expires, actor_of(staff))
+    return IssuedToken(token, expires, actor_of(staff, department_kind))
 
 
 # Bearer tokens seen recently, per process: a token's staff lookup is one query on every request,
@@ -116,18 +122,19 @@ def authenticate(session: Session, token: str, *, cache_seconds: float = 0) -> A
 
 def _look_up(session: Session, digest: str) -> tuple[Actor, datetime]:
     row = session.execute(
-        select(Staff, ApiToken.expires_at)
+        select(Staff, ApiToken.expires_at, Department.kind)
         .join(ApiToken, ApiToken.staff_id == Staff.id)
+        .outerjoin(Department, Department.id == Staff.department_id)
         .where(ApiToken.token_hash == digest, ApiToken.revoked.is_(False))
     ).first()
     if row is None:
         raise Unauthenticated("invalid or revoked token")
-    staff, expires_at = row
+    staff, expires_at, department_kind = row
     if expires_at <= clock.now():
         raise Unauthenticated("token expired; log in again")
     if not staff.is_active:
         raise Unauthenticated("account disabled")
-    return actor_of(staff), expires_at
+    return actor_of(staff, department_kind), expires_at
 
 
 def log_out(session: Session, token: str) -> None:

@@ -228,6 +228,19 @@ ROLES: Mapping[str, Label] = {
     Role.SYSTEM: Label("系统", "system"),
 }
 
+# How a payment came in (billing.payments.CHANNELS): on the customer's page, bills and exports.
+PAYMENT_CHANNELS: Mapping[str, Label] = {
+    "counter": Label("营业厅柜台", "at the counter"),
+    "bank": Label("银行代收", "bank collection"),
+    "online": Label("网上缴费", "online"),
+}
+
+# A department's handler as the people around him call him: the lifecycle's role stays HANDLER.
+HANDLERS_BY_DEPARTMENT_KIND: Mapping[str, Label] = {
+    DepartmentKind.REPAIR: Label("抢修人员", "repair crew"),
+    DepartmentKind.BUSINESS_HALL: Label("营业厅人员", "business hall staff"),
+}
+
 DEPARTMENT_KINDS: Mapping[str, Label] = {
     DepartmentKind.SERVICE_CENTRE: Label("客户服务中心", "service centre"),
     DepartmentKind.BUSINESS_HALL: Label("营业厅", "business hall"),
@@ -259,6 +272,15 @@ TABLES: Mapping[type[StrEnum], Mapping[str, Label]] = {
 PUBLIC_STEPS: Mapping[str, Pair] = {
     action: label.public for action, label in ACTIONS.items() if label.public is not None
 }
+
+
+def role_text(role: str | None, department_kind: str | None, lang: str = "zh") -> str:
+    """A staff member's role as it is shown: a handler by his department's kind when it has a
+    name of its own (抢修人员, 营业厅人员), otherwise the role's label."""
+    named = HANDLERS_BY_DEPARTMENT_KIND.get(department_kind or "")
+    if role == Role.HANDLER and named is not None:
+        return named.text(lang)
+    return text(ROLES, role, lang)
 
 
 def text(table: Mapping[str, Label], code: str | None, lang: str = "zh") -> str:

@@ -90,6 +90,7 @@ def orders_for_export(
     """Every match of the filter in its order (not one page), up to `limit`; one query, masked
     like the lists."""
     require(by, Permission.VIEW_ORDERS)
+    require(by, Permission.EXPORT_LISTS)
     query = (
         filters.apply(
             select(WorkOrder, Customer.name, Customer.phone).join(

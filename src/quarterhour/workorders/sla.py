@@ -7,8 +7,8 @@ order's history as an event.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -337,9 +337,14 @@ def _sweep_postgresql(session: Session, now: datetime, batch: int) -> SweepRepor
 
 @dataclass(frozen=True)
 class AdminWarning:
+    """One thing the administrators must act on: `code` and its `values`, which the console
+    words in its reader's language (wording.py: warning_<code>); `message` is the API's and
+    the CLI's English."""
+
     code: str
     message: str
     count: int | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
 
 
 def admin_warnings(session: Session, today: date, *, by: Actor) -> list[AdminWarning]:
@@ -347,8 +352,8 @@ def admin_warnings(session: Session, today: date, *, by: Actor) -> list[AdminWar
     orders whose deadlines were computed meanwhile from the statutory holidays alone."""
     require(by, Permission.VIEW_ADMIN_WARNINGS)
     out: list[AdminWarning] = []
-    if message := calendar_service.missing_year_warning(session, today):
-        out.append(AdminWarning("calendar_year_missing", message))
+    if missing := calendar_service.missing_year_warning(session, today):
+        out.append(AdminWarning(missing.code, missing.message, values={"years": missing.years}))
     provisional = (
         session.scalar(
             select(func.count())
@@ -361,10 +366,11 @@ def admin_warnings(session: Session, today: date, *, by: Actor) -> list[AdminWar
         out.append(
             AdminWarning(
                 "provisional_deadlines",
-                f"{provisional} 个工单的时限为临时时限（所在年度尚无官方节假日安排，仅扣除法定节假日，"
-                "未计调休）；请载入该年度官方安排 / deadlines counted without the year's make-up"
-                " and bridging days (statutory holidays only): load the year's official schedule",
+                f"{provisional} orders have provisional deadlines, counted without the year's"
+                " make-up and bridging days (statutory holidays only): load the year's official"
+                " schedule",
                 provisional,
+                {"count": provisional},
             )
         )
     return out

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, UploadFile, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from quarterhour.calendar import service as calendar_service
@@ -58,14 +58,19 @@ class PolicyOut(BaseModel):
 
 class WarningOut(BaseModel):
     code: str
-    message: str
+    message: str  # in English; `code` and `values` let a client say it in its own words
     count: int | None = None
+    values: dict[str, Any] = Field(default_factory=dict)  # years, count
 
 
 class SweepOut(BaseModel):
     at: datetime
     warned: int
     escalated: int
+
+
+def _message(missing: calendar_service.MissingYears | None) -> str | None:
+    return missing.message if missing else None
 
 
 @router.get("/calendar", response_model=CalendarOut, responses=answers(403))
@@ -81,7 +86,7 @@ def calendar(ctx: CtxDep) -> CalendarOut:
             }
             for y in calendar_service.loaded_years(ctx.session, by=ctx.actor)
         ],
-        warning=calendar_service.missing_year_warning(ctx.session, clock.now().date()),
+        warning=_message(calendar_service.missing_year_warning(ctx.session, clock.now().date())),
     )
 
 
@@ -136,7 +141,7 @@ def list_policies(ctx: CtxDep) -> list[PolicyOut]:
 @router.get("/warnings", response_model=list[WarningOut], responses=answers(403))
 def warnings(ctx: CtxDep) -> list[WarningOut]:
     return [
-        WarningOut(code=w.code, message=w.message, count=w.count)
+        WarningOut(code=w.code, message=w.message, count=w.count, values=dict(w.values))
         for w in sla.admin_warnings(ctx.session, clock.now().date(), by=ctx.actor)
     ]
 

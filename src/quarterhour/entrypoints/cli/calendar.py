@@ -31,7 +31,7 @@ def show() -> None:
         table.add_row(str(year), source)
     console.print(table)
     if warning:
-        err_console.print(f"[yellow]{warning}[/yellow]")
+        err_console.print(f"[yellow]{warning.message}[/yellow]")
 
 
 @app.command("load")

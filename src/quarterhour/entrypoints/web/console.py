@@ -53,10 +53,13 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(web_session.LoginRequired)
-    async def _login(_: Request, exc: web_session.LoginRequired) -> Response:
+    async def _login(request: Request, exc: web_session.LoginRequired) -> Response:
         target = web_session.login_url(exc.next_path)
         if exc.reason:
             target += "&reason=expired"
+        # A link in English (the public pages' 工作人员入口 read in English) logs in in English.
+        if request.query_params.get("lang") in ("zh", "en"):
+            target += "&lang=" + request.query_params["lang"]
         return RedirectResponse(target, status_code=303)
 
     api_handler = app.exception_handlers[DomainError]

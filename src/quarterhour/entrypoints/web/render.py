@@ -88,7 +88,7 @@ def menu(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("nav_escalated", "/console/orders?escalated=true&open=true"))
     if can(actor, Permission.VIEW_CUSTOMERS):
         items.append(MenuItem("nav_customers", "/console/customers"))
-    if can(actor, Permission.VIEW_CUSTOMERS) or can(actor, Permission.RUN_BILLING):
+    if can(actor, Permission.VIEW_BILLING):
         items.append(MenuItem("nav_billing", "/console/billing"))
     if can(actor, Permission.VIEW_PROGRAMME):
         items.append(MenuItem("nav_programme", "/console/programme"))
@@ -233,6 +233,8 @@ def page(
         menu=items,
         menu_current=current_item(items, request),
         searchable=actor is not None and may_search(actor),
+        # Export links are offered to whoever may export (a crew on a phone may not).
+        may_export=actor is not None and can(actor, Permission.EXPORT_LISTS),
         csrf=csrf,
         now=now,
         local=local,

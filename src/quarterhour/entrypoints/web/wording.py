@@ -203,9 +203,6 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "bill_unpaid": ("未缴", "unpaid"),
     "bill_overdue": ("逾期未缴", "overdue"),
     "payments": ("缴费记录（近12笔）", "Payments (the last 12)"),
-    "pay_channel_counter": ("营业厅柜台", "counter"),
-    "pay_channel_bank": ("银行代收", "bank"),
-    "pay_channel_online": ("网上缴费", "online"),
     "staff": ("员工与角色", "Staff and roles"),
     "full_name": ("姓名", "Name"),
     "unit_name": ("名称", "Name"),
@@ -513,13 +510,13 @@ _CONSOLE: dict[str, tuple[str, str]] = {
         "新增电价版本（自生效日起替代现行版本）",
         "Add a price version (replaces the current one from its first day)",
     ),
-    "f_flat_price": ("基础电价", "Base price"),
-    "f_tier1_limit": ("一档上限", "Tier 1 up to"),
-    "f_tier2_limit": ("二档上限", "Tier 2 up to"),
-    "f_tier2_surcharge": ("二档加价", "Tier 2 surcharge"),
-    "f_tier3_surcharge": ("三档加价", "Tier 3 surcharge"),
-    "f_peak_price": ("峰段电价", "Peak price"),
-    "f_valley_price": ("谷段电价", "Valley price"),
+    "f_flat_price": ("基础电价（元/千瓦时）", "Base price (yuan/kWh)"),
+    "f_tier1_limit": ("一档上限（千瓦时）", "Tier 1 up to (kWh)"),
+    "f_tier2_limit": ("二档上限（千瓦时）", "Tier 2 up to (kWh)"),
+    "f_tier2_surcharge": ("二档加价（元/千瓦时）", "Tier 2 surcharge (yuan/kWh)"),
+    "f_tier3_surcharge": ("三档加价（元/千瓦时）", "Tier 3 surcharge (yuan/kWh)"),
+    "f_peak_price": ("峰段电价（元/千瓦时）", "Peak price (yuan/kWh)"),
+    "f_valley_price": ("谷段电价（元/千瓦时）", "Valley price (yuan/kWh)"),
     "follow_up_script": (
         "回访话术：您好，我是供电公司客户服务中心回访员{name}。您在{day}反映的“{title}”，处理结果是：{result}。请问您对处理结果满意吗？（满意 / 基本满意 / 不满意）",
         "Script: Hello, this is {name} from the power company's service centre. About “{title}”, which you raised on {day}, the result was: {result}. Are you satisfied with it? (satisfied / basically satisfied / dissatisfied)",
@@ -671,6 +668,33 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "drill_follow_up_done": ("已回访", "followed up"),
     "drill_follow_up_answered": ("回访应答", "answered a follow-up call"),
     "drill_follow_up_dissatisfied": ("回访有不满意", "dissatisfied at a follow-up"),
+    # --- wording and crew (issue 13)
+    # The order list's filters, folded on a phone.
+    "filter_panel": ("筛选条件", "Filters"),
+    # The public pages' way back for staff.
+    "staff_console": ("工作人员入口", "Staff console"),
+    # The administrators' warnings (workorders/sla.AdminWarning: a code and its values).
+    "warning_calendar_year_missing": (
+        "尚未导入{years}的官方节假日安排（国务院办公厅通知）：这些年份的期限暂按周一至周五、扣除"
+        "《全国年节及纪念日放假办法》规定的法定节假日（元旦、春节除夕至初三、清明、劳动节5月1日至2日、"
+        "端午、中秋、国庆10月1日至3日，农历日期已推算）计算；调休上班日、与周末相连的放假日和节日逢"
+        "周末的补假日尚不可知，这些期限为临时时限，导入通知后自动重算。请管理员尽快导入。",
+        "No official holiday schedule is loaded for {years}: deadlines falling there count Monday"
+        " to Friday less the statutory holidays (New Year's Day, the Spring Festival from New"
+        " Year's Eve to the third lunar day, Qingming, Labour Day 1–2 May, Dragon Boat, Mid-Autumn,"
+        " National Day 1–3 October; lunar dates computed). The make-up working days, the bridging"
+        " days and the days in lieu of a holiday on a weekend are unknown, so these deadlines are"
+        " provisional until an administrator loads the State Council's notice, which recomputes"
+        " them.",
+    ),
+    "warning_provisional_deadlines": (
+        "{count} 个工单的时限为临时时限（所在年度尚无官方节假日安排，仅扣除法定节假日，未计调休）；"
+        "请载入该年度官方安排。",
+        "Orders with provisional deadlines: {count}, counted without the year's make-up and"
+        " bridging days (statutory holidays only). Load the year's official schedule.",
+    ),
+    "years_joiner": ("、", " and "),
+    "year_n": ("{year}年", "{year}"),
 }
 
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")
@@ -712,6 +736,14 @@ class Words:
             return detail or ""
         return self("held_detail_implausible", kwh=found.group(1), usual=found.group(2))
 
+    def warning(self, code: str, values: Mapping[str, object]) -> str:
+        """An administrators' warning (workorders/sla.AdminWarning) in the reader's language."""
+        shown = dict(values)
+        years = shown.get("years")
+        if isinstance(years, list | tuple):
+            shown["years"] = self("years_joiner").join(self("year_n", year=y) for y in years)
+        return self("warning_" + code, **shown)
+
     def action(self, code: str | None) -> str:
         if code == "meter_split":  # the console's own form, not a move of the lifecycle
             return self(code)
@@ -721,8 +753,12 @@ class Words:
         """An action as the public order status tells the customer about it."""
         return labels.public_step(code, self.lang)
 
-    def role(self, code: str | None) -> str:
-        return self._of(labels.ROLES, code)
+    def role(self, code: str | None, department_kind: str | None = None) -> str:
+        return labels.role_text(code, department_kind, self.lang)
+
+    def pay_channel(self, code: str | None) -> str:
+        """How a payment came in: 营业厅柜台, 银行代收, 网上缴费."""
+        return self._of(labels.PAYMENT_CHANNELS, code)
 
     def department_kind(self, code: str | None) -> str:
         return self._of(labels.DEPARTMENT_KINDS, code)
@@ -755,12 +791,16 @@ class Words:
         return f"{amount} {self.unit(unit)}" if self.en else f"{amount}{self.unit(unit)}"
 
     def tier(self, low: Decimal | int, high: Decimal | None, surcharge: Decimal | int) -> str:
-        """One tier: its kWh range and what it adds to the base price."""
+        """One tier: its kWh range and what it adds to the base price, with units (0–180千瓦时：
+        基础电价; 181–350 kWh: +0.05 yuan/kWh)."""
         kwh = self("kwh")
         if high is not None:
             span = f"{low:.0f}–{high:.0f} {kwh}" if self.en else f"{low:.0f}–{high:.0f}{kwh}"
         else:
             span = f"above {low:.0f} {kwh}" if self.en else f"{low:.0f}{kwh}以上"
+        colon = ": " if self.en else "："
         if not surcharge:
-            return f"{span}: {self('base_price')}"
-        return f"{span}: +{surcharge} {self('yuan_kwh')}"
+            return f"{span}{colon}{self('base_price')}"
+        if self.en:
+            return f"{span}: +{surcharge} {self('yuan_kwh')}"
+        return f"{span}：加价{surcharge}{self('yuan_kwh')}"

@@ -206,7 +206,7 @@ def export_runs(fmt: str, console: ConsoleDep) -> Response:
             render.local(r.started_at),
             render.local(r.finished_at),
         ]
-        for r in records.recent_runs(console.session, by=console.actor, limit=1000)
+        for r in records.runs_for_export(console.session, by=console.actor)
     ]
     header = [
         t(k)
@@ -232,7 +232,7 @@ def export_held(fmt: str, console: ConsoleDep) -> Response:
     t = Words(console.lang)
     rows = [
         [number, h.period.strftime("%Y-%m"), t("held_" + h.reason), t.held_detail(h.detail)]
-        for h, number in records.held_for_review(console.session, by=console.actor, limit=100_000)
+        for h, number in records.held_for_export(console.session, by=console.actor)
     ]
     header = [t("account"), t("period"), t("reason"), t("note")]
     return exports.export("held-readings", header, rows, fmt)

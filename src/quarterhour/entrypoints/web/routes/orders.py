@@ -148,6 +148,24 @@ def _open_only(f: OrderFilter) -> bool:
     return f.open is True or f.queue
 
 
+# The filter panel's own fields (the tabs set the state): any of them asked for keeps the panel
+# open on a phone, where it is folded otherwise.
+_PANEL_FIELDS = (
+    "open",
+    "order_type",
+    "district_id",
+    "department_id",
+    "due_before",
+    "overdue",
+    "escalated",
+    "sort",
+)
+
+
+def _panel_set(request: Request) -> bool:
+    return any(request.query_params.get(name) for name in _PANEL_FIELDS)
+
+
 def _reference(console: Console) -> dict[str, dict[int, str]]:
     """Department and district names for display (two small queries)."""
     session = console.session
@@ -201,6 +219,7 @@ def _queue(console: Console, *, heading: str, defaults: dict[str, Any]) -> HTMLR
         has_next=len(found.items) == f.per_page,
         matched=found.total,
         reference=_reference(console),
+        filters_set=_panel_set(console.request),
     )
 
 

@@ -129,3 +129,15 @@
     box.select();
   });
 }());
+
+// The order list's filter panel: folded on a phone unless a filter is set (the server leaves
+// data-fold-narrow off then), always open on a wide screen, where its summary is hidden.
+(function () {
+  "use strict";
+  var panel = document.querySelector("details[data-fold-narrow]");
+  if (!panel || !window.matchMedia) { return; }
+  var narrow = window.matchMedia("(max-width: 36rem)");
+  function fit() { panel.open = !narrow.matches; }
+  fit();
+  if (narrow.addEventListener) { narrow.addEventListener("change", fit); }
+}());
