@@ -164,6 +164,11 @@ def test_the_follow_up_agents_day(as_user: AsUser) -> None:
 def test_the_repair_crews_day_on_a_phone(as_user: AsUser) -> None:
     crew = as_user("repair-baohe", viewport=PHONE)
     expect(crew.get_by_role("heading", level=1)).to_have_text("我的工单")
+    bar = crew.locator("header.bar")
+    expect(bar).to_contain_text("抢修人员")
+    expect(bar).not_to_contain_text("电费核算")  # no billing desk on a crew's phone
+    expect(crew.locator("main")).not_to_contain_text("导出")
+    expect(crew.locator("#filter-panel")).not_to_have_attribute("open", "")  # folded
     crew.locator("table.list tbody tr a").first.click()
     top = crew.locator("main").locator(".card").first
     expect(top).to_contain_text(ADDRESS)  # the address, at the top of the job

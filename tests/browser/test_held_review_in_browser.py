@@ -90,7 +90,11 @@ def test_billing_staff_correct_one_held_reading_and_accept_another(
     correct.get_by_label("更正后示数").fill("50")  # below last month's 100: refused, kept
     correct.get_by_label("审核说明").fill("抄表员多抄一位")
     correct.get_by_role("button", name="更正读数").click()
-    expect(page.locator("#error")).to_contain_text("total")
+    expect(page.locator("#error")).to_contain_text("低于上次示数100.00")
+    total = page.locator("#correct-held").get_by_label("更正后示数")
+    expect(total).to_have_attribute("aria-invalid", "true")  # marked, its message beside it
+    message = page.locator(f"#{total.get_attribute('aria-describedby')}")
+    expect(message).to_contain_text("低于上次示数")
     expect(page.locator("#correct-held").get_by_label("审核说明")).to_have_value("抄表员多抄一位")
     screenshot(page, "held-review-refused")
     page.locator("#correct-held").get_by_label("更正后示数").fill("200")

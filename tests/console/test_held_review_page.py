@@ -68,11 +68,16 @@ def test_billing_staff_review_held_readings_one_after_the_other(
         path, data={"csrf": token, "decision": "correct", "total": "50", "reason": "多抄一位"}
     )
     assert below.status_code == 422
-    assert "total:" in below.text and 'value="50"' in below.text and "多抄一位" in below.text
+    assert "示数：50低于上次示数100.00" in below.text  # in Chinese, the field by its name
+    assert 'value="50"' in below.text and "多抄一位" in below.text
+    assert (
+        'name="total" inputmode="decimal" required maxlength="20" size="12" aria-invalid="true"'
+        in below.text
+    )
     garbage = staff.post(
         path, data={"csrf": token, "decision": "correct", "total": "1,2", "reason": "x"}
     )
-    assert garbage.status_code == 422 and "total:" in garbage.text
+    assert garbage.status_code == 422 and "示数：请填写数字，如1234.56" in garbage.text
     corrected = staff.post(
         path, data={"csrf": token, "decision": "correct", "total": "200", "reason": "多抄一位"}
     )

@@ -13,7 +13,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from quarterhour.access.permissions import Permission, can
 from quarterhour.billing import reading_review
 from quarterhour.entrypoints.web import render
+from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.kit import bounds
 from quarterhour.kit.bounds import DbId
@@ -30,7 +32,7 @@ def _page(
     console: Console,
     held_id: int,
     *,
-    error: str | None = None,
+    error: Refusal | None = None,
     typed: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
@@ -100,7 +102,9 @@ def review(
         session.rollback()
         if exc.status_code in (401, 403, 404):
             raise
-        return _page(console, held_id, error=exc.message, typed=typed, status_code=exc.status_code)
+        # Three forms share the field names: the marks are keyed by the decision sent.
+        error = Words(console.lang).refusal(exc, lambda field: f"{decision}:{field}")
+        return _page(console, held_id, error=error, typed=typed, status_code=exc.status_code)
     following = reading_review.next_held(session, done.row.held_reading_id, by=console.actor)
     if following is None:
         return RedirectResponse(f"/console/billing?reviewed={decision}", status_code=303)
