@@ -11,9 +11,11 @@ import inspect
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from quarterhour.entrypoints.shared.validation import field_name
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web import session as web_session
 from quarterhour.entrypoints.web.routes import (
@@ -30,7 +32,7 @@ from quarterhour.entrypoints.web.routes import (
     search,
 )
 from quarterhour.entrypoints.web.wording import Words
-from quarterhour.errors import DomainError
+from quarterhour.errors import DomainError, ValidationFailed
 
 STATIC = Path(__file__).parent / "static"
 
@@ -84,6 +86,48 @@ def install(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(DomainError, _domain)
+
+    api_validation = app.exception_handlers[RequestValidationError]
+
+    async def _unparsed(request: Request, exc: Exception) -> Response:
+        """A console form FastAPI refused before its route ran (a field over its length, a
+        number that is none): the page says which field and why in the reader's language, and
+        leads back to the form, instead of the API's JSON."""
+        if not request.url.path.startswith("/console") or not isinstance(
+            exc, RequestValidationError
+        ):
+            answer = api_validation(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        where = field_name(tuple(first.get("loc", ())))
+        refused = ValidationFailed(
+            f"{where}: {first.get('msg', '')}",
+            field=where,
+            check=(first.get("type", ""), first.get("ctx", {})),
+        )
+        lang = web_session.language(request)
+        t = Words(lang)
+        return render.page(
+            request,
+            "console/error.html",
+            lang=lang,
+            status_code=422,
+            heading=t("error"),
+            message=t.message(refused),
+            back=_back_to(request),
+        )
+
+    app.add_exception_handler(RequestValidationError, _unparsed)
+
+
+def _back_to(request: Request) -> str:
+    """The page the refused form was on, when it was one of ours; else the console's home."""
+    referer = request.headers.get("referer", "")
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    if referer.startswith(origin + "/console"):
+        return referer[len(origin) :]
+    return "/console"
 
 
 def too_large_page(request: Request, size: str) -> bytes:
