@@ -159,9 +159,10 @@ def schedule_episode(client: httpx.Client, headers: dict[str, str], day: str, or
 DEMO_ANCHOR = datetime(2026, 11, 27, 10, 0, tzinfo=SHANGHAI)  # a Friday morning
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Thirty days of demo history (generated once per run) behind a real HTTP server."""
+    """Thirty days of demo history behind a real HTTP server, one per test module (a module
+    that works through the demo's data leaves the next one its own)."""
     from quarterhour.config import Settings
     from quarterhour.demo import generator
     from quarterhour.demo.organisation import FAST_HASH

@@ -177,3 +177,47 @@ def test_the_repair_crews_day_on_a_phone(as_user: AsUser) -> None:
     assert box is not None and box["y"] < PHONE["height"], "the address is below the fold"
     expected_step(crew)
     screenshot(crew, "day-crew-job-phone")
+
+
+def test_the_supervisors_day(as_user: AsUser) -> None:
+    supervisor = as_user("supervisor")
+    expect(supervisor.get_by_role("heading", level=1)).to_have_text("质量看板")
+    # The overdue card and the list behind it say the same number.
+    overdue = supervisor.locator('[data-figure="overdue_now"]')
+    count = int(overdue.get_attribute("data-count") or "0")
+    assert count > 0, "the demo's last morning has overdue work"
+    overdue.click()
+    expect(supervisor.locator(".matched")).to_have_attribute("data-total", str(count))
+    expect(supervisor.locator("table.list tbody tr")).to_have_count(min(count, 50))
+    screenshot(supervisor, "day-supervisor-overdue")
+    # One of them: where it is, and what has happened to it.
+    supervisor.locator("table.list tbody tr a").first.click()
+    expect(supervisor.locator("main .card").first).to_contain_text(ADDRESS)
+    expect(supervisor.locator("ol.timeline li").first).to_be_visible()
+    # Accepted this period, by type: the first type's figure leads to as many orders.
+    supervisor.get_by_role("link", name="质量看板").click()
+    accepted = supervisor.locator('td a[data-figure="accepted"]').first
+    count = int(accepted.get_attribute("data-count") or "0")
+    accepted.click()
+    expect(supervisor.locator(".matched")).to_have_attribute("data-total", str(count))
+
+
+def test_the_metering_staffs_day_on_held_readings(as_user: AsUser) -> None:
+    metering = as_user("metering")
+    metering.get_by_role("link", name="电费核算").click()
+    held = metering.locator("#held tbody tr")
+    expect(held.first).to_be_visible()
+    account = held.first.locator("td").first.inner_text()
+    held.first.get_by_role("link", name="审核").click()
+    expect(metering.locator("h1")).to_contain_text("审核待出账的抄表")
+    expect(metering.locator("main")).to_contain_text("常量")  # the usual month beside this one
+    accept = metering.locator("#accept-held")
+    accept.get_by_label("审核说明").fill("现场核实：新增电采暖，用电属实")
+    accept.get_by_role("button", name="确认读数无误").click()
+    # On to the next held month, or back to the list when none is left.
+    expect(metering.locator("#review-done")).to_contain_text("确认")
+    screenshot(metering, "day-metering-reviewed")
+    metering.get_by_role("link", name="电费核算").click()
+    expect(metering.locator("#held")).not_to_contain_text(account)
+    expect(metering.locator("main")).to_contain_text(account)  # among the decisions
+    expect(metering.locator("main")).to_contain_text("现场核实")  # the decision, on record

@@ -239,6 +239,8 @@ PAYMENT_CHANNELS: Mapping[str, Label] = {
 HANDLERS_BY_DEPARTMENT_KIND: Mapping[str, Label] = {
     DepartmentKind.REPAIR: Label("抢修人员", "repair crew"),
     DepartmentKind.BUSINESS_HALL: Label("营业厅人员", "business hall staff"),
+    DepartmentKind.METERING: Label("计量人员", "metering staff"),
+    DepartmentKind.MARKETING: Label("营销人员", "marketing staff"),
 }
 
 DEPARTMENT_KINDS: Mapping[str, Label] = {
