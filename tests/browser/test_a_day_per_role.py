@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from browser.conftest import DEMO_ANCHOR, PHONE, screenshot
 from quarterhour.kit import clock
+from workorders.loop_client import LoopApi
 
 AsUser = Callable[..., Page]
 ORDER_NUMBER = re.compile(r"GD\d{14,}")
@@ -161,7 +163,17 @@ def test_the_follow_up_agents_day(as_user: AsUser) -> None:
     screenshot(followup, "day-followup-archived")
 
 
-def test_the_repair_crews_day_on_a_phone(as_user: AsUser) -> None:
+def test_the_repair_crews_day_on_a_phone(as_user: AsUser, demo_server: str) -> None:
+    # Before the crew looks: a fault reported and sent to 包河区抢修班 (the office's work, by API).
+    api = LoopApi(httpx.Client(base_url=demo_server, timeout=30), None)  # type: ignore[arg-type]
+    districts = api.client.get("/api/v1/districts", headers=api.headers("dispatcher")).json()
+    baohe = next(d["id"] for d in districts if d["name"] == "包河区")
+    caller = {"name": "孙女士", "phone": "13955107711", "address": "合肥市包河区徽州大道18号"}
+    matter = {"order_type": "fault_repair", "area_class": "urban", "title": "18号楼整栋停电"}
+    body = {"channel": "hotline", "customer": {**caller, "district_id": baohe}, "matters": [matter]}
+    contact = api.client.post("/api/v1/contacts", json=body, headers=api.headers("agent")).json()
+    api.act("dispatcher", contact["orders"][0]["id"], "dispatch", crew="包河抢修一班")
+
     crew = as_user("repair-baohe", viewport=PHONE)
     expect(crew.get_by_role("heading", level=1)).to_have_text("我的工单")
     bar = crew.locator("header.bar")
@@ -169,6 +181,7 @@ def test_the_repair_crews_day_on_a_phone(as_user: AsUser) -> None:
     expect(bar).not_to_contain_text("电费核算")  # no billing desk on a crew's phone
     expect(crew.locator("main")).not_to_contain_text("导出")
     expect(crew.locator("#filter-panel")).not_to_have_attribute("open", "")  # folded
+    expect(crew.locator("table.list tbody tr").first).to_contain_text(ADDRESS)  # where to go
     crew.locator("table.list tbody tr a").first.click()
     top = crew.locator("main").locator(".card").first
     expect(top).to_contain_text(ADDRESS)  # the address, at the top of the job

@@ -45,6 +45,7 @@ def _summary(order: WorkOrder, customer_name: str | None, phone: str | None) -> 
         state=order.state,
         department_id=order.department_id,
         district_id=order.district_id,
+        address=mask_text(order.address) if order.address else None,
         customer_name=mask_name(customer_name),
         customer_phone=mask_phone(phone),
         accepted_at=order.accepted_at,
@@ -164,7 +165,7 @@ def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
     text = (lambda t: t) if whole else _mask_optional
     addressed = salutation(customer.name, customer.id_number)
     return OrderDetail(
-        **summary.model_dump(),
+        **summary.model_dump(exclude={"address"}),
         contact_id=contact.id,
         contact_number=contact.number,
         account_number=account_number,

@@ -146,6 +146,8 @@ class OrderSummary(BaseModel):
     state: str
     department_id: int | None
     district_id: int | None
+    # Where the work is (the service address): a crew picks its next job by it.
+    address: str | None = None
     customer_name: str | None
     customer_phone: str | None  # masked
     accepted_at: datetime
