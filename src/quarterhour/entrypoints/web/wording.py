@@ -708,6 +708,15 @@ class Words:
         self.en = lang == "en"
         self.lang = "en" if self.en else "zh"
 
+    @property
+    def colon(self) -> str:
+        """The colon after a label: full-width in Chinese (公开日期：…), ": " in English."""
+        return ": " if self.en else "："
+
+    def aside(self, text: str) -> str:
+        """A remark in brackets after what it qualifies, as each language writes them."""
+        return f" ({text})" if self.en else f"（{text}）"
+
     def __call__(self, key: str, **values: object) -> str:
         zh, en = _TEXT.get(key) or _CONSOLE[key]
         text = en if self.en else zh
