@@ -76,8 +76,10 @@ def test_a_halls_handler_is_named_by_his_hall_and_keeps_exports_and_billing(desk
     assert _role_shown(page) == "营业厅人员"
     assert "/console/orders/export.csv?" in page and 'href="/console/billing"' in page
     assert hall.get("/console/orders/export.csv").status_code == 200
-    # A handler of another kind of department, and the other roles, keep the role's name.
-    assert _role_shown(desk("metering").get("/console/my-work").text) == "部门处理人"
+    # The metering centre's handler by his centre; a department of no named kind and the other
+    # roles keep the role's name.
+    assert _role_shown(desk("metering").get("/console/my-work").text) == "计量人员"
+    assert _role_shown(desk("inspection").get("/console/my-work").text) == "部门处理人"
     assert _role_shown(desk("dispatcher").get("/console/orders").text) == "调度员"
 
 
