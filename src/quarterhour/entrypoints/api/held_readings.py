@@ -74,10 +74,12 @@ def held(
     return [_held_out(h, number) for h, number in rows]
 
 
-@router.get("/reviews", response_model=list[ReviewOut])
+@router.get("/reviews", response_model=list[ReviewOut], responses=answers(404))
 def reviews(
     ctx: CtxDep,
-    account: Annotated[Text | None, Query(max_length=20, description="户号")] = None,
+    account: Annotated[
+        Text | None, Query(min_length=1, max_length=20, description="户号 (404 if none such)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[ReviewOut]:
     """The decisions taken, newest first: one account's, or everyone's."""

@@ -141,7 +141,7 @@ def _moved(order: WorkOrder, actor: Actor) -> ActionResult:
 @router.post(
     "/orders/{order_id}/actions/{action}/files",
     response_model=ActionResult,
-    responses=REFUSED | answers(404, 409),
+    responses=REFUSED | answers(400, 404, 409),  # 400: a body that is not multipart
 )
 def act_with_files(
     order_id: BigId,
