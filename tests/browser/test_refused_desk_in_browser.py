@@ -26,7 +26,7 @@ def test_an_empty_matter_is_refused_under_its_title(open_page: OpenPage, backend
     form.get_by_role("button", name="保存").click()
     page.wait_for_load_state("domcontentloaded")
 
-    expect(page.locator("#error")).to_have_text("第1项诉求的标题：必须填写")
+    expect(page.locator("#error")).to_have_text("事项1的标题：必须填写")
     title = form.locator('[name="m0_title"]')
     expect(title).to_have_attribute("aria-invalid", "true")
     expect(title).to_have_attribute("aria-describedby", "error-m0_title")

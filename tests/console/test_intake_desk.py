@@ -157,7 +157,7 @@ def test_a_matter_without_a_title_is_named_and_the_form_kept(
     )
     refused = agent.post("/console/desk", data=data)
     assert refused.status_code == 422
-    assert "第1项诉求的标题" in refused.text
+    assert "事项1的标题" in refused.text
     assert "客户说抄表员态度很差" in refused.text
     assert _count(engine, Contact) == 0
 

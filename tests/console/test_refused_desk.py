@@ -37,7 +37,7 @@ def test_a_matter_without_a_title_is_named_in_chinese_by_its_title(
     )
     refused = agent.post("/console/desk", data=data)
     assert refused.status_code == 422
-    assert summary(refused.text) == "第1项诉求的标题：必须填写"
+    assert summary(refused.text) == "事项1的标题：必须填写"
     assert next_to(refused.text, "m0_title") == "必须填写"
     assert "Field required" not in refused.text and "matters[0]" not in refused.text
     assert 'value="钱先生"' in refused.text and "客户说抄表员态度很差" in refused.text
@@ -67,7 +67,7 @@ def test_a_matter_on_the_second_row_is_named_where_it_was_typed(
     refused = agent.post("/console/desk", data=data)
     assert refused.status_code == 422
     assert next_to(refused.text, "m1_title") == "最多200个字符"
-    assert summary(refused.text) == "第1项诉求的标题：最多200个字符"
+    assert summary(refused.text) == "事项1的标题：最多200个字符"
 
 
 def test_a_domain_refusal_is_translated_next_to_its_field(desk: Desk, org: Organisation) -> None:

@@ -10,7 +10,7 @@ tests/console/test_message_catalogue.py walks the source: a message raised for p
 that is missing here fails it.
 
 Pydantic's refusals are translated by their error type and context (PYDANTIC), never from
-pydantic's English, and a field's path by its labels (FIELDS): matters[0].title → 第1项诉求的标题.
+pydantic's English, and a field's path by its labels (FIELDS): matters[0].title → 事项1的标题.
 """
 
 from __future__ import annotations
@@ -501,7 +501,7 @@ FIELDS: dict[str, tuple[str, str]] = {
 
 # A list's item, by the list's name: "第{n}项…" / "… {n}" (n counted from 1).
 _ITEMS: dict[str, tuple[str, str]] = {
-    "matters": ("第{n}项诉求", "matter {n}"),
+    "matters": ("事项{n}", "matter {n}"),  # as the desk heads it (事项 1)
     "limits": ("第{n}项时限", "limit {n}"),
 }
 
@@ -509,7 +509,7 @@ _PATH = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
 
 
 def field_label(path: str, lang: str) -> str:
-    """A field's path as its reader calls it: matters[0].title → 第1项诉求的标题 / title of
+    """A field's path as its reader calls it: matters[0].title → 事项1的标题 / title of
     matter 1; a field nobody named keeps its name."""
     en = lang == "en"
     parts: list[str] = []
