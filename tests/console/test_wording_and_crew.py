@@ -238,3 +238,14 @@ def test_the_disclosures_wide_tables_become_cards_on_a_phone(
         assert cells and all("data-label=" in c or "card-title" in c for c in cells), table
     css = (STATIC / "public.css").read_text()
     assert "content: attr(data-label)" in css and "table.cards thead { display: none; }" in css
+
+
+@pytest.mark.db
+def test_the_staff_list_names_handlers_as_their_departments_people(desk: Desk) -> None:
+    page = desk("admin").get("/console/admin/staff").text
+    row = re.search(r"<tr><td>repair-baohe</td>.*?</tr>", page, re.S)
+    assert row and "<td>抢修人员</td>" in row.group(0)
+    row = re.search(r"<tr><td>hall-baohe</td>.*?</tr>", page, re.S)
+    assert row and "<td>营业厅人员</td>" in row.group(0)
+    row = re.search(r"<tr><td>dispatcher</td>.*?</tr>", page, re.S)
+    assert row and "<td>调度员</td>" in row.group(0)

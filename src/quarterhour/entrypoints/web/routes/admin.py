@@ -100,9 +100,12 @@ def _optional_int(value: str, field: str) -> int | None:
 
 
 def _staff_values(console: Console) -> dict[str, Any]:
+    departments = organisation.list_departments(console.session)
     return {
         "members": staff_accounts.list_staff(console.session, by=console.actor),
-        "departments": {d.id: d.name for d in organisation.list_departments(console.session)},
+        "departments": {d.id: d.name for d in departments},
+        # A handler is named as his department's people are (抢修人员, 营业厅人员 …).
+        "department_kinds": {d.id: d.kind for d in departments},
         "roles": list(STAFF_ROLES),
     }
 
@@ -120,7 +123,7 @@ def export_staff(fmt: str, console: ConsoleDep) -> Response:
         [
             m.username,
             m.full_name,
-            t.role(m.role),
+            t.role(m.role, values["department_kinds"].get(m.department_id)),
             values["departments"].get(m.department_id, ""),
             t("yes_short") if m.is_active else t("no_short"),
         ]
