@@ -578,6 +578,8 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "closed_tabs": ("已办结", "Closed"),
     # --- accessibility (names for controls that sit in table cells)
     "limit_unit": ("时限单位", "unit of the time limit"),
+    # The author of a step nobody took by hand: the deadline sweep's warnings and escalations.
+    "by_the_system": ("系统自动", "by the system"),
     # --- held readings review
     "review_held": ("审核", "Review"),
     "held_review_title": ("审核待出账的抄表", "Review a held reading"),
