@@ -3,8 +3,9 @@
 
 The source is read, not run: every `raise`-able DomainError built with a literal or an f-string
 (and the helpers that carry such a message to one: a move's required field, a calendar file's
-problem, a password's weakness, a guard's reason) is turned into its msgid the way the catalogue
-spells it — an f-string's `{expression}` becomes `{expression}` with every run of non-word
+problem, a password's weakness, a guard's reason), and every problem of a row of a record file
+(RowProblem, Problem: kept in the import's report, shown on its job page and in its rejects
+file), is turned into its msgid the way the catalogue spells it — an f-string's `{expression}` becomes `{expression}` with every run of non-word
 characters an underscore (`{order.version}` → `{order_version}`), its conversion and format kept
 (`{username!r}`, `{period:%Y-%m}`)."""
 
@@ -33,7 +34,15 @@ ERRORS = {
     "Unavailable",
 }
 # Helpers that hand a message on to a DomainError: name → which positional argument it is.
-CARRIERS = {"require_field": 2, "_single": 1, "_Problem": 1, "_not_before": 2, "add": 2}
+CARRIERS = {
+    "require_field": 2,
+    "_single": 1,
+    "_Problem": 1,
+    "_not_before": 2,
+    "add": 2,
+    "RowProblem": 1,
+    "Problem": 2,
+}
 # Functions that answer with a message for a DomainError to carry.
 ANSWERING = {"check_strength", "window_problem"}
 # Messages that only add a field in front of another message, already in the catalogue.
@@ -64,6 +73,34 @@ def msgid(node: ast.expr, constants: dict[str, str]) -> str | None:
     return None
 
 
+def msgids(
+    node: ast.expr, constants: dict[str, str], local: dict[str, list[ast.expr]]
+) -> list[str]:
+    """The messages an argument may carry: itself, both sides of `a if … else b`, and what a
+    name was given in the same file (`why = (… if … else …)`, then Problem(n, "row", why))."""
+    if isinstance(node, ast.IfExp):
+        return msgids(node.body, constants, local) + msgids(node.orelse, constants, local)
+    text = msgid(node, constants)
+    if text is not None:
+        return [text]
+    if isinstance(node, ast.Name):
+        return [t for value in local.get(node.id, []) for t in msgids(value, {}, {})]
+    return []
+
+
+def _assigned(tree: ast.Module) -> dict[str, list[ast.expr]]:
+    """Every plain name's values in a file, from `name = value`."""
+    local: dict[str, list[ast.expr]] = {}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            local.setdefault(node.targets[0].id, []).append(node.value)
+    return local
+
+
 def _callee(node: ast.Call) -> str | None:
     if isinstance(node.func, ast.Name):
         return node.func.id
@@ -88,6 +125,7 @@ def raised_messages() -> dict[str, str]:
     found: dict[str, str] = {}
     for path, tree in trees.items():
         where = str(path.relative_to(SOURCE.parent))
+        local = _assigned(tree)
         for node in ast.walk(tree):
             argument: ast.expr | None = None
             if isinstance(node, ast.Call) and node.args:
@@ -114,9 +152,9 @@ def raised_messages() -> dict[str, str]:
                     if text:
                         found.setdefault(text, f"{where}:{value.lineno}")
             if argument is not None:
-                text = msgid(argument, constants)
-                if text is not None and not PREFIXING.match(text):
-                    found.setdefault(text, f"{where}:{node.lineno}")
+                for text in msgids(argument, constants, local):
+                    if not PREFIXING.match(text):
+                        found.setdefault(text, f"{where}:{node.lineno}")
     return found
 
 
@@ -130,6 +168,11 @@ def test_the_walk_finds_the_messages_it_must() -> None:
     assert "a comment needs its text" in found  # require_field
     assert "this order needs a follow-up (回访) before it is archived" in found  # a guard
     assert "password must mix letters and digits" in found  # check_strength
+    assert "{values_get_name!r} is not a date (YYYY-MM-DD)" in found  # a row's RowProblem
+    assert "a TOU meter reads both" in found  # RowProblem, its field chosen by a condition
+    assert "this reference was used for another payment" in found  # Problem, through a name
+    assert "not readable as CSV ({error})" in found  # Problem, one side of a conditional
+    assert "a field is longer than {csv_field_size_limit:,} characters" in found  # the other
     assert len(found) > 200
 
 
