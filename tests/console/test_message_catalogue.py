@@ -196,3 +196,38 @@ def test_a_translation_keeps_the_placeholders(english: str) -> None:
 def test_a_pydantic_message_keeps_its_placeholders(kind: str) -> None:
     chinese, english = messages.PYDANTIC[kind]
     assert sorted(messages.placeholders(chinese)) == sorted(messages.placeholders(english))
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        # A field's name as a value is said by its label …
+        ("the form has no department_id", "表单缺少部门"),
+        ("the form has no follow_up_complaint", "表单缺少投诉的回访"),
+        ("peak must be between 0 and 9999 on a 4-digit register", "峰示数须在0至9999之间（4位示数）"),
+        # … but a message's leading field stays, for the refusal splits it off and labels it.
+        ("amount: a whole number", "amount: 须为整数"),
+        # A value that is no field's name stays as it was.
+        ("time limit given twice: ('complaint', None)", "时限重复：('complaint', None)"),
+        # A message inside a message is said in Chinese too, its field by the file's column.
+        (
+            "3 of 9 rows are wrong; nothing was imported (first: row 4, source: source is actual"
+            " or estimated)",
+            "9行中有3行有误，整份未导入（第一处：第4行，示数来源：示数来源须为actual或estimated）",
+        ),
+        # A row's line of a strict import is a line holding a message, not a reading "row 7 …".
+        (
+            "row 7, total: 5 is lower than the previous reading 50.00 without roll-over",
+            "第7行，总示数：5低于上次示数50.00，且未标记示数翻转",
+        ),
+        (
+            "tariff ZJ-RES from 2027-01-01: flat_price is negative",
+            "电价ZJ-RES自2027-01-01起的版本: 单一电价不能为负数",
+        ),
+    ],
+)
+def test_a_value_that_names_a_field_or_holds_a_message_is_said_too(
+    english: str, chinese: str
+) -> None:
+    assert messages.said(english, "zh") == chinese
+    assert messages.said(english, "en") == english

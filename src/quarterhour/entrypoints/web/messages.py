@@ -358,8 +358,13 @@ class _Template:
 
 @cache
 def _templates() -> tuple[_Template, ...]:
-    """The catalogue's templates as patterns, those with the most words first (so that
-    "{field}: a whole number from {low} to {high}" is tried before "{field}: a whole number")."""
+    """The catalogue's templates as patterns: those that start with words before those that
+    start with a value (a strict import's "row 7, total: 'x' is not a number" is a row's line
+    holding a message, not a quoted value "row 7, total: 'x'" that is no number), then those
+    with the most words first (so that "{field}: a whole number from {low} to {high}" is tried
+    before "{field}: a whole number"). A value holds no ": " unless it is free text (a message,
+    an error, something quoted): "tariff X from 2027-01-01: flat_price is negative" is a
+    version's problem, not a version "from 2027-01-01: flat_price is negative"."""
     out = []
     for english, chinese in CATALOGUE.items():
         tokens = placeholders(english)
@@ -374,14 +379,23 @@ def _templates() -> tuple[_Template, ...]:
                 pattern += f"(?P={groups[token]})"
             else:
                 groups[token] = f"p{len(groups)}"
-                pattern += f"(?P<{groups[token]}>.+?)"
+                value = ".+?" if _is_free(token) else "(?:(?!: ).)+?"
+                pattern += f"(?P<{groups[token]}>{value})"
             last = found.end()
         pattern += re.escape(english[last:])
         lead = _LEAD.match(english)
         out.append(
             _Template(re.compile(pattern, re.DOTALL), groups, chinese, lead and lead.group(1))
         )
-    return tuple(sorted(out, key=lambda t: -len(_PLACEHOLDER.sub("", t.pattern.pattern))))
+    return tuple(
+        sorted(
+            out,
+            key=lambda t: (
+                t.pattern.pattern.startswith("(?P<"),
+                -len(_PLACEHOLDER.sub("", t.pattern.pattern)),
+            ),
+        )
+    )
 
 
 # A code put into a message, by the placeholder it fills: its label in the reader's language.
@@ -399,6 +413,15 @@ _CODES: tuple[tuple[str, Mapping[str, labels.Label]], ...] = (
 _LEAD = re.compile(r"^(\{\w+\}): ")
 # A field's name or path as a value ({first_field}, {name}), not a sentence or a tuple.
 _FIELD_VALUE = re.compile(r"[A-Za-z_][\w.\[\]]*")
+
+
+def _is_free(token: str) -> bool:
+    """Whether a placeholder holds free text, which may itself say "x: y"."""
+    name = token.strip("{}").split(":")[0]
+    return name.endswith("!r") or name.endswith(_FREE_TEXT)
+
+
+_FREE_TEXT = ("message", "prefix", "error", "msg", "what", "guard", "reason")
 
 
 def _is_field(name: str) -> bool:
@@ -562,6 +585,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "shared_meter_reading": ("合表示数", "shared meter reading"),
     "customer_id": ("客户", "customer"),
     "reading_id": ("示数", "reading"),
+    "follow_up": ("回访", "follow-up"),
     # the columns of record files (records/imports.py and its importers)
     "row": ("整行", "the row"),
     "meter": ("电表", "meter"),
@@ -626,9 +650,19 @@ def column_label(column: str, lang: str) -> str:
     return words[1 if lang == "en" else 0]
 
 
+_FOLLOW_UP = re.compile(r"follow_up_(\w+)")
+
+
 def _field_word(name: str, en: bool) -> str:
     words = FIELDS.get(name)
-    return name if words is None else words[1 if en else 0]
+    if words is not None:
+        return words[1 if en else 0]
+    # A policy's follow-up per kind of order (follow_up_complaint): 投诉的回访.
+    kind = _FOLLOW_UP.fullmatch(name)
+    if kind is not None and kind.group(1) in labels.KINDS:
+        said = labels.text(labels.KINDS, kind.group(1), "en" if en else "zh")
+        return f"follow-up of {said}" if en else f"{said}的回访"
+    return name
 
 
 def pydantic_text(kind: str, context: Mapping[str, Any], english: str, lang: str) -> str:
