@@ -93,7 +93,13 @@ def test_the_rejects_file_gives_the_reason_in_the_readers_language_beside_the_en
     job = _imported(admin)
     read = _rejects(admin, job)
     assert read[0][:5] == ["row", "field", "problem", "原因", "meter"]
-    assert read[3][:5] == ["6", "total", "'abc' is not a number", "总示数：'abc'不是数字", "M000002"]
+    assert read[3][:5] == [
+        "6",
+        "total",
+        "'abc' is not a number",
+        "总示数：'abc'不是数字",
+        "M000002",
+    ]
     assert [(r[0], r[3]) for r in read[1:]] == [(n, f"{c}：{why}") for n, c, why in SAID_IN_CHINESE]
     admin.get("/console/imports?lang=en")
     english = _rejects(admin, job)

@@ -204,7 +204,10 @@ def test_a_pydantic_message_keeps_its_placeholders(kind: str) -> None:
         # A field's name as a value is said by its label …
         ("the form has no department_id", "表单缺少部门"),
         ("the form has no follow_up_complaint", "表单缺少投诉的回访"),
-        ("peak must be between 0 and 9999 on a 4-digit register", "峰示数须在0至9999之间（4位示数）"),
+        (
+            "peak must be between 0 and 9999 on a 4-digit register",
+            "峰示数须在0至9999之间（4位示数）",
+        ),
         # … but a message's leading field stays, for the refusal splits it off and labels it.
         ("amount: a whole number", "amount: 须为整数"),
         # A value that is no field's name stays as it was.
