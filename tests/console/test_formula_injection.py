@@ -148,7 +148,7 @@ def test_the_console_rejects_file_has_the_formulas_as_text(
     assert rejects.status_code == 200
     assert rejects.headers["content-disposition"].endswith("filename*=UTF-8''oct.rejects.csv")
     read = list(csv.reader(io.StringIO(rejects.content.decode("utf-8-sig"))))
-    assert read[0][:4] == ["row", "field", "problem", "meter"]
+    assert read[0][:5] == ["row", "field", "problem", "原因", "meter"]
     cells = [cell for row in read[1:] for cell in row]
     assert len(read) == 5
     for value in (HYPERLINK, "+1+2", "@SUM(A1)", "-2+3"):

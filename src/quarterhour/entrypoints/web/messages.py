@@ -210,7 +210,49 @@ CATALOGUE: dict[str, str] = {
     "not a readable Parquet file: {error}": "无法读取的Parquet文件：{error}",
     "{report_rejected} of {report_rows} rows are wrong; nothing was imported (first: row {first_row}, {first_field}: {first_message})": "{report_rows}行中有{report_rejected}行有误，整份未导入（第一处：第{first_row}行，{first_field}：{first_message}）",
     "the file is neither UTF-8 nor GB18030 text": "文件既不是UTF-8也不是GB18030编码的文本",
+    "row {p_row}, {p_field}: {p_message}": "第{p_row}行，{p_field}：{p_message}",
+    # record imports: a row set aside, said next to the column at fault (RowProblem, Problem)
+    "a field is longer than {csv_field_size_limit:,} characters": "有字段超过{csv_field_size_limit:,}个字符",
+    "not readable as CSV ({error})": "无法按CSV读取（{error}）",
+    "{values_get_name!r} is not a date (YYYY-MM-DD)": "{values_get_name!r}不是日期（YYYY-MM-DD）",
+    "{values_get_name!r} is not a number": "{values_get_name!r}不是数字",
+    "must lie between 0 and {limit_1} on this register": "须在0至{limit_1}之间（本表示数范围）",
+    "at most two decimals": "最多两位小数",
+    "at most {places} decimals": "最多{places}位小数",
+    "at most {digits_places} digits before the decimal point": "整数部分最多{digits_places}位",
+    "{text!r} is not a whole number from {low} to {high}": "{text!r}不是{low}至{high}之间的整数",
+    "yes or no": "须为是或否",
+    "missing": "未填写",
+    "longer than {limit} characters": "超过{limit}个字符",
+    "no meter {values_get_meter!r}": "没有电表{values_get_meter!r}",
+    "{read_on} has not come yet": "{read_on}尚未到来",
+    "the register value is missing": "缺少示数",
+    "a TOU meter reads both": "分时电表须同时抄录峰、谷示数",
+    "kind is regular or final (installations are not imported)": "抄表类型须为regular或final（装表示数不经导入）",
+    "source is actual or estimated": "示数来源须为actual或estimated",
+    "the meter has no reading to follow (install it first)": "该电表没有可接续的示数（请先装表）",
+    "before the meter's last reading of {previous_read_on}": "早于该电表{previous_read_on}的上次示数",
+    "this meter already has a reading of this kind that day": "该电表当天已有同类型的示数",
+    "{total} is lower than the previous reading {previous_total} without roll-over": "{total}低于上次示数{previous_total}，且未标记示数翻转",
+    "{period_text!r} is not a month (YYYY-MM)": "{period_text!r}不是月份（YYYY-MM）",
+    "no district {values_get_district!r} (code or name)": "没有供电区域{values_get_district!r}（按代码或名称）",
+    "no tariff {values_get_tariff!r} (see billing tariffs list)": "没有电价{values_get_tariff!r}（见 billing tariffs list）",
+    "one of {join_AREA_CLASSES}": "须为以下之一：{join_AREA_CLASSES}",
+    "one of {join_CATEGORIES}": "须为以下之一：{join_CATEGORIES}",
+    "one of {join_CHANNELS}": "须为以下之一：{join_CHANNELS}",
+    "this ID number belongs to a customer of another name": "该身份证号属于另一姓名的客户",
+    "no account {values_get_account!r} (import customers first)": "没有户号{values_get_account!r}（请先导入客户）",
+    "{installed_on} has not come yet": "{installed_on}尚未到来",
+    "before the account was opened on {owner_opened_on}": "早于账户开户日期{owner_opened_on}",
+    "an address is longer than 200 characters": "有地址超过200个字符",
+    "an address is listed twice": "有地址重复列出",
+    "{text!r} is not a date and time": "{text!r}不是日期和时间",
+    "no account {values_get_account!r}": "没有户号{values_get_account!r}",
+    "in the future": "晚于现在",
+    "before the account was opened on {opened_on}": "早于账户开户日期{opened_on}",
+    "this reference was used for another payment": "该凭证号已用于另一笔缴费",
     # tariffs
+    "tariff {self_tariff_code} from {self_effective_from}": "电价{self_tariff_code}自{self_effective_from}起的版本",
     "{prefix}: {name} has more than {places} decimals": "{prefix}: {name}超过{places}位小数",
     "{prefix}: a tiered tariff needs tier1_limit and tier2_limit": "{prefix}: 阶梯电价须填写第一档和第二档上限",
     "{prefix}: tiers overlap or leave a gap (need 0 < tier1_limit < tier2_limit)": "{prefix}: 阶梯重叠或有空档（须 0 < 第一档上限 < 第二档上限）",
@@ -311,12 +353,18 @@ class _Template:
     pattern: re.Pattern[str]
     groups: dict[str, str]  # placeholder → its group in the pattern
     chinese: str
+    lead: str | None  # the placeholder a message starts with as its field ("{field}: …")
 
 
 @cache
 def _templates() -> tuple[_Template, ...]:
-    """The catalogue's templates as patterns, those with the most words first (so that
-    "{field}: a whole number from {low} to {high}" is tried before "{field}: a whole number")."""
+    """The catalogue's templates as patterns: those that start with words before those that
+    start with a value (a strict import's "row 7, total: 'x' is not a number" is a row's line
+    holding a message, not a quoted value "row 7, total: 'x'" that is no number), then those
+    with the most words first (so that "{field}: a whole number from {low} to {high}" is tried
+    before "{field}: a whole number"). A value holds no ": " unless it is free text (a message,
+    an error, something quoted): "tariff X from 2027-01-01: flat_price is negative" is a
+    version's problem, not a version "from 2027-01-01: flat_price is negative"."""
     out = []
     for english, chinese in CATALOGUE.items():
         tokens = placeholders(english)
@@ -331,11 +379,23 @@ def _templates() -> tuple[_Template, ...]:
                 pattern += f"(?P={groups[token]})"
             else:
                 groups[token] = f"p{len(groups)}"
-                pattern += f"(?P<{groups[token]}>.+?)"
+                value = ".+?" if _is_free(token) else "(?:(?!: ).)+?"
+                pattern += f"(?P<{groups[token]}>{value})"
             last = found.end()
         pattern += re.escape(english[last:])
-        out.append(_Template(re.compile(pattern, re.DOTALL), groups, chinese))
-    return tuple(sorted(out, key=lambda t: -len(_PLACEHOLDER.sub("", t.pattern.pattern))))
+        lead = _LEAD.match(english)
+        out.append(
+            _Template(re.compile(pattern, re.DOTALL), groups, chinese, lead and lead.group(1))
+        )
+    return tuple(
+        sorted(
+            out,
+            key=lambda t: (
+                t.pattern.pattern.startswith("(?P<"),
+                -len(_PLACEHOLDER.sub("", t.pattern.pattern)),
+            ),
+        )
+    )
 
 
 # A code put into a message, by the placeholder it fills: its label in the reader's language.
@@ -348,11 +408,39 @@ _CODES: tuple[tuple[str, Mapping[str, labels.Label]], ...] = (
 )
 
 
-def _value(token: str, value: str) -> str:
+# A message that starts with its field ("{field}: a whole number"): the refusal splits the field
+# off and labels it itself, so that placeholder keeps the field's name.
+_LEAD = re.compile(r"^(\{\w+\}): ")
+# A field's name or path as a value ({first_field}, {name}), not a sentence or a tuple.
+_FIELD_VALUE = re.compile(r"[A-Za-z_][\w.\[\]]*")
+
+
+def _is_free(token: str) -> bool:
+    """Whether a placeholder holds free text, which may itself say "x: y"."""
+    name = token.strip("{}").split(":")[0]
+    return name.endswith("!r") or name.endswith(_FREE_TEXT)
+
+
+_FREE_TEXT = ("message", "prefix", "error", "msg", "what", "guard", "reason")
+
+
+def _is_field(name: str) -> bool:
+    """Whether a placeholder is filled with a field's name: the one a row's problem names
+    (`{first_field}`), the field a check refused (`{name}`, `{key}`)."""
+    return name.endswith("field") or name in ("name", "key")
+
+
+def _value(token: str, value: str, lead: str | None) -> str:
     exact = CATALOGUE.get(value)
     if exact is not None:
         return exact
     name = token.strip("{}").split("!")[0].split(":")[0]
+    if name.endswith(("message", "prefix")):
+        # A message inside a message (a strict import's first problem, a tariff version named
+        # in front of what is wrong with it) is said in Chinese too.
+        return chinese(value) or value
+    if token != lead and _is_field(name) and _FIELD_VALUE.fullmatch(value):
+        return column_label(value, "zh")
     for suffix, table in _CODES:
         if name.endswith(suffix) and value in table:
             return labels.text(table, value, "zh")
@@ -370,7 +458,7 @@ def chinese(message: str) -> str | None:
             continue
         text = template.chinese
         for token, group in template.groups.items():
-            text = text.replace(token, _value(token, found.group(group)))
+            text = text.replace(token, _value(token, found.group(group), template.lead))
         return text
     return None
 
@@ -485,6 +573,13 @@ FIELDS: dict[str, tuple[str, str]] = {
     "end": ("结束日期", "end"),
     "year": ("年份", "year"),
     "flat_price": ("单一电价", "flat price"),
+    "tier1_limit": ("一档上限", "tier 1 limit"),
+    "tier2_limit": ("二档上限", "tier 2 limit"),
+    "tier2_surcharge": ("二档加价", "tier 2 surcharge"),
+    "tier3_surcharge": ("三档加价", "tier 3 surcharge"),
+    "peak_price": ("峰段电价", "peak price"),
+    "valley_price": ("谷段电价", "valley price"),
+    "effective_to": ("执行截止日期", "in force until"),
     "leader": ("值班领导", "leader on duty"),
     "specialists": ("值班专家", "specialists on duty"),
     "roster": ("值班表", "roster"),
@@ -497,6 +592,33 @@ FIELDS: dict[str, tuple[str, str]] = {
     "shared_meter_reading": ("合表示数", "shared meter reading"),
     "customer_id": ("客户", "customer"),
     "reading_id": ("示数", "reading"),
+    "follow_up": ("回访", "follow-up"),
+    # the columns of record files (records/imports.py and its importers)
+    "row": ("整行", "the row"),
+    "meter": ("电表", "meter"),
+    "peak": ("峰示数", "peak reading"),
+    "valley": ("谷示数", "valley reading"),
+    "rolled_over": ("示数翻转", "rolled over"),
+    "district": ("供电区域", "district"),
+    "tariff": ("电价", "tariff"),
+    "opened_on": ("开户日期", "opened on"),
+    "id_number": ("身份证号", "ID number"),
+    "category": ("用户类别", "category"),
+    "multiplier": ("倍率", "multiplier"),
+    "digits": ("示数位数", "register digits"),
+    "tou": ("分时计量", "time of use"),
+    "initial": ("装表示数", "installation reading"),
+    "initial_peak": ("装表峰示数", "installation peak reading"),
+    "initial_valley": ("装表谷示数", "installation valley reading"),
+    "serves": ("服务的住户", "households served"),
+}
+
+# A record file's columns whose word differs from the same name on a form: a reading's source
+# is where the figure came from (read or estimated), not a rule's legal basis (依据).
+COLUMNS: dict[str, tuple[str, str]] = {
+    "source": ("示数来源", "source of the reading"),
+    "kind": ("抄表类型", "kind of reading"),
+    "total": ("总示数", "total reading"),
 }
 
 # A list's item, by the list's name: "第{n}项…" / "… {n}" (n counted from 1).
@@ -527,9 +649,27 @@ def field_label(path: str, lang: str) -> str:
     return " of ".join(reversed(parts)) if en else "的".join(parts)
 
 
+def column_label(column: str, lang: str) -> str:
+    """A record file's column (or a field a message names) as its reader calls it."""
+    words = COLUMNS.get(column)
+    if words is None:
+        return field_label(column, lang)
+    return words[1 if lang == "en" else 0]
+
+
+_FOLLOW_UP = re.compile(r"follow_up_(\w+)")
+
+
 def _field_word(name: str, en: bool) -> str:
     words = FIELDS.get(name)
-    return name if words is None else words[1 if en else 0]
+    if words is not None:
+        return words[1 if en else 0]
+    # A policy's follow-up per kind of order (follow_up_complaint): 投诉的回访.
+    kind = _FOLLOW_UP.fullmatch(name)
+    if kind is not None and kind.group(1) in labels.KINDS:
+        said = labels.text(labels.KINDS, kind.group(1), "en" if en else "zh")
+        return f"follow-up of {said}" if en else f"{said}的回访"
+    return name
 
 
 def pydantic_text(kind: str, context: Mapping[str, Any], english: str, lang: str) -> str:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 
-from quarterhour.entrypoints.web import refusals
+from quarterhour.entrypoints.web import messages, refusals
 from quarterhour.errors import DomainError
 from quarterhour.workorders import labels
 from quarterhour.workorders.labels import Label
@@ -732,6 +732,19 @@ class Words:
     def message(self, exc: DomainError) -> str:
         """A refusal's sentence in this language, for a page with no form to mark."""
         return refusals.refusal(exc, self.lang).summary
+
+    def said(self, message: str) -> str:
+        """A message kept in English (an import's problem, stored as the domain said it) in
+        this language, from the catalogue (messages.py)."""
+        return messages.said(message, self.lang)
+
+    def column(self, name: str) -> str:
+        """A record file's column (the field of an import's problem) as its reader calls it."""
+        return messages.column_label(name, self.lang)
+
+    def problem(self, column: str, message: str) -> str:
+        """A row's problem as one sentence: the column's label, then what is wrong with it."""
+        return f"{self.column(column)}{self.colon}{self.said(message)}"
 
     def _of(self, table: Mapping[str, Label], code: str | None) -> str:
         return labels.text(table, code, self.lang)

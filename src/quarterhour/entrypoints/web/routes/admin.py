@@ -5,6 +5,7 @@ and what was typed."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
@@ -19,7 +20,7 @@ from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.schedule_file import parse_schedule
 from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import exports, render
-from quarterhour.entrypoints.web.refusals import Refusal
+from quarterhour.entrypoints.web.refusals import Inputs, Refusal
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
@@ -74,9 +75,11 @@ def _submit(
     typed: dict[str, str],
     write: Callable[[], object],
     form: str = "",
+    inputs: Inputs | None = None,
 ) -> Response:
     """Run one administrative change; commit and go back to the page, or show the page again
-    with the message and the form as typed."""
+    with the message and the form as typed. A page with several forms names its inputs after
+    the form (district:code) or the row they change (agent:password, 7:staff_id)."""
     try:
         write()
         console.session.commit()
@@ -84,8 +87,9 @@ def _submit(
         console.session.rollback()
         if exc.status_code in (401, 403):
             raise
-        # A page with several forms names its inputs after the form (district:code).
-        error = Words(console.lang).refusal(exc, (lambda f: f"{form}:{f}") if form else None)
+        if inputs is None and form:
+            inputs = lambda f: f"{form}:{f}"  # noqa: E731 - the form's own names
+        error = Words(console.lang).refusal(exc, inputs)
         return _page(console, tab, values(), error=error, typed=typed, status_code=exc.status_code)
     return RedirectResponse(f"/console/admin/{tab}?done=1", status_code=303)
 
@@ -189,7 +193,7 @@ def set_active(
             console.session, by=console.actor, username=username, active=active == "1"
         )
 
-    return _submit(console, "staff", lambda: _staff_values(console), {}, write)
+    return _submit(console, "staff", lambda: _staff_values(console), {}, write, username)
 
 
 @router.post("/staff/{username}/role", response_model=None)
@@ -212,7 +216,7 @@ def _change_role(console: Console, username: str, form: dict[str, str]) -> Respo
             department_id=_optional_int(form["department_id"], "department_id"),
         )
 
-    return _submit(console, "staff", lambda: _staff_values(console), {}, write)
+    return _submit(console, "staff", lambda: _staff_values(console), {}, write, username)
 
 
 @router.post("/staff/{username}/password", response_model=None)
@@ -228,6 +232,7 @@ def reset_password(
         lambda: staff_accounts.set_password(
             console.session, by=console.actor, username=username, password=password
         ),
+        username,
     )
 
 
@@ -319,7 +324,14 @@ def set_supervisor(
             console.session, by=console.actor, department_id=department_id, staff_id=chosen
         )
 
-    return _submit(console, "organisation", lambda: _organisation_values(console), {}, write)
+    return _submit(
+        console,
+        "organisation",
+        lambda: _organisation_values(console),
+        {},
+        write,
+        str(department_id),
+    )
 
 
 @router.post("/routing-rules", response_model=None)
@@ -395,6 +407,11 @@ def _add_policy(console: Console, form: dict[str, str]) -> Response:
             if key.startswith("amount_") and value.strip():
                 n = bounds.whole_number(key.removeprefix("amount_"), field=key, low=0)
                 amount = _optional_int(value, f"limits[{n}].amount")
+                if amount is not None and amount <= 0:
+                    # Said here, by its row: the policy's own check knows no row.
+                    raise ValidationFailed(
+                        "a time limit must be positive", field=f"limits[{n}].amount"
+                    )
                 unit = form.get(f"unit_{n}", "")
                 if unit not in set(LimitUnit):
                     raise ValidationFailed(f"unknown unit {unit!r}", field=f"limits[{n}].unit")
@@ -414,7 +431,18 @@ def _add_policy(console: Console, form: dict[str, str]) -> Response:
             follow_up=follow_up,
         )
 
-    return _submit(console, "policies", lambda: _policy_values(console), form, write)
+    return _submit(
+        console, "policies", lambda: _policy_values(console), form, write, inputs=_limit_input
+    )
+
+
+_LIMIT_FIELD = re.compile(r"limits\[(\d+)\]\.(amount|unit)")
+
+
+def _limit_input(field: str) -> str:
+    """A limit's row of the policy form (limits[3].amount) as its input (amount_3)."""
+    found = _LIMIT_FIELD.fullmatch(field)
+    return f"{found.group(2)}_{found.group(1)}" if found else field
 
 
 # --- working-day calendar ---------------------------------------------------------------------

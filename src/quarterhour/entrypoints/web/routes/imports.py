@@ -117,14 +117,23 @@ def _start(console: Console, kind: str, name: str, data: bytes, strict: bool) ->
 
 @router.get("/jobs/{job_id}/rejects.csv")
 def rejects(job_id: DbId, console: ConsoleDep) -> Response:
-    """The rows an import set aside, with the row, the field and the reason first."""
+    """The rows an import set aside, with the row, the field and the reason first: the field
+    and the problem as the importer said them (the CLI's rejects file has the same columns, a
+    program reads them), then the reason in the reader's language, then the row as it was."""
+    t = Words(console.lang)
     job = jobs.get(console.session, job_id, by=console.actor)
     result = job.result or {}
     rows = [
-        [p["row"], p["field"], p["message"], *p["values"].values()]
+        [
+            p["row"],
+            p["field"],
+            p["message"],
+            t.problem(str(p["field"]), str(p["message"])),
+            *p["values"].values(),
+        ]
         for p in result.get("problems", [])
         if isinstance(p, dict)
     ]
     name = str(job.params.get("file", "import")).rsplit(".", 1)[0] + ".rejects.csv"
-    header = ["row", "field", "problem", *result.get("columns", [])]
+    header = ["row", "field", "problem", t("reason"), *result.get("columns", [])]
     return exports.export("rejects", header, rows, "csv", filename=name)
