@@ -23,6 +23,7 @@ import argparse
 import re
 import sys
 import time
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -42,6 +43,7 @@ from bench.common import (
 from bench.scale import is_filled
 from quarterhour.config import Settings
 from quarterhour.demo import organisation as demo_org
+from quarterhour.kit import clock
 from quarterhour.storage.engine import make_engine
 
 
@@ -137,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             if found is None:
                 raise RuntimeError(f"{args.department} has no open order to show")
             order_id = int(found.group(1))
+            today = clock.now().date()
+            month_ago = (today - timedelta(days=30)).isoformat()
             pages = [
                 ("dispatcher: all open, nearest deadline", dispatcher, "/console/orders"),
                 (
@@ -158,6 +162,19 @@ def main(argv: list[str] | None = None) -> int:
                 ("dispatcher: cancelled orders", dispatcher, "/console/orders?state=cancelled"),
                 ("dispatcher: every order", dispatcher, "/console/orders?open=all"),
                 ("dispatcher: archived, page 20", dispatcher, "/console/orders?open=false&page=20"),
+                # Issue 13: the dashboard (figures, overdue now by department, call mix) for this
+                # month so far and for the last 30 days; its overdue card's drill-down list.
+                ("supervisor: dashboard, this month", supervisor, "/console/dashboard"),
+                (
+                    "supervisor: dashboard, last 30 days",
+                    supervisor,
+                    "/console/dashboard?" + urlencode({"start": month_ago, "end": today}),
+                ),
+                (
+                    "supervisor: overdue now (the card's list)",
+                    supervisor,
+                    "/console/orders?open=true&overdue=true",
+                ),
             ]
             searches = [
                 ("order number (answered 303)", dispatcher, terms["order_number"]),

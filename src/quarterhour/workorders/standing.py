@@ -16,7 +16,7 @@ from quarterhour.workorders.lifecycle import OPEN_STATES, State
 from quarterhour.workorders.models import WorkOrder
 
 _W = WorkOrder
-_OPEN = sorted(str(s) for s in OPEN_STATES)
+_CLOSED = sorted(str(s) for s in frozenset(State) - OPEN_STATES)
 
 # 处置 (handled): the department returned its result (回单) or the order was closed at intake
 # (直接办结), PRODUCT.md "受理投诉处置率 = complaints handled / complaints accepted". The state is
@@ -46,11 +46,13 @@ def overdue(now: datetime) -> ColumnElement[bool]:
     connection has no running clock (`due_at` is NULL). The partial index
     ix_work_order_open_due (due_at, id) WHERE open serves exactly this range.
     """
-    return and_(_W.state.in_(_OPEN), _W.due_at < now)
+    # Written as the index's own predicate (NOT IN the closed states): PostgreSQL then reads the
+    # overdue range from it whatever it guesses of the range's size (it guesses 2 k of 38 k).
+    return and_(_W.state.notin_(_CLOSED), _W.due_at < now)
 
 
 def not_overdue(now: datetime) -> ColumnElement[bool]:
-    return not_(and_(_W.state.in_(_OPEN), _W.due_at.is_not(None), _W.due_at < now))
+    return not_(and_(_W.state.notin_(_CLOSED), _W.due_at.is_not(None), _W.due_at < now))
 
 
 def late(flag: bool) -> ColumnElement[bool]:

@@ -182,7 +182,6 @@ DRILL_FILTERS = (
     "accepted_to",
     "overdue",
     "late",
-    "escalated",
     "reworked",
     "follow_up",
     "routed",
