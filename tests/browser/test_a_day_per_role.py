@@ -234,3 +234,32 @@ def test_the_metering_staffs_day_on_held_readings(as_user: AsUser) -> None:
     expect(metering.locator("#held")).not_to_contain_text(account)
     expect(metering.locator("main")).to_contain_text(account)  # among the decisions
     expect(metering.locator("main")).to_contain_text("现场核实")  # the decision, on record
+
+
+def test_the_administrators_day(as_user: AsUser) -> None:
+    admin = as_user("admin")
+    expect(admin.get_by_role("heading", level=1)).to_have_text("系统管理")
+    # A new crew member for 包河区抢修班; a password too weak is refused beside its field.
+    form = admin.locator("form", has=admin.locator('input[name="full_name"]'))
+    form.get_by_label("用户名", exact=True).fill("repair-baohe-2")
+    form.get_by_label("姓名", exact=True).fill("邓小兵")
+    form.locator('select[name="role"]').select_option(label="部门处理人")
+    form.locator('select[name="department_id"]').select_option(label="包河区抢修班")
+    form.get_by_label("密码", exact=True).fill("abcdefgh")
+    form.get_by_role("button").click()
+    password = admin.locator('form.card input[name="password"]')
+    expect(password).to_have_attribute("aria-invalid", "true")
+    expect(admin.locator(f"#{password.get_attribute('aria-describedby')}")).to_contain_text(
+        "字母和数字"
+    )
+    expect(admin.locator('form.card input[name="full_name"]')).to_have_value("邓小兵")  # kept
+    password.fill("Baohe2026x")
+    admin.locator("form.card").get_by_role("button").click()
+    row = admin.locator("tr", has=admin.get_by_text("repair-baohe-2", exact=True))
+    expect(row).to_contain_text("抢修人员")  # named as his crew's people are
+    screenshot(admin, "day-admin-staff-added")
+    # The deadlines the centre works to, and the calendar they are counted on.
+    admin.get_by_role("link", name="时限标准").click()
+    expect(admin.locator("main")).to_contain_text("故障报修")
+    admin.get_by_role("link", name="工作日历").click()
+    expect(admin.locator("h1")).to_have_text("系统管理")
