@@ -715,6 +715,11 @@ class Words:
         """The colon after a label: full-width in Chinese (公开日期：…), ": " in English."""
         return ": " if self.en else "："
 
+    @property
+    def comma(self) -> str:
+        """Between two things said of one item: ， in Chinese, ", " in English."""
+        return ", " if self.en else "，"
+
     def aside(self, text: str) -> str:
         """A remark in brackets after what it qualifies, as each language writes them."""
         return f" ({text})" if self.en else f"（{text}）"
