@@ -3,6 +3,7 @@ year loaded, provisional deadlines recomputed), tariffs; only for administrators
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -275,3 +276,27 @@ def test_an_administrator_adds_a_district(desk: Desk) -> None:
     assert "肥西县" in admin.get("/console/admin/organisation").text
     again = admin.post("/console/admin/districts", data=form)
     assert again.status_code == 409 and 'value="feixi"' in again.text
+
+
+def test_a_schedule_file_with_several_problems_is_refused_part_by_part_in_chinese(
+    desk: Desk,
+) -> None:
+    admin = desk("admin")
+    page = admin.get("/console/admin/calendar")
+    bad = admin.post(
+        "/console/admin/calendar",
+        data={"csrf": csrf_of(page.text)},
+        files={
+            "file": (
+                "2028.csv",
+                b"date,kind,name\nnot-a-date,holiday,x\n2028-01-01,party,y\n",
+                "text/csv",
+            )
+        },
+    )
+    assert bad.status_code == 422
+    found = re.search(r'<div class="flash error" role="alert" id="error">(.*?)</div>', bad.text)
+    assert found, "no refusal shown"
+    said = html.unescape(found.group(1))
+    assert said.startswith("共2处问题：第2行 日期：") and "；第3行 类型：" in said, said
+    assert "problems" not in said and "line" not in said

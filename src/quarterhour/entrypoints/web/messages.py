@@ -104,6 +104,15 @@ CATALOGUE: dict[str, str] = {
     "{field}: {read_on} has not come yet": "{field}: {read_on}尚未到来",
     "{field}: before meter {meter_number} was installed on {meter_installed_on}": "{field}: 早于电表{meter_number}的安装日期{meter_installed_on}",
     "reason: say why the reading is wrong": "reason: 请说明示数错误的原因",
+    # jobs: what a running job is doing (the job page shows it; bill_run.say, routes/imports)
+    "{district}: reading consumption": "{district}：正在读取用电量",
+    "{district}: pricing {n} accounts": "{district}：正在计算{n}户电费",
+    "{district}: comparing with the bills already there": "{district}：正在与已有账单比对",
+    "{district}: writing {n} bills": "{district}：正在写入{n}张账单",
+    "{district}: done": "{district}：完成",
+    "{file}: checking and writing": "{file}：正在检查并写入",
+    "stopped when the server shut down; start it again (it is safe to rerun)": "服务器关闭时任务已停止，请重新开始（重复执行是安全的）",
+    "the job failed unexpectedly; nothing of the unfinished step was kept. The server log has the details under job {job_id}.": "任务意外失败，未完成的步骤没有保留任何数据。详情见服务器日志中任务{job_id}的记录。",
     # billing: the review of held readings
     "decision: one of {join_DECISIONS}, not {decision_20!r}": "decision: 须为{join_DECISIONS}之一，而非{decision_20!r}",
     "decision: only a consumption far above the usual month can be accepted; a missing or negative one needs a correction or a void": "decision: 只有远高于平常月份的电量可以确认无误；缺少或为负的电量须更正或作废读数",

@@ -39,6 +39,9 @@ class Refusal:
 
 def refusal(exc: DomainError, lang: str, inputs: Inputs | None = None) -> Refusal:
     en = lang == "en"
+    listed = _several(exc, lang)
+    if listed is not None:
+        return Refusal(listed, listed, _input(exc.field, inputs))
     prefix, rest = messages.split_field(exc.message, exc.field)
     field = exc.field or prefix
     check = exc.check if isinstance(exc, ValidationFailed) else None
@@ -63,6 +66,47 @@ def refusal(exc: DomainError, lang: str, inputs: Inputs | None = None) -> Refusa
             f"{summary} {next_steps(allowed, lang)}" if en else summary + next_steps(allowed, lang)
         )
     return Refusal(summary, text, _input(field, inputs))
+
+
+_COUNTED = re.compile(r"^(\d+) problems: ")
+_LINE = re.compile(r"^line (\d+)(?:: (\w+))?$")
+_ENTRY = re.compile(r"^(\w+)\[(\d+)\](?:: (\w+))?$")
+
+
+def _several(exc: DomainError, lang: str) -> str | None:
+    """A file refused for several problems ("3 problems: line 2: date: …; …", the calendar's),
+    said part by part in Chinese: its English whole is no catalogue message."""
+    problems = exc.details.get("problems")
+    counted = _COUNTED.match(exc.message)
+    if lang == "en" or counted is None or not isinstance(problems, list):
+        return None
+    parts = [
+        f"{_where(str(p.get('field', '')))}：{messages.said(str(p.get('message', '')), lang)}"
+        for p in problems
+        if isinstance(p, dict)
+    ]
+    return f"共{counted.group(1)}处问题：" + "；".join(parts)
+
+
+# A schedule file's columns (date, kind, name: a holiday's name, not a person's).
+_FILE_COLUMNS = {"date": "日期", "kind": "类型", "name": "名称"}
+
+
+def _column(name: str | None) -> str:
+    if not name:
+        return ""
+    return " " + _FILE_COLUMNS.get(name, messages.field_label(name, "zh"))
+
+
+def _where(field: str) -> str:
+    """Where in a file a problem is, in Chinese: 第3行 日期, 第2项 类型, or a field's label."""
+    line = _LINE.match(field)
+    if line is not None:
+        return f"第{line.group(1)}行{_column(line.group(2))}"
+    entry = _ENTRY.match(field)
+    if entry is not None:
+        return f"第{int(entry.group(2)) + 1}项{_column(entry.group(3))}"
+    return messages.field_label(field, "zh")
 
 
 def next_steps(allowed: list[str], lang: str) -> str:
