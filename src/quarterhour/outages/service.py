@@ -170,9 +170,12 @@ def _ids(
     wanted = {c.strip() for c in codes if c.strip()}
     if not wanted:
         return []
-    found = dict(
-        session.execute(select(model.code, model.id).where(model.code.in_(sorted(wanted)))).tuples()
-    )
+    found = {
+        code: id_
+        for code, id_ in session.execute(
+            select(model.code, model.id).where(model.code.in_(sorted(wanted)))
+        )
+    }
     missing = sorted(wanted - found.keys())
     if missing:
         raise ValidationFailed(f"{field}: no such code {', '.join(missing[:5])}", field=field)
