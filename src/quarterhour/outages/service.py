@@ -141,7 +141,7 @@ def declare(
         expected_restoration_at=expected,
         started_at=starts_at if state == State.ACTIVE else None,
         created_at=now,
-        created_by_id=by.person_id,
+        created_by_id=by.id,
         version=1,
     )
     session.add(outage)
@@ -211,7 +211,7 @@ def _event(
             action=str(action),
             from_state=from_state,
             to_state=outage.state,
-            actor_id=by.person_id,
+            actor_id=by.id,
             at=at,
             claimed_at=claimed_at,
             note=note,
@@ -272,7 +272,7 @@ def publish_notice(
     notice = OutageNotice(
         outage_id=outage.id,
         published_at=now,
-        published_by_id=by.person_id,
+        published_by_id=by.id,
         starts_at=outage.starts_at,
         expected_restoration_at=outage.expected_restoration_at,
         text=text.strip() if text and text.strip() else None,
