@@ -222,7 +222,7 @@ def _event(
 # --- the moves -----------------------------------------------------------------------------
 
 
-def _load_for_move(session: Session, outage_id: int, action: Action, by: Actor) -> Outage:
+def _load_for_move(session: Session, outage_id: int, action: Action, *, by: Actor) -> Outage:
     require(by, Permission.MANAGE_OUTAGES)
     outage = session.scalar(select(Outage).where(Outage.id == outage_id).with_for_update())
     if outage is None:
@@ -265,7 +265,7 @@ def publish_notice(
     session: Session, outage_id: int, *, by: Actor, text: str | None = None
 ) -> OutageNotice:
     """公告: the notice goes out now, with the times it announces."""
-    outage = _load_for_move(session, outage_id, Action.PUBLISH, by)
+    outage = _load_for_move(session, outage_id, Action.PUBLISH, by=by)
     now = clock.now()
     if outage.kind == Kind.PLANNED and (problem := notice_problem(outage.starts_at, now)):
         raise ValidationFailed(f"starts_at: {problem}", field="starts_at")
@@ -291,7 +291,7 @@ def reschedule(
     expected_restoration_at: datetime,
 ) -> Outage:
     """Other times for an outage not yet announced (the notice rule applies to the new start)."""
-    outage = _load_for_move(session, outage_id, Action.RESCHEDULE, by)
+    outage = _load_for_move(session, outage_id, Action.RESCHEDULE, by=by)
     starts_at = _check_moment(starts_at, field="starts_at")
     expected = _check_moment(expected_restoration_at, field="expected_restoration_at")
     if expected <= starts_at:
@@ -307,7 +307,7 @@ def reschedule(
 
 def start(session: Session, outage_id: int, *, by: Actor, at: datetime | None = None) -> Outage:
     """停电: the supply is cut (at `at`, when entered afterwards)."""
-    outage = _load_for_move(session, outage_id, Action.START, by)
+    outage = _load_for_move(session, outage_id, Action.START, by=by)
     started = _claimed(at, field="at", not_before=None)
     outage.started_at = started
     return _moved(session, outage, Action.START, by, claimed_at=at and started)
@@ -322,7 +322,7 @@ def update_restoration(
     note: str | None = None,
 ) -> Outage:
     """预计复电时间 changed while the supply is off (what the desk tells callers)."""
-    outage = _load_for_move(session, outage_id, Action.UPDATE_RESTORATION, by)
+    outage = _load_for_move(session, outage_id, Action.UPDATE_RESTORATION, by=by)
     expected = _check_moment(expected_restoration_at, field="expected_restoration_at")
     started = outage.started_at or outage.starts_at
     if expected <= started:
@@ -337,7 +337,7 @@ def update_restoration(
 
 def restore(session: Session, outage_id: int, *, by: Actor, at: datetime | None = None) -> Outage:
     """复电: the supply is back (at `at`, when entered afterwards)."""
-    outage = _load_for_move(session, outage_id, Action.RESTORE, by)
+    outage = _load_for_move(session, outage_id, Action.RESTORE, by=by)
     restored = _claimed(at, field="at", not_before=outage.started_at)
     outage.restored_at = restored
     return _moved(session, outage, Action.RESTORE, by, claimed_at=at and restored)
@@ -345,7 +345,7 @@ def restore(session: Session, outage_id: int, *, by: Actor, at: datetime | None 
 
 def cancel(session: Session, outage_id: int, *, by: Actor, reason: str) -> Outage:
     """取消 before it starts, with the reason (kept in the history)."""
-    outage = _load_for_move(session, outage_id, Action.CANCEL, by)
+    outage = _load_for_move(session, outage_id, Action.CANCEL, by=by)
     if not reason.strip():
         raise ValidationFailed("reason: say why it is cancelled", field="reason")
     return _moved(session, outage, Action.CANCEL, by, note=reason.strip()[:500])
