@@ -13,6 +13,7 @@ from quarterhour.calendar import models as calendar_models
 from quarterhour.customers import models as customer_models
 from quarterhour.jobs import models as job_models
 from quarterhour.organisation import models as organisation_models
+from quarterhour.outages import models as outage_models
 from quarterhour.programme import models as programme_models
 from quarterhour.records import models as record_models
 from quarterhour.storage.base import Base
@@ -28,6 +29,7 @@ MODULES = (
     customer_models,
     job_models,
     organisation_models,
+    outage_models,
     programme_models,
     record_models,
     tariff_models,

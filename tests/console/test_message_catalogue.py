@@ -44,7 +44,7 @@ CARRIERS = {
     "Problem": 2,
 }
 # Functions that answer with a message for a DomainError to carry.
-ANSWERING = {"check_strength", "window_problem"}
+ANSWERING = {"check_strength", "window_problem", "notice_problem"}
 # Messages that only add a field in front of another message, already in the catalogue.
 PREFIXING = re.compile(r"^\{\w+\}: \{\w+\}$")
 

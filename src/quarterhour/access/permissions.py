@@ -44,6 +44,8 @@ class Permission(StrEnum):
     REVIEW_READINGS = "review_readings"
     EXPORT_LISTS = "export_lists"  # a list as CSV or XLSX
     VIEW_BILLING = "view_billing"  # the bill runs and the readings held for review
+    VIEW_OUTAGES = "view_outages"  # outages and the supply network (线路, 台区) of a premises
+    MANAGE_OUTAGES = "manage_outages"  # declare, announce, start, restore, cancel an outage
 
 
 _A = Role.DUTY_AGENT
@@ -85,6 +87,11 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.EXPORT_LISTS: frozenset({_A, _D, _H, _F, _S, _ADMIN}),
     # Those who answer customers, and those who run the bills.
     Permission.VIEW_BILLING: frozenset({_A, _D, _H, _F, _S, _ADMIN}),
+    # Whoever answers a caller needs to know his street is out; crews see where they work.
+    Permission.VIEW_OUTAGES: frozenset({_A, _D, _H, _F, _S, _ADMIN}),
+    # The service centre keeps the outage register (it hears of faults first and publishes the
+    # planned ones the operations side sends it); administrators correct it.
+    Permission.MANAGE_OUTAGES: frozenset({_D, _ADMIN}),
 }
 
 # A repair crew (a handler of a repair department, Actor.is_crew) works its jobs on site from a

@@ -24,6 +24,7 @@ from quarterhour.customers.schemas import MeterOut, PaymentOut
 from quarterhour.customers.service import get_customer, masked
 from quarterhour.kit import clock
 from quarterhour.kit.masking import mask_id_number, mask_phone, salutation
+from quarterhour.outages import service as outages
 from quarterhour.tariffs.models import Tariff
 from quarterhour.views.schemas import (
     AccountBill,
@@ -89,8 +90,10 @@ def customer_view(
     owing = payments.statements(
         session, [account for account, *_ in rows], settings=settings, as_of=day
     )
+    supplied = outages.supplies(session, [account.premises_id for account, *_ in rows], by=by)
     accounts = []
     for account, address, district_id, tariff_code in rows:
+        supply = supplied.get(account.premises_id)
         owed = owing[account.id]
         balances = {balance.bill.bill_id: balance for balance in owed.bills}
         bills = [
@@ -104,6 +107,10 @@ def customer_view(
                 tariff=tariff_code,
                 address=address,
                 district_id=district_id,
+                transformer=supply.transformer if supply else None,
+                transformer_name=supply.transformer_name if supply else None,
+                feeder=supply.feeder if supply else None,
+                feeder_name=supply.feeder_name if supply else None,
                 phone=mask_phone(account.phone),
                 opened_on=account.opened_on,
                 meters=meters[account.id],

@@ -43,6 +43,11 @@ class AccountOut(BaseModel):
     tariff: str
     address: str
     district_id: int
+    # 台区 and 线路 of the premises (codes and names), from the network file; None if not in it.
+    transformer: str | None = None
+    transformer_name: str | None = None
+    feeder: str | None = None
+    feeder_name: str | None = None
     phone: str | None  # masked
     opened_on: date
     meters: list[MeterOut]

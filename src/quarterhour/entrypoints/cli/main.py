@@ -10,7 +10,16 @@ import uvicorn
 
 from quarterhour.config import Settings
 from quarterhour.demo.organisation import DEMO_PASSWORD
-from quarterhour.entrypoints.cli import billing, calendar, customers, db, sla, stats, users
+from quarterhour.entrypoints.cli import (
+    billing,
+    calendar,
+    customers,
+    db,
+    outages,
+    sla,
+    stats,
+    users,
+)
 from quarterhour.entrypoints.cli.common import console, err_console
 
 app = typer.Typer(
@@ -23,6 +32,7 @@ app.add_typer(users.app, name="user")
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(billing.app, name="billing")
 app.add_typer(customers.app, name="customers")
+app.add_typer(outages.app, name="outages")
 app.command("stats")(stats.stats)
 
 

@@ -18,6 +18,7 @@ from quarterhour.billing.schemas import BillInquiryOut, PublishedLateFeeRule
 from quarterhour.config import Settings
 from quarterhour.errors import NotFound, TooManyRequests
 from quarterhour.kit import callers, clock
+from quarterhour.outages import service as outages
 from quarterhour.tariffs import tariff_book
 from quarterhour.tariffs.schemas import PublishedTariff
 from quarterhour.throttle import budget
@@ -105,8 +106,22 @@ def _inquire_in_session(
             raise
 
 
+class PublishedOutage(BaseModel):
+    """停电公告: an announced outage as its notice tells the public."""
+
+    kind: str = Field(description="planned (计划停电) or temporary (临时停电)")
+    state: str = Field(description="announced, or active once the supply is off")
+    starts_at: datetime
+    expected_restoration_at: datetime
+    area: str | None
+    cause: str
+    feeders: list[str] = Field(description="the lines (线路) by name")
+    published_at: datetime
+
+
 class Disclosure(BaseModel):
-    """公开: the tariffs, the late-fee rule and the service commitments in force on a day."""
+    """公开: the tariffs, the late-fee rule and the service commitments in force on a day, and
+    the outages announced and not over."""
 
     on: date
     tariffs: list[PublishedTariff]
@@ -114,6 +129,9 @@ class Disclosure(BaseModel):
         description="the late-fee rule (电费违约金) in force, with its source; none before any"
     )
     commitments: PublishedCommitments
+    outages: list[PublishedOutage] = Field(
+        default_factory=list, description="停电公告: announced, not yet restored, soonest first"
+    )
 
 
 # The service centre's own clocks (dispatch, the follow-up call) are how the utility manages
@@ -123,6 +141,9 @@ INTERNAL_CLOCKS = frozenset({DeadlineKind.DISPATCH, DeadlineKind.FOLLOW_UP})
 
 def published_on(session: Session, day: date) -> Disclosure:
     policy = policies.policy_in_force(session, day)
+    now = clock.now()
+    # Another day's page shows the outages announced as that day began.
+    at = now if day == now.date() else datetime.combine(day, datetime.min.time(), clock.SHANGHAI)
     late_fee_rule = late_fees.in_force(session, day)
     return Disclosure(
         on=day,
@@ -141,4 +162,17 @@ def published_on(session: Session, day: date) -> Disclosure:
             ],
             follow_up_required={str(k): v for k, v in policy.follow_up.items()},
         ),
+        outages=[
+            PublishedOutage(
+                kind=o.outage.kind,
+                state=o.outage.state,
+                starts_at=o.outage.starts_at,
+                expected_restoration_at=o.outage.expected_restoration_at,
+                area=o.outage.area,
+                cause=o.outage.cause,
+                feeders=o.feeders,
+                published_at=o.published_at,
+            )
+            for o in outages.announced(session, at)
+        ],
     )

@@ -697,6 +697,33 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     ),
     "years_joiner": ("、", " and "),
     "year_n": ("{year}年", "{year}"),
+    # --- outages
+    "import_feeders": ("线路", "feeders"),
+    "import_transformers": ("台区", "transformer areas"),
+    "import_supply": ("户变关系（户号与台区）", "which transformer supplies each account"),
+    "transformer_area": ("台区", "Transformer area"),
+    "feeder": ("线路", "Feeder"),
+    "no_supply_record": ("（网络档案中没有）", "(not in the network file)"),
+    "outages_planned": ("计划停电公告", "Planned outages"),
+    "outages_none": ("目前没有已公告的停电。", "No outage is announced at present."),
+    "outage_when": ("停电时间", "When"),
+    "outage_where": ("停电范围", "Where"),
+    "outage_cause": ("停电原因", "Cause"),
+    "outage_published": ("公告时间", "Announced"),
+    "outage_until": ("至", "to"),
+    "outage_kind_planned": ("计划停电", "planned"),
+    "outage_kind_temporary": ("临时停电", "temporary"),
+    "outage_kind_fault": ("故障停电", "fault"),
+    "outage_state_planned": ("已登记", "registered"),
+    "outage_state_announced": ("已公告", "announced"),
+    "outage_state_active": ("停电中", "supply off"),
+    "outage_state_restored": ("已复电", "restored"),
+    "outage_state_cancelled": ("已取消", "cancelled"),
+    "outages_rule": (
+        "计划停电至少提前七天公告（《电力供应与使用条例》第二十八条）。",
+        "Planned outages are announced at least seven days ahead (Regulations on Electricity"
+        " Supply and Use, art. 28).",
+    ),
 }
 
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")

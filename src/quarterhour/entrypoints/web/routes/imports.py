@@ -19,6 +19,7 @@ from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.jobs import service as jobs
 from quarterhour.kit.bounds import DbId
+from quarterhour.outages import network_import
 from quarterhour.records.imports import Importer
 from quarterhour.storage.engine import unit_of_work
 
@@ -30,6 +31,9 @@ IMPORTERS: dict[str, Importer] = {
     "meters": register_import.import_meters,
     "readings": reading_import.import_readings,
     "payments": payment_import.import_payments,
+    "feeders": network_import.import_feeders,
+    "transformers": network_import.import_transformers,
+    "supply": network_import.import_supply,
 }
 
 

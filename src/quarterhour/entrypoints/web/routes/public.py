@@ -35,7 +35,7 @@ def disclosure_page(
     """公开: the tariffs and the service commitments in force, as the public reads them."""
     published = lookups.published_on(session, on or clock.now().date())
     page = templates.get_template("public/disclosure.html").render(
-        lang=lang, t=wording.Words(lang), published=published, path=request.url.path
+        lang=lang, t=wording.Words(lang), published=published, path=request.url.path, local=local
     )
     return HTMLResponse(page)
 
