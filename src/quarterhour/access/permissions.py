@@ -44,6 +44,10 @@ class Permission(StrEnum):
     REVIEW_READINGS = "review_readings"
     EXPORT_LISTS = "export_lists"  # a list as CSV or XLSX
     VIEW_BILLING = "view_billing"  # the bill runs and the readings held for review
+    VIEW_CREWS = "view_crews"  # repair crews, their roster, status and vehicles; which to send
+    MANAGE_CREWS = "manage_crews"  # crews, their members and vehicles
+    ROSTER_CREWS = "roster_crews"  # the crews' duty roster
+    REPORT_CREW = "report_crew"  # a crew's status and position (a crew member: his own crew)
 
 
 _A = Role.DUTY_AGENT
@@ -85,6 +89,12 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.EXPORT_LISTS: frozenset({_A, _D, _H, _F, _S, _ADMIN}),
     # Those who answer customers, and those who run the bills.
     Permission.VIEW_BILLING: frozenset({_A, _D, _H, _F, _S, _ADMIN}),
+    # The service centre sends the crews; supervisors watch them; administrators set them up.
+    Permission.VIEW_CREWS: frozenset({_D, _S, _ADMIN}),
+    Permission.MANAGE_CREWS: frozenset({_ADMIN}),
+    Permission.ROSTER_CREWS: frozenset({_D, _ADMIN}),
+    # The dispatcher on the radio, or the crew from its phone (crews/service: its own crew only).
+    Permission.REPORT_CREW: frozenset({_D, _H, _ADMIN}),
 }
 
 # A repair crew (a handler of a repair department, Actor.is_crew) works its jobs on site from a
