@@ -512,8 +512,16 @@ def set_status(
             allowed=list(allowed),
             field="status",
         )
-    if when < crew.status_since:
-        since = clock.local(crew.status_since)
+    # Not before the last change (the crew's creation is none: its first status may be dated
+    # back to when it really came on).
+    last = session.scalar(
+        select(CrewStatusChange.at)
+        .where(CrewStatusChange.crew_id == crew_id)
+        .order_by(CrewStatusChange.id.desc())
+        .limit(1)
+    )
+    if last is not None and when < last:
+        since = clock.local(last)
         raise ValidationFailed(
             f"at: before the crew's last change, at {since:%Y-%m-%d %H:%M}", field="at"
         )
