@@ -394,9 +394,11 @@ def add_shift(
         .limit(1)
     )
     if clash is not None:
+        begins, ends = (
+            f"{clock.local(t):%Y-%m-%d %H:%M}" for t in (clash.starts_at, clash.ends_at)
+        )
         raise Conflict(
-            f"the crew is on duty from {clock.local(clash.starts_at):%Y-%m-%d %H:%M} to "
-            f"{clock.local(clash.ends_at):%Y-%m-%d %H:%M} already",
+            f"the crew is on duty from {begins} to {ends} already",
             field="starts_at",
             shift_id=clash.id,
         )
