@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Final
+from typing import Final, Literal
 
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -178,6 +178,18 @@ def list_crews(
 def get_crew(session: Session, crew_id: int, *, by: Actor) -> CrewView:
     """One crew as in the list, with its status history, newest first."""
     require(by, Permission.VIEW_CREWS)
+    return _one_view(session, crew_id)
+
+
+def reported_crew(session: Session, crew_id: int, *, by: Actor) -> CrewView:
+    """The crew as its report left it, for whoever may report for it (a member from his phone
+    sees his own crew, not the others')."""
+    require(by, Permission.REPORT_CREW)
+    _require_own_crew(session, by, crew_id)
+    return _one_view(session, crew_id)
+
+
+def _one_view(session: Session, crew_id: int) -> CrewView:
     rows = _crew_rows(session, Crew.id == crew_id)
     if not rows:
         raise NotFound(f"no crew {crew_id}", field="crew_id")
@@ -597,7 +609,7 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 @dataclass(frozen=True)
 class Suggestion:
     crew: Crew | None
-    reason: str  # labels.REASON: distance, district, none
+    reason: Literal["distance", "district", "none"]  # labels.REASON
     distance_km: Decimal | None  # to the tenth of a kilometre, when measured
     candidates: int  # crews of the district on duty and available
 
