@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 
-from conftest import Clock
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
 
@@ -40,7 +40,7 @@ def _set_up(client: TestClient, login: Login, org: Organisation) -> int:
 
 
 def test_a_crew_set_up_rostered_sent_and_suggested(
-    client: TestClient, login: Login, org: Organisation, frozen_clock: Clock
+    client: TestClient, login: Login, org: Organisation, frozen_clock: Any
 ) -> None:
     crew_id = _set_up(client, login, org)
     dispatcher = login("dispatcher")
@@ -117,7 +117,7 @@ def test_a_crew_set_up_rostered_sent_and_suggested(
 
 
 def test_who_may_do_what(
-    client: TestClient, login: Login, org: Organisation, frozen_clock: Clock
+    client: TestClient, login: Login, org: Organisation, frozen_clock: Any
 ) -> None:
     crew_id = _set_up(client, login, org)
     body = {"code": "X", "name": "X", "department_id": org.dept("repair-baohe")}
@@ -138,7 +138,7 @@ def test_who_may_do_what(
 
 
 def test_bad_input_is_refused_naming_the_field(
-    client: TestClient, login: Login, org: Organisation, frozen_clock: Clock
+    client: TestClient, login: Login, org: Organisation, frozen_clock: Any
 ) -> None:
     crew_id = _set_up(client, login, org)
     admin = login("admin")

@@ -5,12 +5,12 @@ crew suggested by distance or, without positions, by the district's roster."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conftest import Clock
 from quarterhour.access.actor import Actor, Role, system
 from quarterhour.access.permissions import Permission, can
 from quarterhour.crews import service as crews
@@ -47,7 +47,7 @@ def _on_duty_today(session: Session, crew: Crew, now: datetime) -> None:
 
 
 def test_the_crew_on_duty_at_a_time_follows_the_roster(
-    session: Session, org: Organisation, frozen_clock: Clock
+    session: Session, org: Organisation, frozen_clock: Any
 ) -> None:
     day, night = _crew(session, org, "BH-1"), _crew(session, org, "BH-2")
     other = _crew(session, org, "SS-1", "shushan")
@@ -77,7 +77,7 @@ def test_the_crew_on_duty_at_a_time_follows_the_roster(
 
 
 def test_a_crew_cannot_be_on_two_overlapping_shifts(
-    session: Session, org: Organisation, frozen_clock: Clock
+    session: Session, org: Organisation, frozen_clock: Any
 ) -> None:
     crew = _crew(session, org, "BH-1")
     start = frozen_clock.now
@@ -135,7 +135,7 @@ def test_a_crew_cannot_be_on_two_overlapping_shifts(
 
 
 def test_status_moves_as_the_table_says_and_keeps_its_history(
-    session: Session, org: Organisation, frozen_clock: Clock
+    session: Session, org: Organisation, frozen_clock: Any
 ) -> None:
     crew = _crew(session, org, "BH-1")
     dispatcher = _actor(session, org, "dispatcher")
@@ -176,7 +176,7 @@ def test_status_moves_as_the_table_says_and_keeps_its_history(
 
 
 def test_a_status_time_is_neither_ahead_nor_before_the_last_change(
-    session: Session, org: Organisation, frozen_clock: Clock
+    session: Session, org: Organisation, frozen_clock: Any
 ) -> None:
     crew = _crew(session, org, "BH-1")
     now = frozen_clock.now
@@ -198,7 +198,7 @@ def test_a_status_time_is_neither_ahead_nor_before_the_last_change(
 
 
 def test_a_crew_member_reports_for_his_own_crew_only(
-    session: Session, org: Organisation, frozen_clock: Clock
+    session: Session, org: Organisation, frozen_clock: Any
 ) -> None:
     own, other = _crew(session, org, "BH-1"), _crew(session, org, "BH-2")
     crews.add_member(
@@ -224,7 +224,7 @@ def test_a_crew_member_reports_for_his_own_crew_only(
 
 
 def test_members_are_handlers_of_the_crews_department_on_one_crew(
-    session: Session, org: Organisation, frozen_clock: Clock
+    session: Session, org: Organisation, frozen_clock: Any
 ) -> None:
     crew, second = _crew(session, org, "BH-1"), _crew(session, org, "BH-2")
     with pytest.raises(ValidationFailed) as elsewhere:
@@ -243,7 +243,7 @@ def test_members_are_handlers_of_the_crews_department_on_one_crew(
     assert [(m.name, m.phone) for m in view.members] == [("邓师傅", "139****0201")]
 
 
-def test_vehicles_by_plate(session: Session, org: Organisation, frozen_clock: Clock) -> None:
+def test_vehicles_by_plate(session: Session, org: Organisation, frozen_clock: Any) -> None:
     crew = _crew(session, org, "BH-1")
     van = crews.add_vehicle(session, by=ADMIN, plate="皖a d1234", kind="repair", crew_id=crew.id)
     assert van.plate == "皖A·D1234"  # written as a plate is, whatever was typed
@@ -269,7 +269,7 @@ def test_vehicles_by_plate(session: Session, org: Organisation, frozen_clock: Cl
 
 
 def test_an_older_position_does_not_replace_a_newer_one(
-    session: Session, org: Organisation, frozen_clock: Clock
+    session: Session, org: Organisation, frozen_clock: Any
 ) -> None:
     crew = _crew(session, org, "BH-1")
     now = frozen_clock.now
@@ -306,7 +306,7 @@ def test_an_older_position_does_not_replace_a_newer_one(
 
 
 def test_the_nearest_available_crew_on_duty_is_suggested(
-    session: Session, org: Organisation, frozen_clock: Clock
+    session: Session, org: Organisation, frozen_clock: Any
 ) -> None:
     near, far, busy, off = (_crew(session, org, code) for code in ("BH-1", "BH-2", "BH-3", "BH-4"))
     now = frozen_clock.now
@@ -328,7 +328,7 @@ def test_the_nearest_available_crew_on_duty_is_suggested(
 
 
 def test_without_known_positions_the_district_roster_decides(
-    session: Session, org: Organisation, frozen_clock: Clock
+    session: Session, org: Organisation, frozen_clock: Any
 ) -> None:
     first, second = _crew(session, org, "BH-1"), _crew(session, org, "BH-2")
     now = frozen_clock.now
