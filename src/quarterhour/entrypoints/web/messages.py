@@ -342,6 +342,7 @@ CATALOGUE: dict[str, str] = {
     # crews (抢修班组, 抢修车辆)
     "a crew that is {current} cannot become {target}; it may become {allowed_text}": "班组当前为{current}，不能改为{target}；可改为：{allowed_text}",
     "a crew {code} exists already": "班组{code}已存在",
+    "at: a time like 2026-12-01T08:30": "at: 请填写时间，如2026-12-01T08:30",
     "a vehicle {plate} exists already": "车辆{plate}已存在",
     "at: before the crew's last change, at {since:%Y-%m-%d %H:%M}": "at: 早于班组上次状态变更的时间{since:%Y-%m-%d %H:%M}",
     "crew {crew_id} has no shift {shift_id}": "班组{crew_id}没有编号为{shift_id}的班次",
