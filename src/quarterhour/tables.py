@@ -10,6 +10,7 @@ from sqlalchemy import MetaData
 
 from quarterhour.billing import models as billing_models
 from quarterhour.calendar import models as calendar_models
+from quarterhour.crews import models as crew_models
 from quarterhour.customers import models as customer_models
 from quarterhour.jobs import models as job_models
 from quarterhour.organisation import models as organisation_models
@@ -26,6 +27,7 @@ from quarterhour.workorders import routing as routing_models
 MODULES = (
     billing_models,
     calendar_models,
+    crew_models,
     customer_models,
     job_models,
     organisation_models,

@@ -46,6 +46,10 @@ class Permission(StrEnum):
     VIEW_BILLING = "view_billing"  # the bill runs and the readings held for review
     VIEW_OUTAGES = "view_outages"  # outages and the supply network (线路, 台区) of a premises
     MANAGE_OUTAGES = "manage_outages"  # declare, announce, start, restore, cancel an outage
+    VIEW_CREWS = "view_crews"  # repair crews, their roster, status and vehicles; which to send
+    MANAGE_CREWS = "manage_crews"  # crews, their members and vehicles
+    ROSTER_CREWS = "roster_crews"  # the crews' duty roster
+    REPORT_CREW = "report_crew"  # a crew's status and position (a crew member: his own crew)
 
 
 _A = Role.DUTY_AGENT
@@ -92,6 +96,12 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     # The service centre keeps the outage register (it hears of faults first and publishes the
     # planned ones the operations side sends it); administrators correct it.
     Permission.MANAGE_OUTAGES: frozenset({_D, _ADMIN}),
+    # The service centre sends the crews; supervisors watch them; administrators set them up.
+    Permission.VIEW_CREWS: frozenset({_D, _S, _ADMIN}),
+    Permission.MANAGE_CREWS: frozenset({_ADMIN}),
+    Permission.ROSTER_CREWS: frozenset({_D, _ADMIN}),
+    # The dispatcher on the radio, or the crew from its phone (crews/service: its own crew only).
+    Permission.REPORT_CREW: frozenset({_D, _H, _ADMIN}),
 }
 
 # A repair crew (a handler of a repair department, Actor.is_crew) works its jobs on site from a

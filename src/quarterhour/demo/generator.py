@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from quarterhour.config import Settings
-from quarterhour.demo import register
+from quarterhour.demo import crews, register
 from quarterhour.demo.simulation import Report, Simulation
 from quarterhour.kit import clock
 from quarterhour.organisation.models import Staff
@@ -49,6 +49,9 @@ def generate(
         with unit_of_work(factory) as session:
             filled = register.fill(
                 session, settings, first_day=report.first_day, anchor=report.anchor, seed=seed
+            )
+            filled["crews"] = crews.install(
+                session, first_day=report.first_day, anchor=report.anchor
             )
         return summary(report, filled, timer.perf_counter() - started)
     finally:

@@ -21,6 +21,7 @@ from quarterhour.entrypoints.api import (
     accounts,
     admin,
     auth,
+    crews,
     customers,
     errors,
     held_readings,
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         organisation,
         admin,
         programme,
+        crews,
         stats,
         search,
     ):

@@ -141,3 +141,39 @@ def _sane_datetime(moment: datetime) -> datetime:
 SaneDate = Annotated[date, AfterValidator(_sane_date)]
 # Aware only: a time without its zone is refused (every time in Quarter Hour carries its zone).
 SaneDateTime = Annotated[AwareDatetime, AfterValidator(_sane_datetime)]
+
+
+# --- places and vehicles (crews) ---------------------------------------------------------------
+# A position in degrees (WGS-84, as a phone reports it); NaN and infinities are no place.
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+def check_coordinates(latitude: float, longitude: float) -> tuple[Decimal, Decimal]:
+    """The coordinates to the millionth of a degree (their columns' numeric(9, 6)), or
+    ValidationFailed naming the coordinate out of its range."""
+    for name, value, limit in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+        if not (isinstance(value, int | float | Decimal) and -limit <= value <= limit):
+            raise ValidationFailed(f"{name}: between -{limit} and {limit} degrees", field=name)
+    millionth = Decimal("0.000001")
+    return Decimal(str(latitude)).quantize(millionth), Decimal(str(longitude)).quantize(millionth)
+
+
+# A Chinese number plate (GA 36): the province's character, the issuing office's letter (never I
+# or O, mistaken for 1 and 0), then five characters, or six on a new-energy vehicle; written
+# with a middle dot after the office's letter (皖A·D1234), which people may leave out or type
+# as a space.
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+PLATE = re.compile(rf"^([{PROVINCES}])([A-HJ-NP-Z])[·・. ]?([A-HJ-NP-Z0-9]{{5,6}})$")
+
+
+def check_plate(text: str, *, field: str = "plate") -> str:
+    """The plate as it is written (皖A·D1234), or ValidationFailed naming `field`."""
+    found = PLATE.match(text.strip().upper())
+    if found is None:
+        raise ValidationFailed(
+            f"{field}: a number plate such as 皖A·D1234 (province, letter, 5 or 6 characters)",
+            field=field,
+        )
+    province, office, rest = found.groups()
+    return f"{province}{office}·{rest}"

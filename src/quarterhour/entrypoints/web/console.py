@@ -20,6 +20,7 @@ from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web import session as web_session
 from quarterhour.entrypoints.web.routes import (
     admin,
+    crews,
     customers,
     dashboard,
     desk,
@@ -48,6 +49,7 @@ def install(app: FastAPI) -> None:
         imports,
         dashboard,
         programme,
+        crews,
         admin,
         public,
     ):

@@ -92,6 +92,8 @@ def menu(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("nav_billing", "/console/billing"))
     if can(actor, Permission.VIEW_PROGRAMME):
         items.append(MenuItem("nav_programme", "/console/programme"))
+    if can(actor, Permission.VIEW_CREWS):
+        items.append(MenuItem("nav_crews", "/console/crews"))
     if can(actor, Permission.IMPORT_RECORDS):
         items.append(MenuItem("nav_imports", "/console/imports"))
     if can(actor, Permission.VIEW_STATS):

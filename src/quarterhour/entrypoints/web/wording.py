@@ -724,6 +724,34 @@ _CONSOLE: dict[str, tuple[str, str]] = {
         "Planned outages are announced at least seven days ahead (Regulations on Electricity"
         " Supply and Use, art. 28).",
     ),
+    # --- crews
+    "nav_crews": ("抢修班组", "Repair crews"),
+    "crew_heading": ("班组", "Crew"),
+    "crew_status": ("状态", "Status"),
+    "crew_since": ("自{at}", "since {at}"),
+    "crew_vehicles": ("车辆", "Vehicles"),
+    "crew_members": ("成员", "Members"),
+    "crew_roster_today": ("今日值班", "On duty today"),
+    "crew_roster_of": ("{day}的值班安排", "Roster of {day}"),
+    "crew_position": ("最近位置", "Last known position"),
+    "crew_leader": ("班长", "leader"),
+    "crew_next_day": ("次日", "next day"),
+    "crew_no_shift": ("今日不值班", "not on duty today"),
+    "crew_none": ("尚无抢修班组", "No repair crews yet"),
+    "crew_set_status": ("改为", "Set to"),
+    "crew_at": ("时间（默认现在）", "At (default: now)"),
+    "crew_set": ("更新状态", "Update"),
+    "crew_moved": (
+        "班组状态已是“{status}”，现在可改为：{allowed}。",
+        "The crew is {status} now; it may be set to: {allowed}.",
+    ),
+    "crew_status_available": ("待命", "available"),
+    "crew_status_en_route": ("出发", "en route"),
+    "crew_status_on_site": ("到场", "on site"),
+    "crew_status_off_duty": ("下班", "off duty"),
+    "vehicle_repair": ("抢修车", "repair van"),
+    "vehicle_live_line": ("带电作业车", "live-line truck"),
+    "vehicle_lift": ("升降车", "lift truck"),
 }
 
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")
