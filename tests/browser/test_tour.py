@@ -35,6 +35,8 @@ def test_a_tour_of_every_role_on_the_demo_data(as_user: Callable[..., Page]) -> 
     screenshot(dispatcher, "tour-dispatcher-new-contacts")
     _visit(dispatcher, "/console/orders", "dispatcher-all-open")
     _visit(dispatcher, "/console/orders?escalated=true&open=true", "dispatcher-escalated")
+    _visit(dispatcher, "/console/crews", "dispatcher-crews")
+    expect(dispatcher.locator("main")).to_contain_text("BAOHE-1")
     first = dispatcher.locator("table.list tbody a").first
     if first.count():
         first.click()
