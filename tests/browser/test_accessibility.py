@@ -83,6 +83,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
     check(dispatcher, "/console/orders")
     check(dispatcher, _first_link(dispatcher, "table.list tbody a[href^='/console/orders/']"))
     check(dispatcher, "/console/crews")
+    check(dispatcher, "/console/outages")  # the board and the declare form
     crew = as_user("repair-baohe", viewport=PHONE)
     check(crew)
     handler = as_user("hall-baohe")

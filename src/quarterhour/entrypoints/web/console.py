@@ -28,6 +28,7 @@ from quarterhour.entrypoints.web.routes import (
     imports,
     login,
     orders,
+    outages,
     programme,
     public,
     search,
@@ -50,6 +51,7 @@ def install(app: FastAPI) -> None:
         dashboard,
         programme,
         crews,
+        outages,
         admin,
         public,
     ):

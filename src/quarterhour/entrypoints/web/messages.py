@@ -286,6 +286,9 @@ CATALOGUE: dict[str, str] = {
     "{field}: a time that has not come yet": "{field}: 时间不能晚于现在",
     "{field}: before the outage started ({not_before:%Y-%m-%d %H:%M})": "{field}: 早于停电开始时间（{not_before:%Y-%m-%d %H:%M}）",
     "{field}: no such code {join_missing_5}": "{field}: 没有这些编码：{join_missing_5}",
+    "{field}: a date and time like 2026-11-28 09:30": "{field}: 请填写日期和时间，如2026-11-28 09:30",
+    "{field}: give a date and time": "{field}: 请填写日期和时间",
+    "no step {action}": "没有“{action}”这一步",
     # tariffs
     "tariff {self_tariff_code} from {self_effective_from}": "电价{self_tariff_code}自{self_effective_from}起的版本",
     "{prefix}: {name} has more than {places} decimals": "{prefix}: {name}超过{places}位小数",

@@ -92,6 +92,8 @@ def menu(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("nav_billing", "/console/billing"))
     if can(actor, Permission.VIEW_PROGRAMME):
         items.append(MenuItem("nav_programme", "/console/programme"))
+    if can(actor, Permission.VIEW_OUTAGES):
+        items.append(MenuItem("nav_outages", "/console/outages"))
     if can(actor, Permission.VIEW_CREWS):
         items.append(MenuItem("nav_crews", "/console/crews"))
     if can(actor, Permission.IMPORT_RECORDS):
@@ -186,6 +188,13 @@ def time_left(t: Words, due: datetime | None, now: datetime) -> str:
     seconds = int((due - now).total_seconds())
     span = _span(t, abs(seconds))
     return t("left", span=span) if seconds >= 0 else t("overdue_by", span=span)
+
+
+def time_since(t: Words, since: datetime | None, now: datetime) -> str:
+    """How long ago `since` was (an outage's time off so far)."""
+    if since is None:
+        return "—"
+    return _span(t, max(0, int((now - since).total_seconds())))
 
 
 def _span(t: Words, seconds: int) -> str:
