@@ -3,9 +3,11 @@ replied to when the outage is restored, split back out when the link was wrong."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from outage_network import Network
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -266,3 +268,54 @@ def test_restoring_with_the_replies_needs_the_outage_permission(
     crew = Actor(id=None, username="x", role=Role.FOLLOW_UP_AGENT, department_id=None)
     with pytest.raises(Forbidden):
         outage_calls.restore_outage(session, outage_id, by=crew, settings=settings)
+
+
+def test_the_api_shows_the_outage_per_order_and_restoration_replies(
+    client: TestClient,
+    login: Callable[[str], dict[str, str]],
+    session: Session,
+    network: Network,
+    frozen_clock: object,
+) -> None:
+    centre = login("dispatcher")
+    agent = login("agent")
+    declared = client.post(
+        "/api/v1/outages",
+        json={
+            "kind": "fault",
+            "cause": "台区变压器故障",
+            "starts_at": (NOW - timedelta(minutes=5)).isoformat(),
+            "expected_restoration_at": (NOW + timedelta(hours=3)).isoformat(),
+            "transformers": ["TA-001"],
+        },
+        headers=centre,
+    )
+    assert declared.status_code == 201, declared.text
+    outage_id = declared.json()["outage"]["id"]
+    contact = {
+        "channel": "hotline",
+        "customer": {"account": "3400100002"},
+        "matters": [
+            {"order_type": "fault_repair", "area_class": "urban", "title": "停电"},
+            {"order_type": "consultation", "title": "电价咨询"},
+        ],
+    }
+    taken = client.post("/api/v1/contacts", json=contact, headers=agent)
+    assert taken.status_code == 201, taken.text
+    repair, question = taken.json()["orders"]
+    assert repair["outage"]["id"] == outage_id
+    assert repair["outage"]["cause"] == "台区变压器故障"
+    assert repair["due_at"] is None
+    assert question["outage"] is None and question["due_at"] is not None
+
+    frozen_clock.set(NOW + timedelta(hours=1))  # type: ignore[attr-defined]
+    assert (
+        client.post(f"/api/v1/outages/{outage_id}/restore", json={}, headers=agent).status_code
+        == 403
+    )
+    restored = client.post(f"/api/v1/outages/{outage_id}/restore", json={}, headers=centre)
+    assert restored.status_code == 200, restored.text
+    assert restored.json()["replied_calls"] == 1
+    detail = client.get(f"/api/v1/orders/{repair['id']}", headers=centre).json()
+    assert detail["state"] == "replied"
+    assert detail["result"] == "停电已于11月27日10:00恢复供电"

@@ -40,6 +40,7 @@ from quarterhour.workorders.deadlines import due_with_settings
 from quarterhour.workorders.kinds import DeadlineKind, OrderType, ReplyMethod
 from quarterhour.workorders.lifecycle import Action, State
 from quarterhour.workorders.models import Deadline, OrderEvent, WorkOrder
+from quarterhour.workorders.schemas import LinkedOutage
 
 _ORDER: Table = WorkOrder.__table__  # type: ignore[assignment]
 _EVENT: Table = OrderEvent.__table__  # type: ignore[assignment]
@@ -92,6 +93,25 @@ def outage_for_caller(
     if outage is None or outage.state != OutageState.ACTIVE:
         return None
     return outage
+
+
+def linked_outages(session: Session, outage_ids: set[int], *, by: Actor) -> dict[int, LinkedOutage]:
+    """The outages orders are linked to, as an order's answer shows them."""
+    require(by, Permission.VIEW_OUTAGES)
+    if not outage_ids:
+        return {}
+    found = session.scalars(select(Outage).where(Outage.id.in_(sorted(outage_ids))))
+    return {
+        o.id: LinkedOutage(
+            id=o.id,
+            kind=o.kind,
+            cause=o.cause,
+            started_at=o.started_at,
+            expected_restoration_at=o.expected_restoration_at,
+            state=o.state,
+        )
+        for o in found
+    }
 
 
 def link_note(outage: Outage) -> str:
