@@ -69,6 +69,7 @@ def outage_for_caller(
     customer_id: int | None,
     at: datetime,
     by: Actor,
+    account_number: str | None = None,
 ) -> Outage | None:
     """The active outage covering the caller's premises at `at`: the account the contact is
     about, else the customer's only premises; None when there is none (or no single premises,

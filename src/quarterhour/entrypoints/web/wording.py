@@ -752,6 +752,16 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "vehicle_repair": ("抢修车", "repair van"),
     "vehicle_live_line": ("带电作业车", "live-line truck"),
     "vehicle_lift": ("升降车", "lift truck"),
+    # --- outage calls
+    "outage_at_address": (
+        "该地址所在台区正在停电：原因{cause}，开始{start}，预计{expected}复电",
+        "The supply at this address is off: {cause}, since {start}, expected back by {expected}",
+    ),
+    "outage_call_linked": (
+        "故障报修将关联该停电，不另计到达时限，复电后统一答复",
+        "A fault call joins this outage: no arrival clock of its own, replied to at restoration",
+    ),
+    "linked_outage": ("关联停电", "Linked outage"),
 }
 
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")
