@@ -27,12 +27,14 @@ import pytest
 from sqlalchemy import Engine, event, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from quarterhour.access.actor import Actor
+from outages.outage_network import load_network
+from quarterhour.access.actor import Actor, system
 from quarterhour.access.permissions import can_see_order
 from quarterhour.config import Settings
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
 from quarterhour.organisation.staff_accounts import actor_of
+from quarterhour.outages import service as outages
 from quarterhour.storage import one_write
 from quarterhour.storage.driver import driver_rows
 from quarterhour.storage.engine import (
@@ -43,7 +45,14 @@ from quarterhour.storage.engine import (
 from quarterhour.throttle.models import FailureBudget
 from quarterhour.workorders import intake, moves, repository, routing, writes
 from quarterhour.workorders.kinds import FollowUpOutcome, OrderType, ServiceSubtype
-from quarterhour.workorders.lifecycle import MOVES, SYSTEM_ACTIONS, Action, State, actions_for
+from quarterhour.workorders.lifecycle import (
+    MOVES,
+    SYSTEM_ACTIONS,
+    Action,
+    Guard,
+    State,
+    actions_for,
+)
 from quarterhour.workorders.models import OrderEvent, WorkOrder
 from quarterhour.workorders.schemas import ActionIn, ContactIn
 
@@ -256,6 +265,8 @@ def test_every_move_of_the_lifecycle_writes_once(
     for move in MOVES:
         if move.action in SYSTEM_ACTIONS or move.state is None:
             continue
+        if move.guard is Guard.LINKED:
+            continue  # only a call linked to an outage: test_a_linked_call_intake_and_split_out
         outcomes = list(FollowUpOutcome) if move.action is Action.FOLLOW_UP else [None]
         wanted |= {(str(move.state), str(move.action), o and str(o)) for o in outcomes}
     done: set[tuple[str, str, str | None]] = set()
@@ -322,6 +333,39 @@ def test_every_move_of_the_lifecycle_writes_once(
         for kind, subtype in KINDS:
             walk(kind, subtype)
     assert wanted - done == set(), f"moves of the table not reached in {rounds} rounds"
+
+
+def test_a_linked_call_intake_and_split_out_write_once(
+    counted: Counted, org: Organisation, settings: Settings, frozen_clock: Any
+) -> None:
+    """A fault call inside an active outage is taken with one write (no deadlines), and split back
+    out with one write (its deadlines from now)."""
+    frozen_clock.set(START)
+    with counted.factory() as session:
+        load_network(session, org)
+        outages.declare(
+            session,
+            by=system("test"),
+            kind="fault",
+            cause="台区变压器故障",
+            starts_at=START - timedelta(minutes=10),
+            expected_restoration_at=START + timedelta(hours=3),
+            transformers=["TA-001"],
+        )
+        session.commit()
+    counted.log.entries.clear()
+    actors = {u: actor_of(org.staff[u]) for u in ("agent", "dispatcher")}
+    data = _contact("fault_repair", None, org=org, customer={"account": "3400100001"})
+    order = _take(counted, data, actors["agent"], settings).orders[0]
+    assert order.outage_id is not None and order.due_at is None
+    frozen_clock.advance(minutes=20)
+    moved = counted.run(
+        "split_out",
+        lambda s: moves.act(
+            s, order.id, Action.SPLIT_OUT, ActionIn(), by=actors["dispatcher"], settings=settings
+        ),
+    )
+    assert moved.outage_id is None and moved.due_at is not None
 
 
 def _complaint_in_hand(

@@ -98,6 +98,10 @@ class OutageRecordOut(BaseModel):
     notices: list[NoticeOut]
     events: list[EventOut]
     allowed_actions: list[str]
+    replied_calls: int | None = Field(
+        default=None,
+        description="restore only: the calls linked to the outage replied to now (短信答复)",
+    )
 
 
 class LookupOut(BaseModel):

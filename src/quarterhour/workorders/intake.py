@@ -26,9 +26,10 @@ from quarterhour.customers.models import Account, Customer
 from quarterhour.errors import Conflict, NotFound, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
+from quarterhour.outages.models import Outage
 from quarterhour.programme import service as programme
 from quarterhour.storage import driver, one_write
-from quarterhour.workorders import order_record, policies, routing, writes
+from quarterhour.workorders import order_record, outage_calls, policies, routing, writes
 from quarterhour.workorders.kinds import DeadlineKind, OrderType
 from quarterhour.workorders.lifecycle import Action, State
 from quarterhour.workorders.models import Contact, Deadline, OrderEvent, WorkOrder
@@ -119,6 +120,14 @@ def _take_new_contact(
         routing.route_matter(session, matter, index, customer.district_id)
         for index, matter in enumerate(data.matters)
     ]
+    # A fault call from premises already in an active outage joins it (outage_calls.py).
+    outage = None
+    if not new_customer and any(
+        m.order_type == OrderType.FAULT_REPAIR and m.answer is None for m in data.matters
+    ):
+        outage = outage_calls.outage_for_caller(
+            session, account_id=account_id, customer_id=customer.id, at=received_at, by=by
+        )
     # Everything is checked; the ids come next so that numbers and references are known and
     # the whole contact is written at once.
     wanted = [(_CONTACT, 1), (_ORDER, len(data.matters))]
@@ -161,6 +170,7 @@ def _take_new_contact(
             settings=settings,
             calendar=calendar,
             policy=policy,
+            outage=outage,
         )
         orders.append(order)
         deadlines.extend(its_deadlines)
@@ -223,10 +233,13 @@ def _open_order(
     settings: Settings,
     calendar: WorkCalendar,
     policy: policies.PolicyView,
+    outage: Outage | None = None,
 ) -> tuple[WorkOrder, list[Deadline], list[dict[str, Any]]]:
-    """The new order (transient), its deadlines and its events, for one insert of the contact."""
+    """The new order (transient), its deadlines and its events, for one insert of the contact.
+    A fault call inside `outage` is linked to it instead, with no clock of its own."""
     kind = OrderType(matter.order_type)
     at = contact.received_at
+    linked = outage if kind == OrderType.FAULT_REPAIR and matter.answer is None else None
     order = WorkOrder(
         id=order_id,
         number=f"GD{at:%Y%m%d}{order_id:06d}",
@@ -253,6 +266,7 @@ def _open_order(
         answered_follow_ups=0,
         satisfied_follow_ups=0,
         closed_on_intake=False,
+        outage_id=linked.id if linked is not None else None,
         version=1,
     )
     events = [
@@ -267,6 +281,25 @@ def _open_order(
             data={"department_id": department_id},
         )
     ]
+    if linked is not None:
+        # The outage's expected restoration is the promise: no arrival clock, no escalation.
+        events.append(
+            order_record.event_row(
+                order_id,
+                Action.LINK_OUTAGE,
+                State.ACCEPTED,
+                State.ACCEPTED,
+                by=by,
+                at=at,
+                note=outage_calls.link_note(linked),
+                data={
+                    "outage_id": linked.id,
+                    "expected_restoration_at": linked.expected_restoration_at.isoformat(),
+                },
+            )
+        )
+        order.due_at = None
+        return order, [], events
     deadlines = [
         order_record.new_deadline(
             order, limit.kind, 1, at, limit.amount, limit.unit, policy.id, calendar, settings

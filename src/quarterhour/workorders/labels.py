@@ -110,6 +110,15 @@ ACTIONS: Mapping[str, Label] = {
     Action.WARN: Label("临期预警", "deadline warning"),
     Action.RESCHEDULE: Label("时限重算", "deadline recomputed"),
     Action.COMMENT: Label("批注", "comment"),
+    Action.LINK_OUTAGE: Label(
+        "关联停电",
+        "linked to the outage",
+        Pair("所在台区停电，随停电处理", "part of a known outage"),
+    ),
+    Action.OUTAGE_REPLY: Label(
+        "停电复电答复", "reply at restoration", Pair("已恢复供电并答复", "supply restored, replied")
+    ),
+    Action.SPLIT_OUT: Label("拆分为单独抢修", "split out of the outage"),
 }
 
 ORDER_TYPES: Mapping[str, Label] = {

@@ -55,6 +55,12 @@ class Action(StrEnum):
     WARN = "warn"  # deadline approaching (the sweep)
     RESCHEDULE = "reschedule"  # a provisional deadline recomputed once the official year is loaded
     COMMENT = "comment"
+    # A fault call linked at intake to the outage covering the caller (no clock of its own), the
+    # reply every linked call gets when that outage is restored, and a wrongly linked call split
+    # back out into an ordinary repair (workorders/outage_calls.py).
+    LINK_OUTAGE = "link_outage"
+    OUTAGE_REPLY = "outage_reply"
+    SPLIT_OUT = "split_out"
 
 
 OPEN_STATES: frozenset[State] = frozenset(State) - {State.ARCHIVED, State.CANCELLED}
@@ -75,6 +81,7 @@ class Guard(StrEnum):
     NO_FOLLOW_UP_OWED = "no_follow_up_owed"  # 归档 straight after 答复: no follow-up required
     PAUSABLE = "pausable"  # 暂停: a 报装 (PAUSABLE_SUBTYPES) whose clock runs
     PAUSED = "paused"  # 恢复: its clock stands still
+    LINKED = "linked"  # 拆分: a call linked to an outage
 
 
 GUARD_REASONS: dict[Guard, str] = {
@@ -84,6 +91,7 @@ GUARD_REASONS: dict[Guard, str] = {
     Guard.NO_FOLLOW_UP_OWED: "this order needs a follow-up (回访) before it is archived",
     Guard.PAUSABLE: "only a connection (报装) whose clock runs can wait for the customer",
     Guard.PAUSED: "the clock is not paused",
+    Guard.LINKED: "the order is not linked to an outage",
 }
 
 
@@ -102,6 +110,8 @@ class OrderFacts(Protocol):
     def restored_at(self) -> datetime | None: ...
     @property
     def follow_up_required(self) -> bool: ...
+    @property
+    def outage_id(self) -> int | None: ...
 
 
 def holds(guard: Guard | None, order: OrderFacts) -> bool:
@@ -117,6 +127,8 @@ def holds(guard: Guard | None, order: OrderFacts) -> bool:
         return order.subtype in PAUSABLE_SUBTYPES and order.paused_at is None
     if guard is Guard.PAUSED:
         return order.paused_at is not None
+    if guard is Guard.LINKED:
+        return order.outage_id is not None
     return not order.follow_up_required  # NO_FOLLOW_UP_OWED
 
 
@@ -144,6 +156,12 @@ def _moves() -> Iterable[Move]:
     yield Move(None, Action.ACCEPT, (State.ACCEPTED,), frozenset({_A, _D}))
     yield Move(State.ACCEPTED, Action.CLOSE_ON_INTAKE, (State.ARCHIVED,), frozenset({_A, _D}))
     yield Move(State.ACCEPTED, Action.DISPATCH, (State.DISPATCHED,), frozenset({_D, _S}))
+    # A linked call waits with the service centre for its outage; the system links it and, at
+    # restoration, replies to it from wherever it stands before the reply.
+    yield Move(State.ACCEPTED, Action.LINK_OUTAGE, (None,), frozenset())
+    for state in (State.ACCEPTED, *DEPARTMENT_STATES, State.RETURNED, State.REVIEWED):
+        yield Move(state, Action.OUTAGE_REPLY, (State.REPLIED,), frozenset())
+    yield Move(State.ACCEPTED, Action.SPLIT_OUT, (None,), frozenset({_D, _S}), guard=Guard.LINKED)
     yield Move(State.DISPATCHED, Action.REDISPATCH, (State.DISPATCHED,), frozenset({_D, _S}))
     yield Move(State.DISPATCHED, Action.DECLINE, (State.ACCEPTED,), frozenset({_H}), True)
     yield Move(State.DISPATCHED, Action.ACKNOWLEDGE, (State.ACKNOWLEDGED,), frozenset({_H}), True)
@@ -211,12 +229,17 @@ TYPE_ONLY: dict[Action, frozenset[str]] = {
     Action.CLOSE_ON_INTAKE: frozenset({OrderType.CONSULTATION}),
     Action.ARRIVE: frozenset({OrderType.FAULT_REPAIR}),
     Action.RESTORE: frozenset({OrderType.FAULT_REPAIR}),
+    Action.LINK_OUTAGE: frozenset({OrderType.FAULT_REPAIR}),
+    Action.OUTAGE_REPLY: frozenset({OrderType.FAULT_REPAIR}),
+    Action.SPLIT_OUT: frozenset({OrderType.FAULT_REPAIR}),
     Action.PAUSE: frozenset({OrderType.SERVICE_REQUEST}),
     Action.RESUME: frozenset({OrderType.SERVICE_REQUEST}),
 }
 _BY_KEY: dict[tuple[State | None, Action], Move] = {(m.state, m.action): m for m in MOVES}
 # Actions that only the system takes (the sweep): no role may send them through the API.
-SYSTEM_ACTIONS: frozenset[Action] = frozenset({Action.WARN, Action.RESCHEDULE, Action.ACCEPT})
+SYSTEM_ACTIONS: frozenset[Action] = frozenset(
+    {Action.WARN, Action.RESCHEDULE, Action.ACCEPT, Action.LINK_OUTAGE, Action.OUTAGE_REPLY}
+)
 
 
 def move_for(state: State | None, action: Action) -> Move | None:
@@ -271,6 +294,7 @@ FORWARD: tuple[Action, ...] = (
 ASIDE: tuple[Action, ...] = (
     Action.RECORD_PROGRESS,
     Action.PAUSE,
+    Action.SPLIT_OUT,
     Action.REDISPATCH,
     Action.DECLINE,
     Action.SEND_BACK,

@@ -161,6 +161,9 @@ class WorkOrder(Base):
     paused_at: Mapped[datetime | None]
     arrived_at: Mapped[datetime | None]
     restored_at: Mapped[datetime | None]
+    # A fault call linked at intake to the outage that already covers the caller's premises
+    # (workorders/outage_calls.py): no clock of its own, answered when the outage is restored.
+    outage_id: Mapped[int | None] = mapped_column(ForeignKey("outage.id"), index=True)
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -527,6 +527,19 @@ def _escalate(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     return None, {"department_id": ctx.order.department_id}
 
 
+def _split_out(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
+    """拆分: a call wrongly linked to an outage becomes an ordinary repair, with the clocks intake
+    would have given it (restoration from the arrival, follow-up from the reply) running from
+    now, and waits in the dispatch queue (Guard.LINKED)."""
+    outage_id = ctx.order.outage_id
+    ctx.order.outage_id = None
+    policy = policies.policy_in_force(ctx.session, ctx.order.accepted_at.date())
+    for limit in policy.limits_for(ctx.order.order_type, ctx.order.subtype, ctx.order.area_class):
+        if limit.kind not in (DeadlineKind.RESTORATION, DeadlineKind.FOLLOW_UP):
+            ctx.add_deadline(limit.kind, limit.amount, limit.unit, policy.id)
+    return None, {"outage_id": outage_id}
+
+
 def _comment(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     ctx.require_field(ctx.data.note, "note", "a comment needs its text")
     return None, {}
@@ -553,6 +566,7 @@ _HANDLERS: dict[Action, _Handler] = {
     Action.PAUSE: _pause,
     Action.RESUME: _resume,
     Action.COMMENT: _comment,
+    Action.SPLIT_OUT: _split_out,
 }
 
 

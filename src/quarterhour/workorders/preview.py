@@ -23,7 +23,8 @@ from quarterhour.customers.models import Account, Customer
 from quarterhour.errors import NotFound
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
-from quarterhour.workorders import policies, routing
+from quarterhour.outages.models import Outage
+from quarterhour.workorders import outage_calls, policies, routing
 from quarterhour.workorders.deadlines import due_with_settings
 from quarterhour.workorders.kinds import DeadlineKind, OrderType
 from quarterhour.workorders.models import WorkOrder
@@ -53,6 +54,8 @@ class MatterPreview:
     closes_on_intake: bool
     # Earlier orders of this customer of the same type within REPEAT_DAYS: (number, state).
     repeats: list[tuple[str, str]]
+    # A fault call the active outage at the caller's premises would take (no deadlines then).
+    outage: Outage | None = None
 
 
 def preview_contact(
@@ -67,12 +70,27 @@ def preview_contact(
     calendar = calendar_service.current_calendar(session)
     policy = policies.policy_in_force(session, at.date())
     recent = _recent_orders(session, customer, at) if customer is not None else []
+    outage = None
+    if customer is not None and any(
+        m.order_type == OrderType.FAULT_REPAIR and m.answer is None for m in data.matters
+    ):
+        outage = outage_calls.outage_for_caller(
+            session,
+            account_id=None,
+            account_number=data.customer.account,
+            customer_id=customer.id,
+            at=at,
+            by=by,
+        )
     out = []
     for index, matter in enumerate(data.matters):
         matter_district, department_id = routing.route_matter(session, matter, index, district_id)
         kind = OrderType(matter.order_type)
+        linked = outage if kind == OrderType.FAULT_REPAIR and matter.answer is None else None
         deadlines = []
         for limit in policy.limits_for(kind, matter.subtype, matter.area_class):
+            if linked is not None:
+                break  # the outage's expected restoration is the promise
             if limit.kind is DeadlineKind.RESTORATION:
                 continue  # starts only when the crew arrives
             due = due_with_settings(calendar, at, limit.amount, limit.unit, settings)
@@ -91,6 +109,7 @@ def preview_contact(
                 follow_up_required=policy.follow_up_required(kind),
                 closes_on_intake=matter.answer is not None,
                 repeats=[(number, state) for number, state, t in recent if t == kind],
+                outage=linked,
             )
         )
     return out

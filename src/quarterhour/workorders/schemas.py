@@ -137,6 +137,17 @@ class EventOut(BaseModel):
     data: dict[str, object] | None
 
 
+class LinkedOutage(BaseModel):
+    """The outage a fault call was linked to at intake: its expected restoration is the promise."""
+
+    id: int
+    kind: str
+    cause: str
+    started_at: datetime | None
+    expected_restoration_at: datetime
+    state: str
+
+
 class OrderSummary(BaseModel):
     id: int
     number: str
@@ -158,6 +169,9 @@ class OrderSummary(BaseModel):
     has_provisional_deadline: bool
     rework_count: int
     version: int
+    outage: LinkedOutage | None = Field(
+        default=None, description="the outage this fault call is linked to (no clock of its own)"
+    )
 
 
 class RelatedOrder(BaseModel):

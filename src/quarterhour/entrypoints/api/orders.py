@@ -19,7 +19,7 @@ from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import bounds
 from quarterhour.kit.bounds import BigId, Text
-from quarterhour.workorders import attachments, moves, order_access, repository
+from quarterhour.workorders import attachments, moves, order_access, outage_calls, repository
 from quarterhour.workorders.filters import OrderFilter
 from quarterhour.workorders.lifecycle import MOVES, SYSTEM_ACTIONS, Action, actions_for
 from quarterhour.workorders.models import WorkOrder
@@ -66,6 +66,12 @@ def take_contact(
             else repository.summaries_for(ctx.session, result.orders)
         ),
     )
+    linked = {o.id: o.outage_id for o in result.orders if o.outage_id is not None}
+    if linked:
+        outages = outage_calls.linked_outages(ctx.session, set(linked.values()), by=ctx.actor)
+        out.orders = [
+            s.model_copy(update={"outage": outages.get(linked.get(s.id, 0))}) for s in out.orders
+        ]
     return _json(out, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 

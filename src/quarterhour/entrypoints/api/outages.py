@@ -28,6 +28,7 @@ from quarterhour.outages.schemas import (
     RescheduleIn,
     RestorationIn,
 )
+from quarterhour.workorders import outage_calls
 
 router = APIRouter(prefix="/outages", tags=["outages"], responses=SIGNED_IN | REFUSED)
 OutageId = Annotated[DbId, Path(description="an outage's id")]
@@ -187,9 +188,14 @@ def update_restoration(outage_id: OutageId, body: RestorationIn, ctx: CtxDep) ->
 
 @router.post("/{outage_id}/restore", response_model=OutageRecordOut, responses=_MOVED)
 def restore(outage_id: OutageId, body: MomentIn, ctx: CtxDep) -> OutageRecordOut:
-    """复电: the supply is back (not before it was cut)."""
-    service.restore(ctx.session, outage_id, by=ctx.actor, at=body.at)
-    return _after(ctx, outage_id)
+    """复电: the supply is back (not before it was cut), and every call linked to the outage
+    that is not yet replied to gets its reply now (SMS, recorded on each order)."""
+    restored = outage_calls.restore_outage(
+        ctx.session, outage_id, by=ctx.actor, settings=ctx.settings, at=body.at
+    )
+    out = _record(ctx, outage_id).model_copy(update={"replied_calls": restored.replied})
+    ctx.session.commit()
+    return out
 
 
 @router.post("/{outage_id}/cancel", response_model=OutageRecordOut, responses=_MOVED)

@@ -330,6 +330,7 @@ CATALOGUE: dict[str, str] = {
     "this order needs a follow-up (回访) before it is archived": "该工单须先回访才能归档",
     "only a connection (报装) whose clock runs can wait for the customer": "只有正在计时的报装工单才能暂停等待客户",
     "the clock is not paused": "计时未暂停",
+    "the order is not linked to an outage": "该工单未关联停电",
     "the order changed since version {data_version}; it is now version {order_version} in state {state}": "工单在版本{data_version}之后已被修改，现为版本{order_version}，状态为{state}",
     "{action} is not allowed in state {state}": "工单处于{state}状态，不能{action}",
     "role {by_role} may not {action}; allowed roles: {join_sorted_str_r_for_r_in_move_roles}": "角色{by_role}不能{action}；可执行的角色：{join_sorted_str_r_for_r_in_move_roles}",

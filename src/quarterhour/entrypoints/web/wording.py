@@ -826,6 +826,16 @@ _CONSOLE: dict[str, tuple[str, str]] = {
         "该停电现为“{state}”，不能{action}，现在没有可执行的操作。",
         "The outage is {state} now and cannot {action}; nothing may be done with it now.",
     ),
+    # --- outage calls
+    "outage_at_address": (
+        "该地址所在台区正在停电：原因{cause}，开始{start}，预计{expected}复电",
+        "The supply at this address is off: {cause}, since {start}, expected back by {expected}",
+    ),
+    "outage_call_linked": (
+        "故障报修将关联该停电，不另计到达时限，复电后统一答复",
+        "A fault call joins this outage: no arrival clock of its own, replied to at restoration",
+    ),
+    "linked_outage": ("关联停电", "Linked outage"),
 }
 
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")

@@ -32,7 +32,7 @@ from quarterhour.organisation import service as organisation
 from quarterhour.programme import service as programme
 from quarterhour.views.customer import customer_view
 from quarterhour.views.schemas import CustomerView
-from quarterhour.workorders import repository
+from quarterhour.workorders import outage_calls, repository
 from quarterhour.workorders.filters import OrderFilter, Sort
 from quarterhour.workorders.kinds import SUBTYPE_CHOICES, AreaClass, Channel, OrderType
 from quarterhour.workorders.preview import MatterPreview, preview_contact
@@ -92,6 +92,19 @@ def _desk(
             # One account: the matter is about it unless the agent says otherwise.
             form = form | {"account": view.accounts[0].number}
     now = clock.now()
+    # Said at once when the caller is picked: the supply at the premises is off (issue 14).
+    outage = (
+        outage_calls.outage_for_caller(
+            session,
+            account_id=None,
+            account_number=form.get("account") or None,
+            customer_id=view.customer.id,
+            at=now,
+            by=console.actor,
+        )
+        if view is not None
+        else None
+    )
     on_air = programme.on_air(session, now)
     roster = programme.roster_of(session, on_air.id) if on_air is not None else []
     recent_days = 30
@@ -103,6 +116,7 @@ def _desk(
         q=q,
         callers=callers,
         view=view,
+        outage=outage,
         repeats=repeats,
         on_air=on_air,
         roster=roster,

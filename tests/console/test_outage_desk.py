@@ -1,0 +1,78 @@
+"""The intake desk and an outage at the caller's premises (issue 14): said when the caller is
+picked and in the check before saving, and the fault call saved is linked to the outage."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from console.conftest import csrf_of
+from outages.outage_network import load_network
+from quarterhour.access.actor import system
+from quarterhour.customers.models import Account
+from quarterhour.demo.organisation import Organisation
+from quarterhour.kit import clock
+from quarterhour.outages import service as outages
+from quarterhour.workorders.models import WorkOrder
+
+pytestmark = pytest.mark.db
+
+
+def test_the_desk_says_the_supply_is_off_and_links_the_fault_call(
+    desk: Callable[[str], TestClient], org: Organisation, session: Session
+) -> None:
+    load_network(session, org)
+    now = clock.now()
+    outage = outages.declare(
+        session,
+        by=system("test"),
+        kind="fault",
+        cause="台区变压器烧毁",
+        starts_at=now - timedelta(minutes=20),
+        expected_restoration_at=now + timedelta(hours=3),
+        transformers=["TA-001"],
+    )
+    session.commit()
+    outage_id = outage.id
+    inside = session.scalars(
+        select(Account.customer_id).where(Account.number == "3400100001")
+    ).one()
+    outside = session.scalars(
+        select(Account.customer_id).where(Account.number == "3400100003")
+    ).one()
+    session.rollback()
+
+    agent = desk("agent")
+    picked = agent.get(f"/console/desk?customer={inside}")
+    assert picked.status_code == 200
+    assert 'id="outage-alert"' in picked.text
+    assert "该地址所在台区正在停电：原因台区变压器烧毁" in picked.text
+    assert 'id="outage-alert"' not in agent.get(f"/console/desk?customer={outside}").text
+
+    idem = re.search(r'name="idem" value="([^"]*)"', picked.text)
+    assert idem
+    data = {
+        "csrf": csrf_of(picked.text),
+        "idem": idem.group(1),
+        "channel": "hotline",
+        "customer_id": str(inside),
+        "account": "3400100001",
+        "m0_order_type": "fault_repair",
+        "m0_area_class": "urban",
+        "m0_title": "家里没电",
+    }
+    checked = agent.post("/console/desk", data=data | {"do": "preview"})
+    assert checked.status_code == 200, checked.text
+    assert 'class="bad outage-linked"' in checked.text
+    assert "不另计到达时限" in checked.text
+    saved = agent.post("/console/desk", data=data | {"do": "save"})
+    assert saved.status_code in (200, 303), saved.text
+    order = session.scalars(select(WorkOrder).where(WorkOrder.customer_id == inside)).one()
+    assert order.outage_id == outage_id and order.due_at is None
+    session.rollback()  # nothing held: SQLite begins every transaction as a writer
