@@ -76,3 +76,55 @@ def test_the_desk_says_the_supply_is_off_and_links_the_fault_call(
     order = session.scalars(select(WorkOrder).where(WorkOrder.customer_id == inside)).one()
     assert order.outage_id == outage_id and order.due_at is None
     session.rollback()  # nothing held: SQLite begins every transaction as a writer
+
+
+def test_restoring_from_the_outage_page_replies_to_the_linked_call(
+    desk: Callable[[str], TestClient], org: Organisation, session: Session
+) -> None:
+    load_network(session, org)
+    now = clock.now()
+    outage = outages.declare(
+        session,
+        by=system("test"),
+        kind="fault",
+        cause="台区变压器烧毁",
+        starts_at=now - timedelta(minutes=20),
+        expected_restoration_at=now + timedelta(hours=3),
+        transformers=["TA-001"],
+    )
+    session.commit()
+    outage_id = outage.id
+    inside = session.scalars(
+        select(Account.customer_id).where(Account.number == "3400100001")
+    ).one()
+    session.rollback()
+    agent = desk("agent")
+    picked = agent.get(f"/console/desk?customer={inside}")
+    idem = re.search(r'name="idem" value="([^"]*)"', picked.text)
+    assert idem
+    saved = agent.post(
+        "/console/desk",
+        data={
+            "csrf": csrf_of(picked.text),
+            "idem": idem.group(1),
+            "do": "save",
+            "channel": "hotline",
+            "customer_id": str(inside),
+            "account": "3400100001",
+            "m0_order_type": "fault_repair",
+            "m0_area_class": "urban",
+            "m0_title": "家里没电",
+        },
+    )
+    assert saved.status_code in (200, 303), saved.text
+
+    dispatcher = desk("dispatcher")
+    page = dispatcher.get(f"/console/outages/{outage_id}")
+    restored = dispatcher.post(
+        f"/console/outages/{outage_id}/restore", data={"csrf": csrf_of(page.text)}
+    )
+    assert restored.status_code == 303, restored.text
+    order = session.scalars(select(WorkOrder).where(WorkOrder.customer_id == inside)).one()
+    assert (order.state, order.outage_id) == ("replied", outage_id)
+    assert order.result is not None and "恢复供电" in order.result
+    session.rollback()

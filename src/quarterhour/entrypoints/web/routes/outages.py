@@ -25,6 +25,7 @@ from quarterhour.kit.bounds import DbId
 from quarterhour.outages import board as outage_board
 from quarterhour.outages import service as outages
 from quarterhour.outages.lifecycle import Action, Kind, State
+from quarterhour.workorders import outage_calls
 
 router = APIRouter(prefix="/console/outages", include_in_schema=False)
 
@@ -77,8 +78,11 @@ def _update_restoration(console: Console, outage_id: int, typed: Mapping[str, st
 
 
 def _restore(console: Console, outage_id: int, typed: Mapping[str, str]) -> None:
+    # Through the loop: restoring replies to every call linked to the outage as well.
     at = _moment(typed["at"], field="at")
-    outages.restore(console.session, outage_id, by=console.actor, at=at)
+    outage_calls.restore_outage(
+        console.session, outage_id, by=console.actor, settings=console.settings, at=at
+    )
 
 
 def _cancel(console: Console, outage_id: int, typed: Mapping[str, str]) -> None:
