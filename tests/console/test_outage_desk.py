@@ -128,3 +128,49 @@ def test_restoring_from_the_outage_page_replies_to_the_linked_call(
     assert (order.state, order.outage_id) == ("replied", outage_id)
     assert order.result is not None and "恢复供电" in order.result
     session.rollback()
+
+
+def test_a_linked_calls_page_shows_its_outage(
+    desk: Callable[[str], TestClient], org: Organisation, session: Session
+) -> None:
+    load_network(session, org)
+    now = clock.now()
+    outage = outages.declare(
+        session,
+        by=system("test"),
+        kind="fault",
+        cause="台区变压器烧毁",
+        starts_at=now - timedelta(minutes=20),
+        expected_restoration_at=now + timedelta(hours=3),
+        transformers=["TA-001"],
+    )
+    session.commit()
+    outage_id = outage.id
+    inside = session.scalars(
+        select(Account.customer_id).where(Account.number == "3400100001")
+    ).one()
+    session.rollback()
+    agent = desk("agent")
+    picked = agent.get(f"/console/desk?customer={inside}")
+    idem = re.search(r'name="idem" value="([^"]*)"', picked.text)
+    assert idem
+    agent.post(
+        "/console/desk",
+        data={
+            "csrf": csrf_of(picked.text),
+            "idem": idem.group(1),
+            "do": "save",
+            "channel": "hotline",
+            "customer_id": str(inside),
+            "account": "3400100001",
+            "m0_order_type": "fault_repair",
+            "m0_area_class": "urban",
+            "m0_title": "家里没电",
+        },
+    )
+    order_id = session.scalars(select(WorkOrder.id).where(WorkOrder.customer_id == inside)).one()
+    session.rollback()
+    page = desk("dispatcher").get(f"/console/orders/{order_id}").text
+    shown = re.search(r'<p class="bad" id="linked-outage">(.*?)</p>', page, re.S)
+    assert shown and f'href="/console/outages/{outage_id}"' in shown.group(1)
+    assert "关联停电：" in shown.group(1) and "台区变压器烧毁" in shown.group(1)

@@ -20,7 +20,7 @@ from quarterhour.customers.models import Account, Customer, Premises
 from quarterhour.errors import NotFound
 from quarterhour.kit.masking import mask_name, mask_phone, mask_text, salutation
 from quarterhour.organisation.models import Staff
-from quarterhour.workorders import filters
+from quarterhour.workorders import filters, outage_calls
 from quarterhour.workorders.lifecycle import OPEN_STATES, State, actions_for
 from quarterhour.workorders.models import Contact, Deadline, OrderEvent, WorkOrder
 from quarterhour.workorders.order_record import claim_beyond_tolerance
@@ -165,7 +165,7 @@ def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
     text = (lambda t: t) if whole else _mask_optional
     addressed = salutation(customer.name, customer.id_number)
     return OrderDetail(
-        **summary.model_dump(exclude={"address"}),
+        **summary.model_dump(exclude={"address", "outage"}),
         contact_id=contact.id,
         contact_number=contact.number,
         account_number=account_number,
@@ -203,6 +203,12 @@ def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
         customer_title=addressed[1] if addressed else None,
         account_customer_id=holder_id,
         account_address=premises_address,
+        # A fault call linked to an outage: one query more, for those orders only.
+        outage=(
+            outage_calls.linked_outages(session, {order.outage_id}, by=by).get(order.outage_id)
+            if order.outage_id is not None
+            else None
+        ),
     )
 
 

@@ -580,6 +580,8 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "limit_unit": ("时限单位", "unit of the time limit"),
     # The author of a step nobody took by hand: the deadline sweep's warnings and escalations.
     "by_the_system": ("系统自动", "by the system"),
+    # An order linked to an outage at intake, on its page.
+    "expected_back": ("预计复电", "supply expected back"),
     # --- held readings review
     "review_held": ("审核", "Review"),
     "held_review_title": ("审核待出账的抄表", "Review a held reading"),
