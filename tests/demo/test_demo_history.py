@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -384,3 +385,98 @@ def test_an_existing_database_is_left_alone(settings: Settings, engine: Engine) 
     assert "already" in _generate(settings, days=2)
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(OrderEvent)) == before
+
+
+def test_supply_network_and_outages(settings: Settings, engine: Engine) -> None:
+    """Issue 14: feeders per district, 台区 with coordinates, every account supplied (拱辰街99号楼
+    on its own 台区); faults restored over the history, one still on at the end, one planned
+    outage announced at least seven days ahead for the week after."""
+    from quarterhour.access.actor import system
+    from quarterhour.demo import network
+    from quarterhour.outages import service as outages
+    from quarterhour.outages.models import (
+        Feeder,
+        Outage,
+        OutageEvent,
+        OutageNotice,
+        PremisesSupply,
+        TransformerArea,
+    )
+
+    summary = _generate(settings)
+    assert "feeders" in summary and "outages" in summary
+    with Session(engine) as session:
+        per_district = {
+            district: n
+            for district, n in session.execute(
+                select(Feeder.district_id, func.count()).group_by(Feeder.district_id)
+            )
+        }
+        assert len(per_district) == 4
+        assert set(per_district.values()) == {network.FEEDERS_PER_DISTRICT}
+        transformers = session.scalars(select(TransformerArea)).all()
+        assert all(
+            Decimal("31.7") < t.latitude < Decimal("32.0")
+            and Decimal("117.2") < t.longitude < Decimal("117.4")
+            for t in transformers
+            if t.latitude is not None and t.longitude is not None
+        )
+        assert all(t.latitude is not None for t in transformers)
+        accounts_n = session.scalar(select(func.count()).select_from(Account))
+        supplied = session.scalar(
+            select(func.count(func.distinct(Account.id))).join(
+                PremisesSupply, PremisesSupply.premises_id == Account.premises_id
+            )
+        )
+        assert accounts_n and supplied == accounts_n
+        own = session.scalars(
+            select(TransformerArea.code)
+            .join(PremisesSupply, PremisesSupply.transformer_id == TransformerArea.id)
+            .join(Account, Account.premises_id == PremisesSupply.premises_id)
+            .join(Meter, Meter.account_id == Account.id)
+            .where(Meter.number.in_([register.SHARED_METER, register.NEW_METER]))
+            .distinct()
+        ).all()
+        assert own == ["BH-GC99"]
+
+        by_state: dict[str, list[Outage]] = defaultdict(list)
+        for outage in session.scalars(select(Outage).order_by(Outage.id)):
+            by_state[outage.state].append(outage)
+        assert set(by_state) == {"restored", "active", "announced"}
+        first = clock.at(ANCHOR.date() - timedelta(days=DAYS - 1), time(0))
+        for outage in by_state["restored"]:
+            assert outage.kind == "fault"
+            assert outage.restored_at is not None and outage.started_at is not None
+            assert first <= clock.local(outage.started_at) < clock.local(outage.restored_at)
+            assert clock.local(outage.restored_at) < ANCHOR
+            actions = session.scalars(
+                select(OutageEvent.action).where(OutageEvent.outage_id == outage.id)
+            ).all()
+            assert actions[0] == "declare" and actions[-1] == "restore"
+        assert len(by_state["restored"]) >= 3
+        [active] = by_state["active"]
+        assert active.kind == "fault"
+        assert clock.local(active.started_at or active.starts_at) < ANCHOR
+        assert clock.local(active.expected_restoration_at) > ANCHOR
+        [planned] = by_state["announced"]
+        assert planned.kind == "planned"
+        notice = session.scalars(
+            select(OutageNotice).where(OutageNotice.outage_id == planned.id)
+        ).one()
+        starts = clock.local(planned.starts_at)
+        assert starts - clock.local(notice.published_at) >= timedelta(days=7)
+        assert ANCHOR.date() < starts.date() <= ANCHOR.date() + timedelta(days=8)
+        # The desk sees 唐邦铮's flat off at the end; the public page lists the planned outage.
+        supply = outages.active_outage_for_account(
+            session,
+            session.scalars(
+                select(Account.number)
+                .join(Meter, Meter.account_id == Account.id)
+                .where(Meter.number == register.NEW_METER)
+            ).one(),
+            ANCHOR,
+            by=system("test"),
+        )
+        assert supply.transformer == "BH-GC99" and supply.outage is not None
+        assert supply.outage.id == active.id
+        assert [p.outage.id for p in outages.announced(session, ANCHOR)] == [planned.id]

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from quarterhour.config import Settings
-from quarterhour.demo import crews, register
+from quarterhour.demo import crews, network, register
 from quarterhour.demo.simulation import Report, Simulation
 from quarterhour.kit import clock
 from quarterhour.organisation.models import Staff
@@ -53,6 +53,9 @@ def generate(
             filled["crews"] = crews.install(
                 session, first_day=report.first_day, anchor=report.anchor
             )
+            filled |= network.install(
+                session, settings, first_day=report.first_day, anchor=report.anchor, seed=seed
+            )
         return summary(report, filled, timer.perf_counter() - started)
     finally:
         engine.dispose()
@@ -74,6 +77,8 @@ def summary(report: Report, records: dict[str, int], seconds: float) -> str:
         f"{report.episodes} programme episodes; {records['accounts']} accounts with "
         f"{records['readings']} meter readings, billed monthly, {records['payments']} payments; "
         f"the deadline sweep warned {report.warned} and "
-        f"escalated {report.escalated} deadlines. The two stories (a building's shared meter, "
+        f"escalated {report.escalated} deadlines; a supply network of {records['feeders']} feeders "
+        f"and {records['transformers']} transformer areas, {records['outages']} outages (one "
+        f"active, one planned for the week after). The two stories (a building's shared meter, "
         f"a missing phase): {stories}."
     )

@@ -1,0 +1,263 @@
+"""The demo's supply network and outages (issue 14), through the real importers and use cases.
+
+After the history, when every caller has an account: four 10 kV feeders (线路) per district,
+four transformer areas (台区) on each, with coordinates around the district's office in Hefei,
+story 1's 拱辰街99号楼 and story 2's 芜湖路174号宿舍楼 on 台区 of their own, and the supply of
+every account's premises, each from a file (`outages.network_import`). Then the outages, each
+step at its own moment of the history (`outages.service`, the restoration through
+`workorders.outage_calls.restore_outage`): a handful of fault outages over the period, restored;
+one fault still active at the end (拱辰街99号楼's feeder: the console's 停电 board and the desk's
+"正在停电" notice show it); one planned outage announced at the end for the week after, its
+notice published at least seven days ahead (the public disclosure page lists it).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import zlib
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quarterhour.access.actor import system
+from quarterhour.config import Settings
+from quarterhour.customers.models import Account, Premises
+from quarterhour.demo import stories
+from quarterhour.demo.crews import CREWS
+from quarterhour.kit import clock
+from quarterhour.organisation.models import District
+from quarterhour.outages import network_import
+from quarterhour.outages import service as outages
+from quarterhour.outages.lifecycle import Kind
+from quarterhour.workorders import outage_calls
+
+FEEDERS_PER_DISTRICT = 4
+TRANSFORMERS_PER_FEEDER = 4
+SHORT = {"baohe": "BH", "shushan": "SS", "luyang": "LY", "yaohai": "YH"}
+FEEDER_NAMES = {
+    "baohe": ("马鞍山路", "望江路", "徽州大道", "芜湖路"),
+    "shushan": ("长江西路", "潜山路", "黄山路", "望江西路"),
+    "luyang": ("阜阳路", "濉溪路", "蒙城路", "亳州路"),
+    "yaohai": ("长江东路", "胜利路", "铜陵路", "和平路"),
+}
+# Buildings of the stories, each on its own 台区 (on the district's second feeder).
+OWN_TRANSFORMERS = {
+    stories.SHARED_METER_ADDRESS: ("BH-GC99", "拱辰街99号楼配变"),
+    stories.MISSING_PHASE_ADDRESS: ("BH-WH174", "芜湖路174号宿舍楼配变"),
+}
+OWN_FEEDER = "BH-F02"
+FAULT_CAUSES = (
+    "10kV线路故障跳闸",
+    "配变低压桩头烧损",
+    "电缆被外力挖断",
+    "雷击导致跌落式熔断器熔断",
+    "树障碰线跳闸",
+    "低压分支箱进水短路",
+)
+RESTORED_FAULTS = 5
+ACTIVE_FAULT_CAUSE = "10kV望江路线电缆中间接头故障跳闸"
+ACTIVE_FAULT_STARTED = timedelta(minutes=50)  # before the anchor
+ACTIVE_FAULT_EXPECTED = timedelta(hours=3)  # after the anchor
+PLANNED_DAYS_AHEAD = 8  # the planned outage's day after the anchor (its notice: 7 days ahead)
+PLANNED_FEEDER = "SS-F03"
+PLANNED_CAUSE = "10kV黄山路线检修及设备更换"
+
+
+def _feeder_code(district: str, n: int) -> str:
+    return f"{SHORT[district]}-F{n:02d}"
+
+
+def _building(address: str) -> str:
+    """What a premises shares its 台区 with: the address up to its house number."""
+    for own in OWN_TRANSFORMERS:
+        if address.startswith(own):
+            return own
+    cut = address.find("号")
+    return address[: cut + 1] if cut >= 0 else address
+
+
+def install(
+    session: Session, settings: Settings, *, first_day: date, anchor: datetime, seed: int
+) -> dict[str, int]:
+    """The network and the outages; returns how many feeders, transformers, supplied premises
+    and outages."""
+    rng = random.Random(seed + 2)  # noqa: S311 - reproducible demo data, not security
+    with clock.using(lambda: anchor):
+        counts = _network(session, rng)
+    counts["outages"] = _outages(session, settings, rng, first_day=first_day, anchor=anchor)
+    return counts
+
+
+def _network(session: Session, rng: random.Random) -> dict[str, int]:
+    by = system("demo")
+    districts = {d.id: d.code for d in session.scalars(select(District)) if d.code in SHORT}
+    feeder_rows, transformer_rows = [], []
+    transformers: dict[str, list[str]] = defaultdict(list)  # district → its ordinary 台区
+    for code in sorted(districts.values()):
+        _, _, (lat, lon) = CREWS[code]
+        for n, street in enumerate(FEEDER_NAMES[code], start=1):
+            feeder = _feeder_code(code, n)
+            feeder_rows.append([feeder, f"10kV{street}线", code])
+            for k in range(1, TRANSFORMERS_PER_FEEDER + 1):
+                transformer = f"{feeder}-T{k:02d}"
+                transformers[code].append(transformer)
+                transformer_rows.append(
+                    [
+                        transformer,
+                        f"{street}{k}号公变",
+                        feeder,
+                        _near(rng, lat),
+                        _near(rng, lon),
+                    ]
+                )
+    if "baohe" in districts.values():
+        _, _, (lat, lon) = CREWS["baohe"]
+        for transformer, name in OWN_TRANSFORMERS.values():
+            transformer_rows.append(
+                [transformer, name, OWN_FEEDER, _near(rng, lat), _near(rng, lon)]
+            )
+    network_import.import_feeders(
+        session,
+        _csv(["feeder", "name", "district"], feeder_rows),
+        file_name="demo-feeders.csv",
+        strict=True,
+        by=by,
+    )
+    network_import.import_transformers(
+        session,
+        _csv(["transformer", "name", "feeder", "latitude", "longitude"], transformer_rows),
+        file_name="demo-transformers.csv",
+        strict=True,
+        by=by,
+    )
+    own = {address: code for address, (code, _) in OWN_TRANSFORMERS.items()}
+    supply_rows = []
+    for number, address, district_id in session.execute(
+        select(Account.number, Premises.address, Premises.district_id)
+        .join(Premises, Premises.id == Account.premises_id)
+        .order_by(Account.id)
+    ):
+        district = districts.get(district_id)
+        if district is None:
+            continue
+        building = _building(address)
+        if building in own and district == "baohe":
+            supply_rows.append([number, own[building]])
+            continue
+        choices = transformers[district]
+        supply_rows.append([number, choices[zlib.crc32(building.encode()) % len(choices)]])
+    network_import.import_supply(
+        session,
+        _csv(["account", "transformer"], supply_rows),
+        file_name="demo-supply.csv",
+        strict=True,
+        by=by,
+    )
+    return {
+        "feeders": len(feeder_rows),
+        "transformers": len(transformer_rows),
+        "supplied": len(supply_rows),
+    }
+
+
+def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _near(rng: random.Random, degrees: float) -> Decimal:
+    return Decimal(str(degrees + rng.uniform(-0.025, 0.025))).quantize(Decimal("0.000001"))
+
+
+def _outages(
+    session: Session,
+    settings: Settings,
+    rng: random.Random,
+    *,
+    first_day: date,
+    anchor: datetime,
+) -> int:
+    by = system("demo")
+    made = 0
+    span = (anchor.date() - first_day).days
+    # Restored faults spread over the history, none in its last two days.
+    for i in range(RESTORED_FAULTS):
+        day = first_day + timedelta(days=span * (2 * i + 1) // (2 * RESTORED_FAULTS))
+        started = clock.at(day, time(rng.randrange(6, 21), rng.randrange(60)))
+        declared = started + timedelta(minutes=rng.randrange(8, 25))
+        expected = declared + timedelta(hours=rng.choice((2, 3, 4)))
+        restored = started + timedelta(minutes=rng.randrange(80, 300))
+        if restored > anchor - timedelta(hours=24):
+            continue
+        district = ("baohe", "shushan", "luyang", "yaohai")[i % 4]
+        feeder = _feeder_code(district, rng.randrange(1, FEEDERS_PER_DISTRICT + 1))
+        whole_feeder = i % 2 == 0
+        transformers = [] if whole_feeder else [f"{feeder}-T{rng.randrange(1, 5):02d}"]
+        with clock.using(lambda: declared):  # noqa: B023 - used at once, inside the loop
+            outage = outages.declare(
+                session,
+                by=by,
+                kind=Kind.FAULT,
+                cause=FAULT_CAUSES[i % len(FAULT_CAUSES)],
+                starts_at=started,
+                expected_restoration_at=expected,
+                feeders=[feeder] if whole_feeder else [],
+                transformers=transformers,
+            )
+        if restored > expected:
+            later = expected + timedelta(hours=1)
+            moment = expected - timedelta(minutes=15)
+            with clock.using(lambda: moment):  # noqa: B023 - used at once, inside the loop
+                outages.update_restoration(
+                    session,
+                    outage.id,
+                    by=by,
+                    expected_restoration_at=later,
+                    note="故障点查找用时较长",
+                )
+        with clock.using(lambda: restored):  # noqa: B023 - used at once, inside the loop
+            outage_calls.restore_outage(session, outage.id, by=by, settings=settings)
+        made += 1
+    started = anchor - ACTIVE_FAULT_STARTED
+    with clock.using(lambda: started + timedelta(minutes=12)):
+        outages.declare(
+            session,
+            by=by,
+            kind=Kind.FAULT,
+            cause=ACTIVE_FAULT_CAUSE,
+            starts_at=started,
+            expected_restoration_at=anchor + ACTIVE_FAULT_EXPECTED,
+            feeders=[OWN_FEEDER],
+            area="包河区望江路、拱辰街一带",
+        )
+    made += 1
+    day = anchor.date() + timedelta(days=PLANNED_DAYS_AHEAD)
+    with clock.using(lambda: anchor):
+        planned = outages.declare(
+            session,
+            by=by,
+            kind=Kind.PLANNED,
+            cause=PLANNED_CAUSE,
+            starts_at=clock.at(day, time(8, 30)),
+            expected_restoration_at=clock.at(day, time(17, 30)),
+            feeders=[PLANNED_FEEDER],
+            area="蜀山区黄山路、科学大道一带",
+        )
+        outages.publish_notice(
+            session,
+            planned.id,
+            by=by,
+            text="因供电设施计划检修，届时上述区域停电，请提前做好准备。",
+        )
+    made += 1
+    session.flush()
+    return made
