@@ -480,3 +480,18 @@ def test_supply_network_and_outages(settings: Settings, engine: Engine) -> None:
         assert supply.transformer == "BH-GC99" and supply.outage is not None
         assert supply.outage.id == active.id
         assert [p.outage.id for p in outages.announced(session, ANCHOR)] == [planned.id]
+        # Fault calls from inside an outage were linked at intake; restoring replied to them.
+        linked = session.scalars(select(WorkOrder).where(WorkOrder.outage_id.is_not(None))).all()
+        on_active = [o for o in linked if o.outage_id == active.id]
+        assert len(on_active) == 2 and {o.state for o in on_active} == {State.ACCEPTED}
+        restored_ids = {o.id for o in by_state["restored"]}
+        earlier = [o for o in linked if o.outage_id in restored_ids]
+        assert earlier
+        for order in earlier:
+            assert order.state in (State.REPLIED, State.FOLLOWED_UP, State.ARCHIVED)
+            actions = session.scalars(
+                select(OrderEvent.action)
+                .where(OrderEvent.order_id == order.id)
+                .order_by(OrderEvent.id)
+            ).all()
+            assert actions[:3] == ["accept", "link_outage", "outage_reply"], actions

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from quarterhour.config import Settings
 from quarterhour.demo import crews, network, register
-from quarterhour.demo.simulation import Report, Simulation
+from quarterhour.demo.simulation import Report, Simulation, count
 from quarterhour.kit import clock
 from quarterhour.organisation.models import Staff
 from quarterhour.storage.engine import make_engine, make_session_factory, unit_of_work
@@ -56,6 +56,7 @@ def generate(
             filled |= network.install(
                 session, settings, first_day=report.first_day, anchor=report.anchor, seed=seed
             )
+            count(session, report)  # the outages' calls came in after the simulation's count
         return summary(report, filled, timer.perf_counter() - started)
     finally:
         engine.dispose()

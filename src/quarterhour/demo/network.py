@@ -5,9 +5,11 @@ four transformer areas (台区) on each, with coordinates around the district's 
 story 1's 拱辰街99号楼 and story 2's 芜湖路174号宿舍楼 on 台区 of their own, and the supply of
 every account's premises, each from a file (`outages.network_import`). Then the outages, each
 step at its own moment of the history (`outages.service`, the restoration through
-`workorders.outage_calls.restore_outage`): a handful of fault outages over the period, restored;
+`workorders.outage_calls.restore_outage`): a handful of fault outages over the period, restored,
+some with fault calls taken at the desk minutes after the start (linked to the outage at intake,
+since the callers' accounts exist by then; replied to by the restoration, followed up, archived);
 one fault still active at the end (拱辰街99号楼's feeder: the console's 停电 board and the desk's
-"正在停电" notice show it); one planned outage announced at the end for the week after, its
+"正在停电" notice show it, two calls linked to it); one planned outage announced at the end for the week after, its
 notice published at least seven days ahead (the public disclosure page lists it).
 """
 
@@ -25,17 +27,23 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quarterhour.access.actor import system
+from quarterhour.access.actor import Actor, system
 from quarterhour.config import Settings
 from quarterhour.customers.models import Account, Premises
 from quarterhour.demo import stories
 from quarterhour.demo.crews import CREWS
 from quarterhour.kit import clock
-from quarterhour.organisation.models import District
+from quarterhour.organisation import staff_accounts
+from quarterhour.organisation.models import District, Staff
 from quarterhour.outages import network_import
 from quarterhour.outages import service as outages
 from quarterhour.outages.lifecycle import Kind
-from quarterhour.workorders import outage_calls
+from quarterhour.outages.models import OutageTransformer, PremisesSupply, TransformerArea
+from quarterhour.workorders import intake, moves, outage_calls
+from quarterhour.workorders.kinds import AreaClass, Channel, FollowUpOutcome, OrderType
+from quarterhour.workorders.lifecycle import Action
+from quarterhour.workorders.models import WorkOrder
+from quarterhour.workorders.schemas import ActionIn, ContactIn, CustomerRef, MatterIn
 
 FEEDERS_PER_DISTRICT = 4
 TRANSFORMERS_PER_FEEDER = 4
@@ -67,6 +75,13 @@ ACTIVE_FAULT_EXPECTED = timedelta(hours=3)  # after the anchor
 PLANNED_DAYS_AHEAD = 8  # the planned outage's day after the anchor (its notice: 7 days ahead)
 PLANNED_FEEDER = "SS-F03"
 PLANNED_CAUSE = "10kV黄山路线检修及设备更换"
+# Fault calls from premises in an outage, minutes after it started: linked to it at intake.
+CALL_MINUTES = (14, 27, 41)
+CALL_DETAILS = (
+    ("家中停电", "家里突然没电了，邻居家也没电"),
+    ("小区停电", "整个小区都停电了，什么时候来电"),
+    ("楼栋停电", "楼里停电，电梯也停了，请尽快处理"),
+)
 
 
 def _feeder_code(district: str, n: int) -> str:
@@ -213,6 +228,7 @@ def _outages(
                 feeders=[feeder] if whole_feeder else [],
                 transformers=transformers,
             )
+        calls = _linked_calls(session, settings, outage.id, started, restored, rng, calls=i % 3)
         if restored > expected:
             later = expected + timedelta(hours=1)
             moment = expected - timedelta(minutes=15)
@@ -226,10 +242,11 @@ def _outages(
                 )
         with clock.using(lambda: restored):  # noqa: B023 - used at once, inside the loop
             outage_calls.restore_outage(session, outage.id, by=by, settings=settings)
+        _followed_up(session, settings, calls, restored, anchor)
         made += 1
     started = anchor - ACTIVE_FAULT_STARTED
     with clock.using(lambda: started + timedelta(minutes=12)):
-        outages.declare(
+        active = outages.declare(
             session,
             by=by,
             kind=Kind.FAULT,
@@ -239,6 +256,7 @@ def _outages(
             feeders=[OWN_FEEDER],
             area="包河区望江路、拱辰街一带",
         )
+    _linked_calls(session, settings, active.id, started, anchor, rng, calls=2)
     made += 1
     day = anchor.date() + timedelta(days=PLANNED_DAYS_AHEAD)
     with clock.using(lambda: anchor):
@@ -261,3 +279,93 @@ def _outages(
     made += 1
     session.flush()
     return made
+
+
+def _actor(session: Session, username: str) -> Actor:
+    return staff_accounts.actor_of(
+        session.scalars(select(Staff).where(Staff.username == username)).one()
+    )
+
+
+def _linked_calls(
+    session: Session,
+    settings: Settings,
+    outage_id: int,
+    started: datetime,
+    until: datetime,
+    rng: random.Random,
+    *,
+    calls: int,
+) -> list[int]:
+    """Fault calls through the desk's intake from `calls` accounts in the outage (not the
+    stories' buildings), minutes after it started; intake links each to the outage."""
+    story = {code for code, _ in OWN_TRANSFORMERS.values()}
+    numbers = sorted(
+        number
+        for number, code in session.execute(
+            select(Account.number, TransformerArea.code)
+            .join(PremisesSupply, PremisesSupply.premises_id == Account.premises_id)
+            .join(TransformerArea, TransformerArea.id == PremisesSupply.transformer_id)
+            .join(
+                OutageTransformer, OutageTransformer.transformer_id == PremisesSupply.transformer_id
+            )
+            .where(OutageTransformer.outage_id == outage_id)
+        )
+        if code not in story
+    )
+    agent = _actor(session, "agent")
+    linked: list[int] = []
+    for n, number in enumerate(rng.sample(numbers, min(calls, len(numbers)))):
+        at = started + timedelta(minutes=CALL_MINUTES[n])
+        if at >= until:
+            break
+        title, detail = CALL_DETAILS[n]
+        data = ContactIn(
+            channel=Channel.HOTLINE,
+            customer=CustomerRef(account=number),
+            received_at=at,
+            summary=detail,
+            matters=[
+                MatterIn(
+                    order_type=OrderType.FAULT_REPAIR,
+                    title=title,
+                    description=detail,
+                    area_class=AreaClass.URBAN,
+                )
+            ],
+        )
+        with clock.using(lambda: at):  # noqa: B023 - used at once, inside the loop
+            result = intake.take_contact(session, data, by=agent, settings=settings)
+        linked.extend(o.id for o in result.orders if o.outage_id == outage_id)
+    return linked
+
+
+def _followed_up(
+    session: Session,
+    settings: Settings,
+    order_ids: list[int],
+    restored: datetime,
+    anchor: datetime,
+) -> None:
+    """The linked calls replied to at restoration: followed up the next morning (where owed)
+    and archived that afternoon, as far as the history reaches."""
+    followup = _actor(session, "followup")
+    next_day = clock.local(restored).date() + timedelta(days=1)
+    for n, order_id in enumerate(order_ids):
+        order = session.get(WorkOrder, order_id)
+        assert order is not None
+        steps: list[tuple[datetime, Action, ActionIn]] = []
+        if order.follow_up_required:
+            steps.append(
+                (
+                    clock.at(next_day, time(10, 5 + 7 * n)),
+                    Action.FOLLOW_UP,
+                    ActionIn(outcome=FollowUpOutcome.SATISFIED, note="客户确认已恢复供电，满意"),
+                )
+            )
+        steps.append((clock.at(next_day, time(16, 40 + n)), Action.ARCHIVE, ActionIn()))
+        for at, action, payload in steps:
+            if at > anchor:
+                return
+            with clock.using(lambda: at):  # noqa: B023 - used at once, inside the loop
+                moves.act(session, order_id, action, payload, by=followup, settings=settings)

@@ -397,13 +397,17 @@ class Simulation:
             raise
 
     def _count(self) -> None:
-        session = self.session
-        self.report.states = {
-            str(state): int(n)
-            for state, n in session.execute(
-                select(WorkOrder.state, func.count()).group_by(WorkOrder.state)
-            )
-        }
-        self.report.orders = sum(self.report.states.values())
-        self.report.contacts = int(session.scalar(select(func.count()).select_from(Contact)) or 0)
-        self.report.episodes = int(session.scalar(select(func.count()).select_from(Episode)) or 0)
+        count(self.session, self.report)
+
+
+def count(session: Session, report: Report) -> None:
+    """The report's totals of contacts, orders by state and episodes, as stored."""
+    report.states = {
+        str(state): int(n)
+        for state, n in session.execute(
+            select(WorkOrder.state, func.count()).group_by(WorkOrder.state)
+        )
+    }
+    report.orders = sum(report.states.values())
+    report.contacts = int(session.scalar(select(func.count()).select_from(Contact)) or 0)
+    report.episodes = int(session.scalar(select(func.count()).select_from(Episode)) or 0)
