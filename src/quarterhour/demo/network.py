@@ -9,8 +9,9 @@ step at its own moment of the history (`outages.service`, the restoration throug
 some with fault calls taken at the desk minutes after the start (linked to the outage at intake,
 since the callers' accounts exist by then; replied to by the restoration, followed up, archived);
 one fault still active at the end (拱辰街99号楼's feeder: the console's 停电 board and the desk's
-"正在停电" notice show it, two calls linked to it); one planned outage announced at the end for the week after, its
-notice published at least seven days ahead (the public disclosure page lists it).
+"正在停电" notice show it, two calls linked to it); one planned outage announced at the end
+for the week after, its notice published at least seven days ahead (the public disclosure page
+lists it).
 """
 
 from __future__ import annotations
