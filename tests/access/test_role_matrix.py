@@ -96,15 +96,27 @@ MATRIX: dict[str, Case] = {
     "resume": case("new_connection", "in_progress", {H}, "in_progress", {"note": "已交资料"}, 4),
     "comment": case("complaint", "reviewed", {A, D, H, F, S}, "reviewed", {"note": "客户催问"}),
 }
-# Taken by the system only (intake, the sweep, the calendar): refused to everyone through the API.
-SYSTEM_ONLY = ("accept", "warn", "reschedule")
+# Taken by the system only (intake, the sweep, the calendar, an outage's intake and restoration):
+# refused to everyone through the API.
+SYSTEM_ONLY = ("accept", "warn", "reschedule", "link_outage", "outage_reply")
+# Offered only on a fault call linked to an outage, which the matrix's orders never are: its roles
+# are held to the lifecycle table here, its refusals tested in tests/outages/test_outage_calls.py.
+ON_LINKED_CALLS = {"split_out": {D, S}}
 # Who may see an order at all (the handler only his own department's work).
 SEES_ORDERS = frozenset({A, D, H, F, S})
 
 
 def test_the_matrix_covers_every_role_and_action() -> None:
     assert set(ROLE.values()) == set(STAFF_ROLES)
-    assert set(MATRIX) | set(SYSTEM_ONLY) == {str(a) for a in Action}
+    assert set(MATRIX) | set(SYSTEM_ONLY) | set(ON_LINKED_CALLS) == {str(a) for a in Action}
+    assert {Action(a) for a in SYSTEM_ONLY} == set(SYSTEM_ACTIONS)
+
+
+@pytest.mark.parametrize("action", sorted(ON_LINKED_CALLS))
+def test_moves_on_linked_calls_agree_with_the_lifecycle_table(action: str) -> None:
+    move = move_for(State.ACCEPTED, Action(action))
+    assert move is not None and Action(action) not in SYSTEM_ACTIONS
+    assert move.roles == {ROLE[who] for who in ON_LINKED_CALLS[action]}
 
 
 @pytest.mark.parametrize("action", sorted(MATRIX))
