@@ -43,43 +43,21 @@ from bench.common import (
     uptime_line,
     write_result,
 )
-from bench.outage_lookup import _FILL, BENCH, PER_TRANSFORMER, TRANSFORMERS_PER_FEEDER
+from bench.outage_lookup import BENCH, fill_network
 from quarterhour.config import Settings
 from quarterhour.demo import organisation as demo_org
 from quarterhour.kit import clock
 from quarterhour.outages import service as outages
-from quarterhour.storage.engine import make_engine, make_session_factory
-from quarterhour.storage.migrate import upgrade
-from quarterhour.tariffs import tariff_book
+from quarterhour.storage.engine import make_engine
 
 OUT_TRANSFORMERS = 20  # × 100 premises: the 2,000 premises of the fault
 WARM_UP = 10  # calls from outside the outage before the measured ones (not linked, not counted)
 
 
 def fill(url: str, n: int) -> dict[str, Any]:
-    transformers = n // PER_TRANSFORMER
-    feeders = max(1, transformers // TRANSFORMERS_PER_FEEDER)
-    engine = make_engine(Settings(database_url=url, run_background_sweep=False))
-    upgrade(engine)
-    factory = make_session_factory(engine)
-    started = time.perf_counter()
-    with factory() as session:
-        org = demo_org.install(session)
-        tariff_book.install_samples(session, by=BENCH)
-        session.commit()
-        params = {
-            "n": n,
-            "districts": list(org.districts.values()),
-            "feeders": feeders,
-            "transformers": transformers,
-            "per_feeder": TRANSFORMERS_PER_FEEDER,
-            "per_transformer": PER_TRANSFORMER,
-        }
-        for statement in _FILL.split(";\n"):
-            session.execute(text(statement), params)
-        session.commit()
-    filled = time.perf_counter() - started
-    log(f"filled {n:,} premises, {transformers:,} transformers, {feeders} feeders: {filled:.1f} s")
+    network = fill_network(url, n)
+    factory, transformers = network.factory, network.transformers
+    engine, feeders, filled = network.engine, network.feeders, network.fill_s
     now = clock.now()
     rng = random.Random(14)
     out = sorted(rng.sample(range(1, transformers + 1), OUT_TRANSFORMERS))
