@@ -24,9 +24,12 @@ from quarterhour.workorders.models import WorkOrder
 pytestmark = pytest.mark.db
 
 
-def test_the_desk_says_the_supply_is_off_and_links_the_fault_call(
-    desk: Callable[[str], TestClient], org: Organisation, session: Session
-) -> None:
+Desk = Callable[[str], TestClient]
+
+
+def _fault_on_ta001(session: Session, org: Organisation) -> tuple[int, int]:
+    """The test network, a fault in effect on 台区 TA-001 for 20 minutes; the outage's id and
+    the customer of account 3400100001, whose premises it supplies."""
     load_network(session, org)
     now = clock.now()
     outage = outages.declare(
@@ -43,6 +46,37 @@ def test_the_desk_says_the_supply_is_off_and_links_the_fault_call(
     inside = session.scalars(
         select(Account.customer_id).where(Account.number == "3400100001")
     ).one()
+    session.rollback()  # nothing held: SQLite begins every transaction as a writer
+    return outage_id, inside
+
+
+def _fault_call(page_text: str, customer_id: int) -> dict[str, str]:
+    """The desk's form for a fault call of that customer, as the agent fills it."""
+    idem = re.search(r'name="idem" value="([^"]*)"', page_text)
+    assert idem
+    return {
+        "csrf": csrf_of(page_text),
+        "idem": idem.group(1),
+        "channel": "hotline",
+        "customer_id": str(customer_id),
+        "account": "3400100001",
+        "m0_order_type": "fault_repair",
+        "m0_area_class": "urban",
+        "m0_title": "家里没电",
+    }
+
+
+def _taken(desk: Desk, customer_id: int) -> None:
+    agent = desk("agent")
+    picked = agent.get(f"/console/desk?customer={customer_id}")
+    saved = agent.post("/console/desk", data=_fault_call(picked.text, customer_id) | {"do": "save"})
+    assert saved.status_code in (200, 303), saved.text
+
+
+def test_the_desk_says_the_supply_is_off_and_links_the_fault_call(
+    desk: Desk, org: Organisation, session: Session
+) -> None:
+    outage_id, inside = _fault_on_ta001(session, org)
     outside = session.scalars(
         select(Account.customer_id).where(Account.number == "3400100003")
     ).one()
@@ -55,18 +89,7 @@ def test_the_desk_says_the_supply_is_off_and_links_the_fault_call(
     assert "该地址所在台区正在停电：原因台区变压器烧毁" in picked.text
     assert 'id="outage-alert"' not in agent.get(f"/console/desk?customer={outside}").text
 
-    idem = re.search(r'name="idem" value="([^"]*)"', picked.text)
-    assert idem
-    data = {
-        "csrf": csrf_of(picked.text),
-        "idem": idem.group(1),
-        "channel": "hotline",
-        "customer_id": str(inside),
-        "account": "3400100001",
-        "m0_order_type": "fault_repair",
-        "m0_area_class": "urban",
-        "m0_title": "家里没电",
-    }
+    data = _fault_call(picked.text, inside)
     checked = agent.post("/console/desk", data=data | {"do": "preview"})
     assert checked.status_code == 200, checked.text
     assert 'class="bad outage-linked"' in checked.text
@@ -79,45 +102,10 @@ def test_the_desk_says_the_supply_is_off_and_links_the_fault_call(
 
 
 def test_restoring_from_the_outage_page_replies_to_the_linked_call(
-    desk: Callable[[str], TestClient], org: Organisation, session: Session
+    desk: Desk, org: Organisation, session: Session
 ) -> None:
-    load_network(session, org)
-    now = clock.now()
-    outage = outages.declare(
-        session,
-        by=system("test"),
-        kind="fault",
-        cause="台区变压器烧毁",
-        starts_at=now - timedelta(minutes=20),
-        expected_restoration_at=now + timedelta(hours=3),
-        transformers=["TA-001"],
-    )
-    session.commit()
-    outage_id = outage.id
-    inside = session.scalars(
-        select(Account.customer_id).where(Account.number == "3400100001")
-    ).one()
-    session.rollback()
-    agent = desk("agent")
-    picked = agent.get(f"/console/desk?customer={inside}")
-    idem = re.search(r'name="idem" value="([^"]*)"', picked.text)
-    assert idem
-    saved = agent.post(
-        "/console/desk",
-        data={
-            "csrf": csrf_of(picked.text),
-            "idem": idem.group(1),
-            "do": "save",
-            "channel": "hotline",
-            "customer_id": str(inside),
-            "account": "3400100001",
-            "m0_order_type": "fault_repair",
-            "m0_area_class": "urban",
-            "m0_title": "家里没电",
-        },
-    )
-    assert saved.status_code in (200, 303), saved.text
-
+    outage_id, inside = _fault_on_ta001(session, org)
+    _taken(desk, inside)
     dispatcher = desk("dispatcher")
     page = dispatcher.get(f"/console/outages/{outage_id}")
     restored = dispatcher.post(
@@ -131,43 +119,10 @@ def test_restoring_from_the_outage_page_replies_to_the_linked_call(
 
 
 def test_a_linked_calls_page_shows_its_outage(
-    desk: Callable[[str], TestClient], org: Organisation, session: Session
+    desk: Desk, org: Organisation, session: Session
 ) -> None:
-    load_network(session, org)
-    now = clock.now()
-    outage = outages.declare(
-        session,
-        by=system("test"),
-        kind="fault",
-        cause="台区变压器烧毁",
-        starts_at=now - timedelta(minutes=20),
-        expected_restoration_at=now + timedelta(hours=3),
-        transformers=["TA-001"],
-    )
-    session.commit()
-    outage_id = outage.id
-    inside = session.scalars(
-        select(Account.customer_id).where(Account.number == "3400100001")
-    ).one()
-    session.rollback()
-    agent = desk("agent")
-    picked = agent.get(f"/console/desk?customer={inside}")
-    idem = re.search(r'name="idem" value="([^"]*)"', picked.text)
-    assert idem
-    agent.post(
-        "/console/desk",
-        data={
-            "csrf": csrf_of(picked.text),
-            "idem": idem.group(1),
-            "do": "save",
-            "channel": "hotline",
-            "customer_id": str(inside),
-            "account": "3400100001",
-            "m0_order_type": "fault_repair",
-            "m0_area_class": "urban",
-            "m0_title": "家里没电",
-        },
-    )
+    outage_id, inside = _fault_on_ta001(session, org)
+    _taken(desk, inside)
     order_id = session.scalars(select(WorkOrder.id).where(WorkOrder.customer_id == inside)).one()
     session.rollback()
     page = desk("dispatcher").get(f"/console/orders/{order_id}").text
