@@ -112,9 +112,9 @@ _REVIEWERS = next(m.roles for m in MOVES if (m.state, m.action) == (State.RETURN
 _REPLIERS = next(m.roles for m in MOVES if (m.state, m.action) == (State.REVIEWED, Action.REPLY))
 
 
-def _matching(items: list[MenuItem], request: Request) -> list[MenuItem]:
-    """The menu entries the page belongs to, most specific first: same path, and every query
-    value the entry names present in the request."""
+def _matching(items: list[MenuItem], request: Request) -> list[tuple[int, MenuItem]]:
+    """The menu entries the page belongs to with how many query values each names, most
+    specific first: same path, and every query value the entry names present in the request."""
     asked = request.query_params
     found: list[tuple[int, MenuItem]] = []
     for item in items:
@@ -123,27 +123,23 @@ def _matching(items: list[MenuItem], request: Request) -> list[MenuItem]:
         if path == request.url.path and all(v in asked.getlist(k) for k, v in wanted):
             found.append((len(wanted), item))
     found.sort(key=lambda pair: -pair[0])  # stable: among equals, the menu's order
-    return [item for _, item in found]
-
-
-def _specificity(item: MenuItem) -> int:
-    return item.href.count("=")
+    return found
 
 
 def current_item(items: list[MenuItem], request: Request) -> str | None:
     """The one menu entry the page belongs to; the most specific wins (待回访 over 工单 on a
     list of replied orders)."""
     found = _matching(items, request)
-    return found[0].href if found else None
+    return found[0][1].href if found else None
 
 
 def page_heading(items: list[MenuItem], request: Request, default: str) -> str:
     """A list's heading: the menu entry it is (督办, 待审核 …) when exactly one fits best, else
     `default` (a list of both replies and follow-ups is just 工单)."""
     found = _matching(items, request)
-    if not found or (len(found) > 1 and _specificity(found[1]) == _specificity(found[0])):
+    if not found or (len(found) > 1 and found[1][0] == found[0][0]):
         return default
-    return found[0].key
+    return found[0][1].key
 
 
 def may_search(actor: Actor) -> bool:
