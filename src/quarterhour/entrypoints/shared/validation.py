@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -26,8 +27,15 @@ def validated(model: type[_M], data: Any) -> _M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = field_name(tuple(first["loc"]))
-        raise ValidationFailed(
-            f"{where}: {first['msg']}", field=where, check=(first["type"], first.get("ctx", {}))
-        ) from None
+        raise refusal_of(exc.errors()[0]) from None
+
+
+def refusal_of(error: Mapping[str, Any]) -> ValidationFailed:
+    """One of pydantic's errors as the ValidationFailed the API answers, naming its field and
+    keeping its type and context (the console says it from those, in the reader's language)."""
+    where = field_name(tuple(error.get("loc", ())))
+    return ValidationFailed(
+        f"{where}: {error.get('msg', '')}",
+        field=where,
+        check=(error.get("type", ""), error.get("ctx", {})),
+    )

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from quarterhour.entrypoints.shared.validation import field_name
+from quarterhour.entrypoints.shared.validation import refusal_of
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web import session as web_session
 from quarterhour.entrypoints.web.routes import (
@@ -34,7 +34,7 @@ from quarterhour.entrypoints.web.routes import (
     search,
 )
 from quarterhour.entrypoints.web.wording import Words
-from quarterhour.errors import DomainError, ValidationFailed
+from quarterhour.errors import DomainError
 
 STATIC = Path(__file__).parent / "static"
 
@@ -103,13 +103,7 @@ def install(app: FastAPI) -> None:
             answer = api_validation(request, exc)
             return await answer if inspect.isawaitable(answer) else answer
         errors = exc.errors()
-        first = errors[0] if errors else {}
-        where = field_name(tuple(first.get("loc", ())))
-        refused = ValidationFailed(
-            f"{where}: {first.get('msg', '')}",
-            field=where,
-            check=(first.get("type", ""), first.get("ctx", {})),
-        )
+        refused = refusal_of(errors[0] if errors else {})
         lang = web_session.language(request)
         t = Words(lang)
         return render.page(
