@@ -40,6 +40,19 @@ class _Plan:
     changed: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _sort_into(
+    plan: _Plan, report: ImportReport, old: Any, row: dict[str, Any], compared: tuple[str, ...]
+) -> None:
+    """A row the file gives: new, the same as the known one `old` (compared on `compared`), or
+    a change of it (updated by its id: the network changes)."""
+    if old is None:
+        plan.new.append(row)
+    elif all(getattr(old, name) == row[name] for name in compared):
+        report.unchanged += 1
+    else:
+        plan.changed.append(row | {"id": old.id})
+
+
 def _write(model: Any, key: str) -> Any:
     def write(session: Session, plan: _Plan, batch_id: int) -> None:
         imports.insert_all(
@@ -112,12 +125,7 @@ def _plan_feeders(session: Session, rows: list[Row], report: ImportReport) -> tu
             continue
         accepted += 1
         row = {"code": code, "name": name, "district_id": district_id}
-        if (old := known.get(code)) is None:
-            plan.new.append(row)
-        elif (old.name, old.district_id) == (name, district_id):
-            report.unchanged += 1
-        else:
-            plan.changed.append(row | {"id": old.id})
+        _sort_into(plan, report, known.get(code), row, ("name", "district_id"))
     return plan, accepted
 
 
@@ -202,17 +210,9 @@ def _plan_transformers(
             "latitude": latitude,
             "longitude": longitude,
         }
-        if (old := known.get(code)) is None:
-            plan.new.append(row)
-        elif (old.name, old.feeder_id, old.latitude, old.longitude) == (
-            name,
-            feeder_id,
-            latitude,
-            longitude,
-        ):
-            report.unchanged += 1
-        else:
-            plan.changed.append(row | {"id": old.id})
+        _sort_into(
+            plan, report, known.get(code), row, ("name", "feeder_id", "latitude", "longitude")
+        )
     return plan, accepted
 
 
