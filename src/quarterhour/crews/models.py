@@ -125,3 +125,76 @@ class CrewStatusChange(Base):
     recorded_at: Mapped[datetime]
     by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     by_name: Mapped[str] = mapped_column(String(64))
+
+
+class JobStep(StrEnum):
+    DISPATCHED = "dispatched"  # 派给班组
+    ACCEPTED = "accepted"  # 接单
+    DEPARTED = "departed"  # 出发
+    ARRIVED = "arrived"  # 到场
+    RESTORED = "restored"  # 恢复供电
+    WITHDRAWN = "withdrawn"  # 收回 (another crew goes, or the job is no longer needed)
+
+
+class CrewJob(Base):
+    """One sending of a crew to a repair order or to an outage, with the time of each step the
+    crew took (the job's history with positions is crew_job_step). The crew's phone page lists
+    its open jobs: not restored, not withdrawn."""
+
+    __tablename__ = "crew_job"
+    __table_args__ = (
+        CheckConstraint(
+            "(work_order_id IS NULL) <> (outage_id IS NULL)", name="order_or_outage"
+        ),
+        CheckConstraint(
+            "step in ('dispatched','accepted','departed','arrived','restored','withdrawn')",
+            name="step_known",
+        ),
+        # The crew's open jobs, newest first; an order's or outage's current crew.
+        Index("ix_crew_job_crew_step", "crew_id", "step", "dispatched_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crew_id: Mapped[int] = mapped_column(ForeignKey("crew.id"))
+    # Named by table: the job sits between crews and the work it is for (workorders/crew_jobs.py
+    # takes the order's and the outage's side of each step).
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_order.id"), index=True)
+    outage_id: Mapped[int | None] = mapped_column(ForeignKey("outage.id"), index=True)
+    step: Mapped[str] = mapped_column(String(12), default=JobStep.DISPATCHED.value)
+    dispatched_at: Mapped[datetime]
+    dispatched_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # How the crew was chosen: distance, district, manual, automatic (routing policy).
+    chosen_by: Mapped[str] = mapped_column(String(12))
+    distance_km: Mapped[Decimal | None] = mapped_column(Numeric(7, 1))
+    accepted_at: Mapped[datetime | None]
+    departed_at: Mapped[datetime | None]
+    arrived_at: Mapped[datetime | None]
+    restored_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
+
+
+class CrewJobStep(Base):
+    """One step of a crew job as the crew (or the dispatcher) entered it: when it happened (`at`,
+    checked: never before the dispatch, never in the future), when it was entered, who, and the
+    phone's position when it gave one."""
+
+    __tablename__ = "crew_job_step"
+    __table_args__ = (
+        Index("ix_crew_job_step_job", "job_id", "id"),
+        CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
+        CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
+        CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="position_whole"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("crew_job.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(12))
+    at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    latitude: Mapped[Decimal | None] = mapped_column(COORDINATE)
+    longitude: Mapped[Decimal | None] = mapped_column(COORDINATE)
+    note: Mapped[str | None] = mapped_column(String(200))

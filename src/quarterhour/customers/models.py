@@ -50,6 +50,9 @@ class Premises(Base):
     __tablename__ = "premises"
     __table_args__ = (
         CheckConstraint("area_class in ('urban','rural','remote')", name="area_class_known"),
+        CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
+        CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
+        CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="position_whole"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +60,10 @@ class Premises(Base):
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     # Repair time limits depend on it (PRODUCT.md: urban 45 min, rural 90, remote 120).
     area_class: Mapped[str] = mapped_column(String(8), default="urban")
+    # Where it is, when known (optional): the crew's distance, the map, calls grouped by distance
+    # where the supply network is not known.
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     created_at: Mapped[datetime]
 
 

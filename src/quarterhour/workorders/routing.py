@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ForeignKey, Index, Integer, String, select
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from quarterhour.access.actor import Actor
@@ -35,6 +35,9 @@ class RoutingRule(Base):
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
     priority: Mapped[int] = mapped_column(Integer, default=0)
+    # A fault repair routed by this rule goes at once to the district's crew on duty (派单 by the
+    # system): a 45-minute arrival clock cannot wait for a dispatcher.
+    dispatch_to_crew: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 @dataclass(frozen=True)
