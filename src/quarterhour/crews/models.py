@@ -143,9 +143,7 @@ class CrewJob(Base):
 
     __tablename__ = "crew_job"
     __table_args__ = (
-        CheckConstraint(
-            "(work_order_id IS NULL) <> (outage_id IS NULL)", name="order_or_outage"
-        ),
+        CheckConstraint("(work_order_id IS NULL) <> (outage_id IS NULL)", name="order_or_outage"),
         CheckConstraint(
             "step in ('dispatched','accepted','departed','arrived','restored','withdrawn')",
             name="step_known",
