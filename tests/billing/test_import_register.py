@@ -341,3 +341,58 @@ def test_id_numbers() -> None:
     ):
         with pytest.raises(ValueError, match=reason):
             checked_id_number(wrong)
+
+
+def test_premises_coordinates_come_with_the_customers_file(
+    session: Session, tariffs: Organisation
+) -> None:
+    """Optional latitude and longitude: both or neither, in range, to the millionth; a row at a
+    premises already placed elsewhere is refused, one at a premises without any places it."""
+    text = (
+        "account,name,address,district,tariff,opened_on,latitude,longitude\n"
+        "3400000201,甲,合肥市包河区徽州大道5号,baohe,ZJ-RES,2026-08-01,31.8201,117.2903\n"
+        "3400000202,乙,合肥市包河区徽州大道6号,baohe,ZJ-RES,2026-08-01,,\n"
+        "3400000203,丙,合肥市包河区徽州大道7号,baohe,ZJ-RES,2026-08-01,31.82,\n"
+        "3400000204,丁,合肥市包河区徽州大道8号,baohe,ZJ-RES,2026-08-01,91,117.29\n"
+        "3400000205,戊,合肥市包河区徽州大道9号,baohe,ZJ-RES,2026-08-01,31.8,181\n"
+        "3400000206,己,合肥市包河区徽州大道10号,baohe,ZJ-RES,2026-08-01,31.1234567,117.29\n"
+        "3400000207,庚,合肥市包河区徽州大道11号,baohe,ZJ-RES,2026-08-01,north,117.29\n"
+        "3400000208,辛,合肥市包河区徽州大道5号,baohe,ZJ-RES,2026-08-01,31.9,117.29\n"
+        "3400000209,壬,合肥市包河区徽州大道5号,baohe,ZJ-RES,2026-08-01,31.820100,117.290300\n"
+    )
+    report = register_import.import_customers(
+        session, text.encode(), file_name="c.csv", by=system("test")
+    )
+    problems = {p.row: (p.field, p.message) for p in report.problems}
+    assert problems == {
+        4: ("longitude", "give both coordinates or neither"),
+        5: ("latitude", "must lie between -90 and 90 degrees"),
+        6: ("longitude", "must lie between -180 and 180 degrees"),
+        7: ("latitude", "at most six decimals"),
+        8: ("latitude", "'north' is not a number"),
+        9: ("latitude", "the premises at this address lies at 31.8201, 117.2903 already"),
+    }
+    session.commit()
+
+    def place(number: str) -> tuple[Decimal | None, Decimal | None]:
+        premises = session.scalars(
+            select(Premises)
+            .join(Account, Account.premises_id == Premises.id)
+            .where(Account.number == number)
+        ).one()
+        return premises.latitude, premises.longitude
+
+    assert place("3400000201") == (Decimal("31.820100"), Decimal("117.290300"))
+    assert place("3400000209") == place("3400000201")  # the same place, said again
+    assert place("3400000202") == (None, None)
+    # A later file places the premises that had no coordinates.
+    later = (
+        "account,name,address,district,tariff,opened_on,latitude,longitude\n"
+        "3400000210,癸,合肥市包河区徽州大道6号,baohe,ZJ-RES,2026-08-01,31.83,117.28\n"
+    )
+    report = register_import.import_customers(
+        session, later.encode(), file_name="c2.csv", by=system("test")
+    )
+    assert not report.problems
+    session.commit()
+    assert place("3400000202") == (Decimal("31.830000"), Decimal("117.280000"))

@@ -1,9 +1,11 @@
 """Customers with their accounts, and meters with the households they serve, from files.
 
 Customers file — one row per account (户号): account, name, address, district, tariff, opened_on
-[, phone, id_number, area_class, category]. A customer already known by ID number (or by phone
-and the same name) gets the new account; otherwise rows with the same ID number (or phone and
-name) become one new customer. The service address is a premises of the district, found or made.
+[, phone, id_number, area_class, category, latitude, longitude]. A customer already known by ID
+number (or by phone and the same name) gets the new account; otherwise rows with the same ID
+number (or phone and name) become one new customer. The service address is a premises of the
+district, found or made; the coordinates, when given, are the premises' (a premises without any
+takes them, one that has others refuses the row).
 
 Meters file — one row per meter: meter, account, installed_on [, multiplier, digits, tou, initial,
 initial_peak, initial_valley, serves]. `serves` lists the service addresses of the households the
@@ -22,7 +24,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
@@ -52,6 +54,7 @@ _SEPARATORS = re.compile(r"[;；]")
 
 # A reference to a row: ("old", id) already in the database, or ("new", index) in this file.
 Ref = tuple[str, int]
+Position = tuple[Decimal, Decimal]  # latitude, longitude
 
 
 @dataclass
@@ -61,29 +64,75 @@ class _Premises:
     known: dict[tuple[int, str], int] = field(default_factory=dict)
     new: list[dict[str, Any]] = field(default_factory=list)
     made: dict[tuple[int, str], int] = field(default_factory=dict)
+    # Where each premises is, as stored or as an earlier row of the file gave it.
+    positions: dict[Ref, Position] = field(default_factory=dict)
+    located: dict[int, Position] = field(default_factory=dict)  # known premises given one
 
     def load(self, session: Session, addresses: set[str]) -> None:
-        query = select(Premises.id, Premises.district_id, Premises.address)
+        query = select(
+            Premises.id,
+            Premises.district_id,
+            Premises.address,
+            Premises.latitude,
+            Premises.longitude,
+        )
         for row in imports.rows_where_in(session, query, Premises.address, addresses):
             self.known.setdefault((row.district_id, row.address), row.id)
+            if row.latitude is not None and row.longitude is not None:
+                self.positions[("old", row.id)] = (row.latitude, row.longitude)
 
-    def ref(self, district_id: int, address: str, area_class: str) -> Ref:
-        key = (district_id, address)
+    def _existing(self, key: tuple[int, str]) -> Ref | None:
         if key in self.known:
             return ("old", self.known[key])
-        if key not in self.made:
-            self.made[key] = len(self.new)
+        return ("new", self.made[key]) if key in self.made else None
+
+    def check(self, district_id: int, address: str, position: Position | None) -> None:
+        """Before anything of the row is planned: a premises is in one place."""
+        ref = self._existing((district_id, address))
+        had = self.positions.get(ref) if ref is not None else None
+        if position is not None and had is not None and had != position:
+            latitude, longitude = had
+            raise RowProblem(
+                "latitude", f"the premises at this address lies at {latitude}, {longitude} already"
+            )
+
+    def ref(
+        self, district_id: int, address: str, area_class: str, position: Position | None = None
+    ) -> Ref:
+        key = (district_id, address)
+        ref = self._existing(key)
+        if ref is None:
+            ref = ("new", len(self.new))
+            self.made[key] = ref[1]
             self.new.append(
                 {
                     "address": address,
                     "district_id": district_id,
                     "area_class": area_class,
+                    "latitude": None,
+                    "longitude": None,
                     "created_at": clock.now(),
                 }
             )
-        return ("new", self.made[key])
+        if position is not None and ref not in self.positions:
+            self.positions[ref] = position
+            kind, index = ref
+            if kind == "old":
+                self.located[index] = position
+            else:
+                self.new[index]["latitude"], self.new[index]["longitude"] = position
+        return ref
 
     def insert(self, session: Session) -> list[int]:
+        if self.located:
+            # Premises on record without coordinates: the file places them (executemany by key).
+            session.execute(
+                update(Premises),
+                [
+                    {"id": id_, "latitude": lat, "longitude": lon}
+                    for id_, (lat, lon) in sorted(self.located.items())
+                ],
+            )
         return _insert_returning_ids(session, Premises, self.new)
 
 
@@ -225,8 +274,10 @@ def _plan_customer_row(
         raise RowProblem("category", f"one of {', '.join(CATEGORIES)}")
     if id_number is not None and known.names.get(id_number, name) != name:
         raise RowProblem("id_number", "this ID number belongs to a customer of another name")
+    position = imports.position_fields(values)
+    plan.premises.check(district_id, address, position)
     customer = _customer_ref(plan, known, name, phone, id_number, address, district_id)
-    premises = plan.premises.ref(district_id, address, area_class)
+    premises = plan.premises.ref(district_id, address, area_class, position)
     taken.add(number)
     plan.accounts.append(
         (

@@ -12,7 +12,6 @@ a row naming a code already known updates it when it says something new and coun
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
@@ -149,17 +148,6 @@ def import_transformers(
     )
 
 
-def _coordinate(values: dict[str, str], name: str, limit: int) -> Decimal | None:
-    value = imports.number_field(values, name)
-    if value is None:
-        return None
-    if not -limit <= value <= limit:
-        raise RowProblem(name, f"must lie between -{limit} and {limit} degrees")
-    if value != value.quantize(Decimal("0.000001")):
-        raise RowProblem(name, "at most six decimals")
-    return value
-
-
 def _plan_transformers(
     session: Session, rows: list[Row], report: ImportReport
 ) -> tuple[_Plan, int]:
@@ -192,13 +180,7 @@ def _plan_transformers(
                 raise RowProblem(
                     "feeder", f"no feeder {values.get('feeder')!r} (import feeders first)"
                 )
-            latitude = _coordinate(values, "latitude", 90)
-            longitude = _coordinate(values, "longitude", 180)
-            if (latitude is None) != (longitude is None):
-                raise RowProblem(
-                    "longitude" if longitude is None else "latitude",
-                    "give both coordinates or neither",
-                )
+            latitude, longitude = imports.position_fields(values) or (None, None)
         except RowProblem as problem:
             report.problems.append(Problem(n, problem.field, problem.message, values))
             continue

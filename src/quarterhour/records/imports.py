@@ -201,6 +201,33 @@ def check_register(name: str, value: Decimal | None, digits: int) -> None:
         raise RowProblem(name, "at most two decimals")
 
 
+def coordinate_field(values: dict[str, str], name: str, limit: int) -> Decimal | None:
+    """A latitude (limit 90) or longitude (limit 180) in degrees, to the millionth (the columns'
+    Numeric(9, 6)); empty is None."""
+    value = number_field(values, name)
+    if value is None:
+        return None
+    if not -limit <= value <= limit:
+        raise RowProblem(name, f"must lie between -{limit} and {limit} degrees")
+    if value != value.quantize(Decimal("0.000001")):
+        raise RowProblem(name, "at most six decimals")
+    return value
+
+
+def position_fields(values: dict[str, str]) -> tuple[Decimal, Decimal] | None:
+    """The optional latitude and longitude columns of a row: both or neither (the tables'
+    position_whole check); the problem names the one missing."""
+    latitude = coordinate_field(values, "latitude", 90)
+    longitude = coordinate_field(values, "longitude", 180)
+    if (latitude is None) != (longitude is None):
+        raise RowProblem(
+            "longitude" if longitude is None else "latitude", "give both coordinates or neither"
+        )
+    if latitude is None or longitude is None:
+        return None
+    return latitude, longitude
+
+
 def whole_field(values: dict[str, str], name: str, default: int, low: int, high: int) -> int:
     text = values.get(name, "")
     if text == "":

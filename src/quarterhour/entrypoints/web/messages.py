@@ -260,6 +260,7 @@ CATALOGUE: dict[str, str] = {
     "in the future": "晚于现在",
     "before the account was opened on {opened_on}": "早于账户开户日期{opened_on}",
     "this reference was used for another payment": "该凭证号已用于另一笔缴费",
+    "the premises at this address lies at {latitude}, {longitude} already": "该用电地址已有坐标{latitude}, {longitude}",
     # outages and the supply network
     "a code has no spaces": "编码中不能有空格",
     "at most six decimals": "最多六位小数",
