@@ -45,7 +45,14 @@ def customer_view(
     customer = get_customer(session, customer_id, field="customer_id")
     day = as_of or clock.now().date()
     rows = session.execute(
-        select(Account, Premises.address, Premises.district_id, Tariff.code)
+        select(
+            Account,
+            Premises.address,
+            Premises.district_id,
+            Premises.latitude,
+            Premises.longitude,
+            Tariff.code,
+        )
         .join(Premises, Premises.id == Account.premises_id)
         .join(Tariff, Tariff.id == Account.tariff_id)
         .where(Account.customer_id == customer.id)
@@ -92,7 +99,7 @@ def customer_view(
     )
     supplied = outages.supplies(session, [account.premises_id for account, *_ in rows], by=by)
     accounts = []
-    for account, address, district_id, tariff_code in rows:
+    for account, address, district_id, latitude, longitude, tariff_code in rows:
         supply = supplied.get(account.premises_id)
         owed = owing[account.id]
         balances = {balance.bill.bill_id: balance for balance in owed.bills}
@@ -111,6 +118,8 @@ def customer_view(
                 transformer_name=supply.transformer_name if supply else None,
                 feeder=supply.feeder if supply else None,
                 feeder_name=supply.feeder_name if supply else None,
+                latitude=latitude,
+                longitude=longitude,
                 phone=mask_phone(account.phone),
                 opened_on=account.opened_on,
                 meters=meters[account.id],

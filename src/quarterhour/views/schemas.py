@@ -48,6 +48,9 @@ class AccountOut(BaseModel):
     transformer_name: str | None = None
     feeder: str | None = None
     feeder_name: str | None = None
+    # Where the premises is (WGS 84 degrees), when the register gave it.
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
     phone: str | None  # masked
     opened_on: date
     meters: list[MeterOut]

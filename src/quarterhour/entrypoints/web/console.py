@@ -26,6 +26,7 @@ from quarterhour.entrypoints.web.routes import (
     desk,
     held_readings,
     imports,
+    live_board,
     login,
     orders,
     outages,
@@ -51,6 +52,7 @@ def install(app: FastAPI) -> None:
         dashboard,
         programme,
         crews,
+        live_board,  # before outages: /console/outages/live is no outage number
         outages,
         admin,
         public,

@@ -94,6 +94,8 @@ def menu(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("nav_programme", "/console/programme"))
     if can(actor, Permission.VIEW_OUTAGES):
         items.append(MenuItem("nav_outages", "/console/outages"))
+        if can(actor, Permission.VIEW_CREWS):  # the live board shows both
+            items.append(MenuItem("nav_outages_live", "/console/outages/live"))
     if can(actor, Permission.VIEW_CREWS):
         items.append(MenuItem("nav_crews", "/console/crews"))
     if can(actor, Permission.IMPORT_RECORDS):
