@@ -17,7 +17,7 @@ from quarterhour.billing import payments
 from quarterhour.billing.models import Bill, HeldReading, Payment
 from quarterhour.config import Settings
 from quarterhour.customers import accounts
-from quarterhour.customers.models import Account, Customer, Meter
+from quarterhour.customers.models import Account, Customer, Meter, Premises
 from quarterhour.demo import generator, register, stories
 from quarterhour.demo.organisation import DEMO_PASSWORD, FAST_HASH
 from quarterhour.entrypoints.app import create_app
@@ -55,6 +55,11 @@ def _fingerprint(engine: Engine) -> dict[str, Any]:
                     WorkOrder.rework_count,
                     WorkOrder.due_at,
                 ).order_by(WorkOrder.id)
+            ).all(),
+            "premises": session.execute(
+                select(Premises.address, Premises.latitude, Premises.longitude).order_by(
+                    Premises.id
+                )
             ).all(),
             "events": sorted(
                 session.execute(
@@ -429,6 +434,27 @@ def test_supply_network_and_outages(settings: Settings, engine: Engine) -> None:
             )
         )
         assert accounts_n and supplied == accounts_n
+        # Every supplied premises is placed near its 台区: within a building's reach and a
+        # flat's of the transformer, the flats of one building close together.
+        placed = session.execute(
+            select(
+                Premises.latitude,
+                Premises.longitude,
+                TransformerArea.latitude,
+                TransformerArea.longitude,
+            )
+            .join(PremisesSupply, PremisesSupply.premises_id == Premises.id)
+            .join(TransformerArea, TransformerArea.id == PremisesSupply.transformer_id)
+        ).all()
+        reach = network.BUILDING_REACH + network.FLAT_REACH
+        assert placed and all(
+            lat is not None
+            and lon is not None
+            and abs(lat - t_lat) <= reach
+            and abs(lon - t_lon) <= reach
+            for lat, lon, t_lat, t_lon in placed
+        )
+        assert len({(lat, lon) for lat, lon, *_ in placed}) > len(placed) // 2
         own = session.scalars(
             select(TransformerArea.code)
             .join(PremisesSupply, PremisesSupply.transformer_id == TransformerArea.id)

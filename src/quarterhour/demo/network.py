@@ -3,7 +3,8 @@
 After the history, when every caller has an account: four 10 kV feeders (线路) per district,
 four transformer areas (台区) on each, with coordinates around the district's office in Hefei,
 story 1's 拱辰街99号楼 and story 2's 芜湖路174号宿舍楼 on 台区 of their own, and the supply of
-every account's premises, each from a file (`outages.network_import`). Then the outages, each
+every account's premises, each from a file (`outages.network_import`); each premises placed a
+little way from its 台区 (`_place_premises`). Then the outages, each
 step at its own moment of the history (`outages.service`, the restoration through
 `workorders.outage_calls.restore_outage`): a handful of fault outages over the period, restored,
 some with fault calls taken at the desk minutes after the start (linked to the outage at intake,
@@ -25,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor, system
@@ -179,7 +180,65 @@ def _network(session: Session, rng: random.Random) -> dict[str, int]:
         "feeders": len(feeder_rows),
         "transformers": len(transformer_rows),
         "supplied": len(supply_rows),
+        "placed": _place_premises(session),
     }
+
+
+# How far a building lies from its 台区's transformer (about 200 m), and a flat from its building.
+BUILDING_REACH = Decimal("0.002")
+FLAT_REACH = Decimal("0.0002")
+
+
+def _place_premises(session: Session) -> int:
+    """Every premises of a building with a supplied premises, near that 台区: the building at a
+    spot of its own, each premises a few metres from it. The register was imported before the
+    network existed, so the coordinates are written here (one executemany), and from hashes of
+    the addresses rather than the demo's random stream, which the outages still draw from."""
+    spots: dict[tuple[int, str], tuple[Decimal, Decimal]] = {}
+    for district_id, address, lat, lon in session.execute(
+        select(
+            Premises.district_id,
+            Premises.address,
+            TransformerArea.latitude,
+            TransformerArea.longitude,
+        )
+        .join(PremisesSupply, PremisesSupply.premises_id == Premises.id)
+        .join(TransformerArea, TransformerArea.id == PremisesSupply.transformer_id)
+        .order_by(Premises.id)
+    ):
+        if lat is not None and lon is not None:
+            spots.setdefault((district_id, _building(address)), (lat, lon))
+    rows = []
+    for premises_id, district_id, address in session.execute(
+        select(Premises.id, Premises.district_id, Premises.address)
+        .where(Premises.latitude.is_(None))
+        .order_by(Premises.id)
+    ):
+        building = _building(address)
+        spot = spots.get((district_id, building))
+        if spot is None:
+            continue
+        lat, lon = spot
+        rows.append(
+            {
+                "id": premises_id,
+                "latitude": lat
+                + _offset(f"lat:{building}", BUILDING_REACH)
+                + _offset(f"lat:{address}", FLAT_REACH),
+                "longitude": lon
+                + _offset(f"lon:{building}", BUILDING_REACH)
+                + _offset(f"lon:{address}", FLAT_REACH),
+            }
+        )
+    if rows:
+        session.execute(update(Premises), rows)
+    return len(rows)
+
+
+def _offset(text: str, reach: Decimal) -> Decimal:
+    """A fixed offset in [-reach, reach] for a text, to the millionth of a degree."""
+    unit = Decimal(zlib.crc32(text.encode()) % 2_000_001 - 1_000_000) / 1_000_000
+    return (unit * reach).quantize(Decimal("0.000001"))
 
 
 def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
