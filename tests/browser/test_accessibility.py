@@ -90,6 +90,7 @@ def test_the_main_pages_have_no_serious_accessibility_violations(
     for board in ("#outages-active", "#outages-coming"):
         assert dispatcher.locator(f"{board} tbody tr[id^='outage-']").count(), board
     check(dispatcher, _first_link(dispatcher, "#outages-active a[href^='/console/outages/']"))
+    check(dispatcher, "/console/outages/live")  # the live board with its map
     crew = as_user("repair-baohe", viewport=PHONE)
     check(crew)
     handler = as_user("hall-baohe")

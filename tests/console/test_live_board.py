@@ -147,8 +147,10 @@ def test_the_dispatcher_sees_outages_crews_and_the_map(desk: Desk, scene: dict[s
     assert page.status_code == 200, page.text
     html = page.text
     assert 'href="/console/outages/live" aria-current="page"' in html
-    assert '<meta http-equiv="refresh" content="30">' in html
-    assert "<script" not in html.split("</head>")[0].split("<link")[0]
+    # Refreshed by the console's own script (no inline script, no meta refresh), pausable.
+    assert 'id="live-board" data-refresh="30"' in html and 'id="live-pause"' in html
+    assert "http-equiv" not in html
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/console.js" defer>']
     assert "截至09:00" in html
     fault = _row(html, f"live-outage-{scene['fault']}")
     for words in ("故障停电", "徽州大道一带", "台区变压器烧毁", "已停40分钟", "已超过预计复电时间"):

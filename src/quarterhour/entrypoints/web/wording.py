@@ -900,6 +900,8 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "live_map_crews": ("班组位置", "Crews' positions"),
     "live_coordinates": ("坐标", "Coordinates"),
     "live_no_coordinates": ("没有坐标", "no coordinates"),
+    "live_pause": ("暂停自动刷新", "Pause the refresh"),
+    "live_resume": ("恢复自动刷新", "Resume the refresh"),
 }
 
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")

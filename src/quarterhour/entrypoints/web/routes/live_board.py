@@ -1,6 +1,7 @@
 """The dispatcher's live board (停电 › 实时看板): what is off now and who is on it, the crews with
-their jobs, and the map drawn on the server (`network_map`). It reloads itself every
-`REFRESH_SECONDS` by a meta refresh: no script, so nothing for the CSP to allow.
+their jobs, and the map drawn on the server (`network_map`). Every `REFRESH_SECONDS` the
+console's own script (static/console.js, allowed by the CSP) fetches the page again and swaps in
+the board, which a button pauses; without script it is a page to reload.
 
 Registered before the outages' router, whose /console/outages/{outage_id} would otherwise take
 "live" for an outage number and refuse it."""

@@ -141,3 +141,35 @@
   fit();
   if (narrow.addEventListener) { narrow.addEventListener("change", fit); }
 }());
+
+// The dispatcher's live board: every few seconds the page fetches itself and swaps in the fresh
+// board (tables, map, the time it is as of). Script rather than a meta refresh, which reloads
+// the whole page under the reader and cannot be paused (WCAG 2.2.1, 2.2.2): the button pauses it.
+(function () {
+  "use strict";
+  var board = document.getElementById("live-board");
+  if (!board) { return; }
+  var every = Number(board.getAttribute("data-refresh") || 30) * 1000;
+  var paused = false;
+  var button = document.getElementById("live-pause");
+  if (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      paused = !paused;
+      button.setAttribute("aria-pressed", paused ? "true" : "false");
+      button.textContent = button.getAttribute(paused ? "data-resume" : "data-pause");
+    });
+  }
+  setInterval(function () {
+    if (paused || document.hidden) { return; }
+    fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html || paused) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live-board");
+        var current = document.getElementById("live-board");
+        if (fresh && current) { current.replaceWith(fresh); }
+      })
+      .catch(function () { /* the next round tries again */ });
+  }, every);
+}());
