@@ -6,7 +6,7 @@ axe-core. Screenshots go to test-artifacts/console/outage-*.png."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 from browser.conftest import log_in, screenshot
 from browser.test_accessibility import AXE, violations
 from outages.outage_network import load_network
+from quarterhour.access.actor import system
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
+from quarterhour.outages import service as outages
 
 pytestmark = pytest.mark.db
 
@@ -99,3 +101,45 @@ def test_a_dispatcher_declares_a_transformer_fault_and_restores_it(
     expect(page.locator("#outages-active")).to_contain_text("No supply is off at present.")
     if shots:
         screenshot(page, "outage-board-en")
+
+
+def test_the_live_board_shows_the_fault_on_its_map(
+    open_page: OpenPage,
+    live_server: str,
+    session: Session,
+    org: Organisation,
+    frozen_clock: Any,
+    backend: str,
+) -> None:
+    """The dispatcher opens 实时看板 from the menu: the fault in the list, its 台区 on the map
+    with the legend, the pause button working; no serious axe violation."""
+    load_network(session, org)
+    outages.declare(
+        session,
+        by=system("test"),
+        kind="fault",
+        cause="台区变压器烧毁",
+        starts_at=clock.now() - timedelta(minutes=20),
+        expected_restoration_at=clock.now() + timedelta(hours=2),
+        transformers=["TA-001"],
+    )
+    session.commit()
+    page = open_page()
+    log_in(page, "dispatcher")
+    page.locator("header.bar nav").get_by_role("link", name="实时看板", exact=True).click()
+    page.wait_for_load_state("domcontentloaded")
+    expect(page.locator("h1")).to_have_text("实时看板")
+    expect(page.locator("#live-outages")).to_contain_text("台区变压器烧毁")
+    svg = page.locator("figure.network-map svg")
+    expect(svg).to_be_visible()
+    assert svg.locator("circle[fill='#D55E00']").count() >= 1
+    expect(page.locator("#map-areas")).to_contain_text("TA-001")
+    pause = page.locator("#live-pause")
+    expect(pause).to_be_visible()
+    pause.click()
+    expect(pause).to_have_attribute("aria-pressed", "true")
+    expect(pause).to_have_text("恢复自动刷新")
+    if backend == "sqlite":
+        screenshot(page, "outage-live-board")
+    if AXE.exists():
+        assert violations(page, AXE.read_text(encoding="utf-8")) == []

@@ -127,9 +127,13 @@ def _placed(lat: float | None, lon: float | None) -> bool:
     return _position(lat, lon) is not None
 
 
-def _text(x: float, y: float, words: str, *, anchor: str = "start", size: int = FONT) -> str:
+def _text(
+    x: float, y: float, words: str, *, anchor: str = "start", size: int = FONT, halo: bool = False
+) -> str:
+    # A label over the map gets a white outline, so a feeder's line under it does not cross it.
+    outline = ' stroke="#fff" stroke-width="3" paint-order="stroke"' if halo else ""
     return (
-        f'<text x="{x}" y="{y}" font-size="{size}" fill="{INK}" text-anchor="{anchor}">'
+        f'<text x="{x}" y="{y}" font-size="{size}" fill="{INK}" text-anchor="{anchor}"{outline}>'
         f"{escape(words)}</text>"
     )
 
@@ -218,13 +222,13 @@ def draw(
             f'<circle cx="{cx}" cy="{cy}" r="{r}" fill="none" stroke="{COLOURS[ring.state]}"'
             f' stroke-width="2"{dash}/>'
         )
-        parts.append(_text(cx, round(cy - r - 4, 1), ring.label, anchor="middle"))
+        parts.append(_text(cx, round(cy - r - 4, 1), ring.label, anchor="middle", halo=True))
         elements += 1
     for c, p in crew_spots:
         x, y = project(*p)
         parts.append(
             f"<g>{crew_marker(c.status, x, y)}<title>{escape(c.code)} {escape(c.name)}</title>"
-            f"</g>{_text(round(x + 9, 1), round(y + 4, 1), c.code)}"
+            f"</g>{_text(round(x + 9, 1), round(y + 4, 1), c.code, halo=True)}"
         )
         elements += 1
     legend = _legend(words, map_height, aggregated)

@@ -892,7 +892,10 @@ _CONSOLE: dict[str, tuple[str, str]] = {
         "Too many transformer areas to draw one by one: squares count them (coloured by the worst"
         " inside); rings are outages, markers crews.",
     ),
-    "live_map_unplaced": ("另有{n}个台区没有坐标，未画出。", "{n} more areas have no coordinates."),
+    "live_map_unplaced": (
+        "另有{n}个台区没有坐标，未画出。",
+        " {n} more areas have no coordinates.",
+    ),
     "live_map_text": ("地图文字版", "The map in words"),
     "live_map_areas_out": ("停电及计划停电的台区", "Transformer areas off or planned"),
     "live_map_none_out": ("没有台区停电。", "No transformer area is off."),
