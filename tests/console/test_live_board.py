@@ -29,6 +29,7 @@ from quarterhour.kit import clock
 from quarterhour.organisation import staff_accounts
 from quarterhour.organisation.models import Staff
 from quarterhour.outages import service as outages
+from quarterhour.views import live_board
 from quarterhour.workorders import intake
 from quarterhour.workorders.kinds import AreaClass, Channel, OrderType
 from quarterhour.workorders.schemas import ContactIn, CustomerRef, MatterIn
@@ -226,3 +227,26 @@ def _table(html: str, table_id: str) -> str:
     found = re.search(rf'<table class="list" id="{table_id}">(.*?)</table>', html, re.S)
     assert found, table_id
     return found.group(1)
+
+
+def test_a_viewer_of_one_district_sees_its_crews_only(
+    session: Session, org: Organisation, frozen_clock: Any
+) -> None:
+    by = system("test")
+    for code, district in (("BH-9", "baohe"), ("SS-9", "shushan")):
+        crews.create_crew(
+            session,
+            by=by,
+            code=code,
+            name=f"{code}班",
+            department_id=org.dept(f"repair-{district}"),
+        )
+    session.commit()
+    centre = Actor(id=1, username="d", role=Role.DISPATCHER, department_id=org.dept("centre"))
+    local = Actor(id=2, username="s", role=Role.SUPERVISOR, department_id=org.dept("repair-baohe"))
+    seen = live_board.live_board(session, by=centre)
+    assert [line.crew.code for line in seen.crews] == ["BH-9", "SS-9"] and seen.district is None
+    mine = live_board.live_board(session, by=local)
+    assert [line.crew.code for line in mine.crews] == ["BH-9"] and mine.district
+    assert mine.outages == [] and mine.areas == []
+    session.rollback()
