@@ -413,6 +413,7 @@ CATALOGUE: dict[str, str] = {
     "department_id: choose the crew's department": "department_id: 请选择班组所属部门",
     "{field}: 1 (yes) or 0 (no)": "{field}: 须为1（是）或0（否）",
     "no form {form}": "没有“{form}”这个表单",
+    "reason: at most {MAX_REASON} characters": "reason: 最多{MAX_REASON}个字符",
     # What a time typed by hand lacks, said alone: "starts_at: {problem}" (the 7-day rule's)
     # reads a typed start's problem through these.
     "a date and time like 2026-11-28 09:30": "请填写日期和时间，如2026-11-28 09:30",
