@@ -162,6 +162,15 @@ def test_edit_the_crew(desk: Desk, org: Organisation, engine: Engine, frozen_clo
     empty = _post(admin, page, f"{url}/edit", name="  ", is_active="1")
     assert empty.status_code == 422
     assert next_to(empty.text, "name") == "不能为空"
+    assert summary(empty.text) == "班组名称：不能为空"  # a crew's name, not a person's
+    long = _post(admin, page, f"{url}/edit", name="班" * 65, is_active="1")
+    assert long.status_code == 422
+    assert next_to(long.text, "name") == "最多64个字符"
+    odd = _post(admin, page, f"{url}/edit", name="一班", is_active="maybe")
+    assert odd.status_code == 422
+    assert next_to(odd.text, "is_active") == "须为1（是）或0（否）"
+    # A flash asked for by hand that no form gives is no error.
+    assert admin.get(f"{url}?done=zzz").status_code == 200
 
 
 def test_members_join_lead_and_leave(
@@ -242,6 +251,7 @@ def test_vehicles_are_added_moved_and_retired(
     odd = _post(admin, other_page, f"{other}/edit_vehicle/{ids['van']}", kind="tank", crew_id="")
     assert odd.status_code == 422
     assert "须为以下之一" in next_to(odd.text, "kind")
+    assert summary(odd.text).startswith("车型：须为以下之一")
 
     retired = _post(admin, other_page, f"{other}/retire_vehicle/{ids['van']}")
     assert retired.status_code == 303

@@ -8,6 +8,7 @@ the only place its use case is called from the console; the use cases check who 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -73,6 +74,21 @@ def _yes(text: str, *, field: str) -> bool:
     if text not in ("0", "1"):
         raise ValidationFailed(f"{field}: 1 (yes) or 0 (no)", field=field)
     return text == "1"
+
+
+# The catalogue labels a field by its name wherever it is typed (name: 姓名, code: 代码, kind:
+# 类型); on these forms they are a crew's and a vehicle's.
+LABELS = {"name": "crew_admin_name", "code": "crew_admin_code", "kind": "crew_admin_vehicle_kind"}
+
+
+def refused(t: Words, exc: DomainError, inputs: Callable[[str], str | None]) -> Refusal:
+    """The refusal as every form says it, the field at the top named as these forms name it."""
+    error = t.refusal(exc, inputs)
+    key = LABELS.get(exc.field or "")
+    if key is None or error.summary == error.text:  # the sentence names no field
+        return error
+    label = t(key)
+    return replace(error, summary=f"{label}{t.colon}{error.text}")
 
 
 # --- the forms: one function each ---------------------------------------------------------------
@@ -200,9 +216,15 @@ def _crew_page(
         ),
         error=error,
         typed=typed or {},
-        done=console.request.query_params.get("done"),
+        done=_done(console.request.query_params.get("done")),
         **values,
     )
+
+
+def _done(done: str | None) -> str | None:
+    """What the flash says was done: only a form of this page (an address typed by hand with
+    another ?done= shows no flash, not an error)."""
+    return done if done in WRITES or done == "created" else None
 
 
 @router.get("/{crew_id}", response_class=HTMLResponse)
@@ -250,8 +272,10 @@ def _written(
             raise
         # A row gone since the page was read (404) is said on the page; a crew gone is not:
         # reading the page again says so.
-        error = Words(console.lang).refusal(
-            exc, lambda f: input_name(form, typed["row"], f) if f in fields else None
+        error = refused(
+            Words(console.lang),
+            exc,
+            lambda f: input_name(form, typed["row"], f) if f in fields else None,
         )
         return _crew_page(console, crew_id, error=error, typed=typed, status_code=exc.status_code)
     return RedirectResponse(f"/console/crews/{crew_id}?done={form}", status_code=303)

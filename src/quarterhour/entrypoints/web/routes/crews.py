@@ -14,6 +14,7 @@ from quarterhour.access.permissions import Permission, can
 from quarterhour.crews import service as crews
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.refusals import Refusal
+from quarterhour.entrypoints.web.routes import crew_admin
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, IllegalTransition, ValidationFailed
@@ -124,8 +125,10 @@ def _create_crew(console: Console, typed: dict[str, str]) -> Response:
         console.session.rollback()
         if exc.status_code in (401, 403):
             raise
-        error = Words(console.lang).refusal(
-            exc, lambda field: f"new:{field}" if field in NEW_CREW_FIELDS else None
+        error = crew_admin.refused(
+            Words(console.lang),
+            exc,
+            lambda field: f"new:{field}" if field in NEW_CREW_FIELDS else None,
         )
         return _page(console, error=error, typed=typed, status_code=exc.status_code)
     return RedirectResponse(f"/console/crews/{crew.id}?done=created", status_code=303)
