@@ -291,6 +291,20 @@ def test_shifts_are_added_and_removed(
         next_to(overlap.text, "starts_at") == "该班组在2026-11-27 08:00至2026-11-27 20:00已有班次"
     )
     assert 'value="2026-11-27T18:00"' in overlap.text
+    english = dispatcher.post(
+        f"{url}/add_shift?lang=en",
+        data={
+            "csrf": csrf_of(page),
+            "starts_at": "2026-11-27T18:00",
+            "ends_at": "2026-11-27T22:00",
+        },
+    )
+    assert english.status_code == 409
+    assert (
+        next_to(english.text, "starts_at")
+        == "the crew is on duty from 2026-11-27 08:00 to 2026-11-27 20:00 already"
+    )
+    dispatcher.get(f"{url}?lang=zh")
     garbled = _post(dispatcher, page, f"{url}/add_shift", starts_at="tomorrow", ends_at="")
     assert garbled.status_code == 422
     assert "请填写日期和时间" in next_to(garbled.text, "starts_at")
