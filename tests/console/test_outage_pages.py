@@ -199,12 +199,14 @@ def test_refusals_beside_the_field_in_the_readers_language(
     illegal = _step(c, planned_id, "start")
     assert illegal.status_code == 409
     said = summary(illegal.text)
-    assert said == "该停电现为“已登记”，不能开始停电；可执行的下一步：发布公告、取消停电。"
+    assert said == "该停电现为“已登记”，不能开始停电；可执行的下一步：发布公告、改期、取消停电。"
     illegal_en = c.post(
         f"/console/outages/{planned_id}/start?lang=en",
         data={"csrf": csrf_of(board.text)},
     )
-    assert "what may be done next: publish the notice, cancel." in summary(illegal_en.text)
+    assert "what may be done next: publish the notice, reschedule, cancel." in summary(
+        illegal_en.text
+    )
     c.get("/console/outages?lang=zh")
 
     no_reason = _step(c, planned_id, "cancel", reason=" ")

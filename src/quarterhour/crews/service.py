@@ -18,7 +18,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor, Role
-from quarterhour.access.permissions import Permission, require
+from quarterhour.access.permissions import Permission, can, require
 from quarterhour.crews import labels
 from quarterhour.crews.models import (
     Crew,
@@ -206,6 +206,34 @@ def _one_view(session: Session, crew_id: int) -> CrewView:
     return CrewView(**{**view.__dict__, "history": history})
 
 
+def crew_with_roster(
+    session: Session, crew_id: int, *, by: Actor, days: int = 7
+) -> tuple[CrewView, list[CrewShift]]:
+    """One crew's page: the crew as in the list (with its history) and its shifts from the
+    start of today over `days` days. Whoever sees the crews sees any; a member of the crew
+    (from his phone) sees his own."""
+    if can(by, Permission.VIEW_CREWS):
+        require(by, Permission.VIEW_CREWS)  # asked again to be recorded as the request's check
+    else:
+        require(by, Permission.REPORT_CREW)
+        _require_own_crew(session, by, crew_id)
+    view = _one_view(session, crew_id)
+    start, _ = _day_of(None)
+    end = start + timedelta(days=days)
+    shifts = list(
+        session.scalars(
+            select(CrewShift)
+            .where(
+                CrewShift.crew_id == crew_id,
+                CrewShift.starts_at < end,
+                CrewShift.ends_at > start,
+            )
+            .order_by(CrewShift.starts_at)
+        )
+    )
+    return view, shifts
+
+
 def _crew(session: Session, crew_id: int, *, lock: bool = False) -> Crew:
     statement = select(Crew).where(Crew.id == crew_id)
     if lock:
@@ -318,6 +346,59 @@ def remove_member(session: Session, crew_id: int, *, by: Actor, staff_id: int) -
     )
     if not removed.rowcount:  # type: ignore[attr-defined]
         raise NotFound(f"staff member {staff_id} is not on crew {crew_id}", field="staff_id")
+
+
+def set_leader(session: Session, crew_id: int, *, by: Actor, staff_id: int) -> CrewMember:
+    """Make a member the crew's leader (班长); a crew has one, so the former leader is one no
+    more."""
+    require(by, Permission.MANAGE_CREWS)
+    _crew(session, crew_id, lock=True)
+    member = session.scalar(
+        select(CrewMember).where(CrewMember.crew_id == crew_id, CrewMember.staff_id == staff_id)
+    )
+    if member is None:
+        raise NotFound(f"staff member {staff_id} is not on crew {crew_id}", field="staff_id")
+    session.execute(
+        update(CrewMember)
+        .where(CrewMember.crew_id == crew_id)
+        .values(is_leader=CrewMember.staff_id == staff_id)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    session.refresh(member)
+    return member
+
+
+def member_candidates(session: Session, crew_id: int, *, by: Actor) -> list[tuple[int, str]]:
+    """Who may join the crew: the active handlers of its department on no crew yet, by name."""
+    require(by, Permission.MANAGE_CREWS)
+    crew = _crew(session, crew_id)
+    on_a_crew = select(CrewMember.staff_id)
+    return [
+        (staff_id, name)
+        for staff_id, name in session.execute(
+            select(Staff.id, Staff.full_name)
+            .where(
+                Staff.department_id == crew.department_id,
+                Staff.role == Role.HANDLER,
+                Staff.is_active.is_(True),
+                Staff.id.not_in(on_a_crew),
+            )
+            .order_by(Staff.full_name, Staff.id)
+        )
+    ]
+
+
+def repair_departments(session: Session, *, by: Actor) -> list[Department]:
+    """The departments a crew may belong to."""
+    require(by, Permission.MANAGE_CREWS)
+    return list(
+        session.scalars(
+            select(Department)
+            .where(Department.kind == DepartmentKind.REPAIR)
+            .order_by(Department.district_id, Department.id)
+        )
+    )
 
 
 def _kind(kind: str) -> VehicleKind:

@@ -50,6 +50,8 @@ NOTICE_DAYS = 7
 CLAIM_AHEAD = timedelta(minutes=2)
 # One outage covers at most this many transformers (a whole district's feeders, generously).
 MAX_TRANSFORMERS = 20_000
+# A reason is a sentence or two; the event's note holds the times before it (500 in all).
+MAX_REASON = 400
 
 
 def notice_problem(starts_at: datetime, published_at: datetime) -> str | None:
@@ -289,9 +291,14 @@ def reschedule(
     by: Actor,
     starts_at: datetime,
     expected_restoration_at: datetime,
+    reason: str | None = None,
 ) -> Outage:
-    """Other times for an outage not yet announced (the notice rule applies to the new start)."""
+    """Other times for an outage not yet announced (the notice rule applies to the new start),
+    with why, when given (kept in the history after the times)."""
     outage = _load_for_move(session, outage_id, Action.RESCHEDULE, by=by)
+    why = (reason or "").strip()
+    if len(why) > MAX_REASON:
+        raise ValidationFailed(f"reason: at most {MAX_REASON} characters", field="reason")
     starts_at = _check_moment(starts_at, field="starts_at")
     expected = _check_moment(expected_restoration_at, field="expected_restoration_at")
     if expected <= starts_at:
@@ -301,6 +308,8 @@ def reschedule(
     if outage.kind == Kind.PLANNED and (problem := notice_problem(starts_at, clock.now())):
         raise ValidationFailed(f"starts_at: {problem}", field="starts_at")
     note = f"{outage.starts_at:%Y-%m-%d %H:%M} → {starts_at:%Y-%m-%d %H:%M}"
+    if why:
+        note = f"{note}: {why}"
     outage.starts_at, outage.expected_restoration_at = starts_at, expected
     return _moved(session, outage, Action.RESCHEDULE, by, note=note)
 

@@ -13,6 +13,7 @@ from quarterhour.demo.organisation import DEMO_PASSWORD
 from quarterhour.entrypoints.cli import (
     billing,
     calendar,
+    crews,
     customers,
     db,
     outages,
@@ -33,6 +34,7 @@ app.add_typer(calendar.app, name="calendar")
 app.add_typer(billing.app, name="billing")
 app.add_typer(customers.app, name="customers")
 app.add_typer(outages.app, name="outages")
+app.add_typer(crews.app, name="crews")
 app.command("stats")(stats.stats)
 
 

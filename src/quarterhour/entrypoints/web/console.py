@@ -20,6 +20,7 @@ from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web import session as web_session
 from quarterhour.entrypoints.web.routes import (
     admin,
+    crew_admin,
     crews,
     customers,
     dashboard,
@@ -53,6 +54,7 @@ def install(app: FastAPI) -> None:
         programme,
         crews,
         live_board,  # before outages: /console/outages/live is no outage number
+        crew_admin,
         outages,
         admin,
         public,

@@ -410,6 +410,21 @@ CATALOGUE: dict[str, str] = {
     "{field}: must not be in the future": "{field}: 不能晚于现在",
     "{name}: between -{limit} and {limit} degrees": "{name}: 须在-{limit}至{limit}度之间",
     "{name}: give the time zone": "{name}: 请注明时区",
+    # crew administration in the console (routes/crews.py, routes/crew_admin.py)
+    "department_id: choose the crew's department": "department_id: 请选择班组所属部门",
+    "{field}: 1 (yes) or 0 (no)": "{field}: 须为1（是）或0（否）",
+    "no form {form}": "没有“{form}”这个表单",
+    "reason: at most {MAX_REASON} characters": "reason: 最多{MAX_REASON}个字符",
+    # a roster file's rows (crews/roster_import.py)
+    "no crew {code!r}": "没有班组{code!r}",
+    "{text!r} is not a date and time (YYYY-MM-DD HH:MM)": "{text!r}不是日期和时间（YYYY-MM-DD HH:MM）",
+    "the shift ends after it starts": "班次结束时间须晚于开始时间",
+    "a shift is at most 24 hours long": "一个班次最长24小时",
+    "overlaps the shift of row {mine}": "与第{mine}行的班次重叠",
+    # What a time typed by hand lacks, said alone: "starts_at: {problem}" (the 7-day rule's)
+    # reads a typed start's problem through these.
+    "a date and time like 2026-11-28 09:30": "请填写日期和时间，如2026-11-28 09:30",
+    "give a date and time": "请填写日期和时间",
 }
 
 _PLACEHOLDER = re.compile(r"\{\w+(?:![rsa])?(?::[^{}]*)?\}")

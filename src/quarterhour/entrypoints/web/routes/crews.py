@@ -14,6 +14,7 @@ from quarterhour.access.permissions import Permission, can
 from quarterhour.crews import service as crews
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.refusals import Refusal
+from quarterhour.entrypoints.web.routes import crew_admin
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, IllegalTransition, ValidationFailed
@@ -30,12 +31,16 @@ def _page(
     typed: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    manages = can(console.actor, Permission.MANAGE_CREWS)
     return render.console_page(
         console,
         "console/crews.html",
         status_code=status_code,
-        crews=crews.list_crews(console.session, by=console.actor),
+        # An administrator sees the crews taken out of service too: he may put them back.
+        crews=crews.list_crews(console.session, by=console.actor, include_inactive=manages),
         sets_status=can(console.actor, Permission.REPORT_CREW),
+        manages=manages,
+        departments=crews.repair_departments(console.session, by=console.actor) if manages else [],
         today=clock.now().date(),
         error=error,
         typed=typed or {},
@@ -89,3 +94,41 @@ def _set_status(console: Console, crew_id: int, typed: dict[str, str]) -> Respon
             error = t.refusal(exc, lambda field: f"{field}-{crew_id}")
         return _page(console, error=error, typed=typed, status_code=exc.status_code)
     return RedirectResponse("/console/crews?done=1", status_code=303)
+
+
+NEW_CREW_FIELDS = ("code", "name", "department_id")
+
+
+@router.post("", response_model=None)
+async def create_crew(request: Request, console: ConsoleDep) -> Response:
+    form = await request.form()
+    typed = {"form": "new", **{name: str(form.get(name, "")) for name in NEW_CREW_FIELDS}}
+    return await run_in_threadpool(_create_crew, console, typed)
+
+
+def _create_crew(console: Console, typed: dict[str, str]) -> Response:
+    try:
+        department = typed["department_id"].strip()
+        if not department:
+            raise ValidationFailed(
+                "department_id: choose the crew's department", field="department_id"
+            )
+        crew = crews.create_crew(
+            console.session,
+            by=console.actor,
+            code=typed["code"],
+            name=typed["name"],
+            department_id=bounds.whole_number(department, field="department_id", low=1),
+        )
+        console.session.commit()
+    except DomainError as exc:
+        console.session.rollback()
+        if exc.status_code in (401, 403):
+            raise
+        error = crew_admin.refused(
+            Words(console.lang),
+            exc,
+            lambda field: f"new:{field}" if field in NEW_CREW_FIELDS else None,
+        )
+        return _page(console, error=error, typed=typed, status_code=exc.status_code)
+    return RedirectResponse(f"/console/crews/{crew.id}?done=created", status_code=303)

@@ -41,6 +41,7 @@ DECLARE_FIELDS = (
 # The inputs of each step's form (besides the CSRF token), in the order they are shown.
 STEP_FIELDS: dict[str, tuple[str, ...]] = {
     Action.PUBLISH: ("text",),
+    Action.RESCHEDULE: ("starts_at", "expected_restoration_at", "reason"),
     Action.START: ("at",),
     Action.UPDATE_RESTORATION: ("expected_restoration_at", "note"),
     Action.RESTORE: ("at",),
@@ -59,6 +60,19 @@ EXPECTED = {
 
 def _publish(console: Console, outage_id: int, typed: Mapping[str, str]) -> None:
     outages.publish_notice(console.session, outage_id, by=console.actor, text=typed["text"])
+
+
+def _reschedule(console: Console, outage_id: int, typed: Mapping[str, str]) -> None:
+    outages.reschedule(
+        console.session,
+        outage_id,
+        by=console.actor,
+        starts_at=_required_moment(typed["starts_at"], field="starts_at"),
+        expected_restoration_at=_required_moment(
+            typed["expected_restoration_at"], field="expected_restoration_at"
+        ),
+        reason=typed["reason"],
+    )
 
 
 def _start(console: Console, outage_id: int, typed: Mapping[str, str]) -> None:
@@ -91,6 +105,7 @@ def _cancel(console: Console, outage_id: int, typed: Mapping[str, str]) -> None:
 
 MOVES: dict[str, Callable[[Console, int, Mapping[str, str]], None]] = {
     Action.PUBLISH: _publish,
+    Action.RESCHEDULE: _reschedule,
     Action.START: _start,
     Action.UPDATE_RESTORATION: _update_restoration,
     Action.RESTORE: _restore,
