@@ -1,0 +1,97 @@
+"""The repair and outage figures served: GET /api/v1/stats/repairs, `quarterhour stats --section
+repairs` and the dashboard's 抢修与停电 section, on the October of repair_scenario.py."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from analytics.repair_scenario import build_repairs
+from analytics.scenario import Builder
+from quarterhour.demo.organisation import Organisation
+from quarterhour.entrypoints.cli.main import app
+
+pytestmark = pytest.mark.db
+
+OCTOBER = {"start": "2026-10-01", "end": "2026-10-31"}
+runner = CliRunner()
+
+
+@pytest.fixture
+def scenario(builder: Builder) -> dict[str, int]:
+    return build_repairs(builder)
+
+
+def test_the_api_answers_the_figures(
+    scenario: dict[str, int], client: TestClient, login: Any, org: Organisation
+) -> None:
+    response = client.get("/api/v1/stats/repairs", params=OCTOBER, headers=login("supervisor"))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    arrival = body["repairs"]["total"]["arrival"]
+    assert (arrival["count"], arrival["mean"], arrival["median"]) == (5, "55.0", "50.0")
+    assert arrival["within_rate"] == "0.6000"
+    assert body["outages"]["customer_hours"] == "7.50"
+    assert body["outages"]["saidi_minutes"] == "112.5"
+    assert body["outages"]["calls"] == 2
+    assert body["policy"] == "SGCC-2021"
+
+
+def test_the_api_refuses_bad_input_naming_the_field(
+    client: TestClient, login: Any, org: Organisation
+) -> None:
+    headers = login("supervisor")
+    backwards = client.get(
+        "/api/v1/stats/repairs",
+        params={"start": "2026-10-31", "end": "2026-10-01"},
+        headers=headers,
+    )
+    assert backwards.status_code == 422
+    assert "end" in backwards.text
+    unknown = client.get(
+        "/api/v1/stats/repairs", params={**OCTOBER, "district_id": 999_999}, headers=headers
+    )
+    assert unknown.status_code == 422
+    assert "district_id" in unknown.text
+    extra = client.get(
+        "/api/v1/stats/repairs", params={**OCTOBER, "order_type": "complaint"}, headers=headers
+    )
+    assert extra.status_code == 422
+    denied = client.get("/api/v1/stats/repairs", params=OCTOBER, headers=login("agent"))
+    assert denied.status_code == 403
+
+
+@pytest.fixture
+def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("QUARTERHOUR_DATABASE_URL", database_url)
+    return database_url
+
+
+REPAIRS = ["stats", "--section", "repairs", "--start", "2026-10-01", "--end", "2026-10-31"]
+
+
+def test_the_cli_prints_json_and_tables(
+    cli_env: str, scenario: dict[str, int], org: Organisation
+) -> None:
+    result = runner.invoke(app, [*REPAIRS, "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["repairs"]["total"]["restoration"]["median"] == "90.0"
+    assert body["outages"]["calls_per_outage"] == "1.0"
+    result = runner.invoke(app, [*REPAIRS, "--district", str(org.districts["baohe"])])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "抢修与停电 Repairs and outages: 2026-10-01 – 2026-10-31" in out
+    assert "到达现场 Arrival on site" in out
+    assert "150.0" in out  # 包河's SAIDI minutes
+    assert "台区变压器故障" in out
+
+
+def test_the_cli_refuses_filters_of_the_quality_figures(cli_env: str, org: Organisation) -> None:
+    result = runner.invoke(app, [*REPAIRS, "--type", "complaint"])
+    assert result.exit_code == 2
+    assert "--section quality only" in result.stderr
