@@ -3,7 +3,9 @@ repairs` and the dashboard's 抢修与停电 section, on the October of repair_s
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ from typer.testing import CliRunner
 
 from analytics.repair_scenario import build_repairs
 from analytics.scenario import Builder
-from quarterhour.demo.organisation import Organisation
+from quarterhour.demo.organisation import DEMO_PASSWORD, Organisation
 from quarterhour.entrypoints.cli.main import app
 
 pytestmark = pytest.mark.db
@@ -95,3 +97,61 @@ def test_the_cli_refuses_filters_of_the_quality_figures(cli_env: str, org: Organ
     result = runner.invoke(app, [*REPAIRS, "--type", "complaint"])
     assert result.exit_code == 2
     assert "--section quality only" in result.stderr
+
+
+def _console(app: Any, username: str) -> TestClient:
+    c = TestClient(app, follow_redirects=False)
+    response = c.post("/console/login", data={"username": username, "password": DEMO_PASSWORD})
+    assert response.status_code == 303, response.text
+    return c
+
+
+def _listed(console: TestClient, href: str) -> int:
+    page = console.get(html.unescape(href))
+    assert page.status_code == 200, page.text
+    found = re.search(r'class="matched" data-total="(\d+)"', page.text)
+    assert found, href
+    return int(found.group(1))
+
+
+def test_the_dashboard_shows_the_section_and_its_links_reproduce_it(
+    scenario: dict[str, int], app: Any, client: TestClient, org: Organisation
+) -> None:
+    console = _console(app, "supervisor")
+    page = console.get("/console/dashboard", params=OCTOBER)
+    assert page.status_code == 200, page.text
+    text = page.text
+    section = text.split('id="repairs"', 1)[1]
+    assert "抢修与停电" in section
+    assert 'data-figure="saidi"' in section and ">112.5<" in section
+    assert ">7.50<" in section  # customer-hours
+    assert "台区变压器故障" in section
+    assert "<svg" in section.split('id="rf-arrival"', 1)[1]
+    # Each repair count links to the order list that holds exactly those orders.
+    times = section.split('id="rf-times"', 1)[1].split("</table>", 1)[0]
+    links = re.findall(r'<a href="([^"]+)" data-count="(\d+)"', times)
+    orders = [(href, count) for href, count in links if href.startswith("/console/orders")]
+    # total, two classes, two districts; the fault outages link to the board
+    assert len(orders) == 5, times
+    for href, count in orders:
+        assert _listed(console, href) == int(count), href
+    assert {href for href, _ in links} - {href for href, _ in orders} == {"/console/outages"}
+    # The calls of an outage: the two linked fault calls, and nothing else.
+    calls = section.split('id="rf-outages"', 1)[1]
+    href, count = re.findall(r'<a href="([^"]+)" data-count="(\d+)"', calls)[0]
+    assert (count, _listed(console, href)) == ("2", 2)
+    english = console.get("/console/dashboard", params={**OCTOBER, "lang": "en"}).text
+    assert "Repairs and outages" in english
+    console.close()
+
+
+def test_the_dashboard_narrowed_to_a_district(
+    scenario: dict[str, int], app: Any, client: TestClient, org: Organisation
+) -> None:
+    console = _console(app, "supervisor")
+    params = {**OCTOBER, "district_id": org.districts["shushan"]}
+    page = console.get("/console/dashboard", params=params)
+    assert page.status_code == 200, page.text
+    section = page.text.split('id="repairs"', 1)[1]
+    assert "本期没有停电" in section
+    console.close()
