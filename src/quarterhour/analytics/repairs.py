@@ -21,13 +21,15 @@ minutes) and their linked calls. An outage belongs as a whole to the district an
 where most of its customers are (ties: the lower district id, the stricter class), so that the
 districts' figures add up to the total; one without known customers takes its feeders' district.
 
-How it is read: the repairs are many (a city's years of them), so the database counts them, per
-(district, area class) with conditional counts for the commitment and each bucket, and ranks
-them with a window function for the median and 90th percentile (only the ranked rows at those
-positions come back); neither dialect offers the same percentile function, but both rank.
-Outages are few — one covers a feeder or a transformer area, a few hundred a year — and
-their customers come from a join per outage anyway, so their rows are read once (bounded by the
-period's five years) and the same statistics are taken in Python.
+How it is read: the repairs are many (a city's years of them), so the database does the work in
+one statement: each duration once per scope it counts in (its district, its area class, the
+total), counted per scope with window sums (conditional ones for the commitment and each
+bucket) and ranked per scope for the median and the 90th percentile; only the rows at those
+ranks come back, at most three per scope and measure. Neither dialect offers the other's
+percentile function, but both rank. Outages are few — one covers a feeder or a transformer
+area, a few hundred a year — and their customers come from a join per outage anyway, so their
+rows are read once (bounded by the period's five years) and the same statistics are taken in
+Python.
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ EDGES: dict[str, tuple[int, ...]] = {
     ARRIVAL: (15, 30, 45, 60, 90, 120),
     RESTORATION: (60, 120, 180, 240, 360, 720),
 }
+BUCKETS = 7  # one more than the edges
 # The stricter class first: an outage's tie between classes goes to the tighter commitment.
 CLASS_ORDER = (AreaClass.URBAN, AreaClass.RURAL, AreaClass.REMOTE)
 NOT_RECORDED = "未记录 (not recorded)"
@@ -133,20 +136,13 @@ def seconds_between(dialect: str, earlier: Any, later: Any) -> ColumnElement[int
 
 @dataclass
 class Tally:
-    """Additive counts of one measure over one group; mean and rates come after summing."""
+    """Counts of one measure over one scope; the mean and the rate are taken from them."""
 
     count: int = 0
     seconds: int = 0
     judged: int = 0
     within: int = 0
-    buckets: list[int] = field(default_factory=lambda: [0] * 7)
-
-    def add(self, other: Tally) -> None:
-        self.count += other.count
-        self.seconds += other.seconds
-        self.judged += other.judged
-        self.within += other.within
-        self.buckets = [a + b for a, b in zip(self.buckets, other.buckets, strict=True)]
+    buckets: list[int] = field(default_factory=lambda: [0] * BUCKETS)
 
     def add_one(self, measure: str, seconds: int, limit: int | None) -> None:
         self.count += 1
@@ -218,18 +214,17 @@ def commitments(session: Session, on: date) -> tuple[str, dict[str, dict[str, in
 
 # --- fault repairs, counted and ranked in the database ----------------------------------------
 
-GroupKey = tuple[int | None, str | None]  # (district id, area class)
+SCOPES = ("district", "area", "total")
+# (scope, key, measure): key is the district id, the area class or None (the total).
+ScopeKey = tuple[str, Any, str]
 
 
 @dataclass
 class Timed:
-    """Tallies per measure per (district, area class), and the ranked figures per scope."""
+    """Per scope and measure: the additive counts, and (median, p90)."""
 
-    tallies: dict[tuple[str, GroupKey], Tally] = field(default_factory=dict)
-    # (scope, key, measure) → (median, p90); scope: district, area or total.
-    ranks: dict[tuple[str, Any, str], tuple[Decimal | None, Decimal | None]] = field(
-        default_factory=dict
-    )
+    tallies: dict[ScopeKey, Tally] = field(default_factory=dict)
+    ranks: dict[ScopeKey, tuple[Decimal | None, Decimal | None]] = field(default_factory=dict)
 
 
 def _repair_rows(dialect: str, starts: datetime, ends: datetime, district_id: int | None) -> Any:
@@ -254,96 +249,28 @@ def _repair_rows(dialect: str, starts: datetime, ends: datetime, district_id: in
     )
 
 
-def _limit_case(area: Any, limits: dict[str, int]) -> ColumnElement[int] | None:
+def _inline(value: int) -> ColumnElement[int]:
+    # Constants inlined, not bound: a bound parameter in a UNION's column has no type PostgreSQL
+    # can settle on.
+    return literal_column(str(int(value)), Integer)
+
+
+def _limit_seconds(area: Any, limits: dict[str, int]) -> ColumnElement[int]:
+    """The commitment of a repair's area class in seconds (NULL: its class has none)."""
     if not limits:
-        return None
+        return cast(null(), Integer)
     return case(
-        *((area == code, literal_column(str(minutes * 60))) for code, minutes in limits.items()),
-        else_=null(),
+        *((area == code, _inline(minutes * 60)) for code, minutes in sorted(limits.items())),
+        else_=cast(null(), Integer),
     )
 
 
-def _repair_tallies(
-    session: Session, rows: Any, limits: dict[str, dict[str, int]]
-) -> dict[tuple[str, GroupKey], Tally]:
-    count = func.count
-    columns: list[Any] = [rows.c.district_id, rows.c.area_class]
-    for measure in MEASURES:
-        value = rows.c[measure]
-        limit = _limit_case(rows.c.area_class, limits[measure])
-        columns += [
-            count(value).label(f"{measure}_n"),
-            func.sum(value).label(f"{measure}_s"),
-            count(limit).filter(value.is_not(None)).label(f"{measure}_judged")
-            if limit is not None
-            else literal_column("0").label(f"{measure}_judged"),
-            count().filter(value <= limit).label(f"{measure}_within")
-            if limit is not None
-            else literal_column("0").label(f"{measure}_within"),
-        ]
-        columns += [
-            count().filter(value <= edge * 60).label(f"{measure}_le{edge}")
-            for edge in EDGES[measure]
-        ]
-    query = select(*columns).group_by(rows.c.district_id, rows.c.area_class)
-    found: dict[tuple[str, GroupKey], Tally] = {}
-    for row in session.execute(query).mappings():
-        key: GroupKey = (row["district_id"], row["area_class"])
-        for measure in MEASURES:
-            n = int(row[f"{measure}_n"])
-            cumulative = [int(row[f"{measure}_le{edge}"]) for edge in EDGES[measure]]
-            steps = [b - a for a, b in zip([0, *cumulative], [*cumulative, n], strict=True)]
-            found[(measure, key)] = Tally(
-                count=n,
-                seconds=int(row[f"{measure}_s"] or 0),
-                judged=int(row[f"{measure}_judged"]),
-                within=int(row[f"{measure}_within"]),
-                buckets=steps,
-            )
-    return found
-
-
-def _repair_ranks(
-    session: Session, rows: Any
-) -> dict[tuple[str, Any, str], tuple[Decimal | None, Decimal | None]]:
-    """Median and p90 per scope: every duration ranked within its scope by a window function,
-    and only the rows at the ranks wanted read back (at most three per scope and measure)."""
-    parts = []
-    for measure in MEASURES:
-        value = rows.c[measure]
-        # Each duration once per scope it counts in: its district, its area class, the total.
-        for scope in ("district", "area", "total"):
-            district = rows.c.district_id if scope == "district" else cast(null(), Integer)
-            area = rows.c.area_class if scope == "area" else cast(null(), rows.c.area_class.type)
-            parts.append(
-                select(
-                    literal_column(f"'{scope}'").label("scope"),
-                    district.label("district_id"),
-                    area.label("area_class"),
-                    literal_column(f"'{measure}'").label("measure"),
-                    value.label("seconds"),
-                ).where(value.is_not(None))
-            )
-    long = union_all(*parts).subquery("timed")
-    window = [long.c.scope, long.c.district_id, long.c.area_class, long.c.measure]
-    ranked = select(
-        *window,
-        long.c.seconds,
-        func.row_number().over(partition_by=window, order_by=long.c.seconds).label("rank"),
-        func.count().over(partition_by=window).label("n"),
-    ).subquery("ranked")
-    n, position = ranked.c.n, ranked.c.rank
-    query = select(ranked).where(
-        or_(position == (n + 1) // 2, position == (n + 2) // 2, position == (9 * n + 9) // 10)
+def _bucket_index(seconds: Any, measure: str) -> ColumnElement[int]:
+    edges = EDGES[measure]
+    return case(
+        *((seconds <= _inline(edge * 60), _inline(n)) for n, edge in enumerate(edges)),
+        else_=_inline(len(edges)),
     )
-    at_rank: dict[tuple[str, Any, str], dict[int, int]] = defaultdict(dict)
-    sizes: dict[tuple[str, Any, str], int] = {}
-    for row in session.execute(query).mappings():
-        key = row["district_id"] if row["scope"] == "district" else row["area_class"]
-        group = (row["scope"], key, row["measure"])
-        at_rank[group][int(row["rank"])] = int(row["seconds"])
-        sizes[group] = int(row["n"])
-    return {group: _ranked(values, sizes[group]) for group, values in at_rank.items()}
 
 
 def repairs_timed(
@@ -353,9 +280,67 @@ def repairs_timed(
     district_id: int | None,
     limits: dict[str, dict[str, int]],
 ) -> Timed:
+    """One statement: each duration once per scope it counts in (its district, its area class,
+    the total), counted and ranked within its scope by window functions; only the rows at the
+    median's and the 90th percentile's ranks come back (at most three per scope and measure),
+    each carrying its scope's counts."""
     dialect = session.get_bind().dialect.name
     rows = _repair_rows(dialect, starts, ends, district_id)
-    return Timed(_repair_tallies(session, rows, limits), _repair_ranks(session, rows))
+    parts = []
+    for measure in MEASURES:
+        value = rows.c[measure]
+        for scope in SCOPES:
+            district = rows.c.district_id if scope == "district" else cast(null(), Integer)
+            area = rows.c.area_class if scope == "area" else cast(null(), rows.c.area_class.type)
+            parts.append(
+                select(
+                    literal_column(f"'{scope}'").label("scope"),
+                    district.label("district_id"),
+                    area.label("area_class"),
+                    literal_column(f"'{measure}'").label("measure"),
+                    value.label("seconds"),
+                    _limit_seconds(rows.c.area_class, limits[measure]).label("limit_s"),
+                    _bucket_index(value, measure).label("bucket"),
+                ).where(value.is_not(None))
+            )
+    timed = union_all(*parts).subquery("timed")
+    scope_of = [timed.c.scope, timed.c.district_id, timed.c.area_class, timed.c.measure]
+
+    def over_scope(aggregate: Any) -> Any:
+        return aggregate.over(partition_by=scope_of)
+
+    def how_many(condition: Any) -> Any:
+        return over_scope(func.sum(case((condition, 1), else_=0)))
+
+    ranked = select(
+        *scope_of,
+        timed.c.seconds,
+        func.row_number().over(partition_by=scope_of, order_by=timed.c.seconds).label("rank"),
+        over_scope(func.count()).label("n"),
+        over_scope(func.sum(timed.c.seconds)).label("total_s"),
+        over_scope(func.count(timed.c.limit_s)).label("judged"),
+        how_many(timed.c.seconds <= timed.c.limit_s).label("within"),
+        *(how_many(timed.c.bucket == n).label(f"b{n}") for n in range(BUCKETS)),
+    ).subquery("ranked")
+    n, position = ranked.c.n, ranked.c.rank
+    query = select(ranked).where(
+        or_(position == (n + 1) // 2, position == (n + 2) // 2, position == (9 * n + 9) // 10)
+    )
+    found = Timed()
+    at_rank: dict[ScopeKey, dict[int, int]] = defaultdict(dict)
+    for row in session.execute(query).mappings():
+        key = row["district_id"] if row["scope"] == "district" else row["area_class"]
+        group: ScopeKey = (row["scope"], key, row["measure"])
+        at_rank[group][int(row["rank"])] = int(row["seconds"])
+        found.tallies[group] = Tally(
+            count=int(row["n"]),
+            seconds=int(row["total_s"]),
+            judged=int(row["judged"]),
+            within=int(row["within"]),
+            buckets=[int(row[f"b{b}"]) for b in range(BUCKETS)],
+        )
+    found.ranks = {g: _ranked(values, found.tallies[g].count) for g, values in at_rank.items()}
+    return found
 
 
 # --- outages, read once per outage ------------------------------------------------------------
@@ -499,28 +484,25 @@ def outage_facts(
 def outages_timed(facts: Iterable[OutageFacts], limits: dict[str, dict[str, int]]) -> Timed:
     """Fault outages timed like repairs, the statistics taken here over their few rows."""
     timed = Timed()
-    values: dict[tuple[str, Any, str], list[int]] = defaultdict(list)
+    values: dict[ScopeKey, list[int]] = defaultdict(list)
     for outage in facts:
         if outage.kind != Kind.FAULT:
             continue
-        key: GroupKey = (outage.district_id, outage.area_class)
         steps = {
             ARRIVAL: (outage.started_at, outage.first_arrival),
             RESTORATION: (outage.first_arrival, outage.restored_at),
         }
         for measure, (begin, end) in steps.items():
-            tally = timed.tallies.setdefault((measure, key), Tally())
             if begin is None or end is None:
                 continue
             seconds = round((end - begin).total_seconds())
             limit = limits[measure].get(outage.area_class or "")
-            tally.add_one(measure, seconds, limit)
-            for scope_key in (
-                ("district", outage.district_id),
-                ("area", outage.area_class),
-                ("total", None),
+            for scope, key in zip(
+                SCOPES, (outage.district_id, outage.area_class, None), strict=True
             ):
-                values[(*scope_key, measure)].append(seconds)
+                group = (scope, key, measure)
+                timed.tallies.setdefault(group, Tally()).add_one(measure, seconds, limit)
+                values[group].append(seconds)
     timed.ranks = {group: ranks_of(sorted(found)) for group, found in values.items()}
     return timed
 
@@ -531,38 +513,31 @@ def outages_timed(facts: Iterable[OutageFacts], limits: dict[str, dict[str, int]
 def _time_figures(
     timed: Timed, limits: dict[str, dict[str, int]], districts: dict[int, str]
 ) -> TimeFigures:
-    def rolled(pick: Any) -> dict[Any, dict[str, Tally]]:
-        out: dict[Any, dict[str, Tally]] = defaultdict(lambda: {m: Tally() for m in MEASURES})
-        for (measure, key), tally in timed.tallies.items():
-            out[pick(key)][measure].add(tally)
-        return out
+    def row(scope: str, key: Any, label: str) -> TimeRow:
+        spreads = {
+            m: _spread(
+                m,
+                timed.tallies.get((scope, key, m), Tally()),
+                timed.ranks.get((scope, key, m), (None, None)),
+                limits[m].get(key) if scope == "area" else None,
+            )
+            for m in MEASURES
+        }
+        return TimeRow(key=None if key is None else str(key), label=label, **spreads)
 
-    def row(scope: str, key: Any, label: str, tallies: dict[str, Tally]) -> TimeRow:
-        def limit(measure: str) -> int | None:
-            return limits[measure].get(key) if scope == "area" else None
-
-        return TimeRow(
-            key=None if key is None else str(key),
-            label=label,
-            **{
-                m: _spread(m, tallies[m], timed.ranks.get((scope, key, m), (None, None)), limit(m))
-                for m in MEASURES
-            },
-        )
-
-    total = rolled(lambda key: None).get(None, {m: Tally() for m in MEASURES})
-    by_district = rolled(lambda key: key[0])
-    by_class = rolled(lambda key: key[1])
+    keys: dict[str, set[Any]] = defaultdict(set)
+    for scope, key, _ in timed.tallies:
+        keys[scope].add(key)
     order = {c.value: n for n, c in enumerate(CLASS_ORDER)}
     return TimeFigures(
-        total=row("total", None, "", total),
+        total=row("total", None, ""),
         by_district=[
-            row("district", d, districts.get(d, NOT_RECORDED) if d else NOT_RECORDED, t)
-            for d, t in sorted(by_district.items(), key=lambda i: (i[0] is None, i[0] or 0))
+            row("district", d, districts.get(d, NOT_RECORDED) if d else NOT_RECORDED)
+            for d in sorted(keys["district"], key=lambda d: (d is None, d or 0))
         ],
         by_area_class=[
-            row("area", c, labels.text(labels.AREA_CLASSES, c) if c else NOT_RECORDED, t)
-            for c, t in sorted(by_class.items(), key=lambda i: order.get(i[0] or "", 9))
+            row("area", c, labels.text(labels.AREA_CLASSES, c) if c else NOT_RECORDED)
+            for c in sorted(keys["area"], key=lambda c: order.get(c or "", 9))
         ],
     )
 
@@ -647,10 +622,14 @@ def _accounts_in_scope(session: Session, first: date, last: date, district_id: i
     return int(session.scalar(query) or 0)
 
 
-def repair_figures(session: Session, q: RepairQuery, *, by: Actor) -> RepairReport:
+def repair_figures(
+    session: Session, q: RepairQuery, *, by: Actor, districts: dict[int, str] | None = None
+) -> RepairReport:
+    """`districts`: their names, when the caller has read them already (the dashboard)."""
     require(by, Permission.VIEW_STATS)
     starts, ends = period_span(q.start, q.end)
-    districts = {d.id: d.name for d in organisation.list_districts(session)}
+    if districts is None:
+        districts = {d.id: d.name for d in organisation.list_districts(session)}
     if q.district_id is not None:
         organisation.get_district(session, q.district_id, field="district_id")
     now = clock.now()

@@ -116,6 +116,7 @@ def dashboard(console: ConsoleDep) -> HTMLResponse:
         for row in shown
     ]
     draw_bars = partial(charts.hbars, bars, title=t("overdue_by_department"), unit=t("orders_unit"))
+    districts = {d.id: d.name for d in organisation.list_districts(session)}
     episode_page = _page_number(console, "episodes_page")
     episodes = (
         episode_calls.list_episodes(
@@ -147,8 +148,8 @@ def dashboard(console: ConsoleDep) -> HTMLResponse:
         more_episodes=len(episodes) > EPISODES_PER_PAGE,
         order_types=list(OrderType),
         departments={d.id: d.name for d in organisation.list_departments(session)},
-        districts={d.id: d.name for d in organisation.list_districts(session)},
-        **_repair_section(console, t, q, drill),
+        districts=districts,
+        **_repair_section(console, t, q, drill, districts),
     )
 
 
@@ -245,11 +246,13 @@ def _time_rows(t: Words, report: RepairReport, drill: Drill) -> list[dict[str, A
     return rows
 
 
-def _repair_section(console: Console, t: Words, q: MixQuery, drill: Drill) -> dict[str, Any]:
+def _repair_section(
+    console: Console, t: Words, q: MixQuery, drill: Drill, districts: dict[int, str]
+) -> dict[str, Any]:
     """The dashboard's 抢修与停电: the period and district apply (the type and department
     filters are about the quality figures: repairs are one type, outages have no department)."""
     query = RepairQuery(start=q.start, end=q.end, district_id=q.district_id)
-    report = repair_figures(console.session, query, by=console.actor)
+    report = repair_figures(console.session, query, by=console.actor, districts=districts)
     causes = report.outages.by_cause
     bars = [charts.Bar(row.label, row.outages, outage()) for row in causes[:CAUSE_BARS]]
     draw_causes = partial(charts.hbars, bars, title=t("rf_by_cause"), unit=t("rf_outages_unit"))
