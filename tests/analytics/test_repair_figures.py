@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analytics.repair_scenario import build_repairs
-from analytics.scenario import Builder
+from analytics.scenario import Builder, at
 from quarterhour.access.actor import system
 from quarterhour.analytics import repairs
 from quarterhour.analytics.repair_schemas import RepairQuery, RepairReport, Spread
 from quarterhour.demo.organisation import Organisation
 from quarterhour.errors import Forbidden, ValidationFailed
 from quarterhour.organisation.staff_accounts import actor_of
+from quarterhour.outages import service as outages
 from quarterhour.workorders.models import WorkOrder
 
 pytestmark = pytest.mark.db
@@ -172,3 +173,30 @@ def test_the_period_and_the_actor_are_checked(session: Session, org: Organisatio
     assert refused.value.field == "district_id"
     with pytest.raises(Forbidden):
         repairs.repair_figures(session, OCTOBER, by=actor_of(org.staff["agent"]))
+
+
+def test_an_outage_still_out_counts_up_to_now(
+    session: Session, scenario: dict[str, int], builder: Builder
+) -> None:
+    builder.clock.set(at("2026-10-20 10:00"))
+    outage_id = outages.declare(
+        session,
+        by=system("test"),
+        kind="fault",
+        cause="线路故障",
+        starts_at=at("2026-10-20 08:00"),
+        expected_restoration_at=at("2026-10-20 12:00"),
+        transformers=["TA-003"],
+    ).id
+    session.commit()
+    report = figures(session)
+    row = next(r for r in report.outages.listed if r.outage_id == outage_id)
+    # Started 08:00, the figures read at 10:00: one customer, two hours so far.
+    assert (row.restored_at, row.hours, row.customer_hours) == (
+        None,
+        Decimal("2.00"),
+        Decimal("2.00"),
+    )
+    assert report.outages.customer_hours == Decimal("9.50")
+    # No crew on site yet: a fault outage without an arrival has no times.
+    assert report.fault_outages.total.arrival.count == 1

@@ -155,3 +155,23 @@ def test_the_dashboard_narrowed_to_a_district(
     section = page.text.split('id="repairs"', 1)[1]
     assert "本期没有停电" in section
     console.close()
+
+
+def test_the_order_list_filters_the_figures_drill_with(
+    scenario: dict[str, int], client: TestClient, login: Any
+) -> None:
+    headers = login("supervisor")
+
+    def listed(**params: Any) -> set[int]:
+        response = client.get("/api/v1/orders", params={"per_page": 200, **params}, headers=headers)
+        assert response.status_code == 200, response.text
+        return {order["id"] for order in response.json()["items"]}
+
+    calls = {scenario["call1"], scenario["call2"]}
+    assert listed(outage_id=scenario["O1"]) == calls
+    assert listed(order_type="fault_repair", linked="true") == calls
+    assert len(listed(order_type="fault_repair", linked="false")) == 5
+    assert len(listed(order_type="fault_repair", linked="false", area_class="rural")) == 2
+    refused = client.get("/api/v1/orders", params={"area_class": "city"}, headers=headers)
+    assert refused.status_code == 422
+    assert "area_class" in refused.text
