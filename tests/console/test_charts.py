@@ -69,3 +69,23 @@ def test_bars_link_to_their_orders_and_shorten_long_names() -> None:
     )
     assert '<a href="/console/orders?x=1">' in svg
     assert "…</text>" in svg and "<title>包河区供电公司营销部客户服务中心: 3 单</title>" in svg
+
+
+def test_a_duration_chart_marks_the_commitment_and_says_every_number() -> None:
+    rows = [
+        charts.Span("城区", 45.0, 50.0, 45.0, "/console/orders?area_class=urban"),
+        charts.Span("<农村>", 80.0, 100.0, 90.0),
+        charts.Span("包河区", None),
+    ]
+    svg = str(
+        charts.spans(rows, title="到达现场时间", unit="分钟", legend=("中位数", "P90", "承诺时限"))
+    )
+    # A round axis from 0 past the longest whisker, in the unit named.
+    assert re.findall(r'fill="#5b6670">(\d+)</text>', svg) == ["0", "50", "100"]
+    assert "分钟" in svg
+    # The commitment is a dashed mark per row that has one, and the legend's.
+    assert svg.count('stroke-dasharray="3,2"') == 3
+    assert 'href="/console/orders?area_class=urban"' in svg
+    assert "&lt;农村&gt;" in svg and "<农村>" not in svg
+    assert "城区: 中位数 45, P90 50, 承诺时限 45 分钟" in svg
+    assert "包河区: 中位数 — 分钟" in svg

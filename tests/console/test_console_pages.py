@@ -297,7 +297,12 @@ def test_a_list_page_takes_the_same_queries_for_5_or_60_orders(
     more(55)
     many = queries_for_page()
     assert few == many, (few, many)
-    assert many <= 8
+    # The dashboard reads two areas more than a list: the repairs (one statement), the outages
+    # and the accounts they are measured against (two; their customers and calls are two more
+    # only when the period had outages, none of them per outage), and the repair commitments
+    # from the time-limit policies' per-process copy — which reloads (three more) here, where
+    # the API client and the console hold two engines and the copy keeps one database's.
+    assert many <= (14 if path == "/console/dashboard" else 8)
 
 
 def _meter_split_order(loop: LoopApi, engine: Engine) -> tuple[int, str, dict[str, int]]:

@@ -14,7 +14,7 @@ from quarterhour.errors import Forbidden
 from quarterhour.kit import clock
 from quarterhour.kit.bounds import BigId, DbId, SaneDateTime, Text
 from quarterhour.workorders import standing
-from quarterhour.workorders.kinds import OrderType
+from quarterhour.workorders.kinds import AreaClass, OrderType
 from quarterhour.workorders.lifecycle import DEPARTMENT_STATES, OPEN_STATES, State
 from quarterhour.workorders.models import WorkOrder
 from quarterhour.workorders.standing import FollowUpStanding
@@ -58,6 +58,11 @@ class OrderFilter(BaseModel):
     accepted_from: SaneDateTime | None = None
     accepted_to: SaneDateTime | None = None
     number: Text | None = Field(default=None, max_length=32)
+    # The repair figures' drill-downs (analytics/repairs.py): a repair's area class, and the
+    # fault calls linked to an outage, which have no clock of their own.
+    area_class: AreaClass | None = None
+    linked: bool | None = Field(default=None, description="linked to an outage (or not)")
+    outage_id: DbId | None = Field(default=None, description="the calls linked to this outage")
     sort: Sort = Sort.DUE
     page: int = Field(default=1, ge=1, le=10_000)
     per_page: int = Field(default=50, ge=1, le=200)
@@ -132,6 +137,13 @@ def apply(query: Select[*_Row], f: OrderFilter, actor: Actor) -> Select[*_Row]:
         conditions.append(WorkOrder.accepted_at < f.accepted_to)
     if f.number:
         conditions.append(WorkOrder.number == f.number.strip())
+    if f.area_class is not None:
+        conditions.append(WorkOrder.area_class == f.area_class)
+    if f.linked is not None:
+        linked = WorkOrder.outage_id.is_not(None)
+        conditions.append(linked if f.linked else WorkOrder.outage_id.is_(None))
+    if f.outage_id is not None:
+        conditions.append(WorkOrder.outage_id == f.outage_id)
     if conditions:
         query = query.where(and_(*conditions))
     if f.sort is Sort.DUE:

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from quarterhour.analytics import service as analytics
+from quarterhour.analytics.repair_schemas import RepairQuery, RepairReport
+from quarterhour.analytics.repairs import repair_figures
 from quarterhour.analytics.schemas import MixQuery, MixReport, QualityReport, StatsQuery
 from quarterhour.entrypoints.api.deps import CtxDep
 from quarterhour.entrypoints.api.errors import REFUSED, SIGNED_IN
@@ -25,3 +27,12 @@ def quality(ctx: CtxDep, q: Annotated[StatsQuery, Query()]) -> QualityReport:
 def call_mix(ctx: CtxDep, q: Annotated[MixQuery, Query()]) -> MixReport:
     """Orders accepted per type per day, week (from Monday) or month, Asia/Shanghai."""
     return analytics.call_mix(ctx.session, q, by=ctx.actor)
+
+
+@router.get("/repairs", response_model=RepairReport, responses=REFUSED)
+def repairs(ctx: CtxDep, q: Annotated[RepairQuery, Query()]) -> RepairReport:
+    """抢修与停电: arrival and restoration times of fault repairs and fault outages against the
+    SGCC commitments, by district and area class; outages by kind and cause, their linked
+    calls, customer-hours lost and SAIDI-style minutes per customer (analytics/repairs.py).
+    A bad or too long period, or an unknown district, is a 422 naming the field."""
+    return repair_figures(ctx.session, q, by=ctx.actor)

@@ -2,14 +2,23 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 import typer
 from rich.table import Table
 
 from quarterhour.access.actor import system
 from quarterhour.analytics import service as analytics
+from quarterhour.analytics.repair_schemas import (
+    CauseRow,
+    RepairQuery,
+    RepairReport,
+    Spread,
+    TimeFigures,
+)
+from quarterhour.analytics.repairs import repair_figures
 from quarterhour.analytics.schemas import Figures, QualityReport, StatsQuery
-from quarterhour.entrypoints.cli.common import console, transaction
+from quarterhour.entrypoints.cli.common import console, err_console, transaction
 from quarterhour.kit import clock
 from quarterhour.workorders import labels
 from quarterhour.workorders.kinds import OrderType
@@ -101,7 +110,18 @@ def _print(report: QualityReport) -> None:
     )
 
 
+class Section(StrEnum):
+    QUALITY = "quality"
+    REPAIRS = "repairs"
+
+
 def stats(
+    section: Section = typer.Option(
+        Section.QUALITY,
+        "--section",
+        help="quality: the quality figures; repairs: 抢修与停电, arrival and restoration times,"
+        " outages, customer-hours and SAIDI",
+    ),
     start: datetime | None = typer.Option(
         None, "--start", formats=_DAY, help="first day (default: the 1st of this month)"
     ),
@@ -113,12 +133,21 @@ def stats(
     district_id: int | None = typer.Option(None, "--district", help="district id"),
     as_json: bool = typer.Option(False, "--json", help="print the figures as JSON"),
 ) -> None:
-    """Quality figures (质量指标) of the orders accepted in a period, Asia/Shanghai days.
+    """Quality figures (质量指标) of the orders accepted in a period, Asia/Shanghai days, or
+    with --section repairs the repair and outage figures (抢修与停电).
 
     Runs on the server as the administrator (no login): it reads QUARTERHOUR_DATABASE_URL."""
     today = clock.now().date()
     first: date = start.date() if start else today.replace(day=1)
     last: date = end.date() if end else today
+    if section is Section.REPAIRS:
+        if order_type is not None or department_id is not None:
+            # Repairs are one type, timed by district and area class: a department would
+            # silently narrow nothing.
+            err_console.print("--type and --department apply to --section quality only")
+            raise typer.Exit(2)
+        _repairs(RepairQuery(start=first, end=last, district_id=district_id), as_json)
+        return
     query = StatsQuery(
         start=first,
         end=last,
@@ -132,3 +161,118 @@ def stats(
         typer.echo(report.model_dump_json(indent=2))
     else:
         _print(report)
+
+
+# --- --section repairs ------------------------------------------------------------------------
+
+
+def _minutes(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value}"
+
+
+def _times_table(title: str, measure: str, figures: dict[str, TimeFigures]) -> Table:
+    table = Table(title=title, title_justify="left", box=None, padding=(0, 0, 0, 1))
+    table.add_column("范围 scope", overflow="fold")
+    for label in (
+        "件数\ncount",
+        "平均\nmean",
+        "中位\nmedian",
+        "P90",
+        "承诺\nlimit",
+        "达标率\nwithin",
+    ):
+        table.add_column(label, justify="right", no_wrap=True)
+    for source, timed in figures.items():
+        rows = [("合计 total", timed.total), *((r.label, r) for r in timed.by_district)]
+        rows += [(r.label, r) for r in timed.by_area_class]
+        for name, row in rows:
+            spread: Spread = getattr(row, measure)
+            table.add_row(
+                f"{source} · {name}",
+                str(spread.count),
+                _minutes(spread.mean),
+                _minutes(spread.median),
+                _minutes(spread.p90),
+                "—" if spread.limit is None else str(spread.limit),
+                _cell(spread.within_rate),
+            )
+    return table
+
+
+def _buckets_table(report: RepairReport) -> Table:
+    table = Table(
+        title="分布 Distribution (fault repairs)",
+        title_justify="left",
+        box=None,
+        padding=(0, 0, 0, 1),
+    )
+    table.add_column("到达 arrival min", justify="right")
+    table.add_column("件数 count", justify="right")
+    table.add_column("恢复 restoration h", justify="right")
+    table.add_column("件数 count", justify="right")
+    arrival = report.repairs.total.arrival.buckets
+    restoration = report.repairs.total.restoration.buckets
+    for a, r in zip(arrival, restoration, strict=True):
+        a_range = f"{a.above}–{a.up_to}" if a.up_to is not None else f">{a.above}"
+        r_low, r_high = _hours(r.above), _hours(r.up_to)
+        r_range = f"{r_low}–{r_high}" if r.up_to is not None else f">{r_low}"
+        table.add_row(a_range, str(a.count), r_range, str(r.count))
+    return table
+
+
+def _hours(minutes: int | None) -> str:
+    return "" if minutes is None else f"{minutes / 60:g}"
+
+
+def _causes_table(title: str, rows: list[CauseRow]) -> Table:
+    table = Table(title=title, title_justify="left", box=None, padding=(0, 0, 0, 1))
+    table.add_column("", overflow="fold")
+    table.add_column("停电 outages", justify="right")
+    table.add_column("用户 customers", justify="right")
+    table.add_column("时户数 customer-hours", justify="right")
+    for row in rows:
+        table.add_row(row.label, str(row.outages), str(row.customers), str(row.customer_hours))
+    return table
+
+
+def _print_repairs(report: RepairReport) -> None:
+    scope = [f"{report.start.isoformat()} – {report.end.isoformat()}"]
+    if report.district_id is not None:
+        scope.append(f"district {report.district_id}")
+    console.print(f"[bold]抢修与停电 Repairs and outages: {', '.join(scope)}[/bold]")
+    timed = {"抢修 repairs": report.repairs, "故障停电 fault outages": report.fault_outages}
+    console.print(_times_table("到达现场 Arrival on site (minutes)", "arrival", timed))
+    console.print(
+        _times_table("恢复供电 Restoration after arrival (minutes)", "restoration", timed)
+    )
+    console.print(_buckets_table(report))
+    out = report.outages
+    total = Table("停电 outages", "数值 value")
+    for label, value in (
+        ("停电次数 outages", out.outages),
+        ("停电用户 customers cut off", out.customers),
+        ("停电时户数 customer-hours lost", out.customer_hours),
+        ("范围内用户 customers in scope", out.customers_in_scope),
+        ("户均停电分钟 SAIDI minutes per customer", _minutes(out.saidi_minutes)),
+        ("关联来电 linked calls", out.calls),
+        ("每次停电来电 calls per outage", _minutes(out.calls_per_outage)),
+        ("最多来电 most calls to one outage", out.most_calls),
+    ):
+        total.add_row(label, str(value))
+    console.print(total)
+    console.print(_causes_table("按类型 By kind", out.by_kind))
+    if out.by_cause:
+        console.print(_causes_table("按原因 By cause", out.by_cause))
+    console.print(
+        f"commitments of the policy {report.policy}; outages still out are counted up to"
+        f" {report.as_of:%Y-%m-%d %H:%M} Asia/Shanghai"
+    )
+
+
+def _repairs(query: RepairQuery, as_json: bool) -> None:
+    with transaction() as session:
+        report = repair_figures(session, query, by=system("cli"))
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        _print_repairs(report)

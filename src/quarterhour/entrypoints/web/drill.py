@@ -95,6 +95,37 @@ class Drill:
                 params["department_id"] = str(department_id)
         return _link(params)
 
+    def repairs(self, *, district_id: int | None = None, area_class: str | None = None) -> str:
+        """The fault repairs the arrival and restoration figures time: accepted in the period,
+        not cancelled, not linked to an outage; a district's or an area class's when given.
+        (The repair figures read the period and the district, not the type or department.)"""
+        params: Params = {
+            "open": "all",
+            "cancelled": "false",
+            "accepted_from": self.q.start.isoformat(),
+            "accepted_to": self.q.end.isoformat(),
+            "order_type": OrderType.FAULT_REPAIR.value,
+            "linked": "false",
+        }
+        district = district_id or self.q.district_id
+        if district is not None:
+            params["district_id"] = str(district)
+        if area_class is not None:
+            params["area_class"] = area_class
+        return _link(params)
+
+    def outage_calls(self, outage_id: int) -> str:
+        """The fault calls linked to one outage (its 来电 in the repair figures)."""
+        return _link({"open": "all", "cancelled": "false", "outage_id": str(outage_id)})
+
+
+OUTAGES = "/console/outages"
+
+
+def outage(outage_id: int | None = None) -> str:
+    """The outage board, or one outage's page: the outage figures have no list to filter."""
+    return OUTAGES if outage_id is None else f"{OUTAGES}/{outage_id}"
+
 
 def _link(params: Params) -> str:
     return f"{ORDERS}?{urlencode(params, doseq=True)}"

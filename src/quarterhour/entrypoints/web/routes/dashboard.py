@@ -14,11 +14,13 @@ from markupsafe import Markup
 
 from quarterhour.access.permissions import Permission, can
 from quarterhour.analytics import service as analytics
+from quarterhour.analytics.repair_schemas import RepairQuery, RepairReport, Spread, TimeRow
+from quarterhour.analytics.repairs import repair_figures
 from quarterhour.analytics.schemas import Bucket, MixQuery, MixReport
 from quarterhour.analytics.targets import TARGETS
 from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import charts, exports, render
-from quarterhour.entrypoints.web.drill import Drill
+from quarterhour.entrypoints.web.drill import Drill, outage
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import ValidationFailed
@@ -114,6 +116,7 @@ def dashboard(console: ConsoleDep) -> HTMLResponse:
         for row in shown
     ]
     draw_bars = partial(charts.hbars, bars, title=t("overdue_by_department"), unit=t("orders_unit"))
+    districts = {d.id: d.name for d in organisation.list_districts(session)}
     episode_page = _page_number(console, "episodes_page")
     episodes = (
         episode_calls.list_episodes(
@@ -145,8 +148,140 @@ def dashboard(console: ConsoleDep) -> HTMLResponse:
         more_episodes=len(episodes) > EPISODES_PER_PAGE,
         order_types=list(OrderType),
         departments={d.id: d.name for d in organisation.list_departments(session)},
-        districts={d.id: d.name for d in organisation.list_districts(session)},
+        districts=districts,
+        **_repair_section(console, t, q, drill, districts),
     )
+
+
+# --- 抢修与停电: the repair and outage figures (analytics/repairs.py) -----------------------------
+
+CAUSE_BARS = 8
+OUTAGES_LISTED = 10
+
+
+def _span(t: Words, row: TimeRow, measure: str, href: str | None, scale: int) -> charts.Span:
+    spread: Spread = getattr(row, measure)
+
+    def scaled(value: Any) -> float | None:
+        return None if value is None else round(float(value) / scale, 2)
+
+    return charts.Span(
+        row.label or t("all_districts"),
+        scaled(spread.median),
+        scaled(spread.p90),
+        scaled(spread.limit),
+        href if spread.count else None,
+    )
+
+
+def _time_chart(t: Words, report: RepairReport, drill: Drill, measure: str) -> Markup:
+    """Repairs by area class (each with its commitment marked), then by district."""
+    scale, unit = (1, t("rf_minutes")) if measure == "arrival" else (60, t("rf_hours"))
+    rows = [
+        _span(t, r, measure, drill.repairs(area_class=r.key), scale)
+        for r in report.repairs.by_area_class
+    ]
+    rows += [
+        _span(t, r, measure, drill.repairs(district_id=int(r.key)) if r.key else None, scale)
+        for r in report.repairs.by_district
+    ]
+    legend = (t("rf_median"), "P90", t("rf_commitment"))
+    draw = partial(charts.spans, rows, title=t(f"rf_{measure}_chart"), unit=unit, legend=legend)
+    return charts.responsive(draw(), draw(width=340, label_width=100))
+
+
+def _bucket_label(above: int, up_to: int | None, scale: int) -> str:
+    """A bucket's range in the chart's unit: ≤15, 15–30 … >120 (each includes its upper end)."""
+    if up_to is None:
+        return f">{above / scale:g}"
+    if above == 0:
+        return f"≤{up_to / scale:g}"
+    return f"{above / scale:g}–{up_to / scale:g}"
+
+
+def _histogram(t: Words, report: RepairReport, measure: str) -> Markup:
+    """How many repairs and fault outages took how long (no list filters by duration, so the
+    columns link nowhere: the table beside the chart says the same)."""
+    scale, unit = (1, t("rf_minutes")) if measure == "arrival" else (60, t("rf_hours"))
+    repairs: Spread = getattr(report.repairs.total, measure)
+    outages: Spread = getattr(report.fault_outages.total, measure)
+    columns = [
+        charts.Column(label=_bucket_label(b.above, b.up_to, scale), values=[b.count, o.count])
+        for b, o in zip(repairs.buckets, outages.buckets, strict=True)
+    ]
+    series = [t("rf_repairs"), t("rf_fault_outages")]
+    title = f"{t(f'rf_{measure}_chart')} ({unit})"
+    draw = partial(charts.stacked_columns, columns, series, title=title, unit=t("rf_count_unit"))
+    return charts.responsive(
+        draw(chart_id=f"rf-{measure}-wide"),
+        draw(chart_id=f"rf-{measure}-narrow", width=340, plot_height=120, most_labels=7),
+    )
+
+
+def _time_rows(t: Words, report: RepairReport, drill: Drill) -> list[dict[str, Any]]:
+    """The times as a table: repairs (each row linked to the orders it times), then fault
+    outages (linked to the outage board), in total, by area class and by district."""
+    rows: list[dict[str, Any]] = []
+    for source, timed in (("repairs", report.repairs), ("fault_outages", report.fault_outages)):
+        scoped: list[tuple[str, TimeRow, dict[str, Any]]] = [("total", timed.total, {})]
+        scoped += [("area", r, {"area_class": r.key}) for r in timed.by_area_class]
+        scoped += [
+            ("district", r, {"district_id": int(r.key)} if r.key else {}) for r in timed.by_district
+        ]
+        for scope, row, narrowed in scoped:
+            if scope == "district" and not narrowed:
+                href = None  # no list selects the orders without a district
+            elif source == "repairs":
+                href = drill.repairs(**narrowed)
+            else:
+                href = outage()
+            rows.append(
+                {
+                    "source": t(f"rf_{source}"),
+                    "scope": row.label if scope != "total" else t("rf_total"),
+                    "row": row,
+                    "href": href,
+                }
+            )
+    return rows
+
+
+def _repair_section(
+    console: Console, t: Words, q: MixQuery, drill: Drill, districts: dict[int, str]
+) -> dict[str, Any]:
+    """The dashboard's 抢修与停电: the period and district apply (the type and department
+    filters are about the quality figures: repairs are one type, outages have no department)."""
+    query = RepairQuery(start=q.start, end=q.end, district_id=q.district_id)
+    report = repair_figures(console.session, query, by=console.actor, districts=districts)
+    causes = report.outages.by_cause
+    bars = [charts.Bar(row.label, row.outages, outage()) for row in causes[:CAUSE_BARS]]
+    draw_causes = partial(charts.hbars, bars, title=t("rf_by_cause"), unit=t("rf_outages_unit"))
+    return {
+        "rf": report,
+        "rf_rows": _time_rows(t, report, drill),
+        "rf_arrival_chart": _time_chart(t, report, drill, "arrival"),
+        "rf_restoration_chart": _time_chart(t, report, drill, "restoration"),
+        "rf_arrival_histogram": _histogram(t, report, "arrival"),
+        "rf_restoration_histogram": _histogram(t, report, "restoration"),
+        "rf_cause_chart": charts.responsive(draw_causes(), draw_causes(width=340, label_width=112))
+        if bars
+        else None,
+        "rf_causes_rest": causes[CAUSE_BARS:],
+        "rf_listed": report.outages.listed[:OUTAGES_LISTED],
+        "rf_buckets": [
+            (
+                _bucket_label(a.above, a.up_to, 1),
+                a.count,
+                _bucket_label(r.above, r.up_to, 60),
+                r.count,
+            )
+            for a, r in zip(
+                report.repairs.total.arrival.buckets,
+                report.repairs.total.restoration.buckets,
+                strict=True,
+            )
+        ],
+    }
 
 
 FIGURES = (

@@ -186,6 +186,8 @@ DRILL_FILTERS = (
     "follow_up",
     "routed",
     "cancelled",
+    "linked",
+    "outage_id",
 )
 
 
