@@ -16,6 +16,7 @@ from quarterhour.kit.bounds import DbId, SaneDateTime, Text
 from quarterhour.outages import service
 from quarterhour.outages.models import Outage
 from quarterhour.outages.schemas import (
+    CallsOut,
     CancelIn,
     DeclareIn,
     EventOut,
@@ -28,7 +29,7 @@ from quarterhour.outages.schemas import (
     RescheduleIn,
     RestorationIn,
 )
-from quarterhour.workorders import outage_calls
+from quarterhour.workorders import outage_answers, outage_calls
 
 router = APIRouter(prefix="/outages", tags=["outages"], responses=SIGNED_IN | REFUSED)
 OutageId = Annotated[DbId, Path(description="an outage's id")]
@@ -40,7 +41,9 @@ def _out(outage: Outage) -> OutageOut:
 
 def _record(ctx: CtxDep, outage_id: int) -> OutageRecordOut:
     record = service.get_outage(ctx.session, outage_id, by=ctx.actor)
+    counts = outage_answers.call_counts(ctx.session, [outage_id], by=ctx.actor)[outage_id]
     return OutageRecordOut(
+        calls=CallsOut(linked=counts.linked, answered_on_the_spot=counts.answered_on_the_spot),
         outage=_out(record.outage),
         feeders=record.feeders,
         transformers=record.transformers,

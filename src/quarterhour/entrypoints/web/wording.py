@@ -838,6 +838,25 @@ _CONSOLE: dict[str, tuple[str, str]] = {
         "A fault call joins this outage: no arrival clock of its own, replied to at restoration",
     ),
     "linked_outage": ("关联停电", "Linked outage"),
+    # --- intake: suggested fault outages, planned-outage calls answered on the spot (issue 14)
+    "planned_outages_told": ("停电通知", "Outages announced at this address"),
+    "planned_outage_at_address": (
+        "该地址有计划/临时停电：{text}（{published}发布公告）",
+        "An outage is announced at this address: {text} (notice published {published})",
+    ),
+    "planned_outage_unannounced": (
+        "该地址正在临时停电：{text}",
+        "Urgent work has cut the supply at this address: {text}",
+    ),
+    "planned_outage_answer": (
+        "按此停电信息当场答复（登记为咨询并直接办结，计入该停电）",
+        "Answer the caller by this outage (a consultation closed at intake, counted on the outage)",
+    ),
+    "outage_calls": ("来电", "Calls"),
+    "outage_calls_counted": (
+        "关联故障报修{linked}件；当场答复{answered}件",
+        "Fault calls linked: {linked}; calls answered on the spot: {answered}",
+    ),
 }
 
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")

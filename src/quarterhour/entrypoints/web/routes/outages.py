@@ -25,7 +25,7 @@ from quarterhour.kit.bounds import DbId
 from quarterhour.outages import board as outage_board
 from quarterhour.outages import service as outages
 from quarterhour.outages.lifecycle import Action, Kind, State
-from quarterhour.workorders import outage_calls
+from quarterhour.workorders import outage_answers, outage_calls
 
 router = APIRouter(prefix="/console/outages", include_in_schema=False)
 
@@ -219,6 +219,7 @@ def _outage_page(
         o=record.outage,
         record=record,
         line=outage_board.line(console.session, record.outage, by=console.actor),
+        calls=outage_answers.call_counts(console.session, [outage_id], by=console.actor)[outage_id],
         names=outage_board.staff_names(console.session, record, by=console.actor),
         manages=manages,
         offered=offered,
