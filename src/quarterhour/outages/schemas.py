@@ -107,6 +107,10 @@ class OutageRecordOut(BaseModel):
         default=None,
         description="restore only: the calls linked to the outage replied to now (短信答复)",
     )
+    linked_calls: int | None = Field(
+        default=None,
+        description="declare only: the open fault calls from inside a fault linked to it now",
+    )
     calls: CallsOut | None = Field(default=None, description="the calls the outage took")
 
 
