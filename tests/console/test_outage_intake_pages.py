@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from console.conftest import csrf_of
 from outages.outage_network import load_network
 from quarterhour.access.actor import system
-from quarterhour.customers.models import Account
+from quarterhour.customers import accounts
+from quarterhour.customers.models import Account, Customer
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
 from quarterhour.organisation.staff_accounts import actor_of
@@ -156,3 +157,45 @@ def test_the_board_suggests_a_fault_and_the_declaration_takes_the_calls(
     shown = centre.get(f"/console/outages/{outage_id}")
     assert "关联故障报修3件；当场答复0件" in shown.text
     assert "最近30分钟没有成片的故障报修。" in centre.get("/console/outages").text
+
+
+def test_the_desk_reads_the_account_picked_for_a_caller_with_two_premises(
+    desk: Desk, org: Organisation, session: Session
+) -> None:
+    load_network(session, org)
+    now = clock.now()
+    outages.declare(
+        session,
+        by=system("test"),
+        kind="fault",
+        cause="台区变压器烧毁",
+        starts_at=now - timedelta(minutes=20),
+        expected_restoration_at=now + timedelta(hours=3),
+        transformers=["TA-001"],
+    )
+    first = session.scalars(select(Account).where(Account.number == "3400100001")).one()
+    customer = session.get_one(Customer, first.customer_id)
+    shop = accounts.add_premises(
+        session,
+        by=system("test"),
+        address="合肥市包河区徽州大道5号商铺",
+        district_id=org.districts["baohe"],
+    )
+    accounts.open_account(
+        session,
+        customer=customer,
+        premises=shop,
+        tariff_id=first.tariff_id,
+        opened_on=first.opened_on,
+        number="3400109999",
+    )
+    session.commit()
+    customer_id = customer.id
+    session.rollback()
+    agent = desk("agent")
+    # Two premises: which one the call is about is not known until the agent picks the account.
+    assert 'id="outage-alert"' not in agent.get(f"/console/desk?customer={customer_id}").text
+    picked = agent.get(f"/console/desk?customer={customer_id}&account=3400100001")
+    assert 'id="outage-alert"' in picked.text
+    other = agent.get(f"/console/desk?customer={customer_id}&account=3400109999")
+    assert 'id="outage-alert"' not in other.text

@@ -95,6 +95,11 @@ def outage_for_caller(
     about, else the customer's only premises; None when there is none (or no single premises,
     or an outage planned for that moment has not started)."""
     require(by, Permission.VIEW_OUTAGES)
+    if account_id is None and account_number:
+        # The desk names the account the agent picked by its number.
+        account_id = session.scalar(select(Account.id).where(Account.number == account_number))
+        if account_id is None:
+            return None
     if account_id is not None:
         premises = list(
             session.scalars(select(Account.premises_id).where(Account.id == account_id))
