@@ -4,12 +4,14 @@ to a fault outage once it is declared."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import Engine, event, select, update
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor, system
@@ -343,3 +345,53 @@ def test_suggestions_through_the_api_and_the_board(
     assert body["linked_calls"] == 3
     assert body["calls"] == {"linked": 3, "answered_on_the_spot": 0}
     assert client.get("/api/v1/outages/suggested", headers=centre).json() == []
+
+
+def test_grouping_and_linking_take_the_same_statements_for_few_calls_as_for_many(
+    session: Session,
+    engine: Engine,
+    agent: Actor,
+    dispatcher: Actor,
+    settings: Settings,
+    frozen_clock: object,
+) -> None:
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(args[2])
+
+    def statements(work: Callable[[], object]) -> int:
+        seen.clear()
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            work()
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        return len(seen)
+
+    declared: list[outage_calls.Declared] = []
+
+    def declare() -> None:
+        declared.append(
+            outage_calls.declare_outage(
+                session,
+                by=dispatcher,
+                kind="fault",
+                cause="线路故障",
+                starts_at=NOW,
+                expected_restoration_at=clock.now() + timedelta(hours=3),
+                feeders=["F1"],
+            )
+        )
+
+    counts = []
+    for accounts in ([1, 2, 3, 10, 11, 12], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13] * 3):
+        frozen_clock.set(NOW)  # type: ignore[attr-defined]
+        calls(session, accounts, agent, settings, frozen_clock)
+        counts.append(statements(lambda: call_clusters.suggested(session, by=dispatcher)))
+        declared.clear()
+        counts.append(statements(declare))
+        assert declared[0].linked == (3 if len(accounts) == 6 else 18)
+        session.rollback()
+    # Grouping reads the same statements for 6 calls as for 39, declaring links 3 or 18 alike.
+    assert counts[0] == counts[2] and counts[1] == counts[3]
