@@ -26,6 +26,7 @@ from quarterhour.demo import organisation as demo_org
 from quarterhour.entrypoints.app import create_app
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation_service
+from quarterhour.outages import coming as coming_outages
 from quarterhour.storage.engine import make_engine, make_session_factory
 from quarterhour.storage.migrate import upgrade
 from quarterhour.tables import metadata
@@ -129,6 +130,7 @@ def _empty(engine: Engine) -> None:
     organisation_service.invalidate_cache()
     routing.invalidate_cache()
     late_fees.invalidate_cache()
+    coming_outages.invalidate_cache()
 
 
 def _has_sequence(conn: Any) -> bool:

@@ -50,7 +50,9 @@ def test_the_right_number_and_digits_show_state_and_steps_only(
             "replied_at",
             "closed_at",
             "steps",
+            "planned_outages",
         }
+        assert body["planned_outages"] == []
         assert (body["number"], body["state"]) == (order["number"], "acknowledged")
         assert [(s["action"], s["step"]) for s in body["steps"]] == [
             ("accept", "受理"),

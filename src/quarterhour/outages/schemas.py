@@ -91,6 +91,11 @@ class EventOut(BaseModel):
     note: str | None
 
 
+class CallsOut(BaseModel):
+    linked: int = Field(description="fault calls linked to it, replied to at restoration")
+    answered_on_the_spot: int = Field(description="calls about it answered during the call")
+
+
 class OutageRecordOut(BaseModel):
     outage: OutageOut
     feeders: list[str]
@@ -102,6 +107,24 @@ class OutageRecordOut(BaseModel):
         default=None,
         description="restore only: the calls linked to the outage replied to now (短信答复)",
     )
+    linked_calls: int | None = Field(
+        default=None,
+        description="declare only: the open fault calls from inside a fault linked to it now",
+    )
+    calls: CallsOut | None = Field(default=None, description="the calls the outage took")
+
+
+class PlannedOutageOut(BaseModel):
+    """A planned or temporary outage as the customer is told of it (bill line, order status)."""
+
+    kind: str = Field(description="planned (计划停电) or temporary (临时停电)")
+    state: str = Field(description="announced, or active once the supply is off")
+    starts_at: datetime
+    expected_restoration_at: datetime
+    area: str | None
+    cause: str
+    published_at: datetime | None = Field(description="when its notice was published")
+    text: str = Field(description="计划停电：12月10日 08:00–17:00 …（原因）")
 
 
 class LookupOut(BaseModel):

@@ -25,6 +25,7 @@ from quarterhour.access.permissions import Permission, require
 from quarterhour.customers.models import Account, Premises
 from quarterhour.errors import IllegalTransition, NotFound, ValidationFailed
 from quarterhour.kit import bounds, clock
+from quarterhour.outages import coming
 from quarterhour.outages.lifecycle import (
     FIRST_STATE,
     Action,
@@ -260,6 +261,7 @@ def _moved(
     )
     _event(session, outage, action, before, by, clock.now(), claimed_at=claimed_at, note=note)
     session.flush()
+    coming.invalidate_cache()  # what this process tells with a bill changes at once
     return outage
 
 

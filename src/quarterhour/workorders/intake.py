@@ -29,7 +29,14 @@ from quarterhour.organisation import service as organisation
 from quarterhour.outages.models import Outage
 from quarterhour.programme import service as programme
 from quarterhour.storage import driver, one_write
-from quarterhour.workorders import order_record, outage_calls, policies, routing, writes
+from quarterhour.workorders import (
+    order_record,
+    outage_answers,
+    outage_calls,
+    policies,
+    routing,
+    writes,
+)
 from quarterhour.workorders.kinds import DeadlineKind, OrderType
 from quarterhour.workorders.lifecycle import Action, State
 from quarterhour.workorders.models import Contact, Deadline, OrderEvent, WorkOrder
@@ -116,9 +123,19 @@ def _take_new_contact(
     )
     calendar = calendar_service.current_calendar(session)
     policy = policies.policy_in_force(session, received_at.date())
+    # A consultation about a planned outage at the premises, answered on the spot.
+    answered = outage_answers.answering_outages(
+        session,
+        data.matters,
+        account_id=account_id,
+        customer_id=None if new_customer else customer.id,
+        at=received_at,
+        by=by,
+    )
+    matters = [outage_answers.with_answer(m, answered.get(i)) for i, m in enumerate(data.matters)]
     routes = [
         routing.route_matter(session, matter, index, customer.district_id)
-        for index, matter in enumerate(data.matters)
+        for index, matter in enumerate(matters)
     ]
     # A fault call from premises already in an active outage joins it (outage_calls.py).
     outage = None
@@ -155,9 +172,7 @@ def _take_new_contact(
     orders: list[WorkOrder] = []
     deadlines: list[Deadline] = []
     events: list[dict[str, Any]] = []
-    for order_id, matter, (district_id, department_id) in zip(
-        ids[1], data.matters, routes, strict=True
-    ):
+    for order_id, matter, (district_id, department_id) in zip(ids[1], matters, routes, strict=True):
         order, its_deadlines, its_events = _open_order(
             order_id,
             contact,
@@ -172,6 +187,8 @@ def _take_new_contact(
             policy=policy,
             outage=outage,
         )
+        if matter.answered_by_outage_id is not None:
+            order.outage_id = matter.answered_by_outage_id  # counted on the outage
         orders.append(order)
         deadlines.extend(its_deadlines)
         events.extend(its_events)

@@ -11,6 +11,10 @@ supply is back, split back out when the link was wrong.
   followed up. The reply is an SMS (the one message that reaches every caller at once).
 - 拆分 (`split_out`, a lifecycle move in moves.py): the order leaves the outage and gets the
   clocks intake would have given it, from now, in the dispatch queue.
+- A fault outage declared after its first calls (`declare_outage`, the one way the API and the
+  console declare): the open calls not yet dispatched from premises inside it since its start
+  are linked to it at once (`link_open_calls`, set-based): their clocks stop (the unmet
+  deadlines are met now, as a cancellation stops them), each gets its `link_outage` event.
 
 Services flush, never commit: the entrypoint owns the transaction.
 """
@@ -23,18 +27,34 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Row, Table, bindparam, insert, literal, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Row,
+    Table,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session, aliased
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
 from quarterhour.calendar import service as calendar_service
 from quarterhour.config import Settings
 from quarterhour.customers.models import Account
+from quarterhour.errors import NotFound
 from quarterhour.kit import clock
 from quarterhour.outages import service as outages
+from quarterhour.outages.lifecycle import Kind as OutageKind
 from quarterhour.outages.lifecycle import State as OutageState
-from quarterhour.outages.models import Outage
+from quarterhour.outages.models import Outage, OutageTransformer, PremisesSupply
 from quarterhour.workorders import policies
 from quarterhour.workorders.deadlines import due_with_settings
 from quarterhour.workorders.kinds import DeadlineKind, OrderType, ReplyMethod
@@ -75,6 +95,11 @@ def outage_for_caller(
     about, else the customer's only premises; None when there is none (or no single premises,
     or an outage planned for that moment has not started)."""
     require(by, Permission.VIEW_OUTAGES)
+    if account_id is None and account_number:
+        # The desk names the account the agent picked by its number.
+        account_id = session.scalar(select(Account.id).where(Account.number == account_number))
+        if account_id is None:
+            return None
     if account_id is not None:
         premises = list(
             session.scalars(select(Account.premises_id).where(Account.id == account_id))
@@ -251,3 +276,161 @@ def _follow_up_clocks(
             .values(due_at=due.due_at, has_provisional_deadline=due.is_provisional),
             {"ids": ids},
         )
+
+
+# --- calls that came before their outage was declared ------------------------------------------
+
+
+def premises_of_order() -> ColumnElement[int | None]:
+    """The premises a call is about, as intake reads it (`outage_for_caller`): its account's,
+    else its customer's only premises; NULL when neither tells. Correlated to `work_order`, for
+    the few recent calls a statement reads."""
+    own = aliased(Account)
+    theirs = aliased(Account)
+    # Correlated explicitly: the expression may sit inside an EXISTS whose own FROM lacks the
+    # order (link_open_calls), where auto-correlation would read some other order instead.
+    of_account = (
+        select(own.premises_id)
+        .where(own.id == _ORDER.c.account_id)
+        .correlate(_ORDER)
+        .scalar_subquery()
+    )
+    premises_count = (
+        select(func.count(func.distinct(theirs.premises_id)))
+        .where(theirs.customer_id == _ORDER.c.customer_id)
+        .correlate(_ORDER)
+        .scalar_subquery()
+    )
+    only_premises = (
+        select(func.min(theirs.premises_id))
+        .where(theirs.customer_id == _ORDER.c.customer_id)
+        .correlate(_ORDER)
+        .scalar_subquery()
+    )
+    return case(
+        (_ORDER.c.account_id.is_not(None), of_account),
+        (premises_count == 1, only_premises),
+        else_=None,
+    )
+
+
+def link_open_calls(session: Session, outage_id: int, *, by: Actor) -> int:
+    """Link to an active outage the open fault calls not yet dispatched (still with the service
+    centre: the lifecycle links from `accepted` only) whose premises lie inside it and that came
+    since it started; their unmet deadlines are met now (the clocks stop) and each gets its
+    `link_outage` event. Set-based: one read, one INSERT … SELECT, two UPDATEs. Returns how many
+    were linked."""
+    require(by, Permission.MANAGE_OUTAGES)
+    outage = session.get(Outage, outage_id)
+    if outage is None:
+        raise NotFound(f"no outage {outage_id}", field="outage_id")
+    if outage.state != OutageState.ACTIVE:
+        return 0
+    since = outage.started_at or outage.starts_at
+    inside = exists(
+        select(PremisesSupply.premises_id)
+        .join(
+            OutageTransformer,
+            and_(
+                OutageTransformer.transformer_id == PremisesSupply.transformer_id,
+                OutageTransformer.outage_id == outage_id,
+            ),
+        )
+        .where(PremisesSupply.premises_id == premises_of_order())
+    )
+    ids = list(
+        session.scalars(
+            select(_ORDER.c.id)
+            .where(
+                _ORDER.c.order_type == str(OrderType.FAULT_REPAIR),
+                _ORDER.c.outage_id.is_(None),
+                _ORDER.c.state == str(State.ACCEPTED),
+                _ORDER.c.accepted_at >= since,
+                inside,
+            )
+            .order_by(_ORDER.c.id)
+            .with_for_update(of=_ORDER)
+        )
+    )
+    if not ids:
+        return 0
+    now = clock.now()
+    note = link_note(outage)
+    chosen = _ORDER.c.id.in_(bindparam("ids", expanding=True))
+    data = {
+        "outage_id": outage_id,
+        "expected_restoration_at": outage.expected_restoration_at.isoformat(),
+    }
+    session.execute(
+        insert(_EVENT).from_select(
+            _EVENT_COLUMNS,
+            select(
+                _ORDER.c.id,
+                literal(str(Action.LINK_OUTAGE)),
+                _ORDER.c.state,
+                _ORDER.c.state,
+                literal(by.id, _EVENT.c.actor_id.type),
+                literal(now, _EVENT.c.at.type),
+                literal(None, _EVENT.c.claimed_at.type),
+                literal(note, _EVENT.c.note.type),
+                literal(data, JSON()),
+            ).where(chosen),
+        ),
+        {"ids": ids},
+    )
+    session.execute(
+        update(_DEADLINE)
+        .where(_DEADLINE.c.order_id.in_(bindparam("ids", expanding=True)))
+        .where(_DEADLINE.c.met_at.is_(None))
+        .values(met_at=now),
+        {"ids": ids},
+    )
+    session.execute(
+        update(_ORDER)
+        .where(chosen)
+        .values(
+            outage_id=outage_id,
+            due_at=None,
+            has_provisional_deadline=False,
+            updated_at=now,
+            version=_ORDER.c.version + 1,
+        ),
+        {"ids": ids},
+    )
+    session.expire_all()  # ORM copies of these orders are stale
+    return len(ids)
+
+
+@dataclass(frozen=True)
+class Declared:
+    outage: Outage
+    linked: int  # open calls linked to it now (a fault's)
+
+
+def declare_outage(
+    session: Session,
+    *,
+    by: Actor,
+    kind: str,
+    cause: str,
+    starts_at: datetime,
+    expected_restoration_at: datetime,
+    feeders: Sequence[str] = (),
+    transformers: Sequence[str] = (),
+    area: str | None = None,
+) -> Declared:
+    """登记, as the API and the console declare: a fault (active from its start) takes in the
+    calls that came from inside it since it began (`link_open_calls`)."""
+    outage = outages.declare(
+        session,
+        by=by,
+        kind=kind,
+        cause=cause,
+        starts_at=starts_at,
+        expected_restoration_at=expected_restoration_at,
+        feeders=feeders,
+        transformers=transformers,
+        area=area,
+    )
+    linked = link_open_calls(session, outage.id, by=by) if outage.kind == OutageKind.FAULT else 0
+    return Declared(outage, linked)

@@ -107,7 +107,8 @@ def preview_contact(
                 department_id=department_id,
                 deadlines=deadlines,
                 follow_up_required=policy.follow_up_required(kind),
-                closes_on_intake=matter.answer is not None,
+                closes_on_intake=matter.answer is not None
+                or matter.answered_by_outage_id is not None,
                 repeats=[(number, state) for number, state, t in recent if t == kind],
                 outage=linked,
             )

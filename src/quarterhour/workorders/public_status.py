@@ -8,7 +8,9 @@ from sqlalchemy.orm import Session
 
 from quarterhour.customers import service as customers
 from quarterhour.errors import NotFound
-from quarterhour.workorders import labels
+from quarterhour.kit import clock
+from quarterhour.outages import coming
+from quarterhour.workorders import labels, outage_answers
 from quarterhour.workorders.lifecycle import Action
 from quarterhour.workorders.models import Contact, OrderEvent, WorkOrder
 from quarterhour.workorders.order_record import claim_beyond_tolerance
@@ -45,7 +47,12 @@ def public_status(session: Session, number: str, phone_last4: str) -> PublicStat
             .order_by(OrderEvent.id)
         )
     ]
+    premises = outage_answers.premises_of_caller(
+        session, account_id=order.account_id, customer_id=order.customer_id
+    )
+    told = coming.for_premises(session, premises, clock.now()) if premises is not None else []
     return PublicStatus(
+        planned_outages=[o.out() for o in told],
         number=order.number or "",
         order_type=order.order_type,
         state=order.state,

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from quarterhour.kit.bounds import DbId, Money, NoControl, SaneDate, SaneDateTime
+from quarterhour.outages.schemas import PlannedOutageOut
 from quarterhour.workorders.kinds import AreaClass, Channel, FollowUpOutcome, OrderType, ReplyMethod
 
 # Text without control characters (kit/bounds), within the lengths of the columns it fills.
@@ -56,6 +57,12 @@ class MatterIn(Strict):
     area_class: AreaClass | None = None
     answer: LongText | None = Field(
         default=None, description="the answer given on the spot: closes a consultation at intake"
+    )
+    answered_by_outage_id: DbId | None = Field(
+        default=None,
+        description="a consultation about this planned or temporary outage at the caller's"
+        " premises (on now or within 7 days), answered on the spot: closed at intake, linked to"
+        " the outage and counted there; the answer defaults to what the outage's notice says",
     )
 
 
@@ -267,6 +274,10 @@ class PublicStatus(BaseModel):
     replied_at: datetime | None
     closed_at: datetime | None
     steps: list[dict[str, str]]
+    planned_outages: list[PlannedOutageOut] = Field(
+        default_factory=list,
+        description="计划/临时停电 announced at the order's premises, on now or within 7 days",
+    )
 
 
 class PublishedLimit(BaseModel):

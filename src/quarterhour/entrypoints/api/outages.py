@@ -16,6 +16,7 @@ from quarterhour.kit.bounds import DbId, SaneDateTime, Text
 from quarterhour.outages import service
 from quarterhour.outages.models import Outage
 from quarterhour.outages.schemas import (
+    CallsOut,
     CancelIn,
     DeclareIn,
     EventOut,
@@ -28,7 +29,8 @@ from quarterhour.outages.schemas import (
     RescheduleIn,
     RestorationIn,
 )
-from quarterhour.workorders import outage_calls
+from quarterhour.workorders import call_clusters, outage_answers, outage_calls
+from quarterhour.workorders.call_clusters import SuggestedOutage
 
 router = APIRouter(prefix="/outages", tags=["outages"], responses=SIGNED_IN | REFUSED)
 OutageId = Annotated[DbId, Path(description="an outage's id")]
@@ -40,7 +42,9 @@ def _out(outage: Outage) -> OutageOut:
 
 def _record(ctx: CtxDep, outage_id: int) -> OutageRecordOut:
     record = service.get_outage(ctx.session, outage_id, by=ctx.actor)
+    counts = outage_answers.call_counts(ctx.session, [outage_id], by=ctx.actor)[outage_id]
     return OutageRecordOut(
+        calls=CallsOut(linked=counts.linked, answered_on_the_spot=counts.answered_on_the_spot),
         outage=_out(record.outage),
         feeders=record.feeders,
         transformers=record.transformers,
@@ -109,12 +113,32 @@ def lookup(
     return _lookup_out(supply, moment)
 
 
+@router.get("/suggested", response_model=list[SuggestedOutage])
+def suggested(
+    ctx: CtxDep,
+    minutes: Annotated[
+        int, Query(ge=1, le=1440, description="how far back the calls are read")
+    ] = int(call_clusters.WINDOW / timedelta(minutes=1)),
+    threshold: Annotated[
+        int, Query(ge=2, le=call_clusters.MAX_THRESHOLD, description="calls that make a group")
+    ] = call_clusters.THRESHOLD,
+) -> list[SuggestedOutage]:
+    """疑似故障停电: open fault calls not linked to an outage, from the last `minutes`, grouped by
+    transformer area (台区), by feeder (线路) when they come from several of its areas, or by
+    distance (within 300 m) where the network does not know the premises; areas already out are
+    left out. Most calls first. Declaring the fault (POST) links these calls to it."""
+    return call_clusters.suggested(
+        ctx.session, by=ctx.actor, window=timedelta(minutes=minutes), threshold=threshold
+    )
+
+
 @router.post("", response_model=OutageRecordOut, status_code=201)
 def declare(body: DeclareIn, ctx: CtxDep) -> OutageRecordOut:
     """登记: a planned outage at least 7 days ahead (its notice must precede it by 7 days; a
     sooner start is refused naming `starts_at`), a temporary one, or a fault in effect now. It
-    covers the named transformers (台区) and every transformer of the named feeders (线路)."""
-    outage = service.declare(
+    covers the named transformers (台区) and every transformer of the named feeders (线路). A
+    fault takes in the open calls from inside it since its start (`linked_calls`)."""
+    declared = outage_calls.declare_outage(
         ctx.session,
         by=ctx.actor,
         kind=body.kind,
@@ -125,7 +149,7 @@ def declare(body: DeclareIn, ctx: CtxDep) -> OutageRecordOut:
         feeders=body.feeders,
         transformers=body.transformers,
     )
-    out = _record(ctx, outage.id)
+    out = _record(ctx, declared.outage.id).model_copy(update={"linked_calls": declared.linked})
     ctx.session.commit()
     return out
 

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from quarterhour.billing import voice
-from quarterhour.billing.schemas import BillInquiryOut
 from quarterhour.entrypoints.api.errors import answers
 from quarterhour.entrypoints.shared import lookups
-from quarterhour.entrypoints.shared.lookups import Disclosure
+from quarterhour.entrypoints.shared.lookups import BillAnswer, Disclosure
 from quarterhour.entrypoints.shared.sessions import SessionDep
 from quarterhour.kit import clock
 from quarterhour.kit.bounds import SaneDate, Text
@@ -44,11 +43,12 @@ def order_status(
     return lookups.order_status(number, request, session, phone_last4)
 
 
-@router.get("/bill", response_model=BillInquiryOut, responses=LOOKUP_ANSWERS)
+@router.get("/bill", response_model=BillAnswer, responses=LOOKUP_ANSWERS)
 async def bill_inquiry(
     request: Request, account: AccountQuery, phone_last4: Last4Query
 ) -> Response:
-    """电话管家: this month's bill and the total due for an account and its phone's last four."""
+    """电话管家: this month's bill and the total due for an account and its phone's last four,
+    and the planned outages announced at its premises for the coming 7 days."""
     answer = await lookups.inquire(
         request.app.state, lookups.caller_of(request.scope), account, phone_last4
     )

@@ -18,7 +18,10 @@ from quarterhour.billing.schemas import BillInquiryOut, PublishedLateFeeRule
 from quarterhour.config import Settings
 from quarterhour.errors import NotFound, TooManyRequests
 from quarterhour.kit import callers, clock
+from quarterhour.outages import coming
 from quarterhour.outages import service as outages
+from quarterhour.outages.coming import ComingOutage
+from quarterhour.outages.schemas import PlannedOutageOut
 from quarterhour.tariffs import tariff_book
 from quarterhour.tariffs.schemas import PublishedTariff
 from quarterhour.throttle import budget
@@ -56,7 +59,26 @@ def order_status(number: str, request: Request, session: Session, phone_last4: s
         raise
 
 
-async def inquire(state: State, caller: str, account: str, phone_last4: str) -> BillInquiryOut:
+class BillAnswer(BillInquiryOut):
+    """The bill inquiry's answer, with the outages announced at the account's premises: the
+    billing area knows nothing of the network (it lies below outages), so they are added here."""
+
+    planned_outages: list[PlannedOutageOut] = Field(
+        default_factory=list,
+        description="计划/临时停电 announced at the account's premises, on now or within 7 days",
+    )
+
+
+def with_outages(answer: BillInquiryOut, told: list[ComingOutage]) -> BillAnswer:
+    """The bill's answer and, after its sentence, each outage as the line says it."""
+    sentence = answer.sentence + "".join(f"{o.text}。" for o in told)
+    return BillAnswer(
+        **(answer.model_dump() | {"sentence": sentence}),
+        planned_outages=[o.out() for o in told],
+    )
+
+
+async def inquire(state: State, caller: str, account: str, phone_last4: str) -> BillAnswer:
     """The inquiry with its failures charged to the account number and the caller: on
     PostgreSQL one statement on the worker's async connections, awaited on the event loop
     (storage.reads), which also reads whether either is refused; on SQLite a session in the
@@ -73,7 +95,7 @@ async def inquire(state: State, caller: str, account: str, phone_last4: str) -> 
             _inquire_in_session, state, account, phone_last4, settings, charges, now
         )
     try:
-        return await inquiry.inquire_on_event_loop(
+        answer = await inquiry.inquire_on_event_loop(
             state.read_pool,
             account,
             phone_last4,
@@ -84,6 +106,9 @@ async def inquire(state: State, caller: str, account: str, phone_last4: str) -> 
     except NotFound:
         await budget.fail_on_event_loop(state.read_pool, charges, now)
         raise
+    # Only an answered inquiry is told of outages: a wrong check learns nothing of the account.
+    told = await coming.for_account_on_event_loop(state.read_pool, answer.account, now)
+    return with_outages(answer, told)
 
 
 def _inquire_in_session(
@@ -93,10 +118,10 @@ def _inquire_in_session(
     settings: Settings,
     charges: tuple[budget.Charge, ...],
     now: datetime,
-) -> BillInquiryOut:
+) -> BillAnswer:
     with state.session_factory() as session:
         try:
-            return inquiry.inquire(
+            answer = inquiry.inquire(
                 session, account, phone_last4, settings=settings, as_of=now.date(), charges=charges
             )
         except NotFound:
@@ -104,6 +129,7 @@ def _inquire_in_session(
             budget.fail(session, charges, now)
             session.commit()
             raise
+        return with_outages(answer, coming.for_account(session, answer.account, now))
 
 
 class PublishedOutage(BaseModel):

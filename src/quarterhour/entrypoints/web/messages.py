@@ -425,6 +425,11 @@ CATALOGUE: dict[str, str] = {
     # reads a typed start's problem through these.
     "a date and time like 2026-11-28 09:30": "请填写日期和时间，如2026-11-28 09:30",
     "give a date and time": "请填写日期和时间",
+    # outage calls: suggested faults and calls answered by a planned outage (issue 14, intake)
+    "window: 1 to 1440 minutes": "window: 1至1440分钟",
+    "threshold: 2 to {MAX_THRESHOLD} calls": "threshold: 2至{MAX_THRESHOLD}个来电",
+    "a call answered by an outage is a consultation": "按停电信息当场答复的来电应登记为咨询",
+    "outage {outage_id} does not cover the caller's premises now or in the coming days": "停电{outage_id}不涉及该客户的用电地址（当前或未来7天内）",
 }
 
 _PLACEHOLDER = re.compile(r"\{\w+(?:![rsa])?(?::[^{}]*)?\}")

@@ -996,6 +996,43 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "rf_most_lost": ("停电时户数最多的停电", "Outages that cost most customer-hours"),
     "rf_still_out": ("（仍在停电）", "(still out)"),
     "rf_no_outages": ("本期没有停电。", "No outages in the period."),
+    # --- intake: suggested fault outages, planned-outage calls answered on the spot (issue 14)
+    "planned_outages_told": ("停电通知", "Outages announced at this address"),
+    "planned_outage_at_address": (
+        "该地址有计划/临时停电：{text}（{published}发布公告）",
+        "An outage is announced at this address: {text} (notice published {published})",
+    ),
+    "planned_outage_unannounced": (
+        "该地址正在临时停电：{text}",
+        "Urgent work has cut the supply at this address: {text}",
+    ),
+    "planned_outage_answer": (
+        "按此停电信息当场答复（登记为咨询并直接办结，计入该停电）",
+        "Answer the caller by this outage (a consultation closed at intake, counted on the outage)",
+    ),
+    "outage_calls": ("来电", "Calls"),
+    "outage_calls_counted": (
+        "关联故障报修{linked}件；当场答复{answered}件",
+        "Fault calls linked: {linked}; calls answered on the spot: {answered}",
+    ),
+    "suggested_outages": ("疑似故障停电", "Suspected fault outages"),
+    "suggested_none": (
+        "最近30分钟没有成片的故障报修。",
+        "No cluster of fault calls in the last 30 minutes.",
+    ),
+    "suggested_scope": ("范围", "Scope"),
+    "suggested_scope_transformer": ("台区", "transformer area"),
+    "suggested_scope_feeder": ("线路", "feeder"),
+    "suggested_scope_distance": ("相近地址", "premises close together"),
+    "suggested_around": ("周围{radius}米", "within {radius} m"),
+    "suggested_calls": ("报修", "Calls"),
+    "suggested_first": ("首次报修", "First call"),
+    "suggested_last": ("最近报修", "Last call"),
+    "suggested_declare": ("登记为故障停电", "Declare the fault"),
+    "suggested_hint": (
+        "同一台区、同一线路或相距300米内的故障报修在30分钟内达到3件即列出；登记故障停电后，停电范围内自停电起的未派单报修自动关联。",
+        "Three fault calls within 30 minutes from one transformer area, one feeder or within 300 m are listed; once the fault is declared, the calls not yet dispatched from inside it since it began join it.",
+    ),
 }
 
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")

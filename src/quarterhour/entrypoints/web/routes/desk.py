@@ -32,7 +32,7 @@ from quarterhour.organisation import service as organisation
 from quarterhour.programme import service as programme
 from quarterhour.views.customer import customer_view
 from quarterhour.views.schemas import CustomerView
-from quarterhour.workorders import outage_calls, repository
+from quarterhour.workorders import outage_answers, outage_calls, repository
 from quarterhour.workorders.filters import OrderFilter, Sort
 from quarterhour.workorders.kinds import SUBTYPE_CHOICES, AreaClass, Channel, OrderType
 from quarterhour.workorders.preview import MatterPreview, preview_contact
@@ -105,6 +105,18 @@ def _desk(
         if view is not None
         else None
     )
+    # A planned or temporary outage at the premises: said, and the call may be answered by it.
+    planned = (
+        outage_answers.outages_for_caller(
+            session,
+            account_number=form.get("account") or None,
+            customer_id=view.customer.id,
+            at=now,
+            by=console.actor,
+        )
+        if view is not None
+        else []
+    )
     on_air = programme.on_air(session, now)
     roster = programme.roster_of(session, on_air.id) if on_air is not None else []
     recent_days = 30
@@ -117,6 +129,7 @@ def _desk(
         callers=callers,
         view=view,
         outage=outage,
+        planned=planned,
         repeats=repeats,
         on_air=on_air,
         roster=roster,
@@ -215,7 +228,7 @@ def matter_rows(form: dict[str, str]) -> list[int]:
 def _matter(form: dict[str, str], n: int) -> dict[str, str]:
     values = {
         key: form[f"m{n}_{key}"].strip()
-        for key in (*MATTER_FIELDS, "answer")
+        for key in (*MATTER_FIELDS, "answer", "answered_by_outage_id")
         if form.get(f"m{n}_{key}", "").strip()
     }
     values.setdefault("title", "")
