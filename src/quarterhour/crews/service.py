@@ -528,17 +528,37 @@ def set_status(
         )
     # Not before the last change (the crew's creation is none: its first status may be dated
     # back to when it really came on).
-    last = session.scalar(
-        select(CrewStatusChange.at)
-        .where(CrewStatusChange.crew_id == crew_id)
-        .order_by(CrewStatusChange.id.desc())
-        .limit(1)
-    )
+    last = last_change_at(session, crew_id)
     if last is not None and when < last:
         since = clock.local(last)
         raise ValidationFailed(
             f"at: before the crew's last change, at {since:%Y-%m-%d %H:%M}", field="at"
         )
+    return change_status(session, crew, current, target, when, by=by)
+
+
+def last_change_at(session: Session, crew_id: int) -> datetime | None:
+    """When the crew's status last changed (as claimed), if it ever did."""
+    return session.scalar(
+        select(CrewStatusChange.at)
+        .where(CrewStatusChange.crew_id == crew_id)
+        .order_by(CrewStatusChange.id.desc())
+        .limit(1)
+    )
+
+
+def change_status(
+    session: Session,
+    crew: Crew,
+    current: CrewStatus,
+    target: CrewStatus,
+    when: datetime,
+    *,
+    by: Actor,
+) -> Crew:
+    """The status write and its history row, for callers that checked the move and its time
+    (set_status; a crew job's step, crews/jobs.py)."""
+    crew_id = crew.id
     # Guarded by the status read: of two changes at once one wins, the other is told (409).
     moved = session.execute(
         update(Crew)
@@ -580,6 +600,15 @@ def report_position(
     when = _reported_time(reported_at, field="reported_at")
     crew = _crew(session, crew_id)
     _require_own_crew(session, by, crew_id)
+    return store_position(session, crew, lat, lon, when)
+
+
+def store_position(
+    session: Session, crew: Crew, lat: Decimal, lon: Decimal, when: datetime
+) -> Crew:
+    """Keep a checked fix unless a newer one is kept already (report_position; a crew job's
+    step with the phone's position, crews/jobs.py)."""
+    crew_id = crew.id
     session.execute(
         update(Crew)
         .where(
