@@ -652,17 +652,33 @@ def suggest_crew(
     *,
     by: Actor,
     district_id: int,
-    latitude: float,
-    longitude: float,
+    latitude: float | None,
+    longitude: float | None,
     at: datetime | None = None,
 ) -> Suggestion:
     """The nearest available crew on duty in the district, measured from the positions known
-    within the last hour; without one, the crew that has waited longest on standby."""
+    within the last hour; without one (or without the place: no coordinates), the crew that
+    has waited longest on standby."""
     require(by, Permission.VIEW_CREWS)
-    lat, lon = bounds.check_coordinates(latitude, longitude)
+    place = None
+    if latitude is not None and longitude is not None:
+        place = bounds.check_coordinates(latitude, longitude)
     organisation.check_district(session, district_id, field="district_id")
     when = at or clock.now()
     candidates = _on_duty_rows(session, district_id, when, Crew.status == CrewStatus.AVAILABLE)
+    return _suggestion(candidates, place, when)
+
+
+def _suggestion(
+    candidates: list[Crew], place: tuple[Decimal, Decimal] | None, when: datetime
+) -> Suggestion:
+    if place is None:
+        return (
+            Suggestion(candidates[0], "district", None, len(candidates))
+            if candidates
+            else Suggestion(None, "none", None, 0)
+        )
+    lat, lon = place
     measured = [
         (distance_km(float(lat), float(lon), float(c.latitude), float(c.longitude)), c.id, c)
         for c in candidates
