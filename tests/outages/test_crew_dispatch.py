@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 from quarterhour.access.actor import Actor, system
 from quarterhour.config import Settings
 from quarterhour.crews import service as crews
-from quarterhour.crews.models import Crew
-from quarterhour.errors import Conflict
+from quarterhour.crews.models import Crew, CrewJob
+from quarterhour.errors import Conflict, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.outages import service as outages
 from quarterhour.outages.models import Outage, OutageEvent
-from quarterhour.workorders import crew_jobs
+from quarterhour.workorders import crew_jobs, routing
 from quarterhour.workorders.intake import take_contact
 from quarterhour.workorders.lifecycle import Step, replay
 from quarterhour.workorders.models import Deadline, OrderEvent, WorkOrder
@@ -271,3 +271,139 @@ def test_an_outage_not_started_starts_when_the_crew_arrives(
     crew_jobs.take_job_step(session, job.id, "arrived", by=staff["dispatcher"], settings=settings)
     record = session.get_one(Outage, outage.id, populate_existing=True)
     assert (record.state, record.started_at) == ("active", frozen_clock.now)
+
+
+def dispatch_by_policy(session: Session, network: Network) -> None:
+    """包河区's fault repairs go at once to its crew on duty (the demo's rule, more specific)."""
+    routing.add_routing_rule(
+        session,
+        by=ADMIN,
+        order_type="fault_repair",
+        department_id=network.org.dept("repair-baohe"),
+        district_id=network.org.districts["baohe"],
+        priority=1,
+        dispatch_to_crew=True,
+    )
+
+
+def test_a_fault_repair_routed_by_policy_goes_at_once_to_the_crew_on_duty(
+    session: Session,
+    network: Network,
+    staff: dict[str, Actor],
+    settings: Settings,
+    frozen_clock: Any,
+) -> None:
+    dispatch_by_policy(session, network)
+    near = crew_at(session, network, "BH-1", (31.851, 117.28))
+    crew_at(session, network, "BH-2", (31.95, 117.28))
+    data = ContactIn.model_validate(
+        {
+            "channel": "hotline",
+            "customer": {"account": "3400100003"},
+            "matters": [
+                {"order_type": "fault_repair", "area_class": "urban", "title": "家里停电"},
+                {"order_type": "complaint", "title": "抄表员态度差"},
+            ],
+        }
+    )
+    result = take_contact(session, data, by=staff["agent"], settings=settings)
+    session.flush()
+    repair, complaint = result.orders
+    assert list(result.automatic) == [repair.id]
+    assert result.automatic[repair.id].crew is not None
+    order = session.get_one(WorkOrder, repair.id, populate_existing=True)
+    assert (order.state, order.crew, order.department_id) == (
+        "dispatched",
+        "BH-1班",
+        network.org.dept("repair-baohe"),
+    )
+    assert order.dispatched_at == order.crew_dispatched_at == frozen_clock.now
+    history = events(session, repair.id)
+    assert [(e.action, e.actor_id) for e in history] == [
+        ("accept", network.org.staff["agent"].id),
+        ("dispatch", None),  # 系统自动
+    ]
+    assert replay([Step(e.action, e.from_state, e.to_state) for e in history]) == "dispatched"
+    dispatch = session.scalars(
+        select(Deadline).where(Deadline.order_id == repair.id, Deadline.kind == "dispatch")
+    ).all()
+    assert all(d.met_at == frozen_clock.now for d in dispatch)
+    job = session.scalars(select(CrewJob).where(CrewJob.work_order_id == repair.id)).one()
+    assert (job.crew_id, job.chosen_by, job.dispatched_by_id, job.distance_km) == (
+        near.id,
+        "automatic",
+        None,
+        Decimal("0.1"),
+    )
+    assert session.get_one(WorkOrder, complaint.id).state == "accepted"
+    # The crew takes it from its phone like any other job.
+    crews.add_member(session, near.id, by=ADMIN, staff_id=network.org.staff["repair-baohe"].id)
+    frozen_clock.advance(minutes=1)
+    crew_jobs.take_job_step(session, job.id, "accepted", by=staff["member"], settings=settings)
+    assert session.get_one(WorkOrder, repair.id, populate_existing=True).state == "acknowledged"
+
+
+def test_without_a_crew_on_duty_the_order_stays_for_the_dispatcher(
+    session: Session,
+    network: Network,
+    staff: dict[str, Actor],
+    settings: Settings,
+    frozen_clock: Any,
+) -> None:
+    dispatch_by_policy(session, network)
+    order_id = call(session, "3400100003", staff["agent"], settings)
+    order = session.get_one(WorkOrder, order_id, populate_existing=True)
+    assert (order.state, order.crew) == ("accepted", None)
+    assert session.scalars(select(CrewJob).where(CrewJob.work_order_id == order_id)).all() == []
+    data = ContactIn.model_validate(
+        {
+            "channel": "hotline",
+            "customer": {"account": "3400100003"},
+            "matters": [{"order_type": "fault_repair", "area_class": "urban", "title": "又停电"}],
+        }
+    )
+    result = take_contact(session, data, by=staff["agent"], settings=settings)
+    told = result.automatic[result.orders[0].id]
+    assert told.crew is None and told.suggestion.explanation("zh") == "本区暂无待命的值班班组"
+
+
+def test_a_call_linked_to_an_active_outage_is_not_dispatched_by_policy(
+    session: Session,
+    network: Network,
+    staff: dict[str, Actor],
+    settings: Settings,
+    frozen_clock: Any,
+) -> None:
+    dispatch_by_policy(session, network)
+    crew_at(session, network, "BH-1", None)
+    outages.declare(
+        session,
+        by=ADMIN,
+        kind="fault",
+        cause="台区变压器故障",
+        starts_at=clock.now() - timedelta(minutes=5),
+        expected_restoration_at=clock.now() + timedelta(hours=3),
+        transformers=["TA-003"],
+    )
+    order_id = call(session, "3400100003", staff["agent"], settings)
+    order = session.get_one(WorkOrder, order_id, populate_existing=True)
+    assert (order.state, order.outage_id is not None, order.crew) == ("accepted", True, None)
+    assert session.scalars(select(CrewJob).where(CrewJob.work_order_id == order_id)).all() == []
+
+
+def test_only_a_fault_repair_rule_to_a_repair_department_dispatches_to_crews(
+    session: Session, network: Network
+) -> None:
+    for order_type, department in (
+        ("complaint", "repair-baohe"),
+        ("fault_repair", "hall-baohe"),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            routing.add_routing_rule(
+                session,
+                by=ADMIN,
+                order_type=order_type,
+                department_id=network.org.dept(department),
+                dispatch_to_crew=True,
+            )
+        assert refused.value.field == "dispatch_to_crew"

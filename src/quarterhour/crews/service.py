@@ -655,17 +655,22 @@ def suggest_crew(
     latitude: float | None,
     longitude: float | None,
     at: datetime | None = None,
+    department_id: int | None = None,
 ) -> Suggestion:
     """The nearest available crew on duty in the district, measured from the positions known
     within the last hour; without one (or without the place: no coordinates), the crew that
-    has waited longest on standby."""
+    has waited longest on standby. With a department, only its crews (an order routed there is
+    worked by them)."""
     require(by, Permission.VIEW_CREWS)
     place = None
     if latitude is not None and longitude is not None:
         place = bounds.check_coordinates(latitude, longitude)
     organisation.check_district(session, district_id, field="district_id")
     when = at or clock.now()
-    candidates = _on_duty_rows(session, district_id, when, Crew.status == CrewStatus.AVAILABLE)
+    only: list[object] = [Crew.status == CrewStatus.AVAILABLE]
+    if department_id is not None:
+        only.append(Crew.department_id == department_id)
+    candidates = _on_duty_rows(session, district_id, when, *only)
     return _suggestion(candidates, place, when)
 
 

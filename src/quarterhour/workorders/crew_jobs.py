@@ -29,7 +29,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from quarterhour.access.actor import CREW_DEPARTMENT_KIND, Actor, Role
+from quarterhour.access.actor import CREW_DEPARTMENT_KIND, Actor, Role, system
 from quarterhour.access.permissions import Permission, can, require, require_see_order
 from quarterhour.config import Settings
 from quarterhour.crews import jobs
@@ -48,7 +48,7 @@ from quarterhour.outages.models import (
     PremisesSupply,
     TransformerArea,
 )
-from quarterhour.workorders import moves, outage_calls
+from quarterhour.workorders import moves, outage_calls, routing
 from quarterhour.workorders.kinds import OrderType
 from quarterhour.workorders.lifecycle import Action, State
 from quarterhour.workorders.models import WorkOrder
@@ -202,6 +202,58 @@ def suggest_for_outage(session: Session, outage_id: int, *, by: Actor) -> crews.
     require(by, Permission.VIEW_OUTAGES)
     _outage(session, outage_id)
     return _suggest(session, outage_place(session, outage_id), by=by)
+
+
+# --- automatic dispatch at intake -------------------------------------------------------------
+
+# Who sends a crew by routing policy: the system, as the sweep's events are (系统自动).
+DISPATCHER = system("dispatch")
+
+
+@dataclass(frozen=True)
+class Automatic:
+    """A fault repair its routing rule sends at once to the crew on duty: the crew suggested
+    (none when no crew of the rule's department is on duty and available: the order stays with
+    the dispatcher, and the desk is told)."""
+
+    department_id: int
+    suggestion: crews.Suggestion
+
+    @property
+    def crew(self) -> Crew | None:
+        return self.suggestion.crew
+
+
+def automatic_dispatch(
+    session: Session,
+    *,
+    order_type: str,
+    subtype: str | None,
+    district_id: int | None,
+    department_id: int | None,
+    account_id: int | None,
+    customer_id: int | None,
+    at: datetime,
+) -> Automatic | None:
+    """For intake and its preview: whether the matter's routing rule dispatches it to the crew on
+    duty, and which crew (two small statements: where the premises is, which crews are on duty),
+    or None when the rule does not. The caller leaves out matters whose department was chosen by
+    hand, answered on the spot or linked to an outage (that outage has its crew)."""
+    if department_id is None or district_id is None:
+        return None
+    if not routing.dispatches_to_crew(session, order_type, subtype, district_id):
+        return None
+    place = premises_place(session, account_id=account_id, customer_id=customer_id)
+    suggestion = crews.suggest_crew(
+        session,
+        by=DISPATCHER,
+        district_id=district_id,
+        latitude=float(place[0]) if place is not None else None,
+        longitude=float(place[1]) if place is not None else None,
+        at=at,
+        department_id=department_id,
+    )
+    return Automatic(department_id, suggestion)
 
 
 # --- sending ----------------------------------------------------------------------------------
