@@ -294,10 +294,12 @@ def take_step(
     when = service._reported_time(at, field="at")
     previous = last_step_at(job)
     if when < previous:
-        what = "the dispatch" if current is JobStep.DISPATCHED else "the step before"
-        raise ValidationFailed(
-            f"at: before {what} ({clock.local(previous):%Y-%m-%d %H:%M})", field="at"
-        )
+        since = clock.local(previous)
+        if current is JobStep.DISPATCHED:
+            raise ValidationFailed(
+                f"at: before the crew was sent ({since:%Y-%m-%d %H:%M})", field="at"
+            )
+        raise ValidationFailed(f"at: before the step before ({since:%Y-%m-%d %H:%M})", field="at")
     recorded = [wanted]
     values: dict[str, datetime] = {_at_column(wanted): when}
     if wanted is JobStep.DEPARTED and job.accepted_at is None:
