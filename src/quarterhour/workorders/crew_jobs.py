@@ -30,7 +30,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import CREW_DEPARTMENT_KIND, Actor, Role, system
-from quarterhour.access.permissions import Permission, can, require, require_see_order
+from quarterhour.access.permissions import (
+    Permission,
+    can,
+    can_reveal_caller,
+    require,
+    require_see_order,
+)
 from quarterhour.config import Settings
 from quarterhour.crews import jobs
 from quarterhour.crews import service as crews
@@ -48,11 +54,11 @@ from quarterhour.outages.models import (
     PremisesSupply,
     TransformerArea,
 )
-from quarterhour.workorders import moves, outage_calls, routing
+from quarterhour.workorders import moves, outage_calls, repository, routing
 from quarterhour.workorders.kinds import OrderType
-from quarterhour.workorders.lifecycle import Action, State
+from quarterhour.workorders.lifecycle import OPEN_STATES, Action, State
 from quarterhour.workorders.models import WorkOrder
-from quarterhour.workorders.schemas import ActionIn
+from quarterhour.workorders.schemas import ActionIn, OrderSummary
 
 # The states in which a crew may be sent to a repair: with the centre, or with a department.
 SENDABLE = (State.ACCEPTED, State.DISPATCHED, State.ACKNOWLEDGED, State.IN_PROGRESS)
@@ -480,3 +486,65 @@ def linked_calls(session: Session, outage_ids: list[int], *, by: Actor) -> dict[
             .group_by(WorkOrder.outage_id)
         )
     }
+
+
+# --- the crew's phone page --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhoneJob:
+    """One open job as the crew's phone shows it: the work (the order's summary, masked like
+    every list, or the outage with its linked calls), where it is, and whether the caller's
+    whole number may be revealed (the existing rule: the order's own department while open)."""
+
+    view: jobs.JobView
+    order: OrderSummary | None
+    outage: Outage | None
+    linked_calls: int
+    place: Place
+    may_reveal_phone: bool
+
+
+def phone_jobs(session: Session, *, by: Actor) -> tuple[Crew | None, list[PhoneJob]]:
+    """The actor's crew and its open jobs, newest first (a fixed number of statements)."""
+    crew = jobs.crew_of(session, by)
+    if crew is None:
+        return None, []
+    views = jobs.open_jobs_for_crew(session, crew.id, by=by)
+    order_ids = [v.job.work_order_id for v in views if v.job.work_order_id is not None]
+    outage_ids = [v.job.outage_id for v in views if v.job.outage_id is not None]
+    orders = (
+        list(session.scalars(select(WorkOrder).where(WorkOrder.id.in_(order_ids))))
+        if order_ids
+        else []
+    )
+    summaries = {s.id: s for s in repository.summaries_for(session, orders)}
+    by_id = {o.id: o for o in orders}
+    found = (
+        {o.id: o for o in session.scalars(select(Outage).where(Outage.id.in_(outage_ids)))}
+        if outage_ids
+        else {}
+    )
+    calls = linked_calls(session, outage_ids, by=by)
+    out = []
+    for view in views:
+        order = by_id.get(view.job.work_order_id or 0)
+        if order is not None:
+            place = order_place(session, order)
+            may_reveal = can_reveal_caller(
+                by, order.department_id, is_open=State(order.state) in OPEN_STATES
+            )
+            out.append(PhoneJob(view, summaries.get(order.id), None, 0, place, may_reveal))
+        elif view.job.outage_id is not None:
+            outage_id = view.job.outage_id
+            out.append(
+                PhoneJob(
+                    view,
+                    None,
+                    found.get(outage_id),
+                    calls.get(outage_id, 0),
+                    outage_place(session, outage_id),
+                    False,
+                )
+            )
+    return crew, out

@@ -201,7 +201,21 @@ def _take_new_contact(
         )
         if auto is not None:
             sent[order_id] = auto
-            if auto.crew is not None:
+            if auto.crew is None:
+                # Kept in the history: the dispatcher sees why the policy did not send it.
+                its_events.append(
+                    order_record.event_row(
+                        order_id,
+                        Action.COMMENT,
+                        State.ACCEPTED,
+                        State.ACCEPTED,
+                        by=crew_jobs.DISPATCHER,
+                        at=order.accepted_at,
+                        note=f"按派单规则应自动派单，但{auto.suggestion.explanation('zh')}：请调度人员派单",
+                        data={"automatic": True},
+                    )
+                )
+            else:
                 its_events.append(_dispatch_to_crew(order, its_deadlines, auto, auto.crew))
                 job = jobs.new_job(
                     auto.crew,

@@ -20,6 +20,7 @@ from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web import session as web_session
 from quarterhour.entrypoints.web.routes import (
     admin,
+    crew_jobs,
     crews,
     customers,
     dashboard,
@@ -51,6 +52,7 @@ def install(app: FastAPI) -> None:
         dashboard,
         programme,
         crews,
+        crew_jobs,
         outages,
         admin,
         public,
