@@ -103,6 +103,10 @@ def test_the_dispatcher_sends_the_suggested_crew_and_the_crew_works_it_from_its_
         },
     )
     assert taken.status_code == 303, taken.text
+    # The same button again, from the page it was pressed on.
+    twice = crew.post(steps, data={"csrf": csrf_of(phone), "step": "accepted"})
+    assert twice.status_code == 409
+    assert "该任务已是“接单”；可记录的下一步：出发。" in twice.text
     phone = crew.get(taken.headers["location"]).text
     assert "已记录：接单。" in phone
     assert _buttons(phone)["departed"] and not _buttons(phone)["accepted"]

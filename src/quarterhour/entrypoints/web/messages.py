@@ -431,6 +431,7 @@ CATALOGUE: dict[str, str] = {
     "the job was changed by someone else; reload": "任务已被他人更新，请刷新",
     "the order is being handled by another department; it cannot take this crew": "工单正由其他部门处理，不能派该班组",
     "{missing}: a position has both coordinates": "{missing}: 位置须同时有纬度和经度",
+    "{field}: a number of degrees": "{field}: 请填写度数",
 }
 
 _PLACEHOLDER = re.compile(r"\{\w+(?:![rsa])?(?::[^{}]*)?\}")

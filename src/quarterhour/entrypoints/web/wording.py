@@ -874,6 +874,11 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "job_times": ("时间", "Times"),
     "job_km": ("{km}公里", "{km} km"),
     "job_back": ("返回", "Back"),
+    "job_moved": (
+        "该任务已是“{step}”；可记录的下一步：{allowed}。",
+        "The job is {step} already; what may be recorded next: {allowed}.",
+    ),
+    "job_nothing_next": ("无", "nothing"),
     "job_rule_dispatch_to_crew": ("自动派班组", "To the crew"),
     "job_rule_dispatch_to_crew_hint": (
         "故障报修直接派给值班抢修班组",

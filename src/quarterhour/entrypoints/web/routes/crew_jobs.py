@@ -23,7 +23,7 @@ from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
-from quarterhour.errors import DomainError, ValidationFailed
+from quarterhour.errors import DomainError, IllegalTransition, ValidationFailed
 from quarterhour.kit import bounds, clock
 from quarterhour.kit.bounds import DbId
 from quarterhour.workorders import crew_jobs
@@ -114,7 +114,16 @@ def _take_step(console: Console, job_id: int, typed: dict[str, str]) -> Response
         if exc.status_code in (401, 403, 404):
             raise
         t = Words(console.lang)
-        error = t.refusal(exc, lambda field: f"{field}-{job_id}")
+        if isinstance(exc, IllegalTransition):
+            # The page was older than the job (another phone of the crew, a second tap): said
+            # in the page's own words for the steps.
+            allowed = (", " if t.en else "、").join(
+                t(f"job_step_{s}") for s in exc.details["allowed_actions"]
+            ) or t("job_nothing_next")
+            moved = t("job_moved", step=t(f"job_step_{exc.details['state']}"), allowed=allowed)
+            error = Refusal(moved, moved, f"step-{job_id}")
+        else:
+            error = t.refusal(exc, lambda field: f"{field}-{job_id}")
         return _phone_page(console, error=error, typed=typed, status_code=exc.status_code)
     return RedirectResponse(f"/console/crew?done={typed['step']}#job-{job_id}", status_code=303)
 
