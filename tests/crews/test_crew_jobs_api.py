@@ -146,3 +146,53 @@ def test_refusals_name_the_field(
         "/api/v1/crew-jobs/1/steps", json={"step": "withdrawn"}, headers=dispatcher
     )
     assert (bad_step.status_code, bad_step.json()["field"]) == (422, "step")
+
+
+def test_a_rule_that_dispatches_to_the_crew_and_the_desk_is_told(
+    client: TestClient, login: Login, org: Organisation, frozen_clock: Any
+) -> None:
+    admin = login("admin")
+    rule = client.post(
+        "/api/v1/routing-rules",
+        json={
+            "order_type": "fault_repair",
+            "department_id": org.dept("repair-baohe"),
+            "district_id": org.districts["baohe"],
+            "priority": 1,
+            "dispatch_to_crew": True,
+        },
+        headers=admin,
+    )
+    assert rule.status_code == 201, rule.text
+    assert rule.json()["dispatch_to_crew"] is True
+    wrong = client.post(
+        "/api/v1/routing-rules",
+        json={
+            "order_type": "complaint",
+            "department_id": org.dept("hall-baohe"),
+            "dispatch_to_crew": True,
+        },
+        headers=admin,
+    )
+    assert (wrong.status_code, wrong.json()["field"]) == (422, "dispatch_to_crew")
+    loop = LoopApi(client, org)
+    waiting = loop.contact({"order_type": "fault_repair", "title": "停电", "area_class": "urban"})
+    told = waiting["orders"][0]["automatic_dispatch"]
+    assert told == {
+        "crew": None,
+        "explanation": "本区暂无待命的值班班组",
+        "explanation_en": "no crew of the district is on duty and available",
+    }
+    assert waiting["orders"][0]["state"] == "accepted"
+
+    crew_id = _crew(client, login, org, frozen_clock.now)
+    sent = loop.contact({"order_type": "fault_repair", "title": "又停电", "area_class": "urban"})
+    order = sent["orders"][0]
+    assert order["automatic_dispatch"]["crew"] == "包河区抢修一班"
+    assert order["state"] == "dispatched"
+    jobs = client.get(f"/api/v1/crews/{crew_id}/jobs", headers=login("repair-baohe")).json()
+    assert [(j["work_order_id"], j["chosen_by"], j["dispatched_by_id"]) for j in jobs] == [
+        (order["id"], "automatic", None)
+    ]
+    complaint = loop.contact({"order_type": "complaint", "title": "抄表员态度差"})
+    assert complaint["orders"][0]["automatic_dispatch"] is None
