@@ -20,6 +20,7 @@ from quarterhour.demo.organisation import Organisation
 from quarterhour.outages import service as outages
 from quarterhour.outages.models import Feeder, TransformerArea
 from quarterhour.storage.engine import make_session_factory
+from quarterhour.workorders import routing
 from workorders.loop_client import LoopApi
 
 Desk = Callable[[str], TestClient]
@@ -179,3 +180,46 @@ def test_a_member_of_no_crew_and_the_outage_form(
     phone = desk("repair-baohe").get("/console/crew").text
     assert "台区变压器故障" in phone and "关联来电0个" in phone and "徽州大道" in phone
     assert 'href="geo:31.820000,117.290000"' in phone
+
+
+def test_the_desk_preview_says_which_crew_the_routing_policy_sends(
+    desk: Desk, org: Organisation, engine: Engine, frozen_clock: Any
+) -> None:
+    with make_session_factory(engine)() as session:
+        routing.add_routing_rule(
+            session,
+            by=system("test"),
+            order_type="fault_repair",
+            department_id=org.dept("repair-baohe"),
+            district_id=org.districts["baohe"],
+            priority=1,
+            dispatch_to_crew=True,
+        )
+        session.commit()
+    agent = desk("agent")
+
+    def preview() -> str:
+        page = agent.get("/console/desk").text
+        idem = re.search(r'name="idem" value="([^"]*)"', page)
+        assert idem is not None
+        checked = agent.post(
+            "/console/desk",
+            data={
+                "csrf": csrf_of(page),
+                "idem": idem.group(1),
+                "channel": "hotline",
+                "caller_name": "钱先生",
+                "caller_phone": "13955500001",
+                "caller_district_id": str(org.districts["baohe"]),
+                "m0_order_type": "fault_repair",
+                "m0_area_class": "urban",
+                "m0_title": "整栋楼停电",
+                "do": "preview",
+            },
+        )
+        assert checked.status_code == 200, checked.text
+        return checked.text
+
+    assert "派单规则要求自动派单，但本区暂无待命的值班班组：请调度人员派单" in preview()
+    _crew(engine, org, frozen_clock.now)
+    assert "已自动派给值班班组：包河区抢修一班（本区值班）" in preview()
