@@ -197,9 +197,16 @@ def suggest_for_order(session: Session, order_id: int, *, by: Actor) -> crews.Su
 
 
 def _outage(session: Session, outage_id: int) -> Outage:
+    """The outage a crew may be sent to: one not restored nor cancelled."""
     outage = session.get(Outage, outage_id)
     if outage is None:
         raise NotFound(f"no outage {outage_id}", field="outage_id")
+    if outage.state not in (OutageState.PLANNED, OutageState.ANNOUNCED, OutageState.ACTIVE):
+        raise Conflict(
+            f"an outage that is {outage.state} needs no crew",
+            field="outage_id",
+            state=outage.state,
+        )
     return outage
 
 
@@ -331,13 +338,7 @@ def send_outage_to_crew(
 ) -> CrewJob:
     """派抢修班组 to an outage: the job, and the outage's history says who went."""
     require(by, Permission.DISPATCH_CREWS)
-    outage = _outage(session, outage_id)
-    if outage.state not in (OutageState.PLANNED, OutageState.ANNOUNCED, OutageState.ACTIVE):
-        raise Conflict(
-            f"an outage that is {outage.state} needs no crew",
-            field="outage_id",
-            state=outage.state,
-        )
+    _outage(session, outage_id)
     chosen, how, km = _chosen(session, outage_place(session, outage_id), crew_id, by=by)
     job = jobs.dispatch_job(
         session, chosen, by=by, chosen_by=how, outage_id=outage_id, distance_km=km

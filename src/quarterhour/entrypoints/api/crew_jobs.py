@@ -161,7 +161,7 @@ def send_order(order_id: DbId, body: SendIn, ctx: CtxDep) -> JobOut:
 @router.get(
     "/outages/{outage_id}/crew-suggestion",
     response_model=CrewSuggestionOut,
-    responses=answers(404),
+    responses=answers(404, 409),
 )
 def outage_suggestion(outage_id: DbId, ctx: CtxDep) -> CrewSuggestionOut:
     return _suggestion_out(crew_jobs.suggest_for_outage(ctx.session, outage_id, by=ctx.actor))

@@ -135,31 +135,42 @@ def dispatch_panel(
     console: Console, *, order_id: int | None = None, outage_id: int | None = None
 ) -> dict[str, Any] | None:
     """What the 派抢修班组 form shows: the suggestion, the crews that may go (not off duty, the
-    suggestion first), and the jobs so far with their steps; None for whoever does not send
+    suggestion first), and the jobs so far with their steps; the jobs alone once no crew is
+    sent any more (restored, closed, linked to an outage); None for whoever does not send
     crews. Called by the order's and the outage's pages."""
     actor = console.actor
     if not (can(actor, Permission.DISPATCH_CREWS) and can(actor, Permission.VIEW_CREWS)):
         return None
     session = console.session
+    suggestion: crews.Suggestion | None
     try:
         if order_id is not None:
             suggestion = crew_jobs.suggest_for_order(session, order_id, by=actor)
-            sent = jobs.jobs_for_order(session, order_id, by=actor)
-            action = f"/console/orders/{order_id}/crew"
         else:
             assert outage_id is not None
             suggestion = crew_jobs.suggest_for_outage(session, outage_id, by=actor)
-            sent = jobs.jobs_for_outage(session, outage_id, by=actor)
-            action = f"/console/outages/{outage_id}/crew"
     except DomainError:
-        return None  # not work a crew is sent to (not a repair, linked, closed)
-    views = [v for v in crews.list_crews(session, by=actor) if v.crew.status != CrewStatus.OFF_DUTY]
-    chosen = suggestion.crew.id if suggestion.crew is not None else None
-    views.sort(key=lambda v: (v.crew.id != chosen, v.district_id or 0, v.crew.code))
+        suggestion = None  # not work a crew is sent to now
+    if order_id is not None:
+        sent = jobs.jobs_for_order(session, order_id, by=actor)
+        action = f"/console/orders/{order_id}/crew"
+    else:
+        assert outage_id is not None
+        sent = jobs.jobs_for_outage(session, outage_id, by=actor)
+        action = f"/console/outages/{outage_id}/crew"
+    if suggestion is None and not sent:
+        return None
+    views = []
+    if suggestion is not None:
+        views = [
+            v for v in crews.list_crews(session, by=actor) if v.crew.status != CrewStatus.OFF_DUTY
+        ]
+        chosen = suggestion.crew.id if suggestion.crew is not None else None
+        views.sort(key=lambda v: (v.crew.id != chosen, v.district_id or 0, v.crew.code))
     return {
         "action": action,
         "suggestion": suggestion,
-        "explanation": suggestion.explanation(console.lang),
+        "explanation": suggestion.explanation(console.lang) if suggestion else "",
         "crews": views,
         "jobs": sent,
         "sent_now": console.request.query_params.get("crew_sent") == "1",
