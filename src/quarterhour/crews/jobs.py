@@ -158,18 +158,21 @@ def dispatch_job(
     condition = _target(work_order_id, outage_id)
     crew = _dispatchable_crew(session, crew_id)
     now = clock.now()
-    for job in session.scalars(
+    # Read whole (and locked on PostgreSQL) before any of them is written.
+    open_jobs = session.scalars(
         select(CrewJob)
         .where(condition, CrewJob.step.in_([str(s) for s in OPEN_STEPS]))  # type: ignore[arg-type]
         .order_by(CrewJob.id)
         .with_for_update()
-    ):
+    ).all()
+    for job in open_jobs:
         if job.crew_id == crew_id:
             raise Conflict(
                 f"crew {crew_id} has this work already (job {job.id})",
                 field="crew_id",
                 job_id=job.id,
             )
+    for job in open_jobs:
         _withdraw(session, job, by=by, at=now, note=f"改派 {crew.name}")
     job = new_job(
         crew,
