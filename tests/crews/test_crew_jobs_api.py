@@ -117,6 +117,36 @@ def test_a_repair_sent_to_the_suggested_crew_and_its_steps_from_the_phone(
     assert detail["restored_at"] is not None
     crew_view = client.get(f"/api/v1/crews/{crew_id}", headers=dispatcher).json()
     assert crew_view["status"] == "available"
+    done = client.post(f"/api/v1/crew-jobs/{job['id']}/withdraw", json={}, headers=dispatcher)
+    assert done.status_code == 409  # restored: nothing to withdraw
+
+
+def test_a_job_withdrawn_puts_the_crew_back_on_standby(
+    client: TestClient, login: Login, org: Organisation, frozen_clock: Any
+) -> None:
+    crew_id = _crew(client, login, org, frozen_clock.now)
+    order = LoopApi(client, org).intake("fault_repair")
+    dispatcher, crew = login("dispatcher"), login("repair-baohe")
+    job = client.post(f"/api/v1/orders/{order['id']}/crew", json={}, headers=dispatcher).json()
+    frozen_clock.advance(minutes=1)
+    client.post(
+        f"/api/v1/crew-jobs/{job['id']}/steps", json={"step": "departed"}, headers=crew
+    ).raise_for_status()
+    assert (
+        client.post(f"/api/v1/crew-jobs/{job['id']}/withdraw", json={}, headers=crew).status_code
+        == 403
+    )
+    withdrawn = client.post(
+        f"/api/v1/crew-jobs/{job['id']}/withdraw",
+        json={"note": "客户已自行恢复"},
+        headers=dispatcher,
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["step"] == "withdrawn"
+    assert withdrawn.json()["steps"][-1]["note"] == "客户已自行恢复"
+    assert (
+        client.get(f"/api/v1/crews/{crew_id}", headers=dispatcher).json()["status"] == "available"
+    )
 
 
 def test_refusals_name_the_field(

@@ -208,3 +208,16 @@ def take_step(job_id: DbId, body: StepIn, ctx: CtxDep) -> JobOut:
     )
     ctx.session.commit()
     return _one(ctx, job_id)
+
+
+class WithdrawIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: Text | None = Field(default=None, max_length=200, description="why (收回的原因)")
+
+
+@router.post("/crew-jobs/{job_id}/withdraw", response_model=JobOut, responses=answers(404, 409))
+def withdraw(job_id: DbId, body: WithdrawIn, ctx: CtxDep) -> JobOut:
+    """收回: the job is no longer the crew's (the crew goes back on standby if it was out)."""
+    jobs.withdraw_job(ctx.session, job_id, by=ctx.actor, note=body.note)
+    ctx.session.commit()
+    return _one(ctx, job_id)
