@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from quarterhour.access.actor import system
 from quarterhour.config import Settings
 from quarterhour.crews import service as crews
-from quarterhour.crews.models import CrewShift, Vehicle
+from quarterhour.crews.models import CrewJob, CrewShift, Vehicle
 from quarterhour.demo import generator
 from quarterhour.demo.organisation import FAST_HASH
 from quarterhour.kit import clock
@@ -51,3 +51,7 @@ def test_every_district_has_a_crew_on_duty_with_vehicles(
             session, by=by, district_id=districts["yaohai"], latitude=31.86, longitude=117.31
         )
         assert (yaohai.reason, yaohai.crew and yaohai.crew.code) == ("district", "YAOHAI-1")
+        # The fault still active at the end has the nearest crew of 包河区 sent to it.
+        [job] = session.scalars(select(CrewJob)).all()
+        assert (job.crew_id, job.step, job.dispatched_at) == (baohe.crew.id, "dispatched", ANCHOR)
+        assert job.outage_id is not None and job.chosen_by == "distance"

@@ -50,6 +50,8 @@ class Permission(StrEnum):
     MANAGE_CREWS = "manage_crews"  # crews, their members and vehicles
     ROSTER_CREWS = "roster_crews"  # the crews' duty roster
     REPORT_CREW = "report_crew"  # a crew's status and position (a crew member: his own crew)
+    # Send a crew to a repair order or an outage, withdraw it, enter its steps called in by radio.
+    DISPATCH_CREWS = "dispatch_crews"
 
 
 _A = Role.DUTY_AGENT
@@ -102,6 +104,8 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.ROSTER_CREWS: frozenset({_D, _ADMIN}),
     # The dispatcher on the radio, or the crew from its phone (crews/service: its own crew only).
     Permission.REPORT_CREW: frozenset({_D, _H, _ADMIN}),
+    # The service centre sends the crews (派单), a supervisor may step in.
+    Permission.DISPATCH_CREWS: frozenset({_D, _S}),
 }
 
 # A repair crew (a handler of a repair department, Actor.is_crew) works its jobs on site from a

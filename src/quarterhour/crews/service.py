@@ -609,17 +609,37 @@ def set_status(
         )
     # Not before the last change (the crew's creation is none: its first status may be dated
     # back to when it really came on).
-    last = session.scalar(
-        select(CrewStatusChange.at)
-        .where(CrewStatusChange.crew_id == crew_id)
-        .order_by(CrewStatusChange.id.desc())
-        .limit(1)
-    )
+    last = last_change_at(session, crew_id)
     if last is not None and when < last:
         since = clock.local(last)
         raise ValidationFailed(
             f"at: before the crew's last change, at {since:%Y-%m-%d %H:%M}", field="at"
         )
+    return change_status(session, crew, current, target, when, by=by)
+
+
+def last_change_at(session: Session, crew_id: int) -> datetime | None:
+    """When the crew's status last changed (as claimed), if it ever did."""
+    return session.scalar(
+        select(CrewStatusChange.at)
+        .where(CrewStatusChange.crew_id == crew_id)
+        .order_by(CrewStatusChange.id.desc())
+        .limit(1)
+    )
+
+
+def change_status(
+    session: Session,
+    crew: Crew,
+    current: CrewStatus,
+    target: CrewStatus,
+    when: datetime,
+    *,
+    by: Actor,
+) -> Crew:
+    """The status write and its history row, for callers that checked the move and its time
+    (set_status; a crew job's step, crews/jobs.py)."""
+    crew_id = crew.id
     # Guarded by the status read: of two changes at once one wins, the other is told (409).
     moved = session.execute(
         update(Crew)
@@ -661,6 +681,15 @@ def report_position(
     when = _reported_time(reported_at, field="reported_at")
     crew = _crew(session, crew_id)
     _require_own_crew(session, by, crew_id)
+    return store_position(session, crew, lat, lon, when)
+
+
+def store_position(
+    session: Session, crew: Crew, lat: Decimal, lon: Decimal, when: datetime
+) -> Crew:
+    """Keep a checked fix unless a newer one is kept already (report_position; a crew job's
+    step with the phone's position, crews/jobs.py)."""
+    crew_id = crew.id
     session.execute(
         update(Crew)
         .where(
@@ -704,17 +733,38 @@ def suggest_crew(
     *,
     by: Actor,
     district_id: int,
-    latitude: float,
-    longitude: float,
+    latitude: float | None,
+    longitude: float | None,
     at: datetime | None = None,
+    department_id: int | None = None,
 ) -> Suggestion:
     """The nearest available crew on duty in the district, measured from the positions known
-    within the last hour; without one, the crew that has waited longest on standby."""
+    within the last hour; without one (or without the place: no coordinates), the crew that
+    has waited longest on standby. With a department, only its crews (an order routed there is
+    worked by them)."""
     require(by, Permission.VIEW_CREWS)
-    lat, lon = bounds.check_coordinates(latitude, longitude)
+    place = None
+    if latitude is not None and longitude is not None:
+        place = bounds.check_coordinates(latitude, longitude)
     organisation.check_district(session, district_id, field="district_id")
     when = at or clock.now()
-    candidates = _on_duty_rows(session, district_id, when, Crew.status == CrewStatus.AVAILABLE)
+    only: list[object] = [Crew.status == CrewStatus.AVAILABLE]
+    if department_id is not None:
+        only.append(Crew.department_id == department_id)
+    candidates = _on_duty_rows(session, district_id, when, *only)
+    return _suggestion(candidates, place, when)
+
+
+def _suggestion(
+    candidates: list[Crew], place: tuple[Decimal, Decimal] | None, when: datetime
+) -> Suggestion:
+    if place is None:
+        return (
+            Suggestion(candidates[0], "district", None, len(candidates))
+            if candidates
+            else Suggestion(None, "none", None, 0)
+        )
+    lat, lon = place
     measured = [
         (distance_km(float(lat), float(lon), float(c.latitude), float(c.longitude)), c.id, c)
         for c in candidates

@@ -13,6 +13,10 @@ from quarterhour.access.actor import system
 from quarterhour.crews import service as crews
 from quarterhour.kit import clock
 from quarterhour.organisation.models import Department, Staff
+from quarterhour.outages.lifecycle import Kind
+from quarterhour.outages.lifecycle import State as OutageState
+from quarterhour.outages.models import Outage
+from quarterhour.workorders import crew_jobs
 
 # district code → (crew name's district, plates, where the crew waits, its status at the end).
 # The positions are near each district's office in Hefei.
@@ -85,3 +89,20 @@ def install(session: Session, *, first_day: date, anchor: datetime) -> int:
                 )
     session.flush()
     return made
+
+
+def send_to_the_active_fault(session: Session, *, anchor: datetime) -> int:
+    """The nearest crew sent to the fault still active at the end (the crew's phone page has a
+    job to show, the outage's page its crew); how many jobs (0 without such a fault)."""
+    outage_id = session.scalar(
+        select(Outage.id)
+        .where(Outage.kind == Kind.FAULT, Outage.state == OutageState.ACTIVE)
+        .order_by(Outage.id.desc())
+        .limit(1)
+    )
+    if outage_id is None:
+        return 0
+    with clock.using(lambda: anchor):
+        crew_jobs.send_outage_to_crew(session, outage_id, by=system("demo"))
+    session.flush()
+    return 1

@@ -56,6 +56,7 @@ def generate(
             filled |= network.install(
                 session, settings, first_day=report.first_day, anchor=report.anchor, seed=seed
             )
+            filled["crew_jobs"] = crews.send_to_the_active_fault(session, anchor=report.anchor)
             count(session, report)  # the outages' calls came in after the simulation's count
         return summary(report, filled, timer.perf_counter() - started)
     finally:

@@ -21,6 +21,7 @@ from quarterhour.entrypoints.api import (
     accounts,
     admin,
     auth,
+    crew_jobs,
     crews,
     customers,
     errors,
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         admin,
         programme,
         crews,
+        crew_jobs,
         stats,
         search,
     ):

@@ -33,6 +33,10 @@ class Action(StrEnum):
     UPDATE_RESTORATION = "update_restoration"
     RESTORE = "restore"
     CANCEL = "cancel"
+    # A crew sent to the outage and its arrival on site (workorders/crew_jobs.py): events of the
+    # history that move nothing, so no state has them as a move.
+    SEND_CREW = "send_crew"
+    CREW_ARRIVED = "crew_arrived"
 
 
 @dataclass(frozen=True)

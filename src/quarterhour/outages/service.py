@@ -21,7 +21,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
-from quarterhour.access.permissions import Permission, require
+from quarterhour.access.permissions import Permission, can, require
 from quarterhour.customers.models import Account, Premises
 from quarterhour.errors import IllegalTransition, NotFound, ValidationFailed
 from quarterhour.kit import bounds, clock
@@ -360,6 +360,44 @@ def cancel(session: Session, outage_id: int, *, by: Actor, reason: str) -> Outag
     if not reason.strip():
         raise ValidationFailed("reason: say why it is cancelled", field="reason")
     return _moved(session, outage, Action.CANCEL, by, note=reason.strip()[:500])
+
+
+# Events of a crew's job on the outage: the history says who was sent and when it was there.
+CREW_EVENTS = (Action.SEND_CREW, Action.CREW_ARRIVED)
+
+
+def note_crew(
+    session: Session,
+    outage_id: int,
+    action: Action,
+    *,
+    by: Actor,
+    note: str,
+    claimed_at: datetime | None = None,
+) -> Outage:
+    """A crew's step in the outage's history (sent, on site), moving nothing: by whoever sends
+    crews, or by the crew from its phone (its job was checked by crews.jobs)."""
+    if can(by, Permission.DISPATCH_CREWS):
+        require(by, Permission.DISPATCH_CREWS)
+    else:
+        require(by, Permission.REPORT_CREW)
+    if action not in CREW_EVENTS:
+        raise ValueError(f"{action} is not a crew's event")
+    outage = session.get(Outage, outage_id)
+    if outage is None:
+        raise NotFound(f"no outage {outage_id}", field="outage_id")
+    _event(
+        session,
+        outage,
+        action,
+        outage.state,
+        by,
+        clock.now(),
+        claimed_at=claimed_at,
+        note=note[:500],
+    )
+    session.flush()
+    return outage
 
 
 # --- reading -------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +21,8 @@ from quarterhour.access.permissions import Permission, require
 from quarterhour.calendar import service as calendar_service
 from quarterhour.calendar.workdays import WorkCalendar
 from quarterhour.config import Settings
+from quarterhour.crews import jobs
+from quarterhour.crews.models import Crew, CrewJob
 from quarterhour.customers import service as customers
 from quarterhour.customers.models import Account, Customer
 from quarterhour.errors import Conflict, NotFound, ValidationFailed
@@ -30,6 +32,7 @@ from quarterhour.outages.models import Outage
 from quarterhour.programme import service as programme
 from quarterhour.storage import driver, one_write
 from quarterhour.workorders import (
+    crew_jobs,
     order_record,
     outage_answers,
     outage_calls,
@@ -49,6 +52,9 @@ class IntakeResult:
     orders: list[WorkOrder]
     created: bool
     customer: Customer | None = None  # known when created: the answer needs no second read
+    # Fault repairs a routing rule sent to the crew on duty (by order id), with the crew chosen
+    # or none available (crew_jobs.Automatic).
+    automatic: dict[int, crew_jobs.Automatic] = field(default_factory=dict)
 
 
 def _request_hash(data: ContactIn) -> str:
@@ -145,6 +151,26 @@ def _take_new_contact(
         outage = outage_calls.outage_for_caller(
             session, account_id=account_id, customer_id=customer.id, at=received_at, by=by
         )
+    # A fault repair whose routing rule says so goes at once to the crew on duty (crew_jobs.py);
+    # a call linked to the outage does not (the outage has its crew).
+    automatic = [
+        crew_jobs.automatic_dispatch(
+            session,
+            order_type=matter.order_type,
+            subtype=matter.subtype,
+            district_id=district_id,
+            department_id=department_id,
+            account_id=account_id,
+            customer_id=None if new_customer else customer.id,
+            at=received_at,
+        )
+        if matter.order_type == OrderType.FAULT_REPAIR
+        and matter.answer is None
+        and matter.department_id is None
+        and outage is None
+        else None
+        for matter, (district_id, department_id) in zip(matters, routes, strict=True)
+    ]
     # Everything is checked; the ids come next so that numbers and references are known and
     # the whole contact is written at once.
     wanted = [(_CONTACT, 1), (_ORDER, len(data.matters))]
@@ -172,7 +198,11 @@ def _take_new_contact(
     orders: list[WorkOrder] = []
     deadlines: list[Deadline] = []
     events: list[dict[str, Any]] = []
-    for order_id, matter, (district_id, department_id) in zip(ids[1], matters, routes, strict=True):
+    jobs_rows: list[dict[str, Any]] = []
+    sent: dict[int, crew_jobs.Automatic] = {}
+    for order_id, matter, (district_id, department_id), auto in zip(
+        ids[1], matters, routes, automatic, strict=True
+    ):
         order, its_deadlines, its_events = _open_order(
             order_id,
             contact,
@@ -189,6 +219,33 @@ def _take_new_contact(
         )
         if matter.answered_by_outage_id is not None:
             order.outage_id = matter.answered_by_outage_id  # counted on the outage
+        if auto is not None:
+            sent[order_id] = auto
+            if auto.crew is None:
+                # Kept in the history: the dispatcher sees why the policy did not send it.
+                its_events.append(
+                    order_record.event_row(
+                        order_id,
+                        Action.COMMENT,
+                        State.ACCEPTED,
+                        State.ACCEPTED,
+                        by=crew_jobs.DISPATCHER,
+                        at=order.accepted_at,
+                        note=f"按派单规则应自动派单，但{auto.suggestion.explanation('zh')}：请调度人员派单",
+                        data={"automatic": True},
+                    )
+                )
+            else:
+                its_events.append(_dispatch_to_crew(order, its_deadlines, auto, auto.crew))
+                job = jobs.new_job(
+                    auto.crew,
+                    at=order.accepted_at,
+                    chosen_by="automatic",
+                    by=crew_jobs.DISPATCHER,
+                    work_order_id=order_id,
+                    distance_km=auto.suggestion.distance_km,
+                )
+                jobs_rows.append(writes.row_of(_JOB, job))
         orders.append(order)
         deadlines.extend(its_deadlines)
         events.extend(its_events)
@@ -200,9 +257,10 @@ def _take_new_contact(
             (_ORDER, [writes.row_of(_ORDER, order) for order in orders]),
             (_DEADLINE, [writes.row_of(_DEADLINE, deadline) for deadline in deadlines]),
             (_EVENT, events),
+            (_JOB, jobs_rows),
         ],
     )
-    return IntakeResult(contact, orders, created=True, customer=customer)
+    return IntakeResult(contact, orders, created=True, customer=customer, automatic=sent)
 
 
 _CUSTOMER: Table = Customer.__table__  # type: ignore[assignment]
@@ -210,6 +268,39 @@ _CONTACT: Table = Contact.__table__  # type: ignore[assignment]
 _ORDER: Table = WorkOrder.__table__  # type: ignore[assignment]
 _DEADLINE: Table = Deadline.__table__  # type: ignore[assignment]
 _EVENT: Table = OrderEvent.__table__  # type: ignore[assignment]
+_JOB: Table = CrewJob.__table__  # type: ignore[assignment]
+
+
+def _dispatch_to_crew(
+    order: WorkOrder, deadlines: list[Deadline], auto: crew_jobs.Automatic, crew: Crew
+) -> dict[str, Any]:
+    """派单 by the system at intake: the order goes to the rule's department with the crew named,
+    its dispatch clock met; the event is the dispatch move's own (the history replays)."""
+    at = order.accepted_at
+    order.state = State.DISPATCHED
+    order.department_id = auto.department_id
+    order.dispatched_at = at
+    order.crew = crew.name
+    order.crew_dispatched_at = at
+    for deadline in deadlines:
+        if deadline.kind == DeadlineKind.DISPATCH and deadline.met_at is None:
+            deadline.met_at = at
+    order_record.refresh_due(order, deadlines, at)
+    return order_record.event_row(
+        order.id,
+        Action.DISPATCH,
+        State.ACCEPTED,
+        State.DISPATCHED,
+        by=crew_jobs.DISPATCHER,
+        at=at,
+        note=f"按派单规则自动派给值班抢修班组：{crew.name}（{auto.suggestion.explanation('zh')}）",
+        data={
+            "department_id": auto.department_id,
+            "crew": crew.name,
+            "crew_id": crew.id,
+            "automatic": True,
+        },
+    )
 
 
 def _customer_for(session: Session, data: ContactIn) -> tuple[Customer, bool, int | None]:

@@ -24,7 +24,7 @@ from quarterhour.errors import NotFound
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.outages.models import Outage
-from quarterhour.workorders import outage_calls, policies, routing
+from quarterhour.workorders import crew_jobs, outage_calls, policies, routing
 from quarterhour.workorders.deadlines import due_with_settings
 from quarterhour.workorders.kinds import DeadlineKind, OrderType
 from quarterhour.workorders.models import WorkOrder
@@ -56,6 +56,8 @@ class MatterPreview:
     repeats: list[tuple[str, str]]
     # A fault call the active outage at the caller's premises would take (no deadlines then).
     outage: Outage | None = None
+    # A fault repair its routing rule sends at once to the crew on duty: which crew (or none).
+    automatic: crew_jobs.Automatic | None = None
 
 
 def preview_contact(
@@ -87,6 +89,22 @@ def preview_contact(
         matter_district, department_id = routing.route_matter(session, matter, index, district_id)
         kind = OrderType(matter.order_type)
         linked = outage if kind == OrderType.FAULT_REPAIR and matter.answer is None else None
+        automatic = None
+        if kind == OrderType.FAULT_REPAIR and matter.answer is None and linked is None:
+            automatic = (
+                crew_jobs.automatic_dispatch(
+                    session,
+                    order_type=kind,
+                    subtype=matter.subtype,
+                    district_id=matter_district,
+                    department_id=department_id,
+                    account_id=None,
+                    customer_id=customer.id if customer is not None else None,
+                    at=at,
+                )
+                if matter.department_id is None
+                else None
+            )
         deadlines = []
         for limit in policy.limits_for(kind, matter.subtype, matter.area_class):
             if linked is not None:
@@ -111,6 +129,7 @@ def preview_contact(
                 or matter.answered_by_outage_id is not None,
                 repeats=[(number, state) for number, state, t in recent if t == kind],
                 outage=linked,
+                automatic=automatic,
             )
         )
     return out

@@ -18,6 +18,7 @@ from quarterhour.access.permissions import Permission, can, require
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit.recheck import Recheck, database_key
 from quarterhour.organisation import service as organisation
+from quarterhour.organisation.models import DepartmentKind
 from quarterhour.storage.base import Base
 from quarterhour.workorders.kinds import SUBTYPES, OrderType, complaint_class
 from quarterhour.workorders.schemas import MatterIn
@@ -47,6 +48,7 @@ class _Rule:
     district_id: int | None
     priority: int
     department_id: int
+    dispatch_to_crew: bool = False
 
 
 # Read by every intake; a small table, re-read at most every kit.recheck.SECONDS. Rules to a
@@ -66,7 +68,14 @@ def _current(session: Session) -> tuple[_Rule, ...]:
     if cached is not None and _recheck.fresh(database):
         return cached
     rules = tuple(
-        _Rule(r.order_type, r.subtype, r.district_id, r.priority, r.department_id)
+        _Rule(
+            r.order_type,
+            r.subtype,
+            r.district_id,
+            r.priority,
+            r.department_id,
+            bool(r.dispatch_to_crew),
+        )
         for r in session.scalars(select(RoutingRule))
     )
     _rules[database] = rules
@@ -80,9 +89,17 @@ def route(
     """The department for a matter. The most specific rule wins: sub-type beats its complaint
     class (a rule for 营业投诉 takes 电费电价 too), which beats the type alone, a district beats
     'any district', then the higher priority."""
+    rule = routing_rule(session, order_type, subtype, district_id)
+    return rule.department_id if rule is not None else None
+
+
+def routing_rule(
+    session: Session, order_type: str, subtype: str | None, district_id: int | None
+) -> _Rule | None:
+    """The rule that routes a matter (route() says which wins), or None."""
     active = organisation.active_departments(session)
     within = complaint_class(subtype)
-    best: tuple[tuple[int, int, int], int] | None = None
+    best: tuple[tuple[int, int, int], _Rule] | None = None
     for rule in _current(session):
         if rule.department_id not in active or rule.order_type != order_type:
             continue
@@ -96,8 +113,18 @@ def route(
             rule.priority,
         )
         if best is None or score > best[0]:
-            best = (score, rule.department_id)
+            best = (score, rule)
     return best[1] if best else None
+
+
+def dispatches_to_crew(
+    session: Session, order_type: str, subtype: str | None, district_id: int | None
+) -> bool:
+    """Whether the rule routing a fault repair sends it at once to the crew on duty."""
+    if order_type != OrderType.FAULT_REPAIR:
+        return False
+    rule = routing_rule(session, order_type, subtype, district_id)
+    return rule is not None and rule.dispatch_to_crew
 
 
 def list_routing_rules(session: Session, *, by: Actor) -> list[RoutingRule]:
@@ -116,6 +143,7 @@ def add_routing_rule(
     subtype: str | None = None,
     district_id: int | None = None,
     priority: int = 0,
+    dispatch_to_crew: bool = False,
 ) -> RoutingRule:
     require(by, Permission.MANAGE_ORGANISATION)
     try:
@@ -124,7 +152,15 @@ def add_routing_rule(
         raise ValidationFailed(f"unknown order type {order_type!r}", field="order_type") from None
     if subtype is not None and subtype not in SUBTYPES.get(kind, frozenset()):
         raise ValidationFailed(f"{order_type} has no sub-type {subtype!r}", field="subtype")
-    organisation.get_department(session, department_id, field="department_id")
+    department = organisation.get_department(session, department_id, field="department_id")
+    if dispatch_to_crew and kind is not OrderType.FAULT_REPAIR:
+        raise ValidationFailed(
+            "dispatch_to_crew: only fault repairs go to a crew", field="dispatch_to_crew"
+        )
+    if dispatch_to_crew and department.kind != DepartmentKind.REPAIR:
+        raise ValidationFailed(
+            "dispatch_to_crew: only a repair department has crews", field="dispatch_to_crew"
+        )
     if district_id is not None:
         organisation.get_district(session, district_id, field="district_id")
     rule = RoutingRule(
@@ -133,6 +169,7 @@ def add_routing_rule(
         district_id=district_id,
         department_id=department_id,
         priority=priority,
+        dispatch_to_crew=dispatch_to_crew,
     )
     session.add(rule)
     invalidate_cache()

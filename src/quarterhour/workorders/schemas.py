@@ -155,6 +155,17 @@ class LinkedOutage(BaseModel):
     state: str
 
 
+class AutomaticDispatch(BaseModel):
+    """A fault repair its routing rule sent at once to the crew on duty (派单 by the system)."""
+
+    crew: str | None = Field(
+        description="the crew sent; null: no crew on duty and available, the order waits for"
+        " the dispatcher"
+    )
+    explanation: str = Field(examples=["距离2.3公里", "本区值班", "本区暂无待命的值班班组"])
+    explanation_en: str
+
+
 class OrderSummary(BaseModel):
     id: int
     number: str
@@ -178,6 +189,11 @@ class OrderSummary(BaseModel):
     version: int
     outage: LinkedOutage | None = Field(
         default=None, description="the outage this fault call is linked to (no clock of its own)"
+    )
+    automatic_dispatch: AutomaticDispatch | None = Field(
+        default=None,
+        description="at intake only: the routing policy sends this fault repair to the crew on"
+        " duty",
     )
 
 

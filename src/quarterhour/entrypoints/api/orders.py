@@ -19,7 +19,14 @@ from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import bounds
 from quarterhour.kit.bounds import BigId, Text
-from quarterhour.workorders import attachments, moves, order_access, outage_calls, repository
+from quarterhour.workorders import (
+    attachments,
+    crew_jobs,
+    moves,
+    order_access,
+    outage_calls,
+    repository,
+)
 from quarterhour.workorders.filters import OrderFilter
 from quarterhour.workorders.lifecycle import MOVES, SYSTEM_ACTIONS, Action, actions_for
 from quarterhour.workorders.models import WorkOrder
@@ -27,6 +34,7 @@ from quarterhour.workorders.schemas import (
     MAX_ATTACHMENT_BYTES,
     ActionIn,
     ActionResult,
+    AutomaticDispatch,
     ContactIn,
     ContactOut,
     MeterSplitIn,
@@ -72,7 +80,23 @@ def take_contact(
         out.orders = [
             s.model_copy(update={"outage": outages.get(linked.get(s.id, 0))}) for s in out.orders
         ]
+    if result.automatic:
+        out.orders = [
+            s.model_copy(update={"automatic_dispatch": _automatic(result.automatic[s.id])})
+            if s.id in result.automatic
+            else s
+            for s in out.orders
+        ]
     return _json(out, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+def _automatic(sent: crew_jobs.Automatic) -> AutomaticDispatch:
+    crew = sent.crew
+    return AutomaticDispatch(
+        crew=crew.name if crew is not None else None,
+        explanation=sent.suggestion.explanation("zh"),
+        explanation_en=sent.suggestion.explanation("en"),
+    )
 
 
 def _json(model: BaseModel, status_code: int = status.HTTP_200_OK) -> Response:

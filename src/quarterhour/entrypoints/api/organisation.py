@@ -53,6 +53,9 @@ class RoutingRuleOut(BaseModel):
     district_id: int | None
     department_id: int
     priority: int
+    dispatch_to_crew: bool = Field(
+        default=False, description="a fault repair it routes goes at once to the crew on duty"
+    )
 
 
 class RoutingRuleIn(BaseModel):
@@ -62,6 +65,11 @@ class RoutingRuleIn(BaseModel):
     district_id: DbId | None = None
     department_id: DbId
     priority: DbInt = 0
+    dispatch_to_crew: bool = Field(
+        default=False,
+        description="fault repairs only, to a repair department: each one it routes is sent at"
+        " once to the district's available crew on duty (派单 by the system)",
+    )
 
 
 class StaffOut(BaseModel):
@@ -134,6 +142,7 @@ def add_routing_rule(body: RoutingRuleIn, ctx: CtxDep) -> RoutingRuleOut:
         district_id=body.district_id,
         department_id=body.department_id,
         priority=body.priority,
+        dispatch_to_crew=body.dispatch_to_crew,
     )
     ctx.session.commit()
     return RoutingRuleOut.model_validate(rule)

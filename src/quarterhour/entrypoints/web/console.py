@@ -21,6 +21,7 @@ from quarterhour.entrypoints.web import session as web_session
 from quarterhour.entrypoints.web.routes import (
     admin,
     crew_admin,
+    crew_jobs,
     crews,
     customers,
     dashboard,
@@ -55,6 +56,7 @@ def install(app: FastAPI) -> None:
         crews,
         live_board,  # before outages: /console/outages/live is no outage number
         crew_admin,
+        crew_jobs,
         outages,
         admin,
         public,

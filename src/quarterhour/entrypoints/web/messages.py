@@ -430,6 +430,29 @@ CATALOGUE: dict[str, str] = {
     "threshold: 2 to {MAX_THRESHOLD} calls": "threshold: 2至{MAX_THRESHOLD}个来电",
     "a call answered by an outage is a consultation": "按停电信息当场答复的来电应登记为咨询",
     "outage {outage_id} does not cover the caller's premises now or in the coming days": "停电{outage_id}不涉及该客户的用电地址（当前或未来7天内）",
+    # crew jobs (派抢修班组, the crew's steps)
+    "a job that is {current} cannot be {wanted}": "任务当前为{current}，不能记录{wanted}",
+    "an order that is {order_state} is not sent to a crew": "工单当前为{order_state}，不能派抢修班组",
+    "an outage that is {outage_state} needs no crew": "停电当前为{outage_state}，无需派抢修班组",
+    "at: before the crew was sent ({since:%Y-%m-%d %H:%M})": "at: 早于派出班组的时间（{since:%Y-%m-%d %H:%M}）",
+    "at: before the step before ({since:%Y-%m-%d %H:%M})": "at: 早于上一步的时间（{since:%Y-%m-%d %H:%M}）",
+    "chosen_by: one of {join_CHOSEN_BY}": "chosen_by: 须为以下之一：{join_CHOSEN_BY}",
+    "crew {crew_id} has this work already (job {job_id})": "班组{crew_id}已在处理该任务（任务{job_id}）",
+    "crew {crew_id} is not an active crew of a repair department": "班组{crew_id}不是在用的抢修部门班组",
+    "crew {crew_id} is off duty; send a crew on duty": "班组{crew_id}已下班，请派值班班组",
+    "dispatch_to_crew: only a repair department has crews": "dispatch_to_crew: 只有抢修部门有抢修班组",
+    "dispatch_to_crew: only fault repairs go to a crew": "dispatch_to_crew: 只有故障报修可自动派给抢修班组",
+    "job {job_id} is {job_step} already": "任务{job_id}已是{job_step}",
+    "no crew job {job_id}": "没有编号为{job_id}的抢修任务",
+    "no crew of the district is on duty and available: choose the crew": "本区暂无待命的值班班组，请选择班组",
+    "only a fault repair is sent to a repair crew": "只有故障报修可派抢修班组",
+    "step: one of {join_CREW_STEPS}": "step: 须为以下之一：{join_CREW_STEPS}",
+    "the call is linked to outage {order_outage_id}: send the crew to the outage": "该来电已关联停电{order_outage_id}，请向该停电派抢修班组",
+    "the job changed since version {version}; it is now {job_step}": "任务在版本{version}之后已变更，现为{job_step}",
+    "the job was changed by someone else; reload": "任务已被他人更新，请刷新",
+    "the order is being handled by another department; it cannot take this crew": "工单正由其他部门处理，不能派该班组",
+    "{missing}: a position has both coordinates": "{missing}: 位置须同时有纬度和经度",
+    "{field}: a number of degrees": "{field}: 请填写度数",
 }
 
 _PLACEHOLDER = re.compile(r"\{\w+(?:![rsa])?(?::[^{}]*)?\}")
@@ -720,6 +743,10 @@ FIELDS: dict[str, tuple[str, str]] = {
     "vehicle_id": ("车辆", "vehicle"),
     "is_leader": ("班长", "crew leader"),
     "status": ("状态", "status"),
+    # crew jobs
+    "step": ("步骤", "step"),
+    "job_id": ("抢修任务", "crew job"),
+    "dispatch_to_crew": ("自动派给值班班组", "dispatch to the crew on duty"),
 }
 
 # A record file's columns whose word differs from the same name on a form: a reading's source

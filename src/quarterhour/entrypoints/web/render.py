@@ -74,6 +74,8 @@ def menu(actor: Actor) -> list[MenuItem]:
     items: list[MenuItem] = []
     if can(actor, Permission.TAKE_CONTACT):
         items.append(MenuItem("nav_desk", "/console/desk"))
+    if actor.is_crew:  # the crew's jobs on its phone first
+        items.append(MenuItem("nav_crew_jobs", "/console/crew"))
     if actor.role is Role.HANDLER:
         items.append(MenuItem("nav_my_work", "/console/my-work"))
     if can(actor, Permission.VIEW_ALL_ORDERS):
@@ -151,6 +153,8 @@ def may_search(actor: Actor) -> bool:
 
 def home_of(actor: Actor) -> str:
     """Where a role lands after logging in."""
+    if actor.is_crew:  # a repair crew's member: his crew's jobs, on his phone
+        return "/console/crew"
     if actor.role is Role.HANDLER:
         return "/console/my-work"
     if actor.role is Role.FOLLOW_UP_AGENT:  # replies to give, then follow-ups to make

@@ -342,6 +342,7 @@ def add_routing_rule(
     district_id: Annotated[str, Form()] = "",
     department_id: Annotated[str, Form()] = "",
     priority: Annotated[str, Form()] = "0",
+    dispatch_to_crew: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     typed = {
         "order_type": order_type,
@@ -349,6 +350,7 @@ def add_routing_rule(
         "district_id": district_id,
         "department_id": department_id,
         "priority": priority,
+        "dispatch_to_crew": dispatch_to_crew,
     }
 
     def write() -> object:
@@ -363,6 +365,7 @@ def add_routing_rule(
             district_id=_optional_int(district_id, "district_id"),
             department_id=department,
             priority=_optional_int(priority, "priority") or 0,
+            dispatch_to_crew=dispatch_to_crew == "1",
         )
 
     return _submit(

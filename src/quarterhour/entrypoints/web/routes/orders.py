@@ -23,6 +23,7 @@ from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web import session as web_session
 from quarterhour.entrypoints.web.refusals import Refusal
+from quarterhour.entrypoints.web.routes import crew_jobs
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
@@ -325,6 +326,9 @@ def _order_page(
         may_reveal=detail.may_reveal_phone,
         sees_customers=can(console.actor, Permission.VIEW_CUSTOMERS),
         about_bills=about_bills(detail.order_type, detail.subtype),
+        crew_dispatch=crew_jobs.dispatch_panel(console, order_id=order_id)
+        if detail.order_type == OrderType.FAULT_REPAIR
+        else None,
     )
 
 

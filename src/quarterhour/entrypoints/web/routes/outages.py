@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from quarterhour.access.permissions import Permission, can
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.refusals import Refusal
+from quarterhour.entrypoints.web.routes import crew_jobs
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, IllegalTransition, NotFound, ValidationFailed
@@ -281,6 +282,7 @@ def _outage_page(
         error=error,
         typed=typed or {},
         done=console.request.query_params.get("done"),
+        crew_dispatch=crew_jobs.dispatch_panel(console, outage_id=outage_id),
     )
 
 
