@@ -243,3 +243,11 @@ def test_a_duty_agent_sees_outages_but_may_not_move_them(
     restored = agent.post(f"/console/outages/{fault_id}/restore", data={"csrf": token})
     assert restored.status_code == 403
     assert "停电中" in agent.get(f"/console/outages/{fault_id}").text
+
+
+def test_a_done_the_page_does_not_know_shows_no_flash(dispatcher: TestClient) -> None:
+    fault_id, _ = _fault(dispatcher)
+    for done in ("bogus", "restore"):
+        page = dispatcher.get(f"/console/outages/{fault_id}", params={"done": done})
+        assert page.status_code == 200
+        assert ('class="flash ok"' in page.text) == (done == "restore")

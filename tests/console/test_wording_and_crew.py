@@ -25,6 +25,7 @@ from quarterhour.demo.organisation import Organisation
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.kit import clock
 from quarterhour.organisation.models import DepartmentKind
+from quarterhour.outages.lifecycle import Action as OutageAction
 from quarterhour.tariffs import tariff_book
 from quarterhour.workorders import labels
 from workorders.loop_client import LoopApi
@@ -249,3 +250,11 @@ def test_the_staff_list_names_handlers_as_their_departments_people(desk: Desk) -
     assert row and "<td>营业厅人员</td>" in row.group(0)
     row = re.search(r"<tr><td>dispatcher</td>.*?</tr>", page, re.S)
     assert row and "<td>调度员</td>" in row.group(0)
+
+
+def test_every_step_of_an_outages_history_has_its_words() -> None:
+    """The outage page names each event of the history by its action (a crew sent, arrived)."""
+    for lang in ("zh", "en"):
+        words = Words(lang)
+        for action in OutageAction:
+            assert words(f"outage_action_{action}"), action

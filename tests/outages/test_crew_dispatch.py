@@ -23,7 +23,7 @@ from quarterhour.kit import clock
 from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.outages import service as outages
 from quarterhour.outages.models import Outage, OutageEvent
-from quarterhour.workorders import crew_jobs, routing
+from quarterhour.workorders import crew_jobs, outage_calls, routing
 from quarterhour.workorders.intake import take_contact
 from quarterhour.workorders.lifecycle import Step, replay
 from quarterhour.workorders.models import Deadline, OrderEvent, WorkOrder
@@ -407,3 +407,47 @@ def test_only_a_fault_repair_rule_to_a_repair_department_dispatches_to_crews(
                 dispatch_to_crew=True,
             )
         assert refused.value.field == "dispatch_to_crew"
+
+
+def test_an_outage_restored_from_its_page_closes_the_crew_still_on_it(
+    session: Session,
+    network: Network,
+    staff: dict[str, Actor],
+    settings: Settings,
+    frozen_clock: Any,
+) -> None:
+    """A crew on site has restored it then; a crew not there yet is withdrawn; both are back on
+    standby, and the job's arrival stays as the crew entered it."""
+    dispatcher = staff["dispatcher"]
+    closed: list[tuple[str, datetime | None, datetime | None, str]] = []
+    for code, transformer, steps in (
+        ("BH-1", "TA-001", ("departed", "arrived")),
+        ("BH-2", "TA-003", ("departed",)),
+    ):
+        outage = outages.declare(
+            session,
+            by=ADMIN,
+            kind="fault",
+            cause="台区变压器故障",
+            starts_at=clock.now() - timedelta(minutes=10),
+            expected_restoration_at=clock.now() + timedelta(hours=3),
+            transformers=[transformer],
+        )
+        crew = crew_at(session, network, code, (31.82, 117.29))
+        job = crew_jobs.send_outage_to_crew(session, outage.id, by=dispatcher, crew_id=crew.id)
+        frozen_clock.advance(minutes=5)
+        for step in steps:
+            crew_jobs.take_job_step(session, job.id, step, by=dispatcher, settings=settings)
+        frozen_clock.advance(minutes=50)
+        restored_at = frozen_clock.now - timedelta(minutes=5)
+        outage_calls.restore_outage(
+            session, outage.id, by=dispatcher, settings=settings, at=restored_at
+        )
+        seen = session.get_one(CrewJob, job.id, populate_existing=True)
+        status = session.get_one(Crew, crew.id, populate_existing=True).status
+        closed.append((seen.step, seen.restored_at, seen.withdrawn_at, status))
+        if code == "BH-1":
+            assert seen.arrived_at == restored_at - timedelta(minutes=45)
+            assert closed[-1] == ("restored", restored_at, None, "available")
+        else:
+            assert closed[-1] == ("withdrawn", None, frozen_clock.now, "available")

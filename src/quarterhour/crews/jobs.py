@@ -219,6 +219,38 @@ def _withdraw(session: Session, job: CrewJob, *, by: Actor, at: datetime, note: 
         _back_on_standby(session, job, at, by=by)
 
 
+def close_for_outage(session: Session, outage_id: int, *, by: Actor, at: datetime) -> int:
+    """The outage restored from its page or the API, not from the crew's phone: the crews still
+    on it are done, so none stays 到场 on supply that is back — a crew on site restored it then
+    (never before its arrival), one not there yet is withdrawn. Returns how many jobs closed."""
+    require(by, Permission.MANAGE_OUTAGES)
+    open_jobs = session.scalars(
+        select(CrewJob)
+        .where(CrewJob.outage_id == outage_id, CrewJob.step.in_([s.value for s in OPEN_STEPS]))
+        .order_by(CrewJob.id)
+    ).all()
+    now = clock.now()
+    for job in open_jobs:
+        if JobStep(job.step) is JobStep.ARRIVED:
+            when = max(at, last_step_at(job))
+            _guarded_write(session, job, JobStep.RESTORED, {"restored_at": when})
+            session.add(
+                CrewJobStep(
+                    job_id=job.id,
+                    step=JobStep.RESTORED.value,
+                    at=when,
+                    recorded_at=now,
+                    by_id=by.id,
+                    note="停电已登记复电",
+                )
+            )
+            session.flush()
+            _back_on_standby(session, job, when, by=by)
+        else:
+            _withdraw(session, job, by=by, at=now, note="停电已复电")
+    return len(open_jobs)
+
+
 # --- steps ------------------------------------------------------------------------------------
 
 

@@ -48,6 +48,7 @@ from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
 from quarterhour.calendar import service as calendar_service
 from quarterhour.config import Settings
+from quarterhour.crews import jobs as crew_jobs
 from quarterhour.customers.models import Account
 from quarterhour.errors import NotFound
 from quarterhour.kit import clock
@@ -173,6 +174,7 @@ def restore_outage(
     outage = outages.restore(session, outage_id, by=by, at=at)
     restored_at = outage.restored_at
     assert restored_at is not None  # restore() sets it
+    crew_jobs.close_for_outage(session, outage_id, by=by, at=restored_at)
     now = clock.now()
     # The orders are read (and on PostgreSQL locked) once; every write below names exactly them.
     rows = session.execute(

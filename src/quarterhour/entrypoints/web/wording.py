@@ -820,6 +820,8 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "outage_action_update_restoration": ("更新预计复电时间", "update the expected restoration"),
     "outage_action_restore": ("复电", "restore"),
     "outage_action_cancel": ("取消停电", "cancel"),
+    "outage_action_send_crew": ("派抢修班组", "crew sent"),
+    "outage_action_crew_arrived": ("抢修班组到场", "crew arrived"),
     "outage_moved": (
         "该停电现为“{state}”，不能{action}；可执行的下一步：{allowed}。",
         "The outage is {state} now and cannot {action}; what may be done next: {allowed}.",
@@ -970,6 +972,10 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "rf_total": ("合计", "Total"),
     "rf_repairs": ("故障报修", "fault repairs"),
     "rf_fault_outages": ("故障停电", "fault outages"),
+    "rf_nothing_timed": (
+        "本期没有可计时的抢修或故障停电。",
+        "No repair or fault outage to time in this period.",
+    ),
     "rf_arrival_chart": ("到达现场时间", "Time to arrive on site"),
     "rf_restoration_chart": ("到场后恢复供电时间", "Time to restore after arrival"),
     "rf_arrival_short": ("到达", "Arrival"),

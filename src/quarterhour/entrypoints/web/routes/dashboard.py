@@ -4,6 +4,7 @@ district or type. Everything is read through `analytics` and `programme` (VIEW_S
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from functools import partial
 from typing import Any
@@ -175,7 +176,8 @@ def _span(t: Words, row: TimeRow, measure: str, href: str | None, scale: int) ->
 
 
 def _time_chart(t: Words, report: RepairReport, drill: Drill, measure: str) -> Markup:
-    """Repairs by area class (each with its commitment marked), then by district."""
+    """Repairs by area class (each with its commitment marked), then by district, then fault
+    outages by area class; a sentence instead of an empty plot when nothing was timed."""
     scale, unit = (1, t("rf_minutes")) if measure == "arrival" else (60, t("rf_hours"))
     rows = [
         _span(t, r, measure, drill.repairs(area_class=r.key), scale)
@@ -185,9 +187,20 @@ def _time_chart(t: Words, report: RepairReport, drill: Drill, measure: str) -> M
         _span(t, r, measure, drill.repairs(district_id=int(r.key)) if r.key else None, scale)
         for r in report.repairs.by_district
     ]
+    rows += [
+        replace(
+            _span(t, r, measure, outage(), scale),
+            label=f"{t('rf_fault_outages')}{t.aside(r.label or t('all_districts'))}",
+        )
+        for r in report.fault_outages.by_area_class
+    ]
+    rows = [r for r in rows if r.middle is not None]
+    if not rows:
+        return Markup('<p class="muted">{}</p>').format(t("rf_nothing_timed"))
     legend = (t("rf_median"), "P90", t("rf_commitment"))
     draw = partial(charts.spans, rows, title=t(f"rf_{measure}_chart"), unit=unit, legend=legend)
-    return charts.responsive(draw(), draw(width=340, label_width=100))
+    # Drawn for the section's width (about 560 px), so its words are the page's size.
+    return charts.responsive(draw(width=560, label_width=150), draw(width=340, label_width=100))
 
 
 def _bucket_label(above: int, up_to: int | None, scale: int) -> str:
@@ -213,7 +226,8 @@ def _histogram(t: Words, report: RepairReport, measure: str) -> Markup:
     title = f"{t(f'rf_{measure}_chart')} ({unit})"
     draw = partial(charts.stacked_columns, columns, series, title=title, unit=t("rf_count_unit"))
     return charts.responsive(
-        draw(chart_id=f"rf-{measure}-wide"),
+        # The aside is about 360 px wide: drawn for it, its words stay readable.
+        draw(chart_id=f"rf-{measure}-wide", width=360, plot_height=140, most_labels=7),
         draw(chart_id=f"rf-{measure}-narrow", width=340, plot_height=120, most_labels=7),
     )
 
@@ -263,7 +277,9 @@ def _repair_section(
         "rf_restoration_chart": _time_chart(t, report, drill, "restoration"),
         "rf_arrival_histogram": _histogram(t, report, "arrival"),
         "rf_restoration_histogram": _histogram(t, report, "restoration"),
-        "rf_cause_chart": charts.responsive(draw_causes(), draw_causes(width=340, label_width=112))
+        "rf_cause_chart": charts.responsive(
+            draw_causes(width=560, label_width=180), draw_causes(width=340, label_width=112)
+        )
         if bars
         else None,
         "rf_causes_rest": causes[CAUSE_BARS:],

@@ -281,9 +281,15 @@ def _outage_page(
         since=lambda moment: render.time_since(Words(console.lang), moment, now),
         error=error,
         typed=typed or {},
-        done=console.request.query_params.get("done"),
+        done=_done(console.request.query_params.get("done")),
         crew_dispatch=crew_jobs.dispatch_panel(console, outage_id=outage_id),
     )
+
+
+def _done(done: str | None) -> str | None:
+    """What the flash says was done: only a step of this page (an address typed by hand with
+    another ?done= shows no flash, not an error)."""
+    return done if done == "declare" or done in MOVES else None
 
 
 @router.get("/{outage_id}", response_class=HTMLResponse)
