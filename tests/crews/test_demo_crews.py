@@ -42,10 +42,16 @@ def test_every_district_has_a_crew_on_duty_with_vehicles(
                 at = ANCHOR + timedelta(hours=hours)
                 [crew] = crews.on_duty(session, by=by, district_id=district_id, at=at)
                 assert crew.code == f"{code.upper()}-1"
-        near = crews.suggest_crew(
+        # 包河区's crew is on the demo's active fault: not free for another job.
+        busy = crews.suggest_crew(
             session, by=by, district_id=districts["baohe"], latitude=31.80, longitude=117.31
         )
-        assert (near.reason, near.crew and near.crew.code) == ("distance", "BAOHE-1")
+        assert (busy.reason, busy.crew) == ("none", None)
+        # 瑶海区's waits on standby without a position: the district's crew on duty.
+        near = crews.suggest_crew(
+            session, by=by, district_id=districts["yaohai"], latitude=31.86, longitude=117.31
+        )
+        assert (near.reason, near.crew and near.crew.code) == ("district", "YAOHAI-1")
         # 瑶海区's crew waits without a position: the district's roster decides.
         yaohai = crews.suggest_crew(
             session, by=by, district_id=districts["yaohai"], latitude=31.86, longitude=117.31

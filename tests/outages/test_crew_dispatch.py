@@ -451,3 +451,69 @@ def test_an_outage_restored_from_its_page_closes_the_crew_still_on_it(
             assert closed[-1] == ("restored", restored_at, None, "available")
         else:
             assert closed[-1] == ("withdrawn", None, frozen_clock.now, "available")
+
+
+def test_calls_sent_to_crews_one_by_one_come_back_when_the_fault_is_declared(
+    session: Session,
+    network: Network,
+    staff: dict[str, Actor],
+    settings: Settings,
+    frozen_clock: Any,
+) -> None:
+    """The routing policy sends the first calls of a transformer fault to the crews on duty,
+    one crew a call (a crew sent somewhere is not free); the third finds none. Once the fault
+    is declared the three calls join it, back with the service centre without clocks, and the
+    two crews are withdrawn and free for the outage."""
+    dispatch_by_policy(session, network)
+    first = crew_at(session, network, "BH-1", (31.82, 117.29))
+    second = crew_at(session, network, "BH-2", (31.83, 117.29))
+    orders = []
+    for account in ("3400100001", "3400100002", "3400100001"):
+        orders.append(call(session, account, staff["agent"], settings))
+        frozen_clock.advance(minutes=1)
+    sent = {
+        j.work_order_id: j.crew_id
+        for j in session.scalars(select(CrewJob).where(CrewJob.work_order_id.in_(orders)))
+    }
+    assert sent == {orders[0]: first.id, orders[1]: second.id}
+    states = [session.get_one(WorkOrder, o, populate_existing=True).state for o in orders]
+    assert states == ["dispatched", "dispatched", "accepted"]
+    crew_jobs.take_job_step(
+        session,
+        next(iter(session.scalars(select(CrewJob.id).where(CrewJob.work_order_id == orders[0])))),
+        "departed",
+        by=staff["dispatcher"],
+        settings=settings,
+    )
+
+    declared = outage_calls.declare_outage(
+        session,
+        by=staff["dispatcher"],
+        kind="fault",
+        cause="台区变压器故障",
+        starts_at=clock.now() - timedelta(minutes=10),
+        expected_restoration_at=clock.now() + timedelta(hours=3),
+        transformers=["TA-001"],
+    )
+    assert declared.linked == 3
+    for order_id in orders:
+        order = session.get_one(WorkOrder, order_id, populate_existing=True)
+        assert (order.state, order.outage_id, order.due_at, order.crew) == (
+            "accepted",
+            declared.outage.id,
+            None,
+            None,
+        )
+        history = events(session, order_id)
+        assert history[-1].action == "link_outage" and history[-1].to_state == "accepted"
+        assert replay([Step(e.action, e.from_state, e.to_state) for e in history]) == "accepted"
+        open_clocks = session.scalars(
+            select(Deadline).where(Deadline.order_id == order_id, Deadline.met_at.is_(None))
+        ).all()
+        assert open_clocks == []
+    jobs = session.scalars(select(CrewJob).where(CrewJob.work_order_id.in_(orders))).all()
+    assert {j.step for j in jobs} == {"withdrawn"}
+    for crew in (first, second):
+        assert session.get_one(Crew, crew.id, populate_existing=True).status == "available"
+    job = crew_jobs.send_outage_to_crew(session, declared.outage.id, by=staff["dispatcher"])
+    assert job.crew_id == first.id  # the nearest, free again

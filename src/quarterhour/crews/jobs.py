@@ -38,6 +38,7 @@ from quarterhour.access.actor import Actor, Role
 from quarterhour.access.permissions import Permission, require
 from quarterhour.crews import service
 from quarterhour.crews.models import (
+    OPEN_JOB_STEPS,
     Crew,
     CrewJob,
     CrewJobStep,
@@ -58,7 +59,7 @@ NEXT: Final[dict[JobStep, tuple[JobStep, ...]]] = {
     JobStep.RESTORED: (),
     JobStep.WITHDRAWN: (),
 }
-OPEN_STEPS: Final = (JobStep.DISPATCHED, JobStep.ACCEPTED, JobStep.DEPARTED, JobStep.ARRIVED)
+OPEN_STEPS: Final = OPEN_JOB_STEPS
 # The steps a crew takes itself (withdrawing is the dispatcher's).
 CREW_STEPS: Final = (JobStep.ACCEPTED, JobStep.DEPARTED, JobStep.ARRIVED, JobStep.RESTORED)
 # The crew status each step puts the crew in.
@@ -248,6 +249,26 @@ def close_for_outage(session: Session, outage_id: int, *, by: Actor, at: datetim
             _back_on_standby(session, job, when, by=by)
         else:
             _withdraw(session, job, by=by, at=now, note="停电已复电")
+    return len(open_jobs)
+
+
+def withdraw_for_orders(
+    session: Session, work_order_ids: list[int], *, by: Actor, note: str
+) -> int:
+    """Calls joined to an outage: the crews sent to them one by one are withdrawn (the outage
+    has its own crew), each back on standby if it had set off. Returns how many jobs."""
+    require(by, Permission.MANAGE_OUTAGES)
+    open_jobs = session.scalars(
+        select(CrewJob)
+        .where(
+            CrewJob.work_order_id.in_(work_order_ids),
+            CrewJob.step.in_([s.value for s in OPEN_STEPS]),
+        )
+        .order_by(CrewJob.id)
+    ).all()
+    now = clock.now()
+    for job in open_jobs:
+        _withdraw(session, job, by=by, at=now, note=note)
     return len(open_jobs)
 
 

@@ -136,6 +136,10 @@ class JobStep(StrEnum):
     WITHDRAWN = "withdrawn"  # 收回 (another crew goes, or the job is no longer needed)
 
 
+# A job still open: the crew has it (the phone page lists it; the crew is not free for another).
+OPEN_JOB_STEPS = (JobStep.DISPATCHED, JobStep.ACCEPTED, JobStep.DEPARTED, JobStep.ARRIVED)
+
+
 class CrewJob(Base):
     """One sending of a crew to a repair order or to an outage, with the time of each step the
     crew took (the job's history with positions is crew_job_step). The crew's phone page lists

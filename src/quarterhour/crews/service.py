@@ -14,14 +14,16 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final, Literal
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor, Role
 from quarterhour.access.permissions import Permission, can, require
 from quarterhour.crews import labels
 from quarterhour.crews.models import (
+    OPEN_JOB_STEPS,
     Crew,
+    CrewJob,
     CrewMember,
     CrewShift,
     CrewStatus,
@@ -748,7 +750,13 @@ def suggest_crew(
         place = bounds.check_coordinates(latitude, longitude)
     organisation.check_district(session, district_id, field="district_id")
     when = at or clock.now()
-    only: list[object] = [Crew.status == CrewStatus.AVAILABLE]
+    # A crew already sent somewhere (even before it set off) is not free for the next job.
+    busy = exists(
+        select(CrewJob.id).where(
+            CrewJob.crew_id == Crew.id, CrewJob.step.in_([s.value for s in OPEN_JOB_STEPS])
+        )
+    )
+    only: list[object] = [Crew.status == CrewStatus.AVAILABLE, ~busy]
     if department_id is not None:
         only.append(Crew.department_id == department_id)
     candidates = _on_duty_rows(session, district_id, when, *only)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
-from quarterhour.crews.models import Crew, CrewJob, JobStep
+from quarterhour.crews.models import OPEN_JOB_STEPS, Crew, CrewJob
 from quarterhour.kit import clock
 from quarterhour.organisation.models import Department, District
 from quarterhour.outages.lifecycle import State
@@ -26,14 +26,6 @@ from quarterhour.outages.models import Feeder, Outage, OutageTransformer, Transf
 from quarterhour.workorders.models import WorkOrder
 
 LIMIT = 100  # outages shown; more than this at once is a storm the list cannot help with
-OPEN_STEPS = (JobStep.DISPATCHED, JobStep.ACCEPTED, JobStep.DEPARTED, JobStep.ARRIVED)
-# The time of each open step on a job: when the crew took it.
-_STEP_AT = {
-    JobStep.DISPATCHED: "dispatched_at",
-    JobStep.ACCEPTED: "accepted_at",
-    JobStep.DEPARTED: "departed_at",
-    JobStep.ARRIVED: "arrived_at",
-}
 
 
 @dataclass(frozen=True)
@@ -215,7 +207,7 @@ def _open_jobs(session: Session, crew_ids: list[int], outage_ids: list[int]) -> 
         .join(Crew, Crew.id == CrewJob.crew_id)
         .outerjoin(WorkOrder, WorkOrder.id == CrewJob.work_order_id)
         .where(
-            CrewJob.step.in_(OPEN_STEPS),
+            CrewJob.step.in_([s.value for s in OPEN_JOB_STEPS]),
             or_(CrewJob.crew_id.in_(crew_ids), CrewJob.outage_id.in_(outage_ids)),
         )
         .order_by(CrewJob.dispatched_at.desc(), CrewJob.id.desc())
@@ -227,7 +219,8 @@ def _open_jobs(session: Session, crew_ids: list[int], outage_ids: list[int]) -> 
             crew_name=name,
             step=job.step,
             dispatched_at=job.dispatched_at,
-            step_at=getattr(job, _STEP_AT[JobStep(job.step)]) or job.dispatched_at,
+            # each open step's time is its own column (crew_job.<step>_at)
+            step_at=getattr(job, f"{job.step}_at") or job.dispatched_at,
             work_order_id=job.work_order_id,
             order_number=number,
             outage_id=job.outage_id,

@@ -156,9 +156,13 @@ def _moves() -> Iterable[Move]:
     yield Move(None, Action.ACCEPT, (State.ACCEPTED,), frozenset({_A, _D}))
     yield Move(State.ACCEPTED, Action.CLOSE_ON_INTAKE, (State.ARCHIVED,), frozenset({_A, _D}))
     yield Move(State.ACCEPTED, Action.DISPATCH, (State.DISPATCHED,), frozenset({_D, _S}))
-    # A linked call waits with the service centre for its outage; the system links it and, at
+    # A linked call waits with the service centre for its outage; the system links it (a call
+    # already sent to a crew that has not arrived comes back: the outage has its crew) and, at
     # restoration, replies to it from wherever it stands before the reply.
-    yield Move(State.ACCEPTED, Action.LINK_OUTAGE, (None,), frozenset())
+    for state in (State.ACCEPTED, *DEPARTMENT_STATES):
+        yield Move(
+            state, Action.LINK_OUTAGE, (State.ACCEPTED,), frozenset(), guard=Guard.NOT_ARRIVED
+        )
     for state in (State.ACCEPTED, *DEPARTMENT_STATES, State.RETURNED, State.REVIEWED):
         yield Move(state, Action.OUTAGE_REPLY, (State.REPLIED,), frozenset())
     yield Move(State.ACCEPTED, Action.SPLIT_OUT, (None,), frozenset({_D, _S}), guard=Guard.LINKED)

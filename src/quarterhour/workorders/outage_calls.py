@@ -316,12 +316,17 @@ def premises_of_order() -> ColumnElement[int | None]:
     )
 
 
+# The states a call is linked from: with the centre, or sent to a crew that has not arrived.
+LINKABLE = (State.ACCEPTED, State.DISPATCHED, State.ACKNOWLEDGED, State.IN_PROGRESS)
+
+
 def link_open_calls(session: Session, outage_id: int, *, by: Actor) -> int:
-    """Link to an active outage the open fault calls not yet dispatched (still with the service
-    centre: the lifecycle links from `accepted` only) whose premises lie inside it and that came
-    since it started; their unmet deadlines are met now (the clocks stop) and each gets its
-    `link_outage` event. Set-based: one read, one INSERT … SELECT, two UPDATEs. Returns how many
-    were linked."""
+    """Link to an active outage the open fault calls whose premises lie inside it, that came
+    since it started and whose crew has not arrived; a call already dispatched (by hand, or to
+    the crew on duty by the routing policy) comes back to the service centre and its crew job
+    is withdrawn — the outage has its own crew. Their unmet deadlines are met now (the clocks
+    stop) and each gets its `link_outage` event. Set-based: one read, one INSERT … SELECT, two
+    UPDATEs (and the few crew jobs withdrawn). Returns how many were linked."""
     require(by, Permission.MANAGE_OUTAGES)
     outage = session.get(Outage, outage_id)
     if outage is None:
@@ -346,7 +351,8 @@ def link_open_calls(session: Session, outage_id: int, *, by: Actor) -> int:
             .where(
                 _ORDER.c.order_type == str(OrderType.FAULT_REPAIR),
                 _ORDER.c.outage_id.is_(None),
-                _ORDER.c.state == str(State.ACCEPTED),
+                _ORDER.c.state.in_([str(st) for st in LINKABLE]),
+                _ORDER.c.arrived_at.is_(None),
                 _ORDER.c.accepted_at >= since,
                 inside,
             )
@@ -370,7 +376,7 @@ def link_open_calls(session: Session, outage_id: int, *, by: Actor) -> int:
                 _ORDER.c.id,
                 literal(str(Action.LINK_OUTAGE)),
                 _ORDER.c.state,
-                _ORDER.c.state,
+                literal(str(State.ACCEPTED)),
                 literal(by.id, _EVENT.c.actor_id.type),
                 literal(now, _EVENT.c.at.type),
                 literal(None, _EVENT.c.claimed_at.type),
@@ -392,6 +398,8 @@ def link_open_calls(session: Session, outage_id: int, *, by: Actor) -> int:
         .where(chosen)
         .values(
             outage_id=outage_id,
+            state=str(State.ACCEPTED),
+            crew=None,
             due_at=None,
             has_provisional_deadline=False,
             updated_at=now,
@@ -399,6 +407,7 @@ def link_open_calls(session: Session, outage_id: int, *, by: Actor) -> int:
         ),
         {"ids": ids},
     )
+    crew_jobs.withdraw_for_orders(session, ids, by=by, note=f"已并入停电#{outage_id}")
     session.expire_all()  # ORM copies of these orders are stale
     return len(ids)
 
