@@ -1036,8 +1036,8 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "suggested_last": ("最近报修", "Last call"),
     "suggested_declare": ("登记为故障停电", "Declare the fault"),
     "suggested_hint": (
-        "同一台区、同一线路或相距300米内的故障报修在30分钟内达到3件即列出；登记故障停电后，停电范围内自停电起的未派单报修自动关联。",
-        "Three fault calls within 30 minutes from one transformer area, one feeder or within 300 m are listed; once the fault is declared, the calls not yet dispatched from inside it since it began join it.",
+        "同一台区、同一线路或相距300米内的故障报修在30分钟内达到3件即列出；登记故障停电后，停电范围内自停电起、抢修班组尚未到场的报修自动关联。",
+        "Three fault calls within 30 minutes from one transformer area, one feeder or within 300 m are listed; once the fault is declared, the calls from inside it since it began whose crew has not arrived join it.",
     ),
     # --- crew jobs: the crew's phone page, 派抢修班组, dispatch by routing policy
     "nav_crew_jobs": ("抢修任务", "Crew jobs"),
