@@ -175,6 +175,12 @@ def test_the_repair_crews_day_on_a_phone(as_user: AsUser, demo_server: str) -> N
     api.act("dispatcher", contact["orders"][0]["id"], "dispatch", crew="包河抢修一班")
 
     crew = as_user("repair-baohe", viewport=PHONE)
+    # The crew lands on its jobs (the demo's active fault, sent to it), the rest of the
+    # department's work one tap away.
+    expect(crew.get_by_role("heading", level=1)).to_have_text("包河区抢修一班")
+    expect(crew.locator("article.job")).to_have_count(1)
+    screenshot(crew, "day-crew-jobs-phone")
+    crew.locator("#other-work a").click()
     expect(crew.get_by_role("heading", level=1)).to_have_text("我的工单")
     bar = crew.locator("header.bar")
     expect(bar).to_contain_text("抢修人员")

@@ -33,7 +33,28 @@ OpenPage = Callable[..., Page]
 DAY = "2026-11-27"  # a Friday; the programme is on the air 07:40–07:55
 FAILED = datetime(2026, 11, 27, 7, 50, tzinfo=clock.SHANGHAI)
 CALLERS = 20
-NAMES = "张伟 李娜 王芳 刘洋 陈静 杨帆 赵敏 黄磊 周杰 吴倩 徐鹏 孙丽 胡军 朱琳 高峰 林涛 何静 郭亮 马超 罗敏".split()
+NAMES = [
+    "张伟",
+    "李娜",
+    "王芳",
+    "刘洋",
+    "陈静",
+    "杨帆",
+    "赵敏",
+    "黄磊",
+    "周杰",
+    "吴倩",
+    "徐鹏",
+    "孙丽",
+    "胡军",
+    "朱琳",
+    "高峰",
+    "林涛",
+    "何静",
+    "郭亮",
+    "马超",
+    "罗敏",
+]
 
 
 def _network(session: Session) -> list[str]:
@@ -124,7 +145,11 @@ def test_a_transformer_fails_at_0750_and_every_caller_hears_back(
     for n, account in enumerate(accounts):
         frozen_clock.set(FAILED + timedelta(minutes=1, seconds=45 * n))
         answer = api.contact(
-            {"order_type": "fault_repair", "title": "家里突然停电，整栋楼都没电", "area_class": "urban"},
+            {
+                "order_type": "fault_repair",
+                "title": "家里突然停电，整栋楼都没电",
+                "area_class": "urban",
+            },
             channel="programme" if n < 3 else "hotline",
             customer={"account": account},
         )

@@ -37,15 +37,21 @@ def test_a_tour_of_every_role_on_the_demo_data(as_user: Callable[..., Page]) -> 
     _visit(dispatcher, "/console/orders?escalated=true&open=true", "dispatcher-escalated")
     _visit(dispatcher, "/console/crews", "dispatcher-crews")
     expect(dispatcher.locator("main")).to_contain_text("BAOHE-1")
-    first = dispatcher.locator("table.list tbody a").first
-    if first.count():
-        first.click()
-        expect(dispatcher.locator("ol.timeline li").first).to_be_visible()
-        screenshot(dispatcher, "tour-order-page")
+    dispatcher.get_by_role("link", name="包河区抢修一班").click()
+    expect(dispatcher.get_by_role("heading", level=1)).to_contain_text("BAOHE-1")
+    screenshot(dispatcher, "tour-crew-page")
+    _visit(dispatcher, "/console/outages/live", "dispatcher-live-board")
+    dispatcher.goto("/console/orders")
+    dispatcher.locator("table.list tbody a").first.click()
+    expect(dispatcher.locator("ol.timeline li").first).to_be_visible()
+    screenshot(dispatcher, "tour-order-page")
 
     handler = as_user("hall-baohe")
     screenshot(handler, "tour-handler-my-work")
     crew = as_user("repair-baohe", viewport=PHONE)
+    expect(crew.locator("article.job")).not_to_have_count(0)  # the demo's active fault
+    screenshot(crew, "tour-repair-crew-jobs-phone")
+    crew.locator("header.bar nav").get_by_role("link", name="我的工单").click()
     screenshot(crew, "tour-repair-my-work-phone")
 
     followup = as_user("followup")

@@ -1046,6 +1046,7 @@ _CONSOLE: dict[str, tuple[str, str]] = {
         "You are not on a crew yet; ask an administrator.",
     ),
     "job_none": ("暂无待处理的抢修任务。", "No open jobs."),
+    "job_other_work": ("派给本部门的全部工单：", "All the work sent to your department:"),
     "job_done": ("已记录：{step}。", "Recorded: {step}."),
     "job_contact": ("联系人", "Contact"),
     "job_call_back": ("查看完整号码", "Show the whole number"),
