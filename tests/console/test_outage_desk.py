@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,10 +16,12 @@ from sqlalchemy.orm import Session
 from console.conftest import csrf_of
 from outages.outage_network import load_network
 from quarterhour.access.actor import system
+from quarterhour.crews import service as crews
 from quarterhour.customers.models import Account
 from quarterhour.demo.organisation import Organisation
 from quarterhour.kit import clock
 from quarterhour.outages import service as outages
+from quarterhour.workorders import crew_jobs, outage_calls
 from quarterhour.workorders.models import WorkOrder
 
 pytestmark = pytest.mark.db
@@ -129,3 +132,28 @@ def test_a_linked_calls_page_shows_its_outage(
     shown = re.search(r'<p class="bad" id="linked-outage">(.*?)</p>', page, re.S)
     assert shown and f'href="/console/outages/{outage_id}"' in shown.group(1)
     assert "关联停电：" in shown.group(1) and "台区变压器烧毁" in shown.group(1)
+
+
+def test_the_desk_tells_the_next_caller_which_crew_is_on_it(
+    desk: Desk, org: Organisation, session: Session, frozen_clock: Any
+) -> None:
+    outage_id, inside = _fault_on_ta001(session, org)
+    agent = desk("agent")
+    before = agent.get(f"/console/desk?customer={inside}").text
+    assert re.search(r'<span id="outage-crew">\s*尚未派抢修班组\s*</span>', before)
+
+    by = system("test")
+    crew = crews.create_crew(
+        session, by=by, code="BH-1", name="包河区抢修一班", department_id=org.dept("repair-baohe")
+    )
+    start = clock.now() - timedelta(hours=1)
+    crews.add_shift(session, crew.id, by=by, starts_at=start, ends_at=start + timedelta(hours=8))
+    crews.set_status(session, crew.id, by=by, status="available", at=start)
+    crew_jobs.send_outage_to_crew(session, outage_id, by=by, crew_id=crew.id)
+    sent_at = clock.local(clock.now()).strftime("%H:%M")
+    session.commit()
+    after = agent.get(f"/console/desk?customer={inside}").text
+    assert f"抢修班组：包河区抢修一班（{sent_at} 已派单）" in after
+    linked = outage_calls.linked_outages(session, {outage_id}, by=by)[outage_id]
+    assert (linked.crew, linked.crew_step) == ("包河区抢修一班", "dispatched")
+    session.rollback()

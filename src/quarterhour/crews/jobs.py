@@ -538,3 +538,34 @@ def crew_of(session: Session, by: Actor) -> Crew | None:
         .join(CrewMember, CrewMember.crew_id == Crew.id)
         .where(CrewMember.staff_id == by.id)
     )
+
+
+@dataclass(frozen=True)
+class OutageCrew:
+    """The crew on an outage, as the desk tells the next caller: who, which step, since when."""
+
+    crew: str
+    step: str  # JobStep
+    at: datetime
+
+
+def crews_on_outages(session: Session, outage_ids: list[int]) -> dict[int, OutageCrew]:
+    """The latest crew sent to each outage and not withdrawn (one statement for all of them);
+    outages without one are left out. Read by whoever may see the outage."""
+    if not outage_ids:
+        return {}
+    rows = session.execute(
+        select(CrewJob, Crew.name)
+        .join(Crew, Crew.id == CrewJob.crew_id)
+        .where(
+            CrewJob.outage_id.in_(sorted(set(outage_ids))),
+            CrewJob.step != JobStep.WITHDRAWN.value,
+        )
+        .order_by(CrewJob.outage_id, CrewJob.id)
+    ).all()
+    found: dict[int, OutageCrew] = {}
+    for job, name in rows:  # the later job of an outage overwrites the earlier
+        assert job.outage_id is not None
+        at = getattr(job, f"{job.step}_at") or job.dispatched_at
+        found[job.outage_id] = OutageCrew(name, job.step, at)
+    return found

@@ -128,17 +128,22 @@ def linked_outages(session: Session, outage_ids: set[int], *, by: Actor) -> dict
     if not outage_ids:
         return {}
     found = session.scalars(select(Outage).where(Outage.id.in_(sorted(outage_ids))))
-    return {
-        o.id: LinkedOutage(
+    sent = crew_jobs.crews_on_outages(session, list(outage_ids))
+    linked: dict[int, LinkedOutage] = {}
+    for o in found:
+        crew = sent.get(o.id)
+        linked[o.id] = LinkedOutage(
             id=o.id,
             kind=o.kind,
             cause=o.cause,
             started_at=o.started_at,
             expected_restoration_at=o.expected_restoration_at,
             state=o.state,
+            crew=crew.crew if crew else None,
+            crew_step=crew.step if crew else None,
+            crew_step_at=crew.at if crew else None,
         )
-        for o in found
-    }
+    return linked
 
 
 def link_note(outage: Outage) -> str:

@@ -153,6 +153,11 @@ class LinkedOutage(BaseModel):
     started_at: datetime | None
     expected_restoration_at: datetime
     state: str
+    crew: str | None = Field(default=None, description="the crew sent to the outage, if any")
+    crew_step: str | None = Field(
+        default=None, description="its step: dispatched, accepted, departed, arrived, restored"
+    )
+    crew_step_at: datetime | None = None
 
 
 class AutomaticDispatch(BaseModel):

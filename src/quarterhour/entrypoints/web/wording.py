@@ -831,6 +831,8 @@ _CONSOLE: dict[str, tuple[str, str]] = {
         "The outage is {state} now and cannot {action}; nothing may be done with it now.",
     ),
     # --- outage calls
+    "outage_crew_on_it": ("抢修班组：{crew}（{at} {step}）", "Crew: {crew} ({step} at {at})"),
+    "outage_no_crew_yet": ("尚未派抢修班组", "No crew sent yet"),
     "outage_at_address": (
         "该地址所在台区正在停电：原因{cause}，开始{start}，预计{expected}复电",
         "The supply at this address is off: {cause}, since {start}, expected back by {expected}",

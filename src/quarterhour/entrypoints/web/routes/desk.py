@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.access.permissions import Permission
+from quarterhour.crews import jobs as crew_jobs
 from quarterhour.customers import service as customers
 from quarterhour.customers.schemas import CustomerOut
 from quarterhour.entrypoints.shared.intake import take_contact_committed
@@ -129,6 +130,10 @@ def _desk(
         callers=callers,
         view=view,
         outage=outage,
+        # Who is on it, as the next caller is told (crews/jobs.py).
+        outage_crew=crew_jobs.crews_on_outages(session, [outage.id]).get(outage.id)
+        if outage is not None
+        else None,
         planned=planned,
         repeats=repeats,
         on_air=on_air,
