@@ -80,6 +80,12 @@ def next_steps(job: CrewJob) -> tuple[JobStep, ...]:
     return NEXT[JobStep(job.step)]
 
 
+def step_at(job: CrewJob) -> datetime:
+    """When the job's current step was taken (its dispatch while none was)."""
+    at: datetime | None = getattr(job, _at_column(JobStep(job.step)))
+    return at or job.dispatched_at
+
+
 def last_step_at(job: CrewJob) -> datetime:
     """When the job's latest step happened (its dispatch, before any step)."""
     times = [job.dispatched_at, job.accepted_at, job.departed_at, job.arrived_at]
@@ -566,6 +572,5 @@ def crews_on_outages(session: Session, outage_ids: list[int]) -> dict[int, Outag
     found: dict[int, OutageCrew] = {}
     for job, name in rows:  # the later job of an outage overwrites the earlier
         assert job.outage_id is not None
-        at = getattr(job, f"{job.step}_at") or job.dispatched_at
-        found[job.outage_id] = OutageCrew(name, job.step, at)
+        found[job.outage_id] = OutageCrew(name, job.step, step_at(job))
     return found

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
+from quarterhour.crews import jobs as crew_jobs
 from quarterhour.crews.models import OPEN_JOB_STEPS, Crew, CrewJob
 from quarterhour.kit import clock
 from quarterhour.organisation.models import Department, District
@@ -219,8 +220,7 @@ def _open_jobs(session: Session, crew_ids: list[int], outage_ids: list[int]) -> 
             crew_name=name,
             step=job.step,
             dispatched_at=job.dispatched_at,
-            # each open step's time is its own column (crew_job.<step>_at)
-            step_at=getattr(job, f"{job.step}_at") or job.dispatched_at,
+            step_at=crew_jobs.step_at(job),
             work_order_id=job.work_order_id,
             order_number=number,
             outage_id=job.outage_id,

@@ -83,6 +83,38 @@ _DEADLINE_COLUMNS = ["order_id", "kind", "seq", "start_at", "amount", "unit", "d
 _DEADLINE_COLUMNS += ["is_provisional", "paused_working_days", "policy_id"]
 
 
+def _events_for(
+    session: Session,
+    ids: list[int],
+    action: Action,
+    to_state: State,
+    *,
+    by: Actor,
+    at: datetime,
+    note: str,
+    data: dict[str, Any],
+) -> None:
+    """One event per order named, each from the state it stands in: one INSERT … SELECT for
+    however many calls an outage links or replies to."""
+    session.execute(
+        insert(_EVENT).from_select(
+            _EVENT_COLUMNS,
+            select(
+                _ORDER.c.id,
+                literal(str(action)),
+                _ORDER.c.state,
+                literal(str(to_state)),
+                literal(by.id, _EVENT.c.actor_id.type),
+                literal(at, _EVENT.c.at.type),
+                literal(None, _EVENT.c.claimed_at.type),
+                literal(note, _EVENT.c.note.type),
+                literal(data, JSON()),
+            ).where(_ORDER.c.id.in_(bindparam("ids", expanding=True))),
+        ),
+        {"ids": ids},
+    )
+
+
 def outage_for_caller(
     session: Session,
     *,
@@ -196,22 +228,8 @@ def restore_outage(
     text = reply_text(restored_at)
     chosen = _ORDER.c.id.in_(bindparam("ids", expanding=True))
     data = {"reply_method": str(REPLY_METHOD), "outage_id": outage_id, "result": text}
-    session.execute(
-        insert(_EVENT).from_select(
-            _EVENT_COLUMNS,
-            select(
-                _ORDER.c.id,
-                literal(str(Action.OUTAGE_REPLY)),
-                _ORDER.c.state,
-                literal(str(State.REPLIED)),
-                literal(by.id, _EVENT.c.actor_id.type),
-                literal(now, _EVENT.c.at.type),
-                literal(None, _EVENT.c.claimed_at.type),
-                literal(text, _EVENT.c.note.type),
-                literal(data, JSON()),
-            ).where(chosen),
-        ),
-        {"ids": ids},
+    _events_for(
+        session, ids, Action.OUTAGE_REPLY, State.REPLIED, by=by, at=now, note=text, data=data
     )
     session.execute(
         update(_ORDER)
@@ -374,22 +392,8 @@ def link_open_calls(session: Session, outage_id: int, *, by: Actor) -> int:
         "outage_id": outage_id,
         "expected_restoration_at": outage.expected_restoration_at.isoformat(),
     }
-    session.execute(
-        insert(_EVENT).from_select(
-            _EVENT_COLUMNS,
-            select(
-                _ORDER.c.id,
-                literal(str(Action.LINK_OUTAGE)),
-                _ORDER.c.state,
-                literal(str(State.ACCEPTED)),
-                literal(by.id, _EVENT.c.actor_id.type),
-                literal(now, _EVENT.c.at.type),
-                literal(None, _EVENT.c.claimed_at.type),
-                literal(note, _EVENT.c.note.type),
-                literal(data, JSON()),
-            ).where(chosen),
-        ),
-        {"ids": ids},
+    _events_for(
+        session, ids, Action.LINK_OUTAGE, State.ACCEPTED, by=by, at=now, note=note, data=data
     )
     session.execute(
         update(_DEADLINE)
