@@ -111,6 +111,9 @@ class Runner:
                 started_by_id=by.id,
                 started_at=now,
                 heartbeat_at=now,
+                run_after=now,
+                attempts=1,
+                claimed_at=now,
             )
             session.add(job)
             session.flush()
