@@ -70,6 +70,14 @@ class Settings:
     secure_cookies: bool = False
     # Refuse a request's write that no permission check came before (access.permissions).
     checked_writes: bool = True
+    # Messages to customers (notifications/): none but urgent ones are sent inside the quiet
+    # hours (Shanghai time; the span may wrap midnight), and no number gets more than the
+    # hourly limit of the others.
+    notification_quiet_start: str = "21:00"
+    notification_quiet_end: str = "08:00"
+    notification_hourly_limit: int = 5
+    # The status link in messages to customers.
+    public_base_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -111,5 +119,13 @@ class Settings:
             values["secure_cookies"] = secure.lower() not in {"", "0", "false", "no", "off"}
         if env.get("QUARTERHOUR_LOG_SQL"):
             values["log_sql"] = True
+        if quiet_start := env.get("QUARTERHOUR_NOTIFICATION_QUIET_START"):
+            values["notification_quiet_start"] = quiet_start
+        if quiet_end := env.get("QUARTERHOUR_NOTIFICATION_QUIET_END"):
+            values["notification_quiet_end"] = quiet_end
+        if hourly := env.get("QUARTERHOUR_NOTIFICATION_HOURLY_LIMIT"):
+            values["notification_hourly_limit"] = int(hourly)
+        if public := env.get("QUARTERHOUR_PUBLIC_BASE_URL"):
+            values["public_base_url"] = public.rstrip("/")
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

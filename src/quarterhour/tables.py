@@ -13,6 +13,7 @@ from quarterhour.calendar import models as calendar_models
 from quarterhour.crews import models as crew_models
 from quarterhour.customers import models as customer_models
 from quarterhour.jobs import models as job_models
+from quarterhour.notifications import models as notification_models
 from quarterhour.organisation import models as organisation_models
 from quarterhour.outages import models as outage_models
 from quarterhour.programme import models as programme_models
@@ -30,6 +31,7 @@ MODULES = (
     crew_models,
     customer_models,
     job_models,
+    notification_models,
     organisation_models,
     outage_models,
     programme_models,
