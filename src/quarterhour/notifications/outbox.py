@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -38,6 +38,7 @@ EMAIL_REFUSED = "email_refused"
 MAX_ATTEMPTS = {"sms": 5, "email": 5, "webhook": 8}
 
 _DEFAULTS = Settings()
+_MESSAGE: Table = OutboxMessage.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,7 @@ def _document(kind: str, r: Recipient, at: datetime) -> str:
 def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     if not rows:
         return []
-    table = OutboxMessage.__table__
+    table = _MESSAGE
     dialect_insert = postgresql.insert if on_postgresql(session) else sqlite.insert
     # A dedupe key written before (or by a concurrent writer) leaves its first row as it is.
     statement = dialect_insert(table).on_conflict_do_nothing().returning(table.c.id)

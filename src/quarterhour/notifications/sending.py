@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from quarterhour.config import Settings
@@ -35,6 +35,8 @@ BACKOFF_CAP_SECONDS = 3600
 # Channels whose recipient is a person, whom flood control protects (not a webhook's URL).
 PERSONAL = ("sms", "email")
 _REASON_MAX = 500
+_MESSAGE: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_ATTEMPT: Table = DeliveryAttempt.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def _claim(
     batch: int,
     lease: int,
 ) -> tuple[list[_Claimed], dict[int, str]]:
-    t = OutboxMessage.__table__
+    t = _MESSAGE
     configured = [c for c in CHANNELS if c in channels]
     with factory.begin() as session:
         now = clock.now()
@@ -179,13 +181,12 @@ def _claim(
         endpoint_ids = {m.webhook_endpoint_id for m in claimed if m.webhook_endpoint_id}
         keys: dict[int, str] = {}
         if endpoint_ids:
-            keys = dict(
-                session.execute(
-                    select(WebhookEndpoint.id, WebhookEndpoint.secret).where(
-                        WebhookEndpoint.id.in_(endpoint_ids)
-                    )
-                ).tuples()
+            found = session.execute(
+                select(WebhookEndpoint.id, WebhookEndpoint.secret).where(
+                    WebhookEndpoint.id.in_(endpoint_ids)
+                )
             )
+            keys = {endpoint_id: secret for endpoint_id, secret in found}
     return claimed, keys
 
 
@@ -197,7 +198,7 @@ def _flood_control(
     personal = {m.recipient for m in claimed if m.channel in PERSONAL and not m.urgent}
     if not personal:
         return {}
-    t = OutboxMessage.__table__
+    t = _MESSAGE
     hour_ago = now - timedelta(hours=1)
     sent = {
         recipient: (count, oldest)
@@ -209,7 +210,7 @@ def _flood_control(
                 t.c.urgent.is_(False),
             )
             .group_by(t.c.recipient)
-        ).tuples()
+        )
     }
     counted: Counter[str] = Counter()
     deferred: dict[int, datetime] = {}
@@ -271,7 +272,7 @@ def _finish(
     """One UPDATE per outcome (executemany), each guarded by the lease: a sender whose lease
     ran out (and whose message another sender took over) cannot overwrite the new holder's
     outcome. Every try is logged in delivery_attempt all the same: it happened."""
-    t = OutboxMessage.__table__
+    t = _MESSAGE
     released = {"locked_by": None, "locked_until": None}
     values: dict[str, dict[str, Any]] = {
         "sent": released
@@ -321,7 +322,7 @@ def _finish(
                 for r in rows
             )
         if attempts:
-            session.execute(DeliveryAttempt.__table__.insert(), attempts)
+            session.execute(_ATTEMPT.insert(), attempts)
 
 
 def _complete(row: dict[str, Any]) -> dict[str, Any]:
@@ -340,8 +341,10 @@ def record_delivery(
     """A gateway's delivery report: the message it names is delivered (or failed), in the
     caller's transaction; its id, or None for an id we never sent (ignored, logged). A report
     never moves a delivered message back to failed (reports arrive out of order)."""
-    t = OutboxMessage.__table__
-    message_id = session.scalar(select(t.c.id).where(t.c.provider_id == provider_id))
+    t = _MESSAGE
+    message_id: int | None = session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.provider_id == provider_id)
+    )
     if message_id is None:
         log.warning("a delivery report for an unknown message (provider id %s)", provider_id[:100])
         return None
@@ -359,7 +362,7 @@ def record_delivery(
         )
     if moved.rowcount:  # type: ignore[attr-defined]
         session.execute(
-            DeliveryAttempt.__table__.insert().values(
+            _ATTEMPT.insert().values(
                 message_id=message_id,
                 at=at,
                 outcome="delivered" if status == "delivered" else "failed",

@@ -239,12 +239,12 @@ def check(kind: str, channel: str, lang: str, subject: str | None, body: str) ->
     if lang not in LANGUAGES:
         raise ValidationFailed("lang: one of zh, en", field="lang")
     known = {v.name for v in k.variables}
+    listing = ", ".join(sorted(known))
     for field, text in (("subject", subject or ""), ("body", body)):
         for name in _PLACEHOLDER.findall(text):
             if name not in known:
                 raise ValidationFailed(
-                    f"{field}: unknown variable {{{name}}}; this kind has {', '.join(sorted(known))}",
-                    field=field,
+                    f"{field}: unknown variable {name}; this kind has {listing}", field=field
                 )
     if not body.strip():
         raise ValidationFailed("body: the text is empty", field="body")

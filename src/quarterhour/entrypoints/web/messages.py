@@ -453,6 +453,15 @@ CATALOGUE: dict[str, str] = {
     "the order is being handled by another department; it cannot take this crew": "工单正由其他部门处理，不能派该班组",
     "{missing}: a position has both coordinates": "{missing}: 位置须同时有纬度和经度",
     "{field}: a number of degrees": "{field}: 请填写度数",
+    # notifications: message templates, contact preferences, webhook endpoints (the outbox)
+    "no message kind {name}": "没有{name}这类消息",
+    "channel: one of sms, email": "channel: 须为sms或email",
+    "lang: one of zh, en": "lang: 须为zh或en",
+    "{field}: unknown variable {name}; this kind has {listing}": "{field}: 未知变量{name}，此类消息可用的变量：{listing}",
+    "body: the text is empty": "body: 内容不能为空",
+    "body: at most {BODY_MAX_CHARS} characters": "body: 最多{BODY_MAX_CHARS}个字符",
+    "body: an SMS is at most {SMS_MAX_CHARS} characters with the sample values": "body: 短信代入示例值后最多{SMS_MAX_CHARS}个字符",
+    "subject: at most {SUBJECT_MAX_CHARS} characters": "subject: 最多{SUBJECT_MAX_CHARS}个字符",
 }
 
 _PLACEHOLDER = re.compile(r"\{\w+(?:![rsa])?(?::[^{}]*)?\}")
