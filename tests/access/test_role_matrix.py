@@ -358,6 +358,21 @@ ENDPOINTS = {
         lambda _org: {"amount": "10.00", "channel": "counter"},
     ),
     "districts": endpoint("GET", "/api/v1/districts", {A, D, H, F, S, ADM}),
+    "message templates": endpoint(
+        "GET", "/api/v1/admin/message-templates", {ADM}, 200, Permission.MANAGE_MESSAGES
+    ),
+    "webhook endpoints": endpoint(
+        "GET", "/api/v1/admin/webhooks", {ADM}, 200, Permission.MANAGE_MESSAGES
+    ),
+    # No such customer: the roles allowed learn that (404); the others are refused first (403).
+    "contact preferences": endpoint(
+        "PUT",
+        "/api/v1/customers/999999/contact-preferences",
+        {A, D, F, ADM},
+        404,
+        Permission.SET_CONTACT_PREFERENCES,
+        lambda _org: {"sms_allowed": False},
+    ),
 }
 ROLES_ONLY = (A, D, H, F, S, ADM)  # outside the lifecycle a handler's department does not matter
 

@@ -26,6 +26,7 @@ from quarterhour.entrypoints.api import (
     customers,
     errors,
     held_readings,
+    messages,
     orders,
     organisation,
     outages,
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         crew_jobs,
         stats,
         search,
+        messages,
     ):
         app.include_router(module.router, prefix="/api/v1")
     console.install(app)

@@ -19,6 +19,8 @@ from quarterhour.access.permissions import (
 from quarterhour.customers.models import Account, Customer, Premises
 from quarterhour.errors import NotFound
 from quarterhour.kit.masking import mask_name, mask_phone, mask_text, salutation
+from quarterhour.notifications import timeline
+from quarterhour.notifications.models import OutboxMessage
 from quarterhour.organisation.models import Staff
 from quarterhour.workorders import filters, outage_calls
 from quarterhour.workorders.lifecycle import OPEN_STATES, State, actions_for
@@ -27,6 +29,7 @@ from quarterhour.workorders.order_record import claim_beyond_tolerance
 from quarterhour.workorders.schemas import (
     DeadlineOut,
     EventOut,
+    MessageOut,
     OrderDetail,
     OrderPage,
     OrderSummary,
@@ -126,8 +129,8 @@ def get_order(session: Session, order_id: int) -> WorkOrder:
 
 
 def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
-    """Five queries whatever the history's length: order+contact+customer+account, deadlines,
-    events with actor names, related orders."""
+    """Six queries whatever the history's length: order+contact+customer+account, deadlines,
+    events with actor names, related orders, messages to the customer."""
     row = session.execute(
         select(WorkOrder, Contact, Customer, Account.number, Account.customer_id, Premises.address)
         .join(Contact, Contact.id == WorkOrder.contact_id)
@@ -209,6 +212,23 @@ def order_detail(session: Session, order_id: int, *, by: Actor) -> OrderDetail:
             if order.outage_id is not None
             else None
         ),
+        messages=[_message_out(m) for m in timeline.of_order(session, order.id)],
+    )
+
+
+def _message_out(message: OutboxMessage) -> MessageOut:
+    return MessageOut(
+        id=message.id,
+        kind=message.kind,
+        channel=message.channel,
+        recipient=timeline.masked_recipient(message.channel, message.recipient),
+        status=message.status,
+        created_at=message.created_at,
+        not_before=message.not_before,
+        sent_at=message.sent_at,
+        delivered_at=message.delivered_at,
+        attempts=message.attempts,
+        last_error=timeline.error_said(message.last_error),
     )
 
 

@@ -209,6 +209,24 @@ class RelatedOrder(BaseModel):
     state: str
 
 
+class MessageOut(BaseModel):
+    """A message to the order's customer (the outbox): its delivery as it stands."""
+
+    id: int
+    kind: str
+    channel: str
+    recipient: str = Field(description="masked: 139****5678, z***@example.cn")
+    status: str = Field(description="queued, sending, sent, delivered, failed or suppressed")
+    created_at: datetime
+    not_before: datetime = Field(description="not sent before (quiet hours, a retry's wait)")
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    attempts: int
+    last_error: str | None = Field(
+        description="why it failed or waits; for a suppressed one: opted_out, sms_refused, email_refused"
+    )
+
+
 class OrderDetail(OrderSummary):
     contact_id: int
     contact_number: str | None
@@ -254,6 +272,9 @@ class OrderDetail(OrderSummary):
     )
     account_address: str | None = Field(
         default=None, description="the address of the account's premises"
+    )
+    messages: list[MessageOut] = Field(
+        default_factory=list, description="what the customer was sent about it, and how it went"
     )
 
 

@@ -462,6 +462,16 @@ CATALOGUE: dict[str, str] = {
     "body: at most {BODY_MAX_CHARS} characters": "body: 最多{BODY_MAX_CHARS}个字符",
     "body: an SMS is at most {SMS_MAX_CHARS} characters with the sample values": "body: 短信代入示例值后最多{SMS_MAX_CHARS}个字符",
     "subject: at most {SUBJECT_MAX_CHARS} characters": "subject: 最多{SUBJECT_MAX_CHARS}个字符",
+    "no message channel {channel}": "没有{channel}这种通知渠道",
+    "no message language {lang}": "没有{lang}这种通知语言",
+    "url: an http or https address": "url: 须为http或https地址",
+    "url: at most 500 characters": "url: 最多500个字符",
+    "kinds: no message kind {unknown_0}": "kinds: 没有{unknown_0}这类消息",
+    "kinds: name at least one kind of message": "kinds: 请至少选择一类消息",
+    "no webhook endpoint {endpoint_id}": "没有编号为{endpoint_id}的推送地址",
+    "email: an e-mail address like name@example.cn": "email: 请填写电子邮箱，如name@example.cn",
+    "email: give the address e-mails go to": "email: 请填写接收邮件的地址",
+    "opted_out: no message kind {unknown_0}": "opted_out: 没有{unknown_0}这类消息",
 }
 
 _PLACEHOLDER = re.compile(r"\{\w+(?:![rsa])?(?::[^{}]*)?\}")

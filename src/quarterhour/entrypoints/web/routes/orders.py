@@ -29,6 +29,7 @@ from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.kit.bounds import BigId
+from quarterhour.notifications import templates as message_templates
 from quarterhour.organisation import service as organisation
 from quarterhour.tariffs import tariff_book
 from quarterhour.workorders import attachments, moves, order_access, repository
@@ -326,6 +327,7 @@ def _order_page(
         may_reveal=detail.may_reveal_phone,
         sees_customers=can(console.actor, Permission.VIEW_CUSTOMERS),
         about_bills=about_bills(detail.order_type, detail.subtype),
+        message_kinds=message_templates.KINDS,
         crew_dispatch=crew_jobs.dispatch_panel(console, order_id=order_id)
         if detail.order_type == OrderType.FAULT_REPAIR
         else None,
