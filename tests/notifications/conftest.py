@@ -7,6 +7,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifications.recording import PHONE
+
+__all__ = ["desk"]
+from console.conftest import desk
 from quarterhour.customers.models import Customer
 from quarterhour.kit import clock
 from quarterhour.storage.engine import make_session_factory

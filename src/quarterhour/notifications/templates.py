@@ -243,8 +243,10 @@ def check(kind: str, channel: str, lang: str, subject: str | None, body: str) ->
     for field, text in (("subject", subject or ""), ("body", body)):
         for name in _PLACEHOLDER.findall(text):
             if name not in known:
+                # In braces as written (a bare name could read as a field's label: phone → 电话).
+                written = "{" + name + "}"
                 raise ValidationFailed(
-                    f"{field}: unknown variable {name}; this kind has {listing}", field=field
+                    f"{field}: unknown variable {written}; this kind has {listing}", field=field
                 )
     if not body.strip():
         raise ValidationFailed("body: the text is empty", field="body")

@@ -30,6 +30,7 @@ from quarterhour.entrypoints.web.routes import (
     imports,
     live_board,
     login,
+    messages,
     orders,
     outages,
     programme,
@@ -58,6 +59,7 @@ def install(app: FastAPI) -> None:
         crew_admin,
         crew_jobs,
         outages,
+        messages,  # before admin: /console/admin/messages is its own router's
         admin,
         public,
     ):

@@ -457,7 +457,7 @@ CATALOGUE: dict[str, str] = {
     "no message kind {name}": "没有{name}这类消息",
     "channel: one of sms, email": "channel: 须为sms或email",
     "lang: one of zh, en": "lang: 须为zh或en",
-    "{field}: unknown variable {name}; this kind has {listing}": "{field}: 未知变量{name}，此类消息可用的变量：{listing}",
+    "{field}: unknown variable {written}; this kind has {listing}": "{field}: 未知变量{written}，此类消息可用的变量：{listing}",
     "body: the text is empty": "body: 内容不能为空",
     "body: at most {BODY_MAX_CHARS} characters": "body: 最多{BODY_MAX_CHARS}个字符",
     "body: an SMS is at most {SMS_MAX_CHARS} characters with the sample values": "body: 短信代入示例值后最多{SMS_MAX_CHARS}个字符",

@@ -1160,6 +1160,7 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "pref_opted_out": ("退订的通知", "Refused kinds of message"),
     "pref_save": ("保存偏好", "Save preferences"),
     "pref_saved": ("通知偏好已保存。", "Preferences saved."),
+    "admin_messages": ("通知模板", "Message templates"),
 }
 
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.access.permissions import Permission, can
 from quarterhour.billing import bill_run, payments, reading_review, records
-from quarterhour.customers import accounts
+from quarterhour.customers import accounts, contact_preferences
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.routes.desk import callers_page
@@ -21,6 +21,7 @@ from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.jobs import service as jobs
 from quarterhour.kit import bounds, clock
 from quarterhour.kit.bounds import BigId, DbId, SaneDate
+from quarterhour.notifications import templates as message_templates
 from quarterhour.organisation import service as organisation
 from quarterhour.views.customer import customer_view
 
@@ -33,8 +34,10 @@ def customers(console: ConsoleDep, q: str = "") -> HTMLResponse:
 
 
 @router.get("/customers/{customer_id}", response_class=HTMLResponse)
-def customer(customer_id: DbId, console: ConsoleDep, paid: str = "") -> HTMLResponse:
-    return _customer(console, customer_id, paid=paid[:20])
+def customer(
+    customer_id: DbId, console: ConsoleDep, paid: str = "", prefs: str = ""
+) -> HTMLResponse:
+    return _customer(console, customer_id, paid=paid[:20], prefs_saved=bool(prefs))
 
 
 def _customer(
@@ -42,11 +45,13 @@ def _customer(
     customer_id: int,
     *,
     paid: str = "",
+    prefs_saved: bool = False,
     error: Refusal | None = None,
     typed: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     view = customer_view(console.session, customer_id, by=console.actor, settings=console.settings)
+    prefs = contact_preferences.preferences(console.session, customer_id, by=console.actor)
     return render.console_page(
         console,
         "console/customer.html",
@@ -57,6 +62,47 @@ def _customer(
         typed=typed or {},
         may_take_payment=can(console.actor, Permission.RECORD_PAYMENT),
         districts={d.id: d.name for d in organisation.list_districts(console.session)},
+        prefs=prefs,
+        prefs_saved=prefs_saved,
+        may_set_prefs=can(console.actor, Permission.SET_CONTACT_PREFERENCES),
+        message_kinds=message_templates.KINDS,
+    )
+
+
+@router.post("/customers/{customer_id}/contact-preferences", response_model=None)
+def set_contact_preferences(
+    customer_id: DbId,
+    console: ConsoleDep,
+    sms_allowed: Annotated[str, Form(max_length=1)] = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+    email_allowed: Annotated[str, Form(max_length=1)] = "",
+    lang: Annotated[str, Form(max_length=2)] = "zh",
+    opted_out: Annotated[list[str] | None, Form(max_length=len(message_templates.KINDS))] = None,
+) -> Response:
+    kinds = [k[:32] for k in opted_out or []]
+    typed = {"email": email, "lang": lang}
+    try:
+        contact_preferences.set_preferences(
+            console.session,
+            customer_id,
+            sms_allowed=sms_allowed == "1",
+            email=email,
+            email_allowed=email_allowed == "1",
+            lang=lang,
+            opted_out=kinds,
+            by=console.actor,
+        )
+        console.session.commit()
+    except DomainError as exc:
+        console.session.rollback()
+        if exc.status_code in (401, 403, 404):
+            raise
+        error = Words(console.lang).refusal(exc)
+        return _customer(
+            console, customer_id, error=error, typed=typed, status_code=exc.status_code
+        )
+    return RedirectResponse(
+        f"/console/customers/{customer_id}?prefs=1#contact-preferences", status_code=303
     )
 
 
