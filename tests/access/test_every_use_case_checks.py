@@ -41,6 +41,10 @@ NOT_USE_CASES = {
     "organisation.staff_accounts.log_out": "the token is its own right; marked with anyone()",
     # Reference data written once, by the system, when a database is made or a rule shipped.
     "billing.late_fees.ensure_default_rules": "shipped rules, stored by the system at install",
+    # The outbox's sender loop runs in the worker process as the system; a gateway's delivery
+    # report is checked by its HMAC signature (the route verifies it before calling).
+    "notifications.sending.send_due": "the worker's sender loop, run by the system",
+    "notifications.sending.record_delivery": "a gateway's signed report: the signature is the check",
 }
 
 

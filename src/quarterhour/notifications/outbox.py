@@ -111,6 +111,21 @@ def write_many(
     """A bulk event's messages (a planned outage's notice to thousands of accounts, a bill run's
     bills), set-based: the preferences, the overrides and the webhook endpoints are read in one
     query each and every row is inserted by one INSERT. No permission check (see `write`)."""
+    return _insert(session, rows(session, kind, recipients, urgent=urgent, settings=settings))
+
+
+def rows(
+    session: Session,
+    kind: str,
+    recipients: Sequence[Recipient],
+    *,
+    urgent: bool = False,
+    settings: Settings | None = None,
+) -> list[dict[str, Any]]:
+    """The outbox rows an event gives, read (three queries) but not written: for a use case that
+    writes once (intake, a move: storage/one_write.py), which queues each with
+    `one_write.also_insert(session, outbox table, row)` so that its one statement writes them
+    (without the dedupe of `write`: its own idempotency key covers a retried request)."""
     k = templates.kind_of(kind)
     settings = settings or _DEFAULTS
     now = clock.now()
@@ -182,7 +197,7 @@ def write_many(
                     "dedupe_key": _key(r.dedupe_key, f"webhook/{endpoint.id}"),
                 }
             )
-    return _insert(session, out.rows)
+    return out.rows
 
 
 def _key(dedupe_key: str | None, channel: str) -> str | None:

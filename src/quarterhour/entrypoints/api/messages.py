@@ -114,7 +114,7 @@ def set_template(
 @router.delete(
     "/admin/message-templates/{kind}/{channel}/{lang}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=answers(403, 404),
+    responses=REFUSED | answers(404),
 )
 def reset_template(kind: Kind, channel: Channel, lang: Lang, ctx: CtxDep) -> Response:
     """Back to the default text."""
@@ -229,7 +229,7 @@ def change_webhook(endpoint_id: DbId, body: WebhookIn, ctx: CtxDep) -> WebhookOu
 @router.delete(
     "/admin/webhooks/{endpoint_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=answers(403, 404),
+    responses=REFUSED | answers(404),
 )
 def remove_webhook(endpoint_id: DbId, ctx: CtxDep) -> Response:
     """No more events to it; it stays, inactive, with its delivery log."""
@@ -276,7 +276,7 @@ def _preferences_out(p: contact_preferences.Preferences) -> PreferencesOut:
 @router.get(
     "/customers/{customer_id}/contact-preferences",
     response_model=PreferencesOut,
-    responses=answers(403, 404),
+    responses=REFUSED | answers(404),
     tags=["customers"],
 )
 def get_preferences(customer_id: DbId, ctx: CtxDep) -> PreferencesOut:
