@@ -252,6 +252,7 @@ def test_a_delivery_report(
         # Reports come out of order: a late "failed" never undoes a delivery.
         sending.record_delivery(session, f"p-{message_id}", "failed", at, error="UNDELIV")
         assert sending.record_delivery(session, "p-nobody", "delivered", at) is None
+        assert sending.record_delivery(session, f"p-{message_id}", "accepted", at) is None
     message = _message(factory, message_id)
     assert (message.status, message.delivered_at, message.last_error) == ("delivered", at, None)
     assert _log(factory, message_id) == [("sent", "HTTP 200"), ("delivered", None)]

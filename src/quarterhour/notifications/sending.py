@@ -342,6 +342,9 @@ def record_delivery(
     caller's transaction; its id, or None for an id we never sent (ignored, logged). A report
     never moves a delivered message back to failed (reports arrive out of order)."""
     t = _MESSAGE
+    if status not in ("delivered", "failed"):
+        log.warning("a delivery report with an unknown status %r, ignored", status[:20])
+        return None
     message_id: int | None = session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.provider_id == provider_id)
     )

@@ -1121,7 +1121,6 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "msg_sent": ("发送 {at}", "sent {at}"),
     "msg_delivered": ("送达 {at}", "delivered {at}"),
     "msg_attempts": ("第{n}次尝试", "attempt {n}"),
-    "nav_messages": ("通知模板", "Message templates"),
     "msg_templates_intro": (
         "发送给客户的通知文本。修改只影响此后生成的通知；已生成的通知保留原文。",
         "The texts of the messages to customers. A change applies to messages written from now on; those written before keep their text.",
