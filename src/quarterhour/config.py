@@ -23,10 +23,20 @@ class Settings:
     # How long a worker process trusts a token it has checked before asking the database again;
     # a logout or disabled account reaches the other workers within this time. 0: ask every time.
     token_cache_seconds: float = 30
-    # How often the server's background sweep runs (warnings and escalations).
-    sweep_interval_seconds: int = 60
+    # When the workers' deadline sweep runs (warnings and escalations): a cron expression in
+    # Shanghai time. run_background_sweep=False turns every schedule off (the sweep, the
+    # nightly housekeeping): the tests run them by hand.
+    sweep_cron: str = "* * * * *"
     run_background_sweep: bool = True
-    # At shutdown, how long the server waits for its running jobs to stop at their next step.
+    # The background jobs (jobs/, `quarterhour worker`). A worker holds a job for this long and
+    # renews it every third of it; a worker that died is replaced once its lease has run out.
+    job_lease_seconds: int = 120
+    # How long an idle worker waits before it looks at the queue again.
+    worker_poll_seconds: float = 1.0
+    # Whether the web server runs a worker on a thread of its own: None runs one on SQLite (the
+    # embedded demo, one command) and none on PostgreSQL, where `quarterhour worker` runs them.
+    embedded_worker: bool | None = None
+    # At shutdown, how long a worker waits for its running job to stop at its next step.
     job_stop_seconds: float = 30
     # Warn this long before a deadline, as a share of its whole span (at least the floor).
     warn_fraction: float = 0.2
@@ -71,6 +81,11 @@ class Settings:
     # Refuse a request's write that no permission check came before (access.permissions).
     checked_writes: bool = True
 
+    def runs_embedded_worker(self) -> bool:
+        if self.embedded_worker is not None:
+            return self.embedded_worker
+        return self.database_url.startswith("sqlite")
+
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         env = os.environ
@@ -91,8 +106,14 @@ class Settings:
             values["console_idle_minutes"] = int(idle)
         if (cache := env.get("QUARTERHOUR_TOKEN_CACHE_SECONDS")) is not None:
             values["token_cache_seconds"] = float(cache)
-        if interval := env.get("QUARTERHOUR_SWEEP_INTERVAL_SECONDS"):
-            values["sweep_interval_seconds"] = int(interval)
+        if cron := env.get("QUARTERHOUR_SWEEP_CRON"):
+            values["sweep_cron"] = cron
+        if lease := env.get("QUARTERHOUR_JOB_LEASE_SECONDS"):
+            values["job_lease_seconds"] = int(lease)
+        if poll := env.get("QUARTERHOUR_WORKER_POLL_SECONDS"):
+            values["worker_poll_seconds"] = float(poll)
+        if (embedded := env.get("QUARTERHOUR_EMBEDDED_WORKER")) is not None:
+            values["embedded_worker"] = embedded.lower() not in {"", "0", "false", "no", "off"}
         if (sweep := env.get("QUARTERHOUR_BACKGROUND_SWEEP")) is not None:
             values["run_background_sweep"] = sweep.lower() not in {"0", "false", "no", "off"}
         if attempts := env.get("QUARTERHOUR_FOLLOW_UP_MAX_ATTEMPTS"):

@@ -20,6 +20,7 @@ from quarterhour.entrypoints.cli import (
     sla,
     stats,
     users,
+    worker,
 )
 from quarterhour.entrypoints.cli.common import console, err_console
 
@@ -36,6 +37,8 @@ app.add_typer(customers.app, name="customers")
 app.add_typer(outages.app, name="outages")
 app.add_typer(crews.app, name="crews")
 app.command("stats")(stats.stats)
+app.command("worker")(worker.worker)
+app.add_typer(worker.jobs_app, name="jobs")
 
 
 ASGI_APP = "quarterhour.entrypoints.asgi:app_from_env"
