@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from quarterhour.access.actor import Actor
@@ -128,9 +129,7 @@ def enqueue_scheduled(
                     schedule_key=schedule_key,
                 )
             )
-    except Exception as exc:  # the other scheduler's insert won the unique key
-        if "schedule_key" not in str(exc) and "unique" not in str(exc).lower():
-            raise
+    except IntegrityError:  # another scheduler's insert won the unique key meanwhile
         return False
     return True
 
