@@ -425,9 +425,10 @@ def is_stalled(job: Job) -> bool:
     )
 
 
-def purge_finished(session: Session, *, scheduled_older_than: datetime) -> int:
+def purge_finished(session: Session, *, scheduled_older_than: datetime, by: Actor) -> int:
     """Scheduled runs that went well, once older than the cut-off: a sweep a minute is 1,440 rows
     a day. Failed and dead runs, and every job somebody started, are kept."""
+    require(by, Permission.MANAGE_JOBS)
     gone = session.execute(
         delete(Job)
         .where(

@@ -112,6 +112,12 @@ CATALOGUE: dict[str, str] = {
     "{district}: done": "{district}：完成",
     "{file}: checking and writing": "{file}：正在检查并写入",
     "stopped when the server shut down; start it again (it is safe to rerun)": "服务器关闭时任务已停止，请重新开始（重复执行是安全的）",
+    "the worker running this job stopped answering on its last attempt; start it again (it is safe to rerun)": "执行此任务的后台进程在最后一次尝试中失去响应，请重新执行（重复执行是安全的）",
+    "job {job_id} has no file": "任务{job_id}没有文件",
+    "job {job_id} is {job_status}; only a dead, failed or stopped job is retried": "任务{job_id}当前状态为{job_status}；只有已放弃、失败或已停止的任务可以重新执行",
+    "job {job_id} is {job_status}; only a queued job is cancelled": "任务{job_id}当前状态为{job_status}；只有排队中的任务可以取消",
+    "job {job_id}'s file is gone; import the file again": "任务{job_id}的文件已不在，请重新导入该文件",
+    "the job's owner is no longer an active member of staff": "发起该任务的员工账号已停用",
     "the job failed unexpectedly; nothing of the unfinished step was kept. The server log has the details under job {job_id}.": "任务意外失败，未完成的步骤没有保留任何数据。详情见服务器日志中任务{job_id}的记录。",
     # billing: the review of held readings
     "decision: one of {join_DECISIONS}, not {decision_20!r}": "decision: 须为{join_DECISIONS}之一，而非{decision_20!r}",
