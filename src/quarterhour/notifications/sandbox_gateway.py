@@ -69,6 +69,7 @@ class SandboxGateway:
         self.by_ref: dict[str, str] = {}
         self.by_to: dict[str, list[dict[str, str]]] = {}
         self.connections: set[tuple[str, int]] = set()
+        self.reports_queued = 0
         self.reports_sent = 0
         self.reports_failed = 0
         self.last_report_problem: str | None = None
@@ -94,6 +95,7 @@ class SandboxGateway:
         return {
             "accepted": len(self.messages),
             "connections": len(self.connections),
+            "reports_queued": self.reports_queued,
             "reports_sent": self.reports_sent,
             "reports_failed": self.reports_failed,
             "reports_waiting": self._reports.qsize() if self._reports else 0,
@@ -125,6 +127,7 @@ class SandboxGateway:
         self.by_to.setdefault(record["to"], []).append(record)
         if self._reports is not None and self.report_url and self.report_delay is not None:
             failed = record["to"] in self.undeliverable
+            self.reports_queued += 1
             self._reports.put_nowait(
                 _Report(
                     time.monotonic() + self.report_delay,
@@ -236,13 +239,15 @@ def make_app(
     async def send(request: Request) -> Response:
         if not gateway.authorised(request):
             return _refusal(401, "unknown key")
+        # Read before any delay asked for: a slow gateway has the message, the client gave up.
+        sent = await _json(request)
         trouble = gateway.next_trouble()
         if trouble is not None:
             if trouble.delay:
                 await asyncio.sleep(trouble.delay)
             if trouble.status is not None:
                 return _refusal(trouble.status, "injected failure")
-        document, refusal = _checked(await _json(request))
+        document, refusal = _checked(sent)
         if refusal is not None:
             return refusal
         assert document is not None
