@@ -4,12 +4,15 @@ endpoint's answers are classed."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conftest import Receiver
+from quarterhour.notifications import sms_gateway
 from quarterhour.notifications.channels import ChannelError, Outgoing
 from quarterhour.notifications.webhooks import WebhookChannel, signature, verify_webhook
 
@@ -131,3 +134,42 @@ def test_an_endpoint_that_does_not_answer_in_time_is_retried(receiver: Receiver)
         impatient.send(hook(f"{receiver.url}/hooks"))
     impatient.close()
     assert late.value.retryable is True
+
+
+def _snippet(function: str) -> Any:
+    """A function of a Python example in docs/integration.md, run as an integrator would."""
+    text = (Path(__file__).parents[2] / "docs" / "integration.md").read_text(encoding="utf-8")
+    for block in re.findall(r"```python\n(.*?)```", text, re.DOTALL):
+        if f"def {function}(" in block:
+            namespace: dict[str, Any] = {}
+            exec(block, namespace)
+            return namespace[function]
+    pytest.fail(f"docs/integration.md has no example defining {function}")
+
+
+def test_the_documented_webhook_check_accepts_ours_and_refuses_tampering(
+    channel: WebhookChannel, receiver: Receiver, frozen_clock: Any
+) -> None:
+    verify = _snippet("verify")
+    channel.send(hook(f"{receiver.url}/hooks"))
+    [posted] = receiver.on("/hooks")
+    headers = {
+        name: posted.headers[name.lower()]
+        for name in ("X-QuarterHour-Timestamp", "X-QuarterHour-Signature")
+    }
+    now = frozen_clock.now.timestamp()
+
+    assert verify(SECRET, headers, posted.body, now=now + 5)
+    assert not verify(SECRET, headers, posted.body + b" ", now=now)
+    assert not verify("another", headers, posted.body, now=now)
+    assert not verify(SECRET, headers, posted.body, now=now + 301)
+
+
+def test_the_documented_gateway_check_is_verify_signature() -> None:
+    signed_by_gateway = _snippet("signed_by_gateway")
+    body = b'{"id": "sb1", "client_ref": "9", "status": "delivered"}'
+    header = sms_gateway.sign("K", body)
+
+    assert signed_by_gateway("K", body, header)
+    assert not signed_by_gateway("K", body.replace(b"delivered", b"failed"), header)
+    assert not signed_by_gateway("K", body, None)
