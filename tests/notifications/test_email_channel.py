@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import ssl
+import subprocess
+from collections.abc import Iterator
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from email.message import Message
+from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from conftest import SmtpServer
+from conftest import Mailbox, SmtpServer
 from quarterhour.notifications.channels import ChannelError, Outgoing
 from quarterhour.notifications.email import SmtpChannel
 from serving import free_port
@@ -114,3 +121,68 @@ def test_an_unreachable_server_is_retried() -> None:
         channel.send(mail())
     channel.close()
     assert unreachable.value.retryable is True
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, Mailbox]]:
+    """A server that requires STARTTLS and a login (qh / pw), with a certificate for 127.0.0.1
+    that this test's clients trust (SSL_CERT_FILE)."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+
+    def authenticate(
+        server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        good = isinstance(data, LoginPassword) and (data.login, data.password) == (b"qh", b"pw")
+        # handled=False: the server answers 235 or 535 itself.
+        return AuthResult(success=good, handled=False)
+
+    mailbox, port = Mailbox(), free_port()
+    controller = Controller(
+        mailbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        auth_required=True,
+        authenticator=authenticate,
+    )
+    controller.start()
+    yield port, mailbox
+    controller.stop()
+
+
+def test_starttls_and_a_login_send_and_a_wrong_password_is_final(
+    tls_server: tuple[int, Mailbox],
+) -> None:
+    port, mailbox = tls_server
+    channel = SmtpChannel("127.0.0.1", port, "qh", "pw", "noreply@quarterhour.local", True)
+    assert channel.send(mail(1)).delivered
+    channel.close()
+    assert len(mailbox.messages) == 1
+
+    wrong = SmtpChannel("127.0.0.1", port, "qh", "nope", "noreply@quarterhour.local", True)
+    with pytest.raises(ChannelError) as refused:
+        wrong.send(mail(2))
+    wrong.close()
+    assert refused.value.retryable is False
+    assert "535" in refused.value.reason
+
+    plain = SmtpChannel("127.0.0.1", port, None, None, "noreply@quarterhour.local", False)
+    with pytest.raises(ChannelError) as refused:
+        plain.send(mail(3))
+    plain.close()
+    assert refused.value.retryable is False
+    assert "530" in refused.value.reason
+    assert len(mailbox.messages) == 1

@@ -5,6 +5,7 @@ signatures, and the parsing of callbacks."""
 from __future__ import annotations
 
 import json
+import threading
 
 import httpx
 import pytest
@@ -143,6 +144,22 @@ def test_many_sends_share_one_kept_alive_connection(channel: SmsGateway, sandbox
 
     assert len(sandbox.gateway.received()) == 50
     assert sandbox.gateway.stats()["connections"] == 1
+
+
+def test_sender_threads_can_share_the_channel(channel: SmsGateway, sandbox: Sandbox) -> None:
+    def send_many(first: int) -> None:
+        for n in range(first, first + 25):
+            channel.send(sms(n, to=f"1371234{n:04d}"))
+
+    threads = [threading.Thread(target=send_many, args=(first,)) for first in (0, 100, 200, 300)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    received = sandbox.gateway.received()
+    assert len(received) == 100
+    assert len({m["client_ref"] for m in received}) == 100
 
 
 def test_a_delivery_report_is_posted_signed_and_verifies(

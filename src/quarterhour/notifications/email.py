@@ -50,10 +50,13 @@ class SmtpChannel:
     def send(self, message: Outgoing) -> Sent:
         email = self._compose(message)
         with self._lock:
+            kept = self._smtp is not None
             try:
                 try:
                     self._deliver(email)
                 except smtplib.SMTPServerDisconnected:
+                    if not kept:
+                        raise
                     # The kept connection was closed by the server since the last message (its
                     # idle timeout, a restart): that shows at the first command, before anything
                     # of this message was accepted, so it is sent once more on a new connection.
