@@ -6,7 +6,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from conftest import KEY, Receiver, Sandbox, serving_asgi
+from notifications.conftest import KEY, Receiver, Sandbox, serving_asgi
 from quarterhour.config import Settings
 from quarterhour.entrypoints.cli.main import app as cli
 from quarterhour.notifications import sandbox_gateway

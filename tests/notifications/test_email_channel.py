@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from conftest import Mailbox, SmtpServer
+from notifications.conftest import Mailbox, SmtpServer
 from quarterhour.notifications.channels import ChannelError, Outgoing
 from quarterhour.notifications.email import SmtpChannel
 from serving import free_port

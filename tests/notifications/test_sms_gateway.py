@@ -10,7 +10,7 @@ import threading
 import httpx
 import pytest
 
-from conftest import KEY, Receiver, Sandbox, eventually
+from notifications.conftest import KEY, Receiver, Sandbox, eventually
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.notifications.channels import ChannelError, Outgoing

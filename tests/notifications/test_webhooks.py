@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Receiver
+from notifications.conftest import Receiver
 from quarterhour.notifications import sms_gateway
 from quarterhour.notifications.channels import ChannelError, Outgoing
 from quarterhour.notifications.webhooks import WebhookChannel, signature, verify_webhook
