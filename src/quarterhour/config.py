@@ -80,6 +80,17 @@ class Settings:
     secure_cookies: bool = False
     # Refuse a request's write that no permission check came before (access.permissions).
     checked_writes: bool = True
+    # Notification channels (notifications/channels.py): a channel whose settings are unset is not
+    # configured, and messages for it wait in the outbox.
+    sms_gateway_url: str | None = None
+    sms_gateway_key: str | None = None
+    sms_sender_name: str = "供电一刻钟"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "noreply@quarterhour.local"
+    smtp_starttls: bool = False
 
     def runs_embedded_worker(self) -> bool:
         if self.embedded_worker is not None:
@@ -132,5 +143,20 @@ class Settings:
             values["secure_cookies"] = secure.lower() not in {"", "0", "false", "no", "off"}
         if env.get("QUARTERHOUR_LOG_SQL"):
             values["log_sql"] = True
+        for name in (
+            "sms_gateway_url",
+            "sms_gateway_key",
+            "sms_sender_name",
+            "smtp_host",
+            "smtp_user",
+            "smtp_password",
+            "smtp_from",
+        ):
+            if text := env.get(f"QUARTERHOUR_{name.upper()}"):
+                values[name] = text
+        if smtp_port := env.get("QUARTERHOUR_SMTP_PORT"):
+            values["smtp_port"] = int(smtp_port)
+        if (starttls := env.get("QUARTERHOUR_SMTP_STARTTLS")) is not None:
+            values["smtp_starttls"] = starttls.lower() not in {"", "0", "false", "no", "off"}
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from quarterhour.entrypoints.cli import (
     crews,
     customers,
     db,
+    notifications,
     outages,
     sla,
     stats,
@@ -36,6 +37,7 @@ app.add_typer(billing.app, name="billing")
 app.add_typer(customers.app, name="customers")
 app.add_typer(outages.app, name="outages")
 app.add_typer(crews.app, name="crews")
+app.add_typer(notifications.app, name="notifications")
 app.command("stats")(stats.stats)
 app.command("worker")(worker.worker)
 app.add_typer(worker.jobs_app, name="jobs")

@@ -459,6 +459,17 @@ CATALOGUE: dict[str, str] = {
     "the order is being handled by another department; it cannot take this crew": "工单正由其他部门处理，不能派该班组",
     "{missing}: a position has both coordinates": "{missing}: 位置须同时有纬度和经度",
     "{field}: a number of degrees": "{field}: 请填写度数",
+    # notifications: the SMS gateway's callbacks (delivery reports, customers' replies)
+    "at: an ISO-8601 time": "at: 须为ISO-8601格式的时间",
+    "body: a JSON document": "body: 须为JSON文档",
+    "body: a JSON object": "body: 须为JSON对象",
+    "body: at most {MAX_CALLBACK_BYTES} bytes": "body: 最多{MAX_CALLBACK_BYTES}字节",
+    "error: text or null": "error: 须为文本或null",
+    "from: a mobile number (11 digits, 1[3-9]…)": "from: 须为手机号码（11位，以13至19开头）",
+    "status: delivered or failed": "status: 须为delivered或failed",
+    "text: at most {MAX_TEXT} characters": "text: 最多{MAX_TEXT}个字符",
+    "text: the reply's text": "text: 须为回复短信的文本",
+    "{field}: required": "{field}: 必须填写",
 }
 
 _PLACEHOLDER = re.compile(r"\{\w+(?:![rsa])?(?::[^{}]*)?\}")
