@@ -23,10 +23,20 @@ class Settings:
     # How long a worker process trusts a token it has checked before asking the database again;
     # a logout or disabled account reaches the other workers within this time. 0: ask every time.
     token_cache_seconds: float = 30
-    # How often the server's background sweep runs (warnings and escalations).
-    sweep_interval_seconds: int = 60
+    # When the workers' deadline sweep runs (warnings and escalations): a cron expression in
+    # Shanghai time. run_background_sweep=False turns every schedule off (the sweep, the
+    # nightly housekeeping): the tests run them by hand.
+    sweep_cron: str = "* * * * *"
     run_background_sweep: bool = True
-    # At shutdown, how long the server waits for its running jobs to stop at their next step.
+    # The background jobs (jobs/, `quarterhour worker`). A worker holds a job for this long and
+    # renews it every third of it; a worker that died is replaced once its lease has run out.
+    job_lease_seconds: int = 120
+    # How long an idle worker waits before it looks at the queue again.
+    worker_poll_seconds: float = 1.0
+    # Whether the web server runs a worker on a thread of its own: None runs one on SQLite (the
+    # embedded demo, one command) and none on PostgreSQL, where `quarterhour worker` runs them.
+    embedded_worker: bool | None = None
+    # At shutdown, how long a worker waits for its running job to stop at its next step.
     job_stop_seconds: float = 30
     # Warn this long before a deadline, as a share of its whole span (at least the floor).
     warn_fraction: float = 0.2
@@ -70,6 +80,17 @@ class Settings:
     secure_cookies: bool = False
     # Refuse a request's write that no permission check came before (access.permissions).
     checked_writes: bool = True
+    # Notification channels (notifications/channels.py): a channel whose settings are unset is not
+    # configured, and messages for it wait in the outbox.
+    sms_gateway_url: str | None = None
+    sms_gateway_key: str | None = None
+    sms_sender_name: str = "供电一刻钟"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "noreply@quarterhour.local"
+    smtp_starttls: bool = False
     # Messages to customers (notifications/): none but urgent ones are sent inside the quiet
     # hours (Shanghai time; the span may wrap midnight), and no number gets more than the
     # hourly limit of the others.
@@ -78,6 +99,11 @@ class Settings:
     notification_hourly_limit: int = 5
     # The status link in messages to customers.
     public_base_url: str = "http://127.0.0.1:8000"
+
+    def runs_embedded_worker(self) -> bool:
+        if self.embedded_worker is not None:
+            return self.embedded_worker
+        return self.database_url.startswith("sqlite")
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -99,8 +125,14 @@ class Settings:
             values["console_idle_minutes"] = int(idle)
         if (cache := env.get("QUARTERHOUR_TOKEN_CACHE_SECONDS")) is not None:
             values["token_cache_seconds"] = float(cache)
-        if interval := env.get("QUARTERHOUR_SWEEP_INTERVAL_SECONDS"):
-            values["sweep_interval_seconds"] = int(interval)
+        if cron := env.get("QUARTERHOUR_SWEEP_CRON"):
+            values["sweep_cron"] = cron
+        if lease := env.get("QUARTERHOUR_JOB_LEASE_SECONDS"):
+            values["job_lease_seconds"] = int(lease)
+        if poll := env.get("QUARTERHOUR_WORKER_POLL_SECONDS"):
+            values["worker_poll_seconds"] = float(poll)
+        if (embedded := env.get("QUARTERHOUR_EMBEDDED_WORKER")) is not None:
+            values["embedded_worker"] = embedded.lower() not in {"", "0", "false", "no", "off"}
         if (sweep := env.get("QUARTERHOUR_BACKGROUND_SWEEP")) is not None:
             values["run_background_sweep"] = sweep.lower() not in {"0", "false", "no", "off"}
         if attempts := env.get("QUARTERHOUR_FOLLOW_UP_MAX_ATTEMPTS"):
@@ -119,6 +151,21 @@ class Settings:
             values["secure_cookies"] = secure.lower() not in {"", "0", "false", "no", "off"}
         if env.get("QUARTERHOUR_LOG_SQL"):
             values["log_sql"] = True
+        for name in (
+            "sms_gateway_url",
+            "sms_gateway_key",
+            "sms_sender_name",
+            "smtp_host",
+            "smtp_user",
+            "smtp_password",
+            "smtp_from",
+        ):
+            if text := env.get(f"QUARTERHOUR_{name.upper()}"):
+                values[name] = text
+        if smtp_port := env.get("QUARTERHOUR_SMTP_PORT"):
+            values["smtp_port"] = int(smtp_port)
+        if (starttls := env.get("QUARTERHOUR_SMTP_STARTTLS")) is not None:
+            values["smtp_starttls"] = starttls.lower() not in {"", "0", "false", "no", "off"}
         if quiet_start := env.get("QUARTERHOUR_NOTIFICATION_QUIET_START"):
             values["notification_quiet_start"] = quiet_start
         if quiet_end := env.get("QUARTERHOUR_NOTIFICATION_QUIET_END"):

@@ -41,6 +41,12 @@ NOT_USE_CASES = {
     "organisation.staff_accounts.log_out": "the token is its own right; marked with anyone()",
     # Reference data written once, by the system, when a database is made or a rule shipped.
     "billing.late_fees.ensure_default_rules": "shipped rules, stored by the system at install",
+    # A worker's bookkeeping of the job it holds: no request reaches these, and each write is
+    # guarded by the worker's lease (locked_by). Who may ask for a job is checked by enqueue().
+    "jobs.service.claim": "a worker takes the oldest due job; no request reaches it",
+    "jobs.service.renew": "the holder extends its lease (guarded by locked_by)",
+    "jobs.service.finish": "the holder records the outcome (guarded by locked_by)",
+    "jobs.service.enqueue_scheduled": "a worker's scheduler, once per slot (unique key)",
     # The outbox's sender loop runs in the worker process as the system; a gateway's delivery
     # report is checked by its HMAC signature (the route verifies it before calling).
     "notifications.sending.send_due": "the worker's sender loop, run by the system",

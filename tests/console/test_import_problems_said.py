@@ -9,7 +9,6 @@ import csv
 import html
 import io
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +33,7 @@ SAID_IN_CHINESE = [
 ]
 
 
-def _imported(admin: TestClient, strict: bool = False) -> str:
+def _imported(admin: TestClient, run_jobs: Callable[[], int], strict: bool = False) -> str:
     """The job page's address once the import of GOOD_AND_BAD has finished."""
     form = {"csrf": csrf_of(admin.get("/console/imports").text), "kind": "readings"}
     if strict:
@@ -45,12 +44,8 @@ def _imported(admin: TestClient, strict: bool = False) -> str:
         files={"file": ("oct.csv", GOOD_AND_BAD.encode(), "text/csv")},
     )
     assert started.status_code == 303, started.text
-    job = str(started.headers["location"])
-    for _ in range(300):
-        if 'data-status="running"' not in admin.get(job).text:
-            return job
-        time.sleep(0.1)
-    raise AssertionError("the import did not finish")
+    assert run_jobs() == 1
+    return str(started.headers["location"])
 
 
 def _cells(page: str, table: str) -> list[tuple[str, ...]]:
@@ -69,12 +64,16 @@ def _rejects(admin: TestClient, job: str) -> list[list[str]]:
 
 
 def test_the_rows_set_aside_are_said_in_chinese_by_their_columns(
-    desk: Desk, session: Session, org: Organisation, frozen_clock: Any
+    desk: Desk,
+    session: Session,
+    org: Organisation,
+    frozen_clock: Any,
+    run_jobs: Callable[[], int],
 ) -> None:
     households(session, org)
     session.rollback()
     admin = desk("admin")
-    job = _imported(admin)
+    job = _imported(admin, run_jobs)
     page = admin.get(job).text
     assert _cells(page, "import-problems") == SAID_IN_CHINESE
     assert "is not a number" not in page and "no meter" not in page
@@ -85,12 +84,16 @@ def test_the_rows_set_aside_are_said_in_chinese_by_their_columns(
 
 
 def test_the_rejects_file_gives_the_reason_in_the_readers_language_beside_the_english(
-    desk: Desk, session: Session, org: Organisation, frozen_clock: Any
+    desk: Desk,
+    session: Session,
+    org: Organisation,
+    frozen_clock: Any,
+    run_jobs: Callable[[], int],
 ) -> None:
     households(session, org)
     session.rollback()
     admin = desk("admin")
-    job = _imported(admin)
+    job = _imported(admin, run_jobs)
     read = _rejects(admin, job)
     assert read[0][:5] == ["row", "field", "problem", "原因", "meter"]
     assert read[3][:5] == [
@@ -109,12 +112,16 @@ def test_the_rejects_file_gives_the_reason_in_the_readers_language_beside_the_en
 
 
 def test_a_strict_import_refused_is_said_in_chinese_with_its_rows(
-    desk: Desk, session: Session, org: Organisation, frozen_clock: Any
+    desk: Desk,
+    session: Session,
+    org: Organisation,
+    frozen_clock: Any,
+    run_jobs: Callable[[], int],
 ) -> None:
     households(session, org)
     session.rollback()
     admin = desk("admin")
-    job = _imported(admin, strict=True)
+    job = _imported(admin, run_jobs, strict=True)
     page = admin.get(job).text
     refused = re.search(r'<span id="import-refused">(.*?)</span>', page, re.S)
     assert refused, page

@@ -33,6 +33,8 @@ def _job(session: Session, org: Organisation, *, message: str, error: str) -> in
         started_by_id=org.staff["admin"].id,
         started_at=moment,
         heartbeat_at=moment,
+        run_after=moment,
+        attempts=1,
         finished_at=moment,
     )
     session.add(job)

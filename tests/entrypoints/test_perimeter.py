@@ -237,7 +237,6 @@ def small_limits(settings: Settings, org: Organisation) -> Iterator[str]:
     app = create_app(limited)
     with serving(app) as base:
         yield base
-    assert app.state.jobs.stop(timeout=30) == []
 
 
 @pytest.mark.db

@@ -1,27 +1,189 @@
-"""A customer to write to, and sessions of the test's database."""
+"""Real servers on free local ports for the channels' tests: the sandbox SMS gateway and a small
+receiver of callbacks and webhooks (uvicorn in a thread), and an SMTP server (aiosmtpd); for the
+outbox's tests, a customer to write to and sessions of the test's database."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
 import pytest
+import uvicorn
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session as DbSession
+from sqlalchemy.orm import sessionmaker
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
-from notifications.recording import PHONE
-
-__all__ = ["desk"]
 from console.conftest import desk
+from notifications.recording import PHONE
 from quarterhour.customers.models import Customer
 from quarterhour.kit import clock
+from quarterhour.notifications import sandbox_gateway
 from quarterhour.storage.engine import make_session_factory
+from serving import free_port
+
+# The console's logged-in client, shared with the console's own tests.
+__all__ = ["desk"]
+
+KEY = "sandbox-key-7f3a"
+
+
+@contextmanager
+def serving_asgi(app: Any) -> Iterator[str]:
+    """Serve `app` (with its lifespan) until the block ends; yields its base address once up."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.started, "the server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def eventually(check: Callable[[], bool], what: str, seconds: float = 10) -> None:
+    """Waits for something another thread does (a report arriving); fails after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not happen within {seconds} s")
+        time.sleep(0.01)
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """What the receiver was sent, and the statuses it answers with next (then 200)."""
+
+    url: str
+    requests: list[Received] = field(default_factory=list)
+    answers: list[int] = field(default_factory=list)
+    delay: float = 0.0  # seconds before each answer
+
+    def on(self, path: str) -> list[Received]:
+        return [r for r in self.requests if r.path == path]
 
 
 @pytest.fixture
-def factory(engine: Engine) -> sessionmaker[Session]:
+def receiver() -> Iterator[Receiver]:
+    state = Receiver(url="")
+
+    async def record(request: Request) -> Response:
+        body = await request.body()
+        if state.delay:
+            await asyncio.sleep(state.delay)
+        state.requests.append(Received(request.url.path, dict(request.headers), body))
+        status = state.answers.pop(0) if state.answers else 200
+        return JSONResponse({"ok": status < 400}, status_code=status)
+
+    app = Starlette(routes=[Route("/{path:path}", record, methods=["POST"])])
+    with serving_asgi(app) as base:
+        state.url = base
+        yield state
+
+
+@dataclass
+class Sandbox:
+    url: str
+    gateway: sandbox_gateway.SandboxGateway
+
+
+@pytest.fixture
+def sandbox(receiver: Receiver) -> Iterator[Sandbox]:
+    """The sandbox gateway, reporting at once to the receiver's /reports, replies to /inbound."""
+    app = sandbox_gateway.make_app(
+        KEY,
+        report_url=f"{receiver.url}/reports",
+        inbound_url=f"{receiver.url}/inbound",
+        undeliverable=["13800000000"],
+    )
+    with serving_asgi(app) as base:
+        yield Sandbox(base, app.state.gateway)
+
+
+@dataclass
+class Mailbox:
+    """What the SMTP server accepted: (peer, envelope) per message; refusals by address."""
+
+    messages: list[tuple[Any, Envelope]] = field(default_factory=list)
+    refuse: dict[str, str] = field(default_factory=dict)
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook names)
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(  # noqa: N802
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        self.messages.append((session.peer, envelope))
+        return "250 Message accepted for delivery"
+
+
+@dataclass
+class SmtpServer:
+    port: int
+    mailbox: Mailbox
+    controller: Controller
+
+    def restart(self) -> None:
+        """Stops the server (its connections close) and starts a new one on the same port."""
+        self.controller.stop()
+        self.controller = _controller(self.mailbox, self.port)
+        self.controller.start()
+
+
+def _controller(mailbox: Mailbox, port: int) -> Controller:
+    return Controller(mailbox, hostname="127.0.0.1", port=port)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    mailbox = Mailbox()
+    port = free_port()
+    controller = _controller(mailbox, port)
+    controller.start()
+    server = SmtpServer(port, mailbox, controller)
+    yield server
+    server.controller.stop()
+
+
+# --- the outbox ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def factory(engine: Engine) -> sessionmaker[DbSession]:
     return make_session_factory(engine)
 
 
 @pytest.fixture
-def customer(factory: sessionmaker[Session]) -> int:
+def customer(factory: sessionmaker[DbSession]) -> int:
     with factory.begin() as session:
         him = Customer(name="张三", phone=PHONE, phone_last4=PHONE[-4:], created_at=clock.now())
         session.add(him)

@@ -52,6 +52,8 @@ class Permission(StrEnum):
     REPORT_CREW = "report_crew"  # a crew's status and position (a crew member: his own crew)
     # Send a crew to a repair order or an outage, withdraw it, enter its steps called in by radio.
     DISPATCH_CREWS = "dispatch_crews"
+    # The background jobs of every kind: watch them, retry a dead one, cancel a queued one.
+    MANAGE_JOBS = "manage_jobs"
     # The texts of the messages to customers, and the webhook endpoints that hear of events.
     MANAGE_MESSAGES = "manage_messages"
     # A customer's channels, e-mail address, language and refused kinds of message.
@@ -110,6 +112,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.REPORT_CREW: frozenset({_D, _H, _ADMIN}),
     # The service centre sends the crews (派单), a supervisor may step in.
     Permission.DISPATCH_CREWS: frozenset({_D, _S}),
+    Permission.MANAGE_JOBS: frozenset({_ADMIN}),
     Permission.MANAGE_MESSAGES: frozenset({_ADMIN}),
     # Whoever is on the phone with customers hears what they want (退订, another language);
     # administrators correct it.

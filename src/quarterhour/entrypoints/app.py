@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,7 +14,6 @@ from sqlalchemy import Engine, event, text
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from quarterhour.access import permissions
-from quarterhour.access.actor import system
 from quarterhour.config import Settings
 from quarterhour.entrypoints.api import (
     accounts,
@@ -37,43 +35,17 @@ from quarterhour.entrypoints.api import (
 )
 from quarterhour.entrypoints.api.bill_line import BillLine
 from quarterhour.entrypoints.perimeter import Perimeter
+from quarterhour.entrypoints.shared import background
 from quarterhour.entrypoints.web import console
-from quarterhour.jobs.service import Runner
 from quarterhour.kit.masking import install_log_masking
 from quarterhour.storage import reads
 from quarterhour.storage.engine import (
     make_engine,
     make_one_write_session_factory,
     make_session_factory,
-    unit_of_work,
 )
-from quarterhour.workorders import sla
 
 log = logging.getLogger("quarterhour")
-SWEEP_LOCK_KEY = 7_401_1996  # pg advisory lock: one sweeping worker at a time
-
-
-def _sweep_once(app: FastAPI) -> None:
-    engine: Engine = app.state.engine
-    with unit_of_work(app.state.session_factory) as session:
-        if engine.dialect.name == "postgresql":
-            got = session.scalar(
-                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": SWEEP_LOCK_KEY}
-            )
-            if not got:
-                return
-        report = sla.sweep(session, by=system("sweep"))
-    if report.warned or report.escalated:
-        log.info("sweep: %d warned, %d escalated", report.warned, report.escalated)
-
-
-async def _sweep_forever(app: FastAPI, interval: float) -> None:
-    while True:
-        try:
-            await asyncio.to_thread(_sweep_once, app)
-        except Exception:  # a failed sweep must not stop the next one
-            log.exception("deadline sweep failed")
-        await asyncio.sleep(interval)
 
 
 class CheckedWrites:
@@ -100,15 +72,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         install_log_masking()
         if app.state.read_pool is not None:
             await app.state.read_pool.open()
-        task = None
-        if settings.run_background_sweep:
-            task = asyncio.create_task(_sweep_forever(app, settings.sweep_interval_seconds))
+        worker = app.state.worker
+        if worker is not None:
+            worker.start()
         yield
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await asyncio.to_thread(app.state.jobs.stop, settings.job_stop_seconds)
+        if worker is not None:
+            await asyncio.to_thread(worker.stop, settings.job_stop_seconds)
         if app.state.read_pool is not None:
             await app.state.read_pool.close()
 
@@ -124,7 +93,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.session_factory = make_session_factory(engine)
     app.state.one_write_session_factory = make_one_write_session_factory(engine)
     app.state.read_pool = reads.read_pool(engine)
-    app.state.jobs = Runner(app.state.session_factory)
+    # The embedded server's own worker (SQLite, the demo); on PostgreSQL `quarterhour worker`
+    # processes run the jobs and this process only enqueues them.
+    app.state.worker = (
+        background.make_worker(app.state.session_factory, settings)
+        if settings.runs_embedded_worker()
+        else None
+    )
     errors.install(app)
     # The last added runs first: the bill line answers its calls before anything else.
     app.add_middleware(

@@ -1,2 +1,3 @@
-"""Messages to customers: the outbox written in the caller's transaction, its templates, the
-customers' contact preferences, webhook endpoints, and the sender loop a worker runs."""
+"""Customers hear back: the outbox of messages written with the events they tell of, and the
+channels that carry them (an SMS gateway over HTTP, e-mail over SMTP, signed webhooks to other
+systems), with a sandbox SMS gateway for tests and the demo."""

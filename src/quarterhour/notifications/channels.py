@@ -1,9 +1,19 @@
-"""What the sender hands a channel (SMS gateway, SMTP, webhook) and what it gets back."""
+"""What the outbox hands a channel and what it gets back: one message out, its outcome.
+
+A channel sends one message and answers `Sent`, or raises `ChannelError` saying whether trying
+again later may succeed (the gateway was busy, the connection dropped) or never will (a bad
+number, a refused address). Reasons go to the delivery log: they never hold a whole phone number
+or e-mail address.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
+
+from quarterhour.config import Settings
+
+CHANNELS = ("sms", "email", "webhook")
 
 
 @dataclass(frozen=True)
@@ -25,7 +35,7 @@ class Sent:
 
 
 class ChannelError(Exception):
-    """A send that did not happen; `reason` never contains the full phone or e-mail address."""
+    """The message did not go out. `retryable`: the same message may go out on a later try."""
 
     def __init__(self, reason: str, *, retryable: bool) -> None:
         super().__init__(reason)
@@ -39,3 +49,29 @@ class Channel(Protocol):
     def send(self, message: Outgoing) -> Sent: ...
 
     def close(self) -> None: ...
+
+
+def channels_from_settings(settings: Settings) -> dict[str, Channel]:
+    """The channels this installation can use, by name. SMS needs the gateway's URL and key,
+    e-mail an SMTP host; webhooks need nothing (each endpoint brings its URL and secret)."""
+    # The adapters import the types above: imported here, not at the top, to keep one direction.
+    from quarterhour.notifications.email import SmtpChannel
+    from quarterhour.notifications.sms_gateway import SmsGateway
+    from quarterhour.notifications.webhooks import WebhookChannel
+
+    channels: dict[str, Channel] = {}
+    if settings.sms_gateway_url and settings.sms_gateway_key:
+        channels["sms"] = SmsGateway(
+            settings.sms_gateway_url, settings.sms_gateway_key, settings.sms_sender_name
+        )
+    if settings.smtp_host:
+        channels["email"] = SmtpChannel(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_user,
+            settings.smtp_password,
+            settings.smtp_from,
+            settings.smtp_starttls,
+        )
+    channels["webhook"] = WebhookChannel()
+    return channels

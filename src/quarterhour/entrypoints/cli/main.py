@@ -16,10 +16,12 @@ from quarterhour.entrypoints.cli import (
     crews,
     customers,
     db,
+    notifications,
     outages,
     sla,
     stats,
     users,
+    worker,
 )
 from quarterhour.entrypoints.cli.common import console, err_console
 
@@ -35,7 +37,10 @@ app.add_typer(billing.app, name="billing")
 app.add_typer(customers.app, name="customers")
 app.add_typer(outages.app, name="outages")
 app.add_typer(crews.app, name="crews")
+app.add_typer(notifications.app, name="notifications")
 app.command("stats")(stats.stats)
+app.command("worker")(worker.worker)
+app.add_typer(worker.jobs_app, name="jobs")
 
 
 ASGI_APP = "quarterhour.entrypoints.asgi:app_from_env"

@@ -104,6 +104,8 @@ def menu(actor: Actor) -> list[MenuItem]:
         items.append(MenuItem("nav_imports", "/console/imports"))
     if can(actor, Permission.VIEW_STATS):
         items.append(MenuItem("nav_dashboard", "/console/dashboard"))
+    if can(actor, Permission.MANAGE_JOBS):
+        items.append(MenuItem("nav_jobs", "/console/jobs"))
     if can(actor, Permission.MANAGE_STAFF):
         items.append(MenuItem("nav_admin", "/console/admin/staff"))
 

@@ -404,8 +404,8 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "job_bill_run": ("电费核算", "Bill run"),
     "job_steps": ("个区域", "districts"),
     "stalled": (
-        "已中断（服务重启？请重新开始，核算可重复运行）",
-        "stalled (a restart?): start it again, it is safe to rerun",
+        "执行它的后台进程已无响应，另一进程将接手重做（可安全重复执行）",
+        "its worker stopped answering; another worker will take it over (safe to rerun)",
     ),
     "nav_imports": ("导入", "Imports"),
     "job_import": ("导入", "Import"),
@@ -1096,6 +1096,31 @@ _CONSOLE: dict[str, tuple[str, str]] = {
         "派单规则要求自动派单，但{why}：请调度人员派单",
         "The routing policy sends it to the crew on duty, but {why}: the dispatcher sends it",
     ),
+    # Background jobs (jobs/, the workers): their states, attempts and the jobs page.
+    "run_queued": ("排队中，等待后台进程执行", "queued for a worker"),
+    "run_dead": ("多次重试仍失败，已放弃", "gave up after its last attempt"),
+    "run_cancelled": ("已取消", "cancelled"),
+    "job_sla_sweep": ("时限巡检", "Deadline sweep"),
+    "job_housekeeping": ("夜间清理", "Nightly housekeeping"),
+    "job_attempts": ("第 {n} 次执行（最多 {max} 次）", "attempt {n} of {max}"),
+    "job_next_try": ("下次重试", "Next try"),
+    "job_worker": ("后台进程", "Worker"),
+    "job_retry": ("重新执行", "Run again"),
+    "job_cancel": ("取消", "Cancel"),
+    "nav_jobs": ("后台任务", "Jobs"),
+    "jobs_all": ("后台任务", "Background jobs"),
+    "jobs_hint": (
+        "任务由后台进程（quarterhour worker）执行：失败后按间隔自动重试，进程中断时由其他进程接手；"
+        "多次失败的任务标为“已放弃”，可在此重新执行。",
+        "Jobs run on the workers (quarterhour worker): a failure is retried after a pause, a"
+        " worker that dies is replaced by another; a job that failed every attempt is marked"
+        " given up and can be run again here.",
+    ),
+    "job_kind": ("类型", "Kind"),
+    "job_status": ("状态", "Status"),
+    "jobs_none": ("暂无后台任务。", "No jobs."),
+    "jobs_every": ("全部", "all"),
+    "job_scheduled": ("定时", "scheduled"),
     # --- messages to customers (the outbox): the order's messages, templates, preferences
     "msg_heading": ("客户通知", "Messages to the customer"),
     "msg_none": ("尚未给客户发送通知。", "Nothing has been sent to the customer."),

@@ -4,13 +4,13 @@ bill runs with the readings held for review."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.access.permissions import Permission, can
-from quarterhour.billing import bill_run, payments, reading_review, records
+from quarterhour.billing import payments, reading_review, records
 from quarterhour.customers import accounts, contact_preferences
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.refusals import Refusal
@@ -316,54 +316,17 @@ def start_bill_run(
     except ValidationFailed as exc:
         return _billing(console, error=Words(console.lang).refusal(exc), typed=typed)
     chosen = [(int(district_id), known[int(district_id)])] if district_id else sorted(known.items())
-    factory = console.request.app.state.session_factory
-    settings, actor = console.settings, console.actor
-    session.rollback()  # nothing of this request's is pending; the job writes on its own
-
-    def work(report: jobs.Reporter) -> dict[str, Any]:
-        def step(index: int, name: str, message: str) -> None:
-            report(f"{name}: {message}", steps_done=index + 1 if message == "done" else None)
-
-        runs = bill_run.run_districts(
-            factory,
-            month,
-            settings=settings,
-            districts=chosen,
-            by=actor,
-            on_step=step,
-        )
-        return {
-            "districts": [
-                {
-                    "name": r.name,
-                    "accounts": r.report.accounts,
-                    "created": r.report.created,
-                    "replaced": r.report.replaced,
-                    "unchanged": r.report.unchanged,
-                    "held": r.report.held,
-                    "amount": str(r.report.amount),
-                }
-                for r in runs
-            ]
-        }
-
-    job_id = console.request.app.state.jobs.start(
+    # The web process only enqueues: a worker runs the districts one after the other.
+    job_id = jobs.enqueue(
+        session,
         kind="bill_run",
-        params={"period": period, "district_id": district_id or None},
+        params={
+            "period": f"{month:%Y-%m}",
+            "district_id": district_id or None,
+            "districts": [[d, name] for d, name in chosen],
+        },
         steps_total=len(chosen),
-        by=actor,
-        work=work,
+        by=console.actor,
     )
+    session.commit()
     return RedirectResponse(f"/console/jobs/{job_id}", status_code=303)
-
-
-@router.get("/jobs/{job_id}", response_class=HTMLResponse)
-def job(job_id: DbId, console: ConsoleDep) -> HTMLResponse:
-    found = jobs.get(console.session, job_id, by=console.actor)
-    return render.console_page(
-        console,
-        "console/job.html",
-        job=found,
-        stalled=jobs.is_stalled(found),
-        message=jobs.live_message(found),
-    )

@@ -4,37 +4,24 @@ reasons, downloadable as the rejects file."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from quarterhour.billing import payment_import
-from quarterhour.customers import reading_import, register_import
+from quarterhour.entrypoints.shared import background
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
-from quarterhour.errors import DomainError, ValidationFailed
+from quarterhour.errors import ValidationFailed
 from quarterhour.jobs import service as jobs
 from quarterhour.kit.bounds import DbId
-from quarterhour.outages import network_import
-from quarterhour.records.imports import Importer
-from quarterhour.storage.engine import unit_of_work
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
-PROBLEMS_KEPT = 5_000  # on the job's page and in its rejects file
-IMPORTERS: dict[str, Importer] = {
-    "customers": register_import.import_customers,
-    "meters": register_import.import_meters,
-    "readings": reading_import.import_readings,
-    "payments": payment_import.import_payments,
-    "feeders": network_import.import_feeders,
-    "transformers": network_import.import_transformers,
-    "supply": network_import.import_supply,
-}
+IMPORTERS = background.IMPORTERS
 
 
 def _check_upload(kind: str, data: bytes, limit: int) -> None:
@@ -82,40 +69,16 @@ def _start(console: Console, kind: str, name: str, data: bytes, strict: bool) ->
         _check_upload(kind, data, console.settings.max_upload_bytes)
     except ValidationFailed as exc:
         return _page(console, Words(console.lang).refusal(exc), 422)
-    importer = IMPORTERS[kind]
-    factory = console.request.app.state.session_factory
-    actor = console.actor
-    console.session.rollback()
-
-    def work(report: jobs.Reporter) -> dict[str, Any]:
-        report(f"{name}: checking and writing")
-        try:
-            with unit_of_work(factory) as session:
-                outcome = importer(session, data, file_name=name, strict=strict, by=actor)
-        except DomainError as exc:  # a strict import refused whole: nothing was written
-            return {"refused": exc.message, "problems": exc.details.get("problems", [])[:200]}
-        problems = outcome.problems[:PROBLEMS_KEPT]
-        return {
-            "rows": outcome.rows,
-            "accepted": outcome.accepted,
-            "rejected": outcome.rejected,
-            "unchanged": outcome.unchanged,
-            "already_imported": outcome.already_imported,
-            "batch_id": outcome.batch_id,
-            "columns": list(problems[0].values) if problems else [],
-            "problems": [
-                {"row": p.row, "field": p.field, "message": p.message, "values": p.values}
-                for p in problems
-            ],
-        }
-
-    job_id = console.request.app.state.jobs.start(
+    # The web process only enqueues: a worker reads the file from the job and imports it.
+    job_id = jobs.enqueue(
+        console.session,
         kind="import",
         params={"what": kind, "file": name, "strict": strict},
         steps_total=1,
-        by=actor,
-        work=work,
+        by=console.actor,
+        upload=(name, data),
     )
+    console.session.commit()
     return RedirectResponse(f"/console/jobs/{job_id}", status_code=303)
 
 
