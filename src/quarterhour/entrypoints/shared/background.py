@@ -139,7 +139,9 @@ def run_sweep(context: JobContext) -> dict[str, Any]:
 
 def run_housekeeping(context: JobContext) -> dict[str, Any]:
     with unit_of_work(context.factory) as session:
-        purged = queue.purge_finished(session, scheduled_older_than=clock.now() - timedelta(days=7))
+        purged = queue.purge_finished(
+            session, scheduled_older_than=clock.now() - timedelta(days=7), by=system("worker")
+        )
     return {"purged_jobs": purged}
 
 
