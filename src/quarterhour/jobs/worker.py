@@ -83,9 +83,11 @@ class Worker:
         self.lease = lease
         self.poll_seconds = poll_seconds
         self.schedules = list(schedules)
-        # Other work a worker does between jobs (the outbox's sender): each returns how much it
-        # did, and the loop polls again at once while any of them is busy.
+        # Other work a worker polls for beside its jobs (the outbox's sender), each on a thread of
+        # its own so that a long job never holds the customers' messages back: each returns how
+        # much it did, and polls again at once while it is busy.
         self.also = list(also)
+        self._also_threads: list[threading.Thread] = []
         self.stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._scheduled_until: dict[str, datetime] = {}
@@ -175,22 +177,37 @@ class Worker:
     # -- the loop ------------------------------------------------------------------------------
 
     def serve(self) -> None:
-        """Run until stop(): schedules, then jobs, then the other work, waiting a poll when idle."""
+        """Run until stop(): the schedules' slots and the jobs, waiting a poll when idle; the
+        other work on threads of its own."""
         log.info("worker %s started: %s", self.name, ", ".join(sorted(self.handlers)))
+        self._also_threads = [
+            threading.Thread(target=self._poll, args=(work,), name=f"{self.name}-also-{i}")
+            for i, work in enumerate(self.also)
+        ]
+        for thread in self._also_threads:
+            thread.start()
         while not self.stopping.is_set():
             busy = False
             try:
                 self.schedule_due()
                 busy = self.run_once()
-                for work in self.also:
-                    if self.stopping.is_set():
-                        break
-                    busy = work() > 0 or busy
             except Exception:  # the database restarting: wait and try again, never die
                 log.exception("worker %s: a pass failed; trying again", self.name)
             if not busy:
                 self.stopping.wait(self.poll_seconds)
+        for thread in self._also_threads:
+            thread.join()
         log.info("worker %s stopped", self.name)
+
+    def _poll(self, work: Callable[[], int]) -> None:
+        while not self.stopping.is_set():
+            try:
+                busy = work() > 0
+            except Exception:
+                log.exception("worker %s: %s failed; trying again", self.name, work)
+                busy = False
+            if not busy:
+                self.stopping.wait(self.poll_seconds)
 
     def start(self) -> None:
         """Serve on a thread of this process (the embedded server)."""

@@ -8,6 +8,7 @@ them, and so does the worker the embedded server starts on a thread of its own (
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -22,6 +23,8 @@ from quarterhour.errors import DomainError
 from quarterhour.jobs import service as queue
 from quarterhour.jobs.worker import Handler, JobContext, Schedule, Worker
 from quarterhour.kit import clock
+from quarterhour.notifications import sending
+from quarterhour.notifications.channels import channels_from_settings
 from quarterhour.organisation.models import Staff
 from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.outages import network_import
@@ -164,9 +167,15 @@ def schedules(settings: Settings) -> list[Schedule]:
 
 
 def make_worker(
-    factory: sessionmaker[Session], settings: Settings, *, name: str | None = None
+    factory: sessionmaker[Session],
+    settings: Settings,
+    *,
+    name: str | None = None,
+    send_messages: bool = True,
 ) -> Worker:
-    return Worker(
+    """A worker with every kind of job and the schedules; with `send_messages`, it also sends
+    the outbox's messages through the channels the settings configure."""
+    worker = Worker(
         factory,
         handlers(settings),
         name=name,
@@ -174,3 +183,19 @@ def make_worker(
         poll_seconds=settings.worker_poll_seconds,
         schedules=schedules(settings),
     )
+    if send_messages:
+        worker.also.append(outbox_sender(factory, settings, worker=worker.name))
+    return worker
+
+
+def outbox_sender(
+    factory: sessionmaker[Session], settings: Settings, *, worker: str
+) -> Callable[[], int]:
+    """One round of the outbox's sender (notifications/sending.py): due messages claimed with a
+    lease, sent through the configured channels, outcomes recorded."""
+    channels = channels_from_settings(settings)
+
+    def send() -> int:
+        return sending.send_due(factory, channels, worker=worker, settings=settings)
+
+    return send
