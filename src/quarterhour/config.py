@@ -99,6 +99,10 @@ class Settings:
     notification_hourly_limit: int = 5
     # The status link in messages to customers.
     public_base_url: str = "http://127.0.0.1:8000"
+    # The follow-up's satisfaction survey goes by SMS with the reply (回复1满意 2基本满意 3不满意)
+    # and waits this long for the answer; without one, the follow-up agents call as before.
+    follow_up_by_sms: bool = True
+    sms_survey_hours: int = 24
 
     def runs_embedded_worker(self) -> bool:
         if self.embedded_worker is not None:
@@ -174,5 +178,9 @@ class Settings:
             values["notification_hourly_limit"] = int(hourly)
         if public := env.get("QUARTERHOUR_PUBLIC_BASE_URL"):
             values["public_base_url"] = public.rstrip("/")
+        if (by_sms := env.get("QUARTERHOUR_FOLLOW_UP_BY_SMS")) is not None:
+            values["follow_up_by_sms"] = by_sms.lower() not in {"", "0", "false", "no", "off"}
+        if survey_hours := env.get("QUARTERHOUR_SMS_SURVEY_HOURS"):
+            values["sms_survey_hours"] = int(survey_hours)
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -54,6 +54,8 @@ class Permission(StrEnum):
     DISPATCH_CREWS = "dispatch_crews"
     # The background jobs of every kind: watch them, retry a dead one, cancel a queued one.
     MANAGE_JOBS = "manage_jobs"
+    # A text from a customer through the SMS gateway's signed webhook (the system, no role).
+    RECEIVE_SMS = "receive_sms"
     # The texts of the messages to customers, and the webhook endpoints that hear of events.
     MANAGE_MESSAGES = "manage_messages"
     # A customer's channels, e-mail address, language and refused kinds of message.
@@ -113,6 +115,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     # The service centre sends the crews (派单), a supervisor may step in.
     Permission.DISPATCH_CREWS: frozenset({_D, _S}),
     Permission.MANAGE_JOBS: frozenset({_ADMIN}),
+    Permission.RECEIVE_SMS: frozenset(),
     Permission.MANAGE_MESSAGES: frozenset({_ADMIN}),
     # Whoever is on the phone with customers hears what they want (退订, another language);
     # administrators correct it.

@@ -148,3 +148,26 @@ class WebhookEndpoint(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime]
+
+
+class InboundSms(Base):
+    """A text a customer sent to the gateway's number (its inbound webhook): kept whatever it
+    says, with the order it answered and how, or why it answered none."""
+
+    __tablename__ = "inbound_sms"
+    __table_args__ = (Index("ix_inbound_sms_sender_received", "sender", "received_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    # The gateway's id: a webhook delivered twice is recorded once.
+    provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Personal data, like every full number: masked wherever shown.
+    sender: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(500))
+    received_at: Mapped[datetime]
+    work_order_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("work_order.id")
+    )
+    # What it was taken as (satisfied, basically_satisfied, dissatisfied), or None.
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    # Why it answered no order ("no survey waiting", "not a 1, 2 or 3"), for whoever reads them.
+    note: Mapped[str | None] = mapped_column(String(200))

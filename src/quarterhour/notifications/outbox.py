@@ -28,6 +28,7 @@ from quarterhour.notifications.models import (
     OutboxMessage,
     WebhookEndpoint,
 )
+from quarterhour.storage import one_write
 from quarterhour.storage.driver import on_postgresql
 
 # Why a message was written as suppressed (the timeline says it in words: wording.py).
@@ -112,6 +113,31 @@ def write_many(
     bills), set-based: the preferences, the overrides and the webhook endpoints are read in one
     query each and every row is inserted by one INSERT. No permission check (see `write`)."""
     return _insert(session, rows(session, kind, recipients, urgent=urgent, settings=settings))
+
+
+def write_with_use_case(
+    session: Session,
+    kind: str,
+    recipients: Sequence[Recipient],
+    *,
+    urgent: bool = False,
+    settings: Settings | None = None,
+    only: str | None = None,
+) -> int:
+    """The messages of an event inside a use case: joined to its one write when one runs
+    (intake, a move: they are written exactly when it is), else inserted in the caller's
+    transaction. `only` keeps one channel (a survey answered by SMS goes by SMS alone). How
+    many will be sent (suppressed rows are written, not counted). No permission check (see
+    `write`)."""
+    found = rows(session, kind, recipients, urgent=urgent, settings=settings)
+    if only is not None:
+        found = [row for row in found if row["channel"] == only]
+    if one_write.is_running(session):
+        for row in found:
+            one_write.also_insert(session, _MESSAGE, row)
+    else:
+        _insert(session, found)
+    return sum(1 for row in found if row["status"] == "queued")
 
 
 def rows(

@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from quarterhour.access.actor import Actor
+from quarterhour.access.permissions import Permission, require
 from quarterhour.config import Settings
 from quarterhour.kit import clock
 from quarterhour.notifications.channels import Channel, ChannelError, Outgoing, Sent
@@ -373,3 +375,17 @@ def record_delivery(
             )
         )
     return message_id
+
+
+def receive_report(
+    session: Session,
+    provider_id: str,
+    status: str,
+    at: datetime,
+    *,
+    error: str | None = None,
+    by: Actor,
+) -> int | None:
+    """The SMS gateway's signed delivery report (its webhook), as the system: record_delivery."""
+    require(by, Permission.RECEIVE_SMS)
+    return record_delivery(session, provider_id, status, at, error=error)

@@ -122,6 +122,11 @@ def also_insert(session: Session, table: Table, row: dict[str, Any]) -> None:
     running.extra_rows.append((table, row))
 
 
+def is_running(session: Session) -> bool:
+    """Whether a use case runs in this session now (its rows join its one write)."""
+    return _RUNNING in session.info
+
+
 def extra_rows(session: Session) -> list[tuple[Table, dict[str, Any]]]:
     """The rows queued by `also_insert` for the running use case's write (none outside one)."""
     running: UseCase | None = session.info.get(_RUNNING)

@@ -54,7 +54,7 @@ from quarterhour.outages.models import (
     PremisesSupply,
     TransformerArea,
 )
-from quarterhour.workorders import moves, outage_calls, repository, routing
+from quarterhour.workorders import customer_messages, moves, outage_calls, repository, routing
 from quarterhour.workorders.kinds import OrderType
 from quarterhour.workorders.lifecycle import OPEN_STATES, Action, State
 from quarterhour.workorders.models import WorkOrder
@@ -431,6 +431,8 @@ def _order_follows(
     current, order = state()
     if order.department_id != crew.department_id:
         return  # the order went elsewhere meanwhile: the job is the crew's own record
+    if taken.step is JobStep.DEPARTED and claimed is None:
+        customer_messages.crew_on_the_way(session, order, crew.name, settings)
     if current is State.DISPATCHED:  # 接单, or a step that implies it
         move(Action.ACKNOWLEDGE)
         current, order = state()

@@ -33,6 +33,7 @@ from quarterhour.programme import service as programme
 from quarterhour.storage import driver, one_write
 from quarterhour.workorders import (
     crew_jobs,
+    customer_messages,
     order_record,
     outage_answers,
     outage_calls,
@@ -249,6 +250,14 @@ def _take_new_contact(
         orders.append(order)
         deadlines.extend(its_deadlines)
         events.extend(its_events)
+    # 受理通知: the numbers and the status link by SMS, joined to the one write below.
+    customer_messages.contact_accepted(
+        session,
+        phone=contact.caller_phone,
+        customer_id=customer.id,
+        orders=orders,
+        settings=settings,
+    )
     writes.insert_rows(
         session,
         [

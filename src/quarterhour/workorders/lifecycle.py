@@ -198,11 +198,12 @@ def _moves() -> Iterable[Move]:
     yield Move(State.REVIEWED, Action.REPLY, (State.REPLIED,), frozenset({_A, _D, _F}))
     # The follow-up's outcome picks the target: satisfied → 回访; dissatisfied → 重办 (back to the
     # department); unreachable → stays until the last allowed attempt, then 回访 as unreachable.
+    # The system records the customer's own answer to the survey by SMS (sms_survey.py).
     yield Move(
         State.REPLIED,
         Action.FOLLOW_UP,
         (State.FOLLOWED_UP, State.DISPATCHED, State.REPLIED),
-        frozenset({_F, _D}),
+        frozenset({_F, _D, Role.SYSTEM}),
     )
     yield Move(
         State.REPLIED,

@@ -148,6 +148,9 @@ class WorkOrder(Base):
     answered_follow_ups: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     satisfied_follow_ups: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     followed_up_at: Mapped[datetime | None]
+    # The satisfaction survey sent by SMS with the reply waits for the customer's answer until
+    # then; after it, the follow-up is a call again (workorders/sms_survey.py).
+    sms_survey_until: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]  # archived or cancelled
     # Fault repair (抢修): area class and the times the SGCC commitments are measured on.
     area_class: Mapped[str | None] = mapped_column(String(8))
@@ -296,5 +299,6 @@ class FollowUp(Base):
     )
     at: Mapped[datetime]
     outcome: Mapped[str] = mapped_column(String(24))
-    by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    # Who called; None when the customer answered the survey by SMS himself (sms_survey.py).
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     note: Mapped[str | None] = mapped_column(Text)

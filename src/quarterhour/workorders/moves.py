@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quarterhour.access.actor import Actor
+from quarterhour.access.actor import Actor, system
 from quarterhour.access.permissions import checked, require_see_order
 from quarterhour.calendar import service as calendar_service
 from quarterhour.config import Settings
@@ -29,7 +29,7 @@ from quarterhour.errors import (
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.storage import one_write
-from quarterhour.workorders import order_record, policies, writes
+from quarterhour.workorders import customer_messages, order_record, policies, writes
 from quarterhour.workorders.deadlines import due_with_settings
 from quarterhour.workorders.kinds import (
     DeadlineKind,
@@ -371,6 +371,11 @@ def _arrive(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     )
     ctx.order.arrived_at = ctx.at
     ctx.meet(DeadlineKind.ARRIVAL, DeadlineKind.FIRST_CONTACT)
+    if ctx.order.order_type == OrderType.FAULT_REPAIR and ctx.data.at is None:
+        # Told as it happens; an arrival entered after the fact is news to nobody.
+        customer_messages.crew_arrived(
+            ctx.session, ctx.order, ctx.order.crew or "抢修人员", ctx.settings
+        )
     policy = policies.policy_in_force(ctx.session, ctx.order.accepted_at.date())
     for limit in policy.limits_for(ctx.order.order_type, ctx.order.subtype, ctx.order.area_class):
         if limit.kind is DeadlineKind.RESTORATION:
@@ -461,6 +466,10 @@ def _reply(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     ctx.meet(DeadlineKind.COMPLETION, DeadlineKind.REWORK, DeadlineKind.FIRST_CONTACT)
     if ctx.order.follow_up_required:
         ctx.add_limit(DeadlineKind.FOLLOW_UP)
+    # In writing too, with the survey by SMS (customer_messages.py), joined to this move's write.
+    ctx.order.sms_survey_until = customer_messages.result_replied(
+        ctx.session, ctx.order, at=ctx.now, settings=ctx.settings
+    )
     return None, {"reply_method": ctx.data.reply_method, "replied_by_id": ctx.by.id}
 
 
@@ -480,6 +489,10 @@ def _follow_up(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
         "note": ctx.data.note,
     }
     data: dict[str, Any] = {"outcome": outcome}
+    # Answered, one way or the other: the survey by SMS waits no more.
+    ctx.order.sms_survey_until = None
+    if ctx.by.username == SMS_SURVEY.username:
+        data["via"] = "sms"  # the customer's own answer to the survey (sms_survey.py)
     # The call was made: its clock is met, whatever the outcome. An unanswered call before the
     # last attempt leaves the order waiting for the next one, which has the same limit.
     ctx.meet(DeadlineKind.FOLLOW_UP)
@@ -507,6 +520,10 @@ def _follow_up(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     ctx.order.follow_up_outcome = outcome
     ctx.order.followed_up_at = ctx.at
     return State.FOLLOWED_UP, data
+
+
+# Who records a follow-up answered by the customer's SMS (workorders/sms_survey.py).
+SMS_SURVEY = system("sms-survey")
 
 
 def _cancel(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
