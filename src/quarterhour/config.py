@@ -103,6 +103,11 @@ class Settings:
     # and waits this long for the answer; without one, the follow-up agents call as before.
     follow_up_by_sms: bool = True
     sms_survey_hours: int = 24
+    # Arrears (billing/customer_notices.py, daily at 09:00): a reminder once a bill is past its
+    # due date; a disconnection notice once one is this many days past it, naming a day this
+    # many days after the notice.
+    disconnection_after_days: int = 30
+    disconnection_notice_days: int = 7
 
     def runs_embedded_worker(self) -> bool:
         if self.embedded_worker is not None:

@@ -40,6 +40,7 @@ _PERMISSION = {
     "bill_run": Permission.RUN_BILLING,
     "sla_sweep": Permission.RUN_SWEEP,
     "housekeeping": Permission.MANAGE_JOBS,
+    "arrears_notices": Permission.RUN_BILLING,
 }
 KINDS = tuple(_PERMISSION)
 

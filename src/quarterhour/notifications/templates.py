@@ -172,7 +172,7 @@ KINDS: dict[str, Kind] = {
             ),
             ("电费账单", "Your electricity bill"),
             (
-                "【供电一刻钟】户号{account}{period}电费{amount}元，请于{due_date}前缴纳。",
+                "【供电一刻钟】户号{account}，{period}电费{amount}元，请于{due_date}前缴纳。",
                 "[Quarter Hour] Account {account}, {period}: {amount} yuan, due {due_date}.",
             ),
         ),

@@ -25,7 +25,7 @@ from quarterhour.access.permissions import Permission, can, require
 from quarterhour.customers.models import Account, Premises
 from quarterhour.errors import IllegalTransition, NotFound, ValidationFailed
 from quarterhour.kit import bounds, clock
-from quarterhour.outages import coming
+from quarterhour.outages import coming, customer_notices
 from quarterhour.outages.lifecycle import (
     FIRST_STATE,
     Action,
@@ -283,6 +283,9 @@ def publish_notice(
     )
     session.add(notice)
     _moved(session, outage, Action.PUBLISH, by)
+    session.flush()
+    # In writing to every account it will cut off, with the notice (customer_notices.py).
+    customer_notices.planned_outage_notice(session, outage, notice)
     return notice
 
 

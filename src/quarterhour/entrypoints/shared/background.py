@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from quarterhour.access.actor import Actor, system
-from quarterhour.billing import bill_run, payment_import
+from quarterhour.billing import bill_run, customer_notices, payment_import
 from quarterhour.config import Settings
 from quarterhour.customers import reading_import, register_import
 from quarterhour.errors import DomainError
@@ -108,6 +108,10 @@ def bill_run_handler(settings: Settings) -> Handler:
             by=actor,
             on_step=step,
         )
+        # 账单通知, once per bill (its dedupe key): a rerun after a crash tells nobody twice.
+        for district_id, _name in districts:
+            with unit_of_work(context.factory) as session:
+                customer_notices.bill_ready(session, month, district_id=district_id, by=actor)
         return {
             "districts": [
                 {
@@ -140,6 +144,21 @@ def run_sweep(context: JobContext) -> dict[str, Any]:
     return {"warned": report.warned, "escalated": report.escalated}
 
 
+def arrears_handler(settings: Settings) -> Handler:
+    def run_arrears(context: JobContext) -> dict[str, Any]:
+        with unit_of_work(context.factory) as session:
+            told = customer_notices.arrears_notices(
+                session,
+                today=clock.now().date(),
+                disconnect_after_days=settings.disconnection_after_days,
+                notice_days=settings.disconnection_notice_days,
+                by=system("worker"),
+            )
+        return {"reminded": told.reminded, "warned": told.warned}
+
+    return run_arrears
+
+
 def run_housekeeping(context: JobContext) -> dict[str, Any]:
     with unit_of_work(context.factory) as session:
         purged = queue.purge_finished(
@@ -154,6 +173,7 @@ def handlers(settings: Settings) -> dict[str, Handler]:
         "bill_run": bill_run_handler(settings),
         "sla_sweep": run_sweep,
         "housekeeping": run_housekeeping,
+        "arrears_notices": arrears_handler(settings),
     }
 
 
@@ -163,6 +183,8 @@ def schedules(settings: Settings) -> list[Schedule]:
     return [
         Schedule("sla_sweep", settings.sweep_cron, "sla_sweep", catch_up=timedelta(minutes=5)),
         Schedule("housekeeping", "30 3 * * *", "housekeeping", catch_up=timedelta(hours=20)),
+        # Not at night: a reminder is sent when the customer can act on it.
+        Schedule("arrears_notices", "0 9 * * *", "arrears_notices", catch_up=timedelta(hours=8)),
     ]
 
 

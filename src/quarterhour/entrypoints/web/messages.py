@@ -114,6 +114,8 @@ CATALOGUE: dict[str, str] = {
     "stopped when the server shut down; start it again (it is safe to rerun)": "服务器关闭时任务已停止，请重新开始（重复执行是安全的）",
     "the worker running this job stopped answering on its last attempt; start it again (it is safe to rerun)": "执行此任务的后台进程在最后一次尝试中失去响应，请重新执行（重复执行是安全的）",
     "job {job_id} has no file": "任务{job_id}没有文件",
+    "no SMS gateway is configured": "未配置短信网关",
+    "X-Signature: not signed with the gateway's key": "X-Signature：未使用短信网关的密钥签名",
     "job {job_id} is {job_status}; only a dead, failed or stopped job is retried": "任务{job_id}当前状态为{job_status}；只有已放弃、失败或已停止的任务可以重新执行",
     "job {job_id} is {job_status}; only a queued job is cancelled": "任务{job_id}当前状态为{job_status}；只有排队中的任务可以取消",
     "job {job_id}'s file is gone; import the file again": "任务{job_id}的文件已不在，请重新导入该文件",

@@ -1102,6 +1102,7 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "run_cancelled": ("已取消", "cancelled"),
     "job_sla_sweep": ("时限巡检", "Deadline sweep"),
     "job_housekeeping": ("夜间清理", "Nightly housekeeping"),
+    "job_arrears_notices": ("欠费提醒与停电通知", "Arrears reminders and notices"),
     "job_attempts": ("第 {n} 次执行（最多 {max} 次）", "attempt {n} of {max}"),
     "job_next_try": ("下次重试", "Next try"),
     "job_worker": ("后台进程", "Worker"),
