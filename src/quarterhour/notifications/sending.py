@@ -339,6 +339,7 @@ def record_delivery(
     at: datetime,
     *,
     error: str | None = None,
+    client_ref: str | None = None,
 ) -> int | None:
     """A gateway's delivery report: the message it names is delivered (or failed), in the
     caller's transaction; its id, or None for an id we never sent (ignored, logged). A report
@@ -350,6 +351,34 @@ def record_delivery(
     message_id: int | None = session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.provider_id == provider_id)
     )
+    if message_id is None and client_ref is not None and client_ref.isdigit():
+        # A fast gateway's report can overtake the sender's own record of the send: the
+        # message, still `sending`, is found by the id we gave the gateway, and takes the
+        # report (the sender's update, guarded by `sending`, then leaves it alone).
+        overtaken = session.execute(
+            update(t)
+            .where(t.c.id == int(client_ref), t.c.status == "sending")
+            .values(
+                status="delivered" if status == "delivered" else "failed",
+                provider_id=provider_id[:64],
+                sent_at=at,
+                delivered_at=at if status == "delivered" else None,
+                last_error=None if status == "delivered" else (error or "failed")[:_REASON_MAX],
+                locked_by=None,
+                locked_until=None,
+            )
+            .returning(t.c.id)
+        ).scalar_one_or_none()
+        if overtaken is not None:
+            session.execute(
+                _ATTEMPT.insert().values(
+                    message_id=overtaken,
+                    at=at,
+                    outcome="delivered" if status == "delivered" else "failed",
+                    detail=None if status == "delivered" else (error or "failed")[:_REASON_MAX],
+                )
+            )
+            return int(overtaken)
     if message_id is None:
         log.warning("a delivery report for an unknown message (provider id %s)", provider_id[:100])
         return None
@@ -384,8 +413,9 @@ def receive_report(
     at: datetime,
     *,
     error: str | None = None,
+    client_ref: str | None = None,
     by: Actor,
 ) -> int | None:
     """The SMS gateway's signed delivery report (its webhook), as the system: record_delivery."""
     require(by, Permission.RECEIVE_SMS)
-    return record_delivery(session, provider_id, status, at, error=error)
+    return record_delivery(session, provider_id, status, at, error=error, client_ref=client_ref)

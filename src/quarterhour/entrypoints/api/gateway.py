@@ -49,7 +49,13 @@ async def delivery_report(
     """A message delivered to the phone, or failed: the outbox and the order's timeline say so."""
     report = sms_gateway.parse_delivery_report(await _signed(request, x_signature))
     message_id = sending.receive_report(
-        session, report.provider_id, report.status, report.at, error=report.error, by=GATEWAY
+        session,
+        report.provider_id,
+        report.status,
+        report.at,
+        error=report.error,
+        client_ref=report.client_ref,
+        by=GATEWAY,
     )
     session.commit()
     return ReportOut(message_id=message_id)
