@@ -187,5 +187,9 @@ class Settings:
             values["follow_up_by_sms"] = by_sms.lower() not in {"", "0", "false", "no", "off"}
         if survey_hours := env.get("QUARTERHOUR_SMS_SURVEY_HOURS"):
             values["sms_survey_hours"] = int(survey_hours)
+        if after := env.get("QUARTERHOUR_DISCONNECTION_AFTER_DAYS"):
+            values["disconnection_after_days"] = int(after)
+        if notice := env.get("QUARTERHOUR_DISCONNECTION_NOTICE_DAYS"):
+            values["disconnection_notice_days"] = int(notice)
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
