@@ -83,6 +83,15 @@ def test_the_reply_goes_in_writing_with_the_survey_that_then_waits_for_its_answe
     assert until == frozen_clock.now + timedelta(hours=24)
     page = loop.order(order["id"])
     assert {m["kind"] for m in page["messages"]} >= {"result_replied", "follow_up_survey"}
+    queue = loop.client.get(
+        "/api/v1/orders", params={"state": "replied"}, headers=loop.headers("followup")
+    ).json()["items"]
+    assert [o["sms_survey_until"] for o in queue if o["id"] == order["id"]] != [None]
+    frozen_clock.advance(hours=25)  # no answer: the follow-up agents call
+    queue = loop.client.get(
+        "/api/v1/orders", params={"state": "replied"}, headers=loop.headers("followup")
+    ).json()["items"]
+    assert [o["sms_survey_until"] for o in queue if o["id"] == order["id"]] == [None]
 
 
 def test_a_customer_who_refused_sms_gets_no_survey_and_is_called(

@@ -18,6 +18,7 @@ from quarterhour.access.permissions import (
 )
 from quarterhour.customers.models import Account, Customer, Premises
 from quarterhour.errors import NotFound
+from quarterhour.kit import clock
 from quarterhour.kit.masking import mask_name, mask_phone, mask_text, salutation
 from quarterhour.notifications import timeline
 from quarterhour.notifications.models import OutboxMessage
@@ -59,6 +60,11 @@ def _summary(order: WorkOrder, customer_name: str | None, phone: str | None) -> 
         has_provisional_deadline=order.has_provisional_deadline,
         rework_count=order.rework_count,
         version=order.version,
+        sms_survey_until=order.sms_survey_until
+        if order.state == "replied"
+        and order.sms_survey_until is not None
+        and order.sms_survey_until >= clock.now()
+        else None,
     )
 
 

@@ -200,6 +200,11 @@ class OrderSummary(BaseModel):
         description="at intake only: the routing policy sends this fault repair to the crew on"
         " duty",
     )
+    sms_survey_until: datetime | None = Field(
+        default=None,
+        description="replied: the survey by SMS waits for the customer's answer until then;"
+        " the follow-up agents call after it",
+    )
 
 
 class RelatedOrder(BaseModel):

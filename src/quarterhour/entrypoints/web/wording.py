@@ -1121,6 +1121,10 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "job_status": ("状态", "Status"),
     "jobs_none": ("暂无后台任务。", "No jobs."),
     "jobs_every": ("全部", "all"),
+    "sms_survey_waiting": (
+        "短信回访中，等待客户回复至{until}",
+        "survey by SMS: waiting for the answer until {until}",
+    ),
     "job_scheduled": ("定时", "scheduled"),
     # --- messages to customers (the outbox): the order's messages, templates, preferences
     "msg_heading": ("客户通知", "Messages to the customer"),
