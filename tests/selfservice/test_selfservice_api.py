@@ -124,9 +124,7 @@ def test_four_wrong_tries_leave_the_right_code_valid(
     assert report(client, code).status_code == 201
 
 
-def test_a_code_expires_after_five_minutes(
-    client: TestClient, engine: Engine, at_ten: Any
-) -> None:
+def test_a_code_expires_after_five_minutes(client: TestClient, engine: Engine, at_ten: Any) -> None:
     ask_code(client)
     code = sent_code(engine)
     at_ten.advance(minutes=5, seconds=1)
@@ -248,7 +246,10 @@ def test_a_bad_phone_is_refused_naming_it(
             {"matter": {"order_type": "complaint", "description": "d", "account_number": "x"}},
             "matter.account_number",
         ),
-        ({"matter": {"order_type": "complaint", "description": "d", "address": "路" * 201}}, "matter.address"),
+        (
+            {"matter": {"order_type": "complaint", "description": "d", "address": "路" * 201}},
+            "matter.address",
+        ),
     ],
 )
 def test_bad_input_is_refused_naming_the_field(

@@ -174,9 +174,7 @@ def use_code(
         return
     live = row.used_at is None and row.failures < MAX_FAILURES and row.expires_at > now
     if not (right and live):
-        session.execute(
-            update(_T).where(_T.c.id == row.id).values(failures=_T.c.failures + 1)
-        )
+        session.execute(update(_T).where(_T.c.id == row.id).values(failures=_T.c.failures + 1))
         raise ValidationFailed(WRONG_CODE, field="code")
     # Guarded: of two requests with the one code, one uses it.
     done: Any = session.execute(

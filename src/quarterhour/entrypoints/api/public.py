@@ -110,8 +110,8 @@ def send_verification_code(body: CodeRequest, request: Request, session: Session
     "/contacts",
     response_model=SelfContactOut,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"model": SelfContactOut, "description": "the same request retried"}}
-    | answers(409, 422),
+    responses=answers(409, 422)
+    | {200: {"model": SelfContactOut, "description": "the same request retried"}},
 )
 def report(
     body: SelfContact,

@@ -90,9 +90,7 @@ class SelfContactOut(BaseModel):
     orders: list[SelfOrder]
 
 
-def send_code(
-    session: Session, data: CodeRequest, *, caller: str, settings: Settings
-) -> CodeSent:
+def send_code(session: Session, data: CodeRequest, *, caller: str, settings: Settings) -> CodeSent:
     seconds = codes.send_code(
         session, data.phone, caller=caller, by=actor(), settings=settings, lang=data.lang
     )
@@ -135,9 +133,7 @@ def take(
             )
         ],
     )
-    return take_contact_committed(
-        session, contact, by=by, settings=settings, idempotency_key=key
-    )
+    return take_contact_committed(session, contact, by=by, settings=settings, idempotency_key=key)
 
 
 def _title(description: str) -> str:
@@ -162,10 +158,11 @@ def answer(result: intake.IntakeResult, settings: Settings) -> SelfContactOut:
         contact=result.contact.number or "",
         orders=[
             SelfOrder(
-                number=o.number,
+                number=number,
                 order_type=o.order_type,
-                status_url=outbox.status_url(settings, o.number),
+                status_url=outbox.status_url(settings, number),
             )
             for o in result.orders
+            if (number := o.number or "")
         ],
     )

@@ -1209,6 +1209,8 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "report_sms_sent": ("我们已通过短信发送工单号。", "We have sent you the order number by SMS."),
     "report_numbers": ("工单号", "Order number"),
     "report_follow": ("查询进度", "Follow it"),
+    # The dashboard: the period's orders per channel (the customers' own web and app among them).
+    "by_channel": ("按渠道统计", "By channel"),
 }
 
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")

@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse
 
 from quarterhour.billing import voice
 from quarterhour.entrypoints.shared import lookups, selfservice
-from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.shared.sessions import SessionDep
+from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import refusals, wording
 from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.render import local, templates
@@ -233,6 +233,4 @@ def report_submit(
             form=form,
             error=t.refusal(exc, _REPORT_INPUTS),
         )
-    return _report_page(
-        request, lang, "done", answer=selfservice.answer(result, settings)
-    )
+    return _report_page(request, lang, "done", answer=selfservice.answer(result, settings))
