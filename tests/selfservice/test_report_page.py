@@ -3,6 +3,7 @@ follow it; refusals said by the input at fault, in the reader's language; no scr
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -72,6 +73,23 @@ def test_the_page_in_english(client: TestClient, engine: Engine, at_ten: Any) ->
     done = _submit(client, sent_code(engine), lang="en")
     assert "We have sent you the order number by SMS" in done.text
     assert "&amp;lang=en" in done.text
+
+
+def test_a_second_click_is_answered_with_the_first_contact(
+    client: TestClient, engine: Engine, at_ten: Any
+) -> None:
+    step2 = _details(client)
+    key = re.search(r'name="request" value="([^"]+)"', step2.text)
+    assert key is not None
+    code = sent_code(engine)
+    first = _submit(client, code, request=key.group(1))
+    again = _submit(client, code, request=key.group(1))
+    assert first.status_code == again.status_code == 200, again.text
+    with Session(engine) as session:
+        order = session.scalars(select(WorkOrder)).one()
+    assert order.number in again.text
+    # Without the form's key the used code is refused.
+    assert _submit(client, code).status_code == 422
 
 
 def test_every_public_page_links_to_the_report(client: TestClient) -> None:

@@ -44,7 +44,7 @@ KEPT = timedelta(days=1)
 
 # One message for a wrong, expired, used or void code: the answer tells a guesser nothing.
 WRONG_CODE = "the code is wrong or no longer valid; ask for a new one"
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 def mobile(phone: str, *, field: str = "phone") -> str:

@@ -38,8 +38,8 @@ SELF_ORDER_TYPES: tuple[str, ...] = ("fault_repair", "complaint", "consultation"
 Description = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), NoControl
 ]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")]
-AccountNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{6,20}$")]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]
+AccountNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6,20}$")]
 # A key of the client's own, stored behind a prefix: it shares no namespace with the desk's.
 IDEMPOTENCY_PREFIX = "selfservice/"
 IDEMPOTENCY_MAX_LENGTH = 100

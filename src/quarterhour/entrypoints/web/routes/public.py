@@ -7,6 +7,7 @@ Nothing comes from elsewhere: no script at all, no font, and the app's own style
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -181,7 +182,9 @@ def report_code(
         "details",
         phone=phone.strip(),
         masked_phone=masking.mask_phone(phone.strip()),
-        form={},
+        # The form's own Idempotency-Key: sent twice (a double click, a reload), it is
+        # answered with the contact the first one made.
+        form={"request": secrets.token_urlsafe(16)},
     )
 
 
@@ -196,6 +199,9 @@ def report_submit(
     description: FormText = "",
     account_number: Annotated[str, Form(max_length=40)] = "",
     address: Annotated[str, Form(max_length=400)] = "",
+    request_key: Annotated[
+        str, Form(alias="request", max_length=selfservice.IDEMPOTENCY_MAX_LENGTH)
+    ] = "",
     lang: Lang = "zh",
 ) -> HTMLResponse:
     """Step 3: the contact taken (as the API takes it, channel web) and its order numbers; a
@@ -208,6 +214,7 @@ def report_submit(
         "description": description,
         "account_number": account_number,
         "address": address,
+        "request": request_key,
     }
     matter = {
         "order_type": order_type,
@@ -221,7 +228,9 @@ def report_submit(
             selfservice.SelfContact,
             {"phone": phone, "code": code, "name": name, "matter": matter, "channel": "web"},
         )
-        result = selfservice.take(session, data, settings=settings, idempotency_key=None)
+        result = selfservice.take(
+            session, data, settings=settings, idempotency_key=request_key.strip() or None
+        )
     except DomainError as exc:
         return _report_page(
             request,
