@@ -18,6 +18,7 @@ from quarterhour.organisation import models as organisation_models
 from quarterhour.outages import models as outage_models
 from quarterhour.programme import models as programme_models
 from quarterhour.records import models as record_models
+from quarterhour.selfservice import models as selfservice_models
 from quarterhour.storage.base import Base
 from quarterhour.tariffs import models as tariff_models
 from quarterhour.throttle import models as throttle_models
@@ -36,6 +37,7 @@ MODULES = (
     outage_models,
     programme_models,
     record_models,
+    selfservice_models,
     tariff_models,
     throttle_models,
     workorder_models,

@@ -60,6 +60,9 @@ class Permission(StrEnum):
     MANAGE_MESSAGES = "manage_messages"
     # A customer's channels, e-mail address, language and refused kinds of message.
     SET_CONTACT_PREFERENCES = "set_contact_preferences"
+    # A customer's own intake on the public page and API: one-time codes sent and used. Only
+    # the system actor (system("selfservice")) acts for him; no staff role needs it.
+    SELF_SERVICE = "self_service"
 
 
 _A = Role.DUTY_AGENT
@@ -120,6 +123,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     # Whoever is on the phone with customers hears what they want (退订, another language);
     # administrators correct it.
     Permission.SET_CONTACT_PREFERENCES: frozenset({_A, _D, _F, _ADMIN}),
+    Permission.SELF_SERVICE: frozenset(),
 }
 
 # A repair crew (a handler of a repair department, Actor.is_crew) works its jobs on site from a

@@ -1,5 +1,6 @@
 """The call mix: orders accepted per type per day, week or month (Asia/Shanghai), so management
-can watch the shift "from complaints to consultations and praise" (PRODUCT.md, Channels)."""
+can watch the shift "from complaints to consultations and praise" (PRODUCT.md, Channels); and
+per channel over the period (the hotline, the programme, the customers' own web and app)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from quarterhour.analytics.quality import Cohort
 from quarterhour.analytics.schemas import Bucket
 from quarterhour.workorders.lifecycle import State
-from quarterhour.workorders.models import WorkOrder
+from quarterhour.workorders.models import Contact, WorkOrder
 
 _W = WorkOrder
 
@@ -83,3 +84,15 @@ def counts(session: Session, cohort: Cohort, bucket: Bucket) -> dict[tuple[date,
         (day, kind): number
         for day, kind, number in session.execute(_mix_query(dialect, cohort, bucket))
     }
+
+
+def per_channel(session: Session, cohort: Cohort) -> dict[str, int]:
+    """Orders accepted in the cohort per channel of their contact (cancelled ones aside)."""
+    query = (
+        select(Contact.channel, func.count())
+        .select_from(_W)
+        .join(Contact, Contact.id == _W.contact_id)
+        .where(*cohort.conditions(), _W.state != State.CANCELLED)
+        .group_by(Contact.channel)
+    )
+    return {channel: number for channel, number in session.execute(query)}

@@ -139,3 +139,7 @@ class MixReport(BaseModel):
     bucket: Bucket
     order_types: list[str]
     rows: list[MixRow]
+    by_channel: dict[str, int] = Field(
+        default_factory=dict,
+        description="orders accepted in the period per channel (every channel, zeros included)",
+    )

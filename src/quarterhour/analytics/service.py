@@ -33,7 +33,7 @@ from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
 from quarterhour.organisation import service as organisation
 from quarterhour.workorders import labels
-from quarterhour.workorders.kinds import ComplaintClass, OrderType, complaint_class
+from quarterhour.workorders.kinds import Channel, ComplaintClass, OrderType, complaint_class
 
 # A bound on what one request may scan: five years of a busy hotline is ~1.7M orders (the
 # 1,000,000-order benchmark holds three years).
@@ -153,7 +153,15 @@ def _mix(session: Session, q: MixQuery, cohort: Cohort) -> MixReport:
     for start in mix.bucket_starts(q.start, q.end, q.bucket):
         row = {kind: found.get((start, kind), 0) for kind in kinds}
         rows.append(MixRow(bucket_start=start, counts=row, total=sum(row.values())))
-    return MixReport(start=q.start, end=q.end, bucket=q.bucket, order_types=kinds, rows=rows)
+    channels = mix.per_channel(session, cohort)
+    return MixReport(
+        start=q.start,
+        end=q.end,
+        bucket=q.bucket,
+        order_types=kinds,
+        rows=rows,
+        by_channel={c.value: channels.get(c.value, 0) for c in Channel},
+    )
 
 
 def _overdue(session: Session, q: StatsQuery, departments: dict[int, str]) -> OverdueReport:

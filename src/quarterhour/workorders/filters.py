@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import TypeVarTuple
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, Select, and_, case
+from sqlalchemy import ColumnElement, Select, and_, case, select
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import seen_department
@@ -14,9 +14,9 @@ from quarterhour.errors import Forbidden
 from quarterhour.kit import clock
 from quarterhour.kit.bounds import BigId, DbId, SaneDateTime, Text
 from quarterhour.workorders import standing
-from quarterhour.workorders.kinds import AreaClass, OrderType
+from quarterhour.workorders.kinds import AreaClass, Channel, OrderType
 from quarterhour.workorders.lifecycle import DEPARTMENT_STATES, OPEN_STATES, State
-from quarterhour.workorders.models import WorkOrder
+from quarterhour.workorders.models import Contact, WorkOrder
 from quarterhour.workorders.standing import FollowUpStanding
 
 
@@ -63,6 +63,7 @@ class OrderFilter(BaseModel):
     area_class: AreaClass | None = None
     linked: bool | None = Field(default=None, description="linked to an outage (or not)")
     outage_id: DbId | None = Field(default=None, description="the calls linked to this outage")
+    channel: Channel | None = Field(default=None, description="taken on this channel")
     sort: Sort = Sort.DUE
     page: int = Field(default=1, ge=1, le=10_000)
     per_page: int = Field(default=50, ge=1, le=200)
@@ -135,6 +136,10 @@ def apply(query: Select[*_Row], f: OrderFilter, actor: Actor) -> Select[*_Row]:
         conditions.append(WorkOrder.accepted_at >= f.accepted_from)
     if f.accepted_to is not None:
         conditions.append(WorkOrder.accepted_at < f.accepted_to)
+    if f.channel is not None:
+        conditions.append(
+            WorkOrder.contact_id.in_(select(Contact.id).where(Contact.channel == f.channel))
+        )
     if f.number:
         conditions.append(WorkOrder.number == f.number.strip())
     if f.area_class is not None:

@@ -189,7 +189,7 @@ def _take_new_contact(
         caller_phone=customers.normalise_phone(data.caller_phone, field="caller_phone")
         or customer.phone,
         received_at=received_at,
-        taken_by_id=by.person_id,
+        taken_by_id=by.id,
         episode_id=episode_id,
         summary=data.summary,
         idempotency_key=idempotency_key,

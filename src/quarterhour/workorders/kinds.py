@@ -120,6 +120,7 @@ class Channel(StrEnum):
     PROGRAMME = "programme"  # 供电一刻钟 直播节目
     COUNTER = "counter"  # 营业厅窗口
     WEB = "web"
+    APP = "app"  # 手机应用: the utility's app (self-service, like the web page)
     SMS = "sms"
     LETTER = "letter"  # 信函
     GOV_12345 = "gov_12345"  # 12345 政务服务热线
@@ -155,6 +156,7 @@ NATURAL_REPLY: dict[str, ReplyMethod] = {
     Channel.PROGRAMME: ReplyMethod.PROGRAMME,
     Channel.COUNTER: ReplyMethod.COUNTER,
     Channel.WEB: ReplyMethod.SMS,
+    Channel.APP: ReplyMethod.SMS,
     Channel.SMS: ReplyMethod.SMS,
     Channel.LETTER: ReplyMethod.LETTER,
     Channel.GOV_12345: ReplyMethod.PHONE,

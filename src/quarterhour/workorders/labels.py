@@ -182,6 +182,7 @@ CHANNELS: Mapping[str, Label] = {
     Channel.PROGRAMME: Label("直播节目", "live programme"),
     Channel.COUNTER: Label("营业厅窗口", "counter"),
     Channel.WEB: Label("网站", "web"),
+    Channel.APP: Label("手机应用", "app"),
     Channel.SMS: Label("短信", "SMS"),
     Channel.LETTER: Label("信函", "letter"),
     Channel.GOV_12345: Label("12345 政务服务热线", "12345 government hotline"),

@@ -41,7 +41,8 @@ class Contact(Base):
     caller_name: Mapped[str | None] = mapped_column(String(64))
     caller_phone: Mapped[str | None] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(index=True)
-    taken_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    # None: the customer's own, on the public page or API (the system took it).
+    taken_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     episode_id: Mapped[int | None] = mapped_column(ForeignKey("episode.id"), index=True)
     summary: Mapped[str | None] = mapped_column(Text)
     # A retried intake with the same key returns the first contact instead of a second one.

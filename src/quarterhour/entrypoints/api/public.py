@@ -1,16 +1,23 @@
-"""Unauthenticated endpoints: order status, bill inquiry. Failure budgets, nothing personal."""
+"""Unauthenticated endpoints: order status, bill inquiry, self-service intake. Failure budgets and
+rate limits, nothing personal."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from quarterhour.billing import voice
 from quarterhour.entrypoints.api.errors import answers
-from quarterhour.entrypoints.shared import lookups
+from quarterhour.entrypoints.shared import lookups, selfservice
 from quarterhour.entrypoints.shared.lookups import BillAnswer, Disclosure
+from quarterhour.entrypoints.shared.selfservice import (
+    CodeRequest,
+    CodeSent,
+    SelfContact,
+    SelfContactOut,
+)
 from quarterhour.entrypoints.shared.sessions import SessionDep
 from quarterhour.kit import clock
 from quarterhour.kit.bounds import SaneDate, Text
@@ -82,3 +89,52 @@ async def bill_inquiry_spoken(
         request.app.state, lookups.caller_of(request.scope), account, phone_last4
     )
     return Response(await run_in_threadpool(voice.speak, answer.sentence), media_type="audio/wav")
+
+
+@router.post(
+    "/verification-codes",
+    response_model=CodeSent,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=answers(422, 429),
+)
+def send_verification_code(body: CodeRequest, request: Request, session: SessionDep) -> CodeSent:
+    """A 6-digit one-time code sent to the phone by SMS, for /public/contacts: valid 5 minutes,
+    5 wrong tries, used once. Per phone one a minute and five an hour, per caller twenty an
+    hour (429 with Retry-After). The answer is the same whatever the phone."""
+    return selfservice.send_code(
+        session, body, caller=lookups.caller_of(request.scope), settings=request.app.state.settings
+    )
+
+
+@router.post(
+    "/contacts",
+    response_model=SelfContactOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=answers(409, 422)
+    | {200: {"model": SelfContactOut, "description": "the same request retried"}},
+)
+def report(
+    body: SelfContact,
+    request: Request,
+    session: SessionDep,
+    idempotency_key: Annotated[
+        Text | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=selfservice.IDEMPOTENCY_MAX_LENGTH,
+        ),
+    ] = None,
+) -> Response:
+    """A customer's own fault report, complaint or consultation, his phone proven by the code
+    (a wrong, expired or used one: 422 `code`, alike). Taken as the desk takes a contact, on
+    channel web or app; the order numbers and their status links, which he is also sent by
+    SMS."""
+    settings = request.app.state.settings
+    result = selfservice.take(session, body, settings=settings, idempotency_key=idempotency_key)
+    out = selfservice.answer(result, settings)
+    return Response(
+        out.model_dump_json(),
+        status_code=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        media_type="application/json",
+    )

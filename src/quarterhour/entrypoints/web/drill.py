@@ -84,6 +84,18 @@ class Drill:
         scoped = Drill(self.q.model_copy(update={"order_type": OrderType(order_type)}))
         return scoped.cohort(figure, start=start, end=end)
 
+    def of_channel(self, channel: str) -> str:
+        """The orders of the period taken on one channel (the call mix's channel table)."""
+        params: Params = {
+            "open": "all",
+            "cancelled": "false",
+            "accepted_from": self.q.start.isoformat(),
+            "accepted_to": self.q.end.isoformat(),
+            **self._scope(),
+            "channel": channel,
+        }
+        return _link(params)
+
     def overdue(self, department_id: int | None = None, *, per_department: bool = False) -> str:
         """Overdue work now (whatever its acceptance date), optionally one department's
         (None with `per_department`: the orders no department holds yet)."""

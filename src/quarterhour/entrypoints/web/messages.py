@@ -491,6 +491,12 @@ CATALOGUE: dict[str, str] = {
     "email: an e-mail address like name@example.cn": "email: 请填写电子邮箱，如name@example.cn",
     "email: give the address e-mails go to": "email: 请填写接收邮件的地址",
     "opted_out: no message kind {unknown_0}": "opted_out: 没有{unknown_0}这类消息",
+    # self-service intake: one-time codes
+    "phone must be a mobile number of 11 digits": "手机号码须为11位数字",
+    "the code is wrong or no longer valid; ask for a new one": "验证码错误或已失效，请重新获取",
+    "a code was sent to this phone a moment ago; try again in {wait} seconds": "验证码刚刚已发送到该手机，请{wait}秒后再试",
+    "too many codes for this phone this hour; try again in {wait} seconds": "该手机本小时获取验证码次数过多，请{wait}秒后再试",
+    "too many codes asked from this address; try again in {wait} seconds": "该网络地址获取验证码次数过多，请{wait}秒后再试",
 }
 
 _PLACEHOLDER = re.compile(r"\{\w+(?:![rsa])?(?::[^{}]*)?\}")
@@ -682,6 +688,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "phone_last4": ("电话后四位", "last four digits of the phone"),
     "address": ("地址", "address"),
     "account": ("户号", "account number"),
+    "account_number": ("户号", "account number"),
+    "matter": ("诉求", "matter"),
     "channel": ("渠道", "channel"),
     "episode_id": ("节目", "episode"),
     "matters": ("诉求", "matters"),

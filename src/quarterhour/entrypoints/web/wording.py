@@ -1190,6 +1190,32 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "pref_save": ("保存偏好", "Save preferences"),
     "pref_saved": ("通知偏好已保存。", "Preferences saved."),
     "admin_messages": ("通知模板", "Message templates"),
+    # The public page /report: a customer's own fault report, complaint or consultation.
+    "public_report": ("自助报修与投诉", "Report a fault or a complaint"),
+    "report_intro": (
+        "停电报修、投诉或咨询，无需登录：先用手机号获取验证码。",
+        "Report a fault, file a complaint or ask a question without an account: first get a code on your mobile phone.",
+    ),
+    "report_phone": ("手机号码", "Mobile phone"),
+    "report_get_code": ("获取验证码", "Get a code"),
+    "report_code_sent": (
+        "验证码已通过短信发送至{phone}，{minutes}分钟内有效。",
+        "A code was sent by SMS to {phone}; it is valid for {minutes} minutes.",
+    ),
+    "report_other_phone": ("换一个手机号", "Use another phone"),
+    "report_code": ("短信验证码", "Code from the SMS"),
+    "report_name": ("您的称呼", "Your name"),
+    "report_kind": ("诉求类型", "What is it about"),
+    "report_description": ("情况描述", "What happened"),
+    "report_account": ("户号（选填）", "Account number (optional)"),
+    "report_address": ("地址（选填）", "Address (optional)"),
+    "report_submit": ("提交", "Send"),
+    "report_done": ("已受理", "Received"),
+    "report_sms_sent": ("我们已通过短信发送工单号。", "We have sent you the order number by SMS."),
+    "report_numbers": ("工单号", "Order number"),
+    "report_follow": ("查询进度", "Follow it"),
+    # The dashboard: the period's orders per channel (the customers' own web and app among them).
+    "by_channel": ("按渠道统计", "By channel"),
 }
 
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")

@@ -1,5 +1,5 @@
-"""Public pages (no login): the disclosure of tariffs and commitments, the bill inquiry and the
-order status lookup. Rendered on the server, Chinese by default and English with ?lang=en.
+"""Public pages (no login): the disclosure of tariffs and commitments, the bill inquiry, the
+order status lookup and the self-service report (/report: a code by SMS, then the matter). Rendered on the server, Chinese by default and English with ?lang=en.
 
 Nothing comes from elsewhere: no script at all, no font, and the app's own style sheet
 (/static/public.css), as the pages' Content-Security-Policy requires (entrypoints/perimeter.py).
@@ -7,20 +7,23 @@ Nothing comes from elsewhere: no script at all, no font, and the app's own style
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
 from quarterhour.billing import voice
-from quarterhour.entrypoints.shared import lookups
+from quarterhour.entrypoints.shared import lookups, selfservice
 from quarterhour.entrypoints.shared.sessions import SessionDep
+from quarterhour.entrypoints.shared.validation import validated
 from quarterhour.entrypoints.web import refusals, wording
 from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.render import local, templates
-from quarterhour.errors import NotFound, TooManyRequests, ValidationFailed
-from quarterhour.kit import clock
+from quarterhour.errors import DomainError, NotFound, TooManyRequests, ValidationFailed
+from quarterhour.kit import clock, masking
 from quarterhour.kit.bounds import SaneDate, Text
+from quarterhour.selfservice import codes
 
 router = APIRouter(include_in_schema=False)
 
@@ -115,3 +118,128 @@ def status_page(
         local=local,
     )
     return HTMLResponse(page, status_code=status_code)
+
+
+# The report form's inputs by the API's field names (matter.description → description).
+_REPORT_INPUTS = {f"matter.{name}": name for name in selfservice.SelfMatter.model_fields}
+# A form's text inputs are bounded before anything reads them (the schemas bound them again).
+FormText = Annotated[str, Form(max_length=4000)]
+Lang = Annotated[str, Form(pattern="^(zh|en)$")]
+
+
+def _report_page(
+    request: Request, lang: str, step: str, status_code: int = 200, **values: object
+) -> HTMLResponse:
+    t = wording.Words(lang)
+    error = values.pop("error", None)
+    page = templates.get_template("public/report.html").render(
+        lang=lang,
+        t=t,
+        path="/report",
+        step=step,
+        error=error,
+        **refusals.marks(error),
+        kinds=selfservice.SELF_ORDER_TYPES,
+        minutes=int(codes.VALID.total_seconds() // 60),
+        **values,
+    )
+    return HTMLResponse(page, status_code=status_code)
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report_page(
+    request: Request, lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh"
+) -> HTMLResponse:
+    """自助报修: step 1, the mobile phone the code goes to."""
+    return _report_page(request, lang, "phone", phone="")
+
+
+@router.post("/report/code", response_class=HTMLResponse)
+def report_code(
+    request: Request,
+    session: SessionDep,
+    phone: Annotated[str, Form(max_length=40)] = "",
+    lang: Lang = "zh",
+) -> HTMLResponse:
+    """Step 2 once the code is sent: the code and the matter. A refusal (a bad number, too many
+    codes) keeps step 1, said by the phone's input."""
+    t = wording.Words(lang)
+    try:
+        data = validated(selfservice.CodeRequest, {"phone": phone, "lang": lang})
+        selfservice.send_code(
+            session,
+            data,
+            caller=lookups.caller_of(request.scope),
+            settings=request.app.state.settings,
+        )
+    except DomainError as exc:
+        return _report_page(
+            request, lang, "phone", exc.status_code, phone=phone, error=t.refusal(exc)
+        )
+    return _report_page(
+        request,
+        lang,
+        "details",
+        phone=phone.strip(),
+        masked_phone=masking.mask_phone(phone.strip()),
+        # The form's own Idempotency-Key: sent twice (a double click, a reload), it is
+        # answered with the contact the first one made.
+        form={"request": secrets.token_urlsafe(16)},
+    )
+
+
+@router.post("/report", response_class=HTMLResponse)
+def report_submit(
+    request: Request,
+    session: SessionDep,
+    phone: Annotated[str, Form(max_length=40)] = "",
+    code: Annotated[str, Form(max_length=20)] = "",
+    name: Annotated[str, Form(max_length=100)] = "",
+    order_type: Annotated[str, Form(max_length=32)] = "",
+    description: FormText = "",
+    account_number: Annotated[str, Form(max_length=40)] = "",
+    address: Annotated[str, Form(max_length=400)] = "",
+    request_key: Annotated[
+        str, Form(alias="request", max_length=selfservice.IDEMPOTENCY_MAX_LENGTH)
+    ] = "",
+    lang: Lang = "zh",
+) -> HTMLResponse:
+    """Step 3: the contact taken (as the API takes it, channel web) and its order numbers; a
+    refusal keeps step 2 with everything typed, said by the input at fault."""
+    t = wording.Words(lang)
+    form = {
+        "code": code,
+        "name": name,
+        "order_type": order_type,
+        "description": description,
+        "account_number": account_number,
+        "address": address,
+        "request": request_key,
+    }
+    matter = {
+        "order_type": order_type,
+        "description": description,
+        "account_number": account_number.strip() or None,
+        "address": address.strip() or None,
+    }
+    settings = request.app.state.settings
+    try:
+        data = validated(
+            selfservice.SelfContact,
+            {"phone": phone, "code": code, "name": name, "matter": matter, "channel": "web"},
+        )
+        result = selfservice.take(
+            session, data, settings=settings, idempotency_key=request_key.strip() or None
+        )
+    except DomainError as exc:
+        return _report_page(
+            request,
+            lang,
+            "details",
+            exc.status_code,
+            phone=phone.strip(),
+            masked_phone=masking.mask_phone(phone.strip()),
+            form=form,
+            error=t.refusal(exc, _REPORT_INPUTS),
+        )
+    return _report_page(request, lang, "done", answer=selfservice.answer(result, settings))

@@ -1,0 +1,1 @@
+"""Self-service intake: a customer's phone proven by a one-time code sent by SMS (codes.py)."""
