@@ -23,8 +23,9 @@ pytestmark = pytest.mark.db
 
 
 def test_a_customer_hears_back_by_sms_and_answers_the_survey(
-    settings: Settings, org: Organisation
+    settings: Settings, org: Organisation, frozen_clock: Any
 ) -> None:
+    # A morning (frozen_clock): at night the quiet hours would hold the messages back.
     # The server's address is known once it runs: the sandbox is told its callbacks then.
     gateway_app = sandbox_gateway.make_app(
         KEY, report_url="http://127.0.0.1:9/reports", inbound_url="http://127.0.0.1:9/inbound"
