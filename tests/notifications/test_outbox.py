@@ -245,6 +245,28 @@ def test_a_webhook_endpoint_gets_the_event_without_the_phone(
     assert document["variables"]["crew"] == "班组 139****5678"
 
 
+def test_a_verification_code_never_goes_to_a_webhook(
+    factory: sessionmaker[Session], customer: int
+) -> None:
+    with factory.begin() as session:
+        session.add(
+            WebhookEndpoint(
+                url="https://crm.example.cn/hook",
+                secret="s" * 32,
+                kinds=["verification_code"],
+                created_at=clock.now(),
+            )
+        )
+    with factory.begin() as session:
+        outbox.write(
+            session,
+            kind="verification_code",
+            variables={"code": "482913", "minutes": "5"},
+            phone=PHONE,
+        )
+    assert [m.channel for m in _messages(factory)] == ["sms"]
+
+
 @pytest.fixture
 def statements(engine: Engine) -> Iterator[list[str]]:
     seen: list[str] = []

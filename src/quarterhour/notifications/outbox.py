@@ -167,11 +167,15 @@ def rows(
             )
         }
     found = templates.overrides(session, kind)
-    endpoints = [
-        e
-        for e in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active))
-        if kind in e.kinds
-    ]
+    endpoints = (
+        []
+        if kind in templates.NEVER_TO_WEBHOOKS
+        else [
+            e
+            for e in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active))
+            if kind in e.kinds
+        ]
+    )
     out = _Rows()
     for r in recipients:
         preference = preferences.get(r.customer_id) if r.customer_id is not None else None

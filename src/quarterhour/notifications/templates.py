@@ -200,6 +200,8 @@ KINDS: dict[str, Kind] = {
 STATUTORY = frozenset({"disconnection_notice", "planned_outage_notice"})
 # Sent inside quiet hours too: the customer is waiting for it.
 ALWAYS_URGENT = frozenset({"verification_code"})
+# Secrets for the customer alone: never copied to another system's webhook, whatever it asked.
+NEVER_TO_WEBHOOKS = frozenset({"verification_code"})
 
 
 @dataclass(frozen=True)
