@@ -367,6 +367,13 @@ ENDPOINTS = {
     "webhook endpoints": endpoint(
         "GET", "/api/v1/admin/webhooks", {ADM}, 200, Permission.MANAGE_MESSAGES
     ),
+    "message figures": endpoint(
+        "GET",
+        "/api/v1/stats/messages?start=2026-10-01&end=2026-10-31",
+        {D, S, ADM},
+        200,
+        Permission.VIEW_STATS,
+    ),
     # No such customer: the roles allowed learn that (404); the others are refused first (403).
     "contact preferences": endpoint(
         "PUT",

@@ -207,6 +207,33 @@ def test_an_expired_lease_is_taken_over_and_the_old_holder_cannot_finish(
     assert [o for o, _ in _log(factory, message_id)] == ["sent", "failed"]
 
 
+def test_a_dead_senders_messages_go_first_and_a_round_takes_no_more_than_its_batch(
+    factory: sessionmaker[Session], frozen_clock: Any
+) -> None:
+    [held] = _write(factory)
+    sending._claim(factory, {"sms": Recorder()}, worker="w1", settings=SETTINGS, batch=10, lease=60)
+    frozen_clock.advance(seconds=61)
+    waiting = _write(factory, 3, urgent=True)
+    sms = Recorder()
+    # The held message first (its sender died), then the oldest waiting: two in all.
+    assert _send(factory, sms, worker="w2", batch=2) == 2
+    assert [m.message_id for m in sms.handed] == [held, waiting[0]]
+    assert _send(factory, sms, worker="w2", batch=2) == 2
+    assert [m.message_id for m in sms.handed][2:] == waiting[1:]
+
+
+def test_a_full_round_leaves_the_unconfigured_channels_count_for_later(
+    factory: sessionmaker[Session], frozen_clock: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with factory.begin() as session:
+        outbox.write(session, kind="crew_arrived", variables=ARRIVED, email="a@example.cn")
+    _write(factory, 2, urgent=True)
+    assert _send(factory, Recorder(), batch=2) == 2
+    assert "not configured" not in caplog.text
+    assert _send(factory, Recorder(), batch=2) == 0
+    assert "wait for a channel that is not configured (email, webhook)" in caplog.text
+
+
 def test_an_expired_lease_on_the_last_attempt_fails_the_message(
     factory: sessionmaker[Session], frozen_clock: Any
 ) -> None:

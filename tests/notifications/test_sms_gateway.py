@@ -64,6 +64,8 @@ def test_the_same_message_sent_twice_is_received_once(
     assert again.provider_id == first.provider_id
     assert again.detail == "HTTP 200"
     assert len(sandbox.gateway.received(PHONE)) == 1
+    # Counted all the same: the bench tells a message sent twice by it.
+    assert sandbox.gateway.stats()["repeated"] == 1
 
 
 def test_a_wrong_key_is_not_retried(sandbox: Sandbox) -> None:

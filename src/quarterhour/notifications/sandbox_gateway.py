@@ -69,6 +69,10 @@ class SandboxGateway:
         self.by_ref: dict[str, str] = {}
         self.by_to: dict[str, list[dict[str, str]]] = {}
         self.connections: set[tuple[str, int]] = set()
+        # Sends of a client_ref seen before (a sender that retried after a lost answer): answered
+        # with the first id and not recorded again, but counted, so a test or the bench can tell
+        # that every message was sent exactly once.
+        self.repeated = 0
         self.reports_queued = 0
         self.reports_sent = 0
         self.reports_failed = 0
@@ -94,6 +98,7 @@ class SandboxGateway:
     def stats(self) -> dict[str, int | str | None]:
         return {
             "accepted": len(self.messages),
+            "repeated": self.repeated,
             "connections": len(self.connections),
             "reports_queued": self.reports_queued,
             "reports_sent": self.reports_sent,
@@ -112,6 +117,7 @@ class SandboxGateway:
             self.connections.add(peer)
         ref = document["client_ref"]
         if (known := self.by_ref.get(ref)) is not None:
+            self.repeated += 1
             return known, False
         provider_id = f"sb{len(self.messages) + 1:09d}"
         record = {

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from quarterhour.analytics import service as analytics
+from quarterhour.analytics.message_schemas import MessageQuery, MessageReport
+from quarterhour.analytics.messages import message_figures
 from quarterhour.analytics.repair_schemas import RepairQuery, RepairReport
 from quarterhour.analytics.repairs import repair_figures
 from quarterhour.analytics.schemas import MixQuery, MixReport, QualityReport, StatsQuery
@@ -36,3 +38,13 @@ def repairs(ctx: CtxDep, q: Annotated[RepairQuery, Query()]) -> RepairReport:
     calls, customer-hours lost and SAIDI-style minutes per customer (analytics/repairs.py).
     A bad or too long period, or an unknown district, is a 422 naming the field."""
     return repair_figures(ctx.session, q, by=ctx.actor)
+
+
+@router.get("/messages", response_model=MessageReport, responses=REFUSED)
+def messages(ctx: CtxDep, q: Annotated[MessageQuery, Query()]) -> MessageReport:
+    """Customers' messages written in a period (the outbox): per channel and in total, how many
+    were suppressed, queued, sent, delivered and failed, the delivery and failure rates, the
+    time from written to sent and to delivered (mean, p50, p90, p99); per kind; the SMS
+    satisfaction survey's response rate and the share of follow-ups closed by SMS
+    (analytics/messages.py). A bad or too long period is a 422 naming the field."""
+    return message_figures(ctx.session, q, by=ctx.actor)

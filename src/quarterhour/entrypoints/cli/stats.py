@@ -9,6 +9,13 @@ from rich.table import Table
 
 from quarterhour.access.actor import system
 from quarterhour.analytics import service as analytics
+from quarterhour.analytics.message_schemas import (
+    ChannelFigures,
+    Latency,
+    MessageQuery,
+    MessageReport,
+)
+from quarterhour.analytics.messages import message_figures
 from quarterhour.analytics.repair_schemas import (
     CauseRow,
     RepairQuery,
@@ -113,6 +120,7 @@ def _print(report: QualityReport) -> None:
 class Section(StrEnum):
     QUALITY = "quality"
     REPAIRS = "repairs"
+    MESSAGES = "messages"
 
 
 def stats(
@@ -120,7 +128,8 @@ def stats(
         Section.QUALITY,
         "--section",
         help="quality: the quality figures; repairs: 抢修与停电, arrival and restoration times,"
-        " outages, customer-hours and SAIDI",
+        " outages, customer-hours and SAIDI; messages: 消息送达, the outbox's delivery rates and"
+        " latency per channel, the SMS survey",
     ),
     start: datetime | None = typer.Option(
         None, "--start", formats=_DAY, help="first day (default: the 1st of this month)"
@@ -134,7 +143,8 @@ def stats(
     as_json: bool = typer.Option(False, "--json", help="print the figures as JSON"),
 ) -> None:
     """Quality figures (质量指标) of the orders accepted in a period, Asia/Shanghai days, or
-    with --section repairs the repair and outage figures (抢修与停电).
+    with --section repairs the repair and outage figures (抢修与停电), with --section messages
+    the delivery figures of the messages written in it (消息送达).
 
     Runs on the server as the administrator (no login): it reads QUARTERHOUR_DATABASE_URL."""
     today = clock.now().date()
@@ -147,6 +157,13 @@ def stats(
             err_console.print("--type and --department apply to --section quality only")
             raise typer.Exit(2)
         _repairs(RepairQuery(start=first, end=last, district_id=district_id), as_json)
+        return
+    if section is Section.MESSAGES:
+        if order_type is not None or department_id is not None or district_id is not None:
+            # Messages have no type, department or district of their own.
+            err_console.print("--type, --department and --district do not apply to messages")
+            raise typer.Exit(2)
+        _messages(MessageQuery(start=first, end=last), as_json)
         return
     query = StatsQuery(
         start=first,
@@ -276,3 +293,91 @@ def _repairs(query: RepairQuery, as_json: bool) -> None:
         typer.echo(report.model_dump_json(indent=2))
     else:
         _print_repairs(report)
+
+
+# --- --section messages -----------------------------------------------------------------------
+
+_STATUS_COLUMNS = (
+    ("written", "写入\nwritten"),
+    ("suppressed", "不发送\nsuppressed"),
+    ("queued", "待发\nqueued"),
+    ("sent", "已发\nsent"),
+    ("delivered", "送达\ndelivered"),
+    ("failed", "失败\nfailed"),
+    ("delivery_rate", "送达率\ndelivery"),
+    ("failure_rate", "失败率\nfailure"),
+)
+_CHANNELS = {"sms": "短信 SMS", "email": "邮件 e-mail", "webhook": "Webhook"}
+
+
+def _seconds(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value} s"
+
+
+def _latency_cells(latency: Latency) -> list[str]:
+    return [
+        str(latency.count),
+        *(_seconds(v) for v in (latency.mean, latency.p50, latency.p90, latency.p99)),
+    ]
+
+
+def _print_messages(report: MessageReport) -> None:
+    console.print(
+        f"[bold]消息送达 Messages: {report.start.isoformat()} – {report.end.isoformat()}[/bold]"
+    )
+    scopes: list[tuple[str, ChannelFigures]] = [
+        *((_CHANNELS.get(c.channel or "", c.channel or ""), c) for c in report.by_channel),
+        ("合计 total", report.total),
+    ]
+    counts = Table(title="按渠道 By channel", title_justify="left", box=None, padding=(0, 0, 0, 1))
+    counts.add_column("渠道 channel", overflow="fold")
+    for _, label in _STATUS_COLUMNS:
+        counts.add_column(label, justify="right", no_wrap=True)
+    for name, row in scopes:
+        counts.add_row(name, *(_cell(getattr(row, f)) for f, _ in _STATUS_COLUMNS))
+    console.print(counts)
+    times = Table(
+        title="时延 Latency from written", title_justify="left", box=None, padding=(0, 0, 0, 1)
+    )
+    times.add_column("渠道 channel", overflow="fold")
+    times.add_column("到 to", no_wrap=True)
+    for label in ("件数\ncount", "平均\nmean", "P50", "P90", "P99"):
+        times.add_column(label, justify="right", no_wrap=True)
+    for name, row in scopes:
+        times.add_row(name, "已发 sent", *_latency_cells(row.to_sent))
+        times.add_row(name, "送达 delivered", *_latency_cells(row.to_delivered))
+    console.print(times)
+    if report.by_kind:
+        kinds = Table(title="按类型 By kind", title_justify="left", box=None, padding=(0, 0, 0, 1))
+        kinds.add_column("类型 kind", overflow="fold")
+        for _, label in _STATUS_COLUMNS:
+            kinds.add_column(label, justify="right", no_wrap=True)
+        for k in report.by_kind:
+            # The label alone: the kind's code beside it would fold the row (--json has it).
+            kinds.add_row(k.label, *(_cell(getattr(k, f)) for f, _ in _STATUS_COLUMNS))
+        console.print(kinds)
+    s = report.survey
+    survey = Table("短信回访 SMS survey", "数值 value")
+    for label, value in (
+        ("发出回访短信 surveys written", s.surveys_written),
+        ("已发出 surveys sent", s.surveys_sent),
+        ("短信回复 replied", s.replied),
+        ("回复率 response rate", s.response_rate),
+        ("回访接通 follow-ups reaching the customer", s.follow_ups),
+        ("短信办结 closed by SMS", s.closed_by_sms),
+        ("短信办结占比 share closed by SMS", s.closed_by_sms_share),
+    ):
+        survey.add_row(label, _cell(value))
+    console.print(survey)
+    console.print(
+        f"messages written in the period, states as of {report.as_of:%Y-%m-%d %H:%M} Asia/Shanghai"
+    )
+
+
+def _messages(query: MessageQuery, as_json: bool) -> None:
+    with transaction() as session:
+        report = message_figures(session, query, by=system("cli"))
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        _print_messages(report)

@@ -1216,6 +1216,53 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "report_follow": ("查询进度", "Follow it"),
     # The dashboard: the period's orders per channel (the customers' own web and app among them).
     "by_channel": ("按渠道统计", "By channel"),
+    # --- delivery figures on the dashboard (消息送达, analytics/messages.py)
+    "mf_heading": ("消息送达", "Messages to customers"),
+    "mf_note": (
+        "本期写入的通知（短信、邮件、webhook），按当前状态统计。送达率 = 送达 ÷（已发 + 送达 + 失败）：不发送的和待发的尚无结果，不计入。",
+        "Messages written in the period (SMS, e-mail, webhooks) as they stand now. Delivery rate = delivered ÷ (sent + delivered + failed): suppressed and queued ones have no outcome and are not counted.",
+    ),
+    "mf_channel": ("渠道", "Channel"),
+    "mf_channel_sms": ("短信", "SMS"),
+    "mf_channel_email": ("邮件", "E-mail"),
+    "mf_channel_webhook": ("Webhook", "Webhook"),
+    "mf_total": ("合计", "Total"),
+    "mf_written": ("写入", "Written"),
+    "mf_suppressed": ("不发送", "Suppressed"),
+    "mf_queued": ("待发", "Queued"),
+    "mf_sent": ("已发", "Sent"),
+    "mf_delivered": ("送达", "Delivered"),
+    "mf_failed": ("失败", "Failed"),
+    "mf_delivery_rate": ("送达率", "Delivery rate"),
+    "mf_failure_rate": ("失败率", "Failure rate"),
+    "mf_kind": ("通知类型", "Kind"),
+    "mf_by_kind": ("按通知类型", "By kind"),
+    "mf_latency": ("时延", "How fast"),
+    "mf_latency_sent": (
+        "{channel}：{n}条已发出，一半在{p50}秒内，90%在{p90}秒内，99%在{p99}秒内（平均{mean}秒）。",
+        "{channel}: {n} sent, half within {p50} s, 90% within {p90} s, 99% within {p99} s (mean {mean} s).",
+    ),
+    "mf_latency_delivered": (
+        "{n}条确认送达，一半在写入后{p50}秒内，99%在{p99}秒内。",
+        "{n} confirmed delivered, half within {p50} s of being written, 99% within {p99} s.",
+    ),
+    "mf_latency_none": (
+        "{channel}：本期没有发出的通知。",
+        "{channel}: nothing sent in the period.",
+    ),
+    "mf_survey": ("短信回访", "SMS follow-up survey"),
+    "mf_surveys_sent": (
+        "发出回访短信{written}条，已发出{sent}条",
+        "{written} surveys written, {sent} sent",
+    ),
+    "mf_response_rate": ("回复率", "Response rate"),
+    "mf_replied": ("短信回复{n}条", "{n} replies"),
+    "mf_closed_by_sms": ("短信办结占比", "Closed by SMS"),
+    "mf_closed_note": (
+        "接通的回访{n}次中，短信回复{m}次",
+        "{m} of {n} follow-ups that reached the customer",
+    ),
+    "mf_nothing": ("本期没有写入通知。", "No messages were written in the period."),
 }
 
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")

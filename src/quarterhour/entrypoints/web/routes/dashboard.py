@@ -15,6 +15,8 @@ from markupsafe import Markup
 
 from quarterhour.access.permissions import Permission, can
 from quarterhour.analytics import service as analytics
+from quarterhour.analytics.message_schemas import ChannelFigures, MessageQuery
+from quarterhour.analytics.messages import message_figures
 from quarterhour.analytics.repair_schemas import RepairQuery, RepairReport, Spread, TimeRow
 from quarterhour.analytics.repairs import repair_figures
 from quarterhour.analytics.schemas import Bucket, MixQuery, MixReport
@@ -26,6 +28,7 @@ from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import ValidationFailed
 from quarterhour.kit import clock
+from quarterhour.notifications import templates as message_templates
 from quarterhour.organisation import service as organisation
 from quarterhour.views import episode_calls
 from quarterhour.workorders.kinds import OrderType
@@ -151,6 +154,7 @@ def dashboard(console: ConsoleDep) -> HTMLResponse:
         departments={d.id: d.name for d in organisation.list_departments(session)},
         districts=districts,
         **_repair_section(console, t, q, drill, districts),
+        **_message_section(console, t, q),
     )
 
 
@@ -297,6 +301,50 @@ def _repair_section(
                 strict=True,
             )
         ],
+    }
+
+
+# --- 消息送达: the delivery figures of the outbox (analytics/messages.py) ----------------------
+
+
+def _latency_words(t: Words, row: ChannelFigures, name: str) -> list[str]:
+    """A channel's latency as sentences: the reader wants "how fast", not a table of ranks."""
+    sent, delivered = row.to_sent, row.to_delivered
+    if not sent.count:
+        return [t("mf_latency_none", channel=name)]
+    said = [
+        t(
+            "mf_latency_sent",
+            channel=name,
+            n=sent.count,
+            p50=sent.p50,
+            p90=sent.p90,
+            p99=sent.p99,
+            mean=sent.mean,
+        )
+    ]
+    if delivered.count:
+        said.append(
+            t("mf_latency_delivered", n=delivered.count, p50=delivered.p50, p99=delivered.p99)
+        )
+    return said
+
+
+def _message_section(console: Console, t: Words, q: MixQuery) -> dict[str, Any]:
+    """The dashboard's 消息送达: only the period applies (a message has no order type,
+    department or district of its own)."""
+    report = message_figures(
+        console.session, MessageQuery(start=q.start, end=q.end), by=console.actor
+    )
+    rows = [(t(f"mf_channel_{row.channel}"), row) for row in report.by_channel]
+    rows.append((t("mf_total"), report.total))
+    return {
+        "mf": report,
+        "mf_rows": rows,
+        "mf_latency": [_latency_words(t, row, name) for name, row in rows],
+        "mf_kind_names": {
+            name: kind.en if t.en else kind.zh for name, kind in message_templates.KINDS.items()
+        },
     }
 
 
