@@ -9,13 +9,15 @@ from datetime import datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 from outage_network import Network
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor, Role, system
 from quarterhour.config import Settings
+from quarterhour.customers.models import Customer
 from quarterhour.errors import Forbidden, IllegalTransition
 from quarterhour.kit import clock
+from quarterhour.notifications.models import OutboxMessage
 from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.outages import service as outages
 from quarterhour.workorders import moves, outage_calls
@@ -151,6 +153,7 @@ def test_restoration_replies_to_every_linked_open_order_and_leaves_the_others(
     frozen_clock: object,
 ) -> None:
     outage_id = fault(session, ["TA-001"], started=timedelta(minutes=5))
+    session.execute(update(Customer).values(phone="13900000001"))  # the callers' own numbers
     linked = [
         call(session, "3400100001" if n % 2 else "3400100002", staff["agent"], settings)
         for n in range(200)
@@ -198,6 +201,14 @@ def test_restoration_replies_to_every_linked_open_order_and_leaves_the_others(
     assert follow_up.start_at == NOW + timedelta(hours=2)
     assert sample.due_at == follow_up.due_at
     history_holds(session, linked[0])
+    # Each caller is told by SMS, once: the reply's own text, naming his order.
+    told = session.execute(
+        select(OutboxMessage.work_order_id, OutboxMessage.body).where(
+            OutboxMessage.kind == "result_replied"
+        )
+    ).all()
+    assert sorted(order_id for order_id, _ in told) == sorted(linked)
+    assert all("停电已于11月27日10:50恢复供电" in body for _, body in told)
     for untouched in (other, split):
         order = session.get_one(WorkOrder, untouched)
         assert order.state == State.ACCEPTED

@@ -138,3 +138,29 @@ def _about_the_order(
         urgent=urgent,
         settings=settings,
     )
+
+
+def outage_replied(
+    session: Session, order_ids: Sequence[int], *, outage_id: int, text: str, settings: Settings
+) -> int:
+    """The restoration's reply to every call linked to the outage, in writing (one read, one
+    write; once per outage and order). How many callers with a phone."""
+    callers = session.execute(
+        select(WorkOrder.id, WorkOrder.number, Contact.caller_phone, Contact.customer_id)
+        .join(Contact, Contact.id == WorkOrder.contact_id)
+        .where(WorkOrder.id.in_(list(order_ids)))
+        .order_by(WorkOrder.id)
+    ).all()
+    recipients = [
+        Recipient(
+            variables={"number": number or "", "result": text[:RESULT_CHARS]},
+            customer_id=customer_id,
+            phone=phone,
+            work_order_id=order_id,
+            dedupe_key=f"outage-reply:{outage_id}:{order_id}",
+        )
+        for order_id, number, phone, customer_id in callers
+        if phone
+    ]
+    outbox.write_many(session, "result_replied", recipients, settings=settings)
+    return len(recipients)

@@ -56,7 +56,7 @@ from quarterhour.outages import service as outages
 from quarterhour.outages.lifecycle import Kind as OutageKind
 from quarterhour.outages.lifecycle import State as OutageState
 from quarterhour.outages.models import Outage, OutageTransformer, PremisesSupply
-from quarterhour.workorders import policies
+from quarterhour.workorders import customer_messages, policies
 from quarterhour.workorders.deadlines import due_with_settings
 from quarterhour.workorders.kinds import DeadlineKind, OrderType, ReplyMethod
 from quarterhour.workorders.lifecycle import Action, State
@@ -249,6 +249,10 @@ def restore_outage(
         {"ids": ids},
     )
     _follow_up_clocks(session, rows, settings=settings, start=now)
+    # The reply said by SMS to each caller (customer_messages.py), with the restoration.
+    customer_messages.outage_replied(
+        session, ids, outage_id=outage_id, text=text, settings=settings
+    )
     session.expire_all()  # ORM copies of these orders are stale
     return Restoration(outage, len(ids))
 
