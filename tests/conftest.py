@@ -26,6 +26,7 @@ from quarterhour.demo import organisation as demo_org
 from quarterhour.entrypoints.app import create_app
 from quarterhour.entrypoints.shared import background
 from quarterhour.kit import clock
+from quarterhour.notifications import outbox
 from quarterhour.organisation import service as organisation_service
 from quarterhour.outages import coming as coming_outages
 from quarterhour.storage.engine import make_engine, make_session_factory
@@ -213,6 +214,13 @@ def shifted_clock() -> Iterator[None]:
         return
     with clock.using(lambda: datetime.now(clock.SHANGHAI) + SHIFT):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_message_texts() -> None:
+    """Tests write templates and webhook endpoints straight into their tables: the outbox's
+    per-process copy of them (notifications/outbox.py) starts afresh in each test."""
+    outbox.forget()
 
 
 @pytest.fixture

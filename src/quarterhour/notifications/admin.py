@@ -16,7 +16,7 @@ from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
 from quarterhour.errors import NotFound, ValidationFailed
 from quarterhour.kit import clock
-from quarterhour.notifications import templates
+from quarterhour.notifications import outbox, templates
 from quarterhour.notifications.models import (
     LANGUAGES,
     DeliveryAttempt,
@@ -106,6 +106,7 @@ def set_template(
     row.subject, row.body = text.subject, text.body
     row.updated_by_id, row.updated_at = by.id, clock.now()
     session.flush()
+    outbox.forget()  # this process writes with the new texts and endpoints at once
     return row
 
 
@@ -121,6 +122,7 @@ def reset_template(session: Session, kind: str, channel: str, lang: str, *, by: 
             MessageTemplate.lang == lang,
         )
     )
+    outbox.forget()  # this process writes with the default text at once
     return bool(gone.rowcount)  # type: ignore[attr-defined]
 
 
@@ -189,6 +191,7 @@ def add_endpoint(session: Session, url: str, kinds: Sequence[str], *, by: Actor)
     )
     session.add(row)
     session.flush()
+    outbox.forget()  # this process writes with the new texts and endpoints at once
     return row
 
 
@@ -206,6 +209,7 @@ def change_endpoint(
     row.kinds = _check_endpoint(url, kinds)
     row.url, row.active = url, active
     session.flush()
+    outbox.forget()  # this process writes with the new texts and endpoints at once
     return row
 
 
@@ -215,6 +219,7 @@ def remove_endpoint(session: Session, endpoint_id: int, *, by: Actor) -> None:
     require(by, Permission.MANAGE_MESSAGES)
     _endpoint(session, endpoint_id).active = False
     session.flush()
+    outbox.forget()  # this process writes with the new texts and endpoints at once
 
 
 def _endpoint(session: Session, endpoint_id: int) -> WebhookEndpoint:

@@ -21,10 +21,12 @@ from sqlalchemy.orm import Session
 
 from quarterhour.config import Settings
 from quarterhour.kit import clock, masking
+from quarterhour.kit.recheck import Recheck, database_key
 from quarterhour.notifications import templates
 from quarterhour.notifications.models import (
     LANGUAGES,
     ContactPreference,
+    MessageTemplate,
     OutboxMessage,
     WebhookEndpoint,
 )
@@ -115,6 +117,56 @@ def write_many(
     return _insert(session, rows(session, kind, recipients, urgent=urgent, settings=settings))
 
 
+@dataclass(frozen=True)
+class _Text:
+    subject: str | None
+    body: str
+
+
+@dataclass(frozen=True)
+class _Endpoint:
+    id: int
+    url: str
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """The administrators' texts and the active webhook endpoints, as this process knows them."""
+
+    overrides: dict[str, dict[tuple[str, str], _Text]]
+    endpoints: tuple[_Endpoint, ...]
+
+
+# Every intake and move that tells a customer reads these: each process keeps a copy for
+# recheck.SECONDS (kit/recheck.py), and a change made through notifications/admin.py clears it at
+# once; the other processes see it within those seconds.
+_copies: dict[str, _Reference] = {}
+_recheck = Recheck()
+
+
+def forget() -> None:
+    """Drop this process's copy of the texts and endpoints (an administrator changed one)."""
+    _copies.clear()
+    _recheck.forget()
+
+
+def _reference(session: Session) -> _Reference:
+    key = database_key(session.get_bind())
+    if _recheck.fresh(key) and key in _copies:
+        return _copies[key]
+    overrides: dict[str, dict[tuple[str, str], _Text]] = {}
+    for row in session.scalars(select(MessageTemplate)):
+        overrides.setdefault(row.kind, {})[(row.channel, row.lang)] = _Text(row.subject, row.body)
+    endpoints = tuple(
+        _Endpoint(e.id, e.url, tuple(e.kinds))
+        for e in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active))
+    )
+    copy = _copies[key] = _Reference(overrides, endpoints)
+    _recheck.checked(key)
+    return copy
+
+
 def write_with_use_case(
     session: Session,
     kind: str,
@@ -166,15 +218,12 @@ def rows(
                 select(ContactPreference).where(ContactPreference.customer_id.in_(customer_ids))
             )
         }
-    found = templates.overrides(session, kind)
+    reference = _reference(session)
+    found = reference.overrides.get(kind, {})
     endpoints = (
         []
         if kind in templates.NEVER_TO_WEBHOOKS
-        else [
-            e
-            for e in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.active))
-            if kind in e.kinds
-        ]
+        else [e for e in reference.endpoints if kind in e.kinds]
     )
     out = _Rows()
     for r in recipients:

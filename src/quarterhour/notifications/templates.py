@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -272,9 +273,17 @@ def overrides(session: Session, kind: str) -> dict[tuple[str, str], MessageTempl
     return {(t.channel, t.lang): t for t in rows}
 
 
-def text_for(
-    kind: str, channel: str, lang: str, found: Mapping[tuple[str, str], MessageTemplate]
-) -> Text:
+class Stored(Protocol):
+    """An administrator's text: a MessageTemplate row, or a process's copy of one (outbox.py)."""
+
+    @property
+    def subject(self) -> str | None: ...
+
+    @property
+    def body(self) -> str: ...
+
+
+def text_for(kind: str, channel: str, lang: str, found: Mapping[tuple[str, str], Stored]) -> Text:
     if (override := found.get((channel, lang))) is not None:
         fallback = default(kind, channel, lang)
         return Text(override.subject or fallback.subject, override.body)
