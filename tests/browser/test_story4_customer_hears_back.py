@@ -71,6 +71,7 @@ def test_a_customer_reports_a_fault_and_hears_back_by_sms(
 
             # The customer, on his phone: the number, the code the SMS brings, the fault.
             customer = open_page(PHONE)
+            customer.set_default_timeout(WAIT * 1000)
             customer.goto("/report")
             customer.get_by_label("手机号码").fill(CUSTOMER)
             customer.get_by_role("button", name="获取验证码").click()
@@ -143,6 +144,7 @@ def test_a_customer_reports_a_fault_and_hears_back_by_sms(
 
 def _logged_in(open_page: Callable[..., Page], username: str) -> Page:
     page = open_page(OFFICE)
+    page.set_default_timeout(WAIT * 1000)
     log_in(page, username)
     return page
 

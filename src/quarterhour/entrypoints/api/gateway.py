@@ -7,9 +7,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import system
+from quarterhour.config import Settings
 from quarterhour.entrypoints.api.errors import answers
 from quarterhour.entrypoints.shared.sessions import SessionDep
 from quarterhour.errors import NotFound, Unauthenticated
@@ -48,6 +51,12 @@ async def delivery_report(
 ) -> ReportOut:
     """A message delivered to the phone, or failed: the outbox and the order's timeline say so."""
     report = sms_gateway.parse_delivery_report(await _signed(request, x_signature))
+    # The database's work off the event loop: on SQLite a wait for the one writer must never
+    # hold up the requests whose end would free it.
+    return await run_in_threadpool(_record_report, session, report)
+
+
+def _record_report(session: Session, report: sms_gateway.DeliveryReport) -> ReportOut:
     message_id = sending.receive_report(
         session,
         report.provider_id,
@@ -69,6 +78,10 @@ async def inbound(
 ) -> InboundOut:
     """A customer's text: kept, and the follow-up of the order whose survey it answers."""
     text = sms_gateway.parse_inbound(await _signed(request, x_signature))
+    return await run_in_threadpool(_record_reply, session, text, request.app.state.settings)
+
+
+def _record_reply(session: Session, text: sms_gateway.InboundSms, settings: Settings) -> InboundOut:
     answer = sms_survey.record_reply(
         session,
         sender=text.phone,
@@ -76,7 +89,7 @@ async def inbound(
         received_at=text.at,
         provider_id=text.provider_id,
         by=GATEWAY,
-        settings=request.app.state.settings,
+        settings=settings,
     )
     session.commit()
     return InboundOut(work_order_id=answer.work_order_id, outcome=answer.outcome, note=answer.note)
