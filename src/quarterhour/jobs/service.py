@@ -13,7 +13,6 @@ job is guarded by `locked_by`, so a worker that lost its lease cannot overwrite 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from quarterhour.access.permissions import Permission, require
 from quarterhour.errors import Conflict, NotFound, ValidationFailed
 from quarterhour.jobs.models import Job, JobUpload
 from quarterhour.kit import clock
+from quarterhour.kit.backoff import backoff
 from quarterhour.storage.engine import unit_of_work
 
 log = logging.getLogger("quarterhour.jobs")
@@ -44,23 +44,11 @@ _PERMISSION = {
 }
 KINDS = tuple(_PERMISSION)
 
-# Retries wait 30 s, 1 min, 2 min … at most an hour, with a tenth of jitter so that jobs that
-# failed together (a database restart) do not all come back in the same second.
-BACKOFF_FIRST = timedelta(seconds=30)
-BACKOFF_CAP = timedelta(hours=1)
-
 
 def permission_for(kind: str) -> Permission:
     if kind not in _PERMISSION:
         raise ValidationFailed(f"unknown kind of job {kind!r}", field="kind")
     return _PERMISSION[kind]
-
-
-def backoff(attempts: int) -> timedelta:
-    """How long to wait before the next attempt after `attempts` failed ones."""
-    wait: timedelta = min(BACKOFF_FIRST * (2 ** max(0, attempts - 1)), BACKOFF_CAP)
-    jitter = random.uniform(0, 0.1)  # noqa: S311 - jitter, not a secret
-    return wait + wait * jitter
 
 
 # --- enqueueing -------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ stopped mid-batch): the channel sees the outbox id as its idempotency key (clien
 from __future__ import annotations
 
 import logging
-import secrets
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
 from quarterhour.config import Settings
 from quarterhour.kit import clock
+from quarterhour.kit.backoff import backoff
 from quarterhour.notifications.channels import Channel, ChannelError, Outgoing, Sent
 from quarterhour.notifications.models import (
     CHANNELS,
@@ -32,8 +32,6 @@ from quarterhour.notifications.models import (
 
 log = logging.getLogger(__name__)
 
-BACKOFF_FIRST_SECONDS = 30
-BACKOFF_CAP_SECONDS = 3600
 # Channels whose recipient is a person, whom flood control protects (not a webhook's URL).
 PERSONAL = ("sms", "email")
 _REASON_MAX = 500
@@ -70,13 +68,6 @@ class _Claimed:
 
 
 _CLAIMED = tuple(_Claimed.__dataclass_fields__)
-
-
-def backoff(attempts: int) -> timedelta:
-    """The wait before the next try after `attempts` tries: 30 s, 1 min, 2 min … at most an
-    hour, plus up to a tenth more so that messages that failed together do not retry together."""
-    seconds = min(BACKOFF_FIRST_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
-    return timedelta(seconds=seconds + secrets.randbelow(seconds // 10 + 1))
 
 
 def send_due(
