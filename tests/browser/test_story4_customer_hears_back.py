@@ -7,7 +7,6 @@ over real HTTP, sent by the server's own worker. Screenshots: test-artifacts/con
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,13 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from browser.conftest import OFFICE, PHONE, act, log_in, pages_on, screenshot
-from notifications.conftest import KEY, eventually, serving_asgi
+from notifications.conftest import KEY, eventually, hearing_back
 from quarterhour.config import Settings
 from quarterhour.demo.organisation import Organisation
-from quarterhour.entrypoints.app import create_app
-from quarterhour.notifications import sandbox_gateway
 from quarterhour.workorders.models import WorkOrder
-from serving import serving
 
 pytestmark = pytest.mark.db
 
@@ -49,97 +45,86 @@ def test_a_customer_reports_a_fault_and_hears_back_by_sms(
     session: Session,
     frozen_clock: Any,
 ) -> None:
-    gateway_app = sandbox_gateway.make_app(
-        KEY, report_url="http://127.0.0.1:9/reports", inbound_url="http://127.0.0.1:9/inbound"
-    )
-    gateway = gateway_app.state.gateway
+    with (
+        hearing_back(settings, poll_seconds=0.2) as heard,
+        pages_on(browser, heard.base) as open_page,
+    ):
+        base, sms = heard.base, heard.sms
 
-    def texts() -> list[str]:
-        return [m["text"] for m in gateway.received(CUSTOMER)]
+        def texts() -> list[str]:
+            return heard.texts(CUSTOMER)
 
-    with serving_asgi(gateway_app) as sms:
-        live = dataclasses.replace(
-            settings,
-            sms_gateway_url=sms,
-            sms_gateway_key=KEY,
-            embedded_worker=True,
-            worker_poll_seconds=0.2,
+        # The customer, on his phone: the number, the code the SMS brings, the fault.
+        customer = open_page(PHONE)
+        customer.set_default_timeout(WAIT * 1000)
+        customer.goto("/report")
+        customer.get_by_label("手机号码").fill(CUSTOMER)
+        customer.get_by_role("button", name="获取验证码").click()
+        expect(customer.locator("#code-sent")).to_be_visible()
+        eventually(lambda: any("验证码" in t for t in texts()), "the code by SMS", seconds=WAIT)
+        code = re.search(r"验证码(\d{6})", [t for t in texts() if "验证码" in t][-1])
+        assert code, texts()
+        customer.get_by_label("短信验证码").fill(code.group(1))
+        customer.get_by_label("您的称呼").fill("袁女士")
+        customer.get_by_label("情况描述").fill("家里突然停电，邻居家也没电")
+        customer.get_by_label("地址（选填）").fill("合肥市包河区芜湖路174号3栋201室")
+        screenshot(customer, "story4-report")
+        customer.get_by_role("button", name="提交").click()
+        done = customer.locator("#report-done")
+        expect(done).to_be_visible()
+        number = done.locator(".order-number").first.inner_text()
+        screenshot(customer, "story4-reported")
+        eventually(
+            lambda: any(number in t and "受理" in t for t in texts()),
+            "the number",
+            seconds=WAIT,
         )
-        with serving(create_app(live)) as base, pages_on(browser, base) as open_page:
-            gateway.report_url = f"{base}/api/v1/gateway/sms/reports"
-            gateway.inbound_url = f"{base}/api/v1/gateway/sms/inbound"
 
-            # The customer, on his phone: the number, the code the SMS brings, the fault.
-            customer = open_page(PHONE)
-            customer.set_default_timeout(WAIT * 1000)
-            customer.goto("/report")
-            customer.get_by_label("手机号码").fill(CUSTOMER)
-            customer.get_by_role("button", name="获取验证码").click()
-            expect(customer.locator("#code-sent")).to_be_visible()
-            eventually(lambda: any("验证码" in t for t in texts()), "the code by SMS", seconds=WAIT)
-            code = re.search(r"验证码(\d{6})", [t for t in texts() if "验证码" in t][-1])
-            assert code, texts()
-            customer.get_by_label("短信验证码").fill(code.group(1))
-            customer.get_by_label("您的称呼").fill("袁女士")
-            customer.get_by_label("情况描述").fill("家里突然停电，邻居家也没电")
-            customer.get_by_label("地址（选填）").fill("合肥市包河区芜湖路174号3栋201室")
-            screenshot(customer, "story4-report")
-            customer.get_by_role("button", name="提交").click()
-            done = customer.locator("#report-done")
-            expect(done).to_be_visible()
-            number = done.locator(".order-number").first.inner_text()
-            screenshot(customer, "story4-reported")
-            eventually(
-                lambda: any(number in t and "受理" in t for t in texts()),
-                "the number",
-                seconds=WAIT,
-            )
+        # The centre sends the crew; the crew restores; the result is replied.
+        api = _api(base)
+        order_id = _order_id(session, number)
+        office: Callable[[str], Page] = lambda who: _logged_in(open_page, who)  # noqa: E731
+        dispatcher = office("dispatcher")
+        act(
+            dispatcher,
+            order_id,
+            "dispatch",
+            department_id=str(org.departments["repair-baohe"].id),
+            crew="包河抢修一班",
+        )
+        crew = office("repair-baohe")
+        act(crew, order_id, "acknowledge")
+        act(crew, order_id, "arrive")
+        act(crew, order_id, "restore")
+        act(crew, order_id, "return_result", result="更换烧坏的接户线，已恢复供电")
+        act(dispatcher, order_id, "approve")
+        follow_up = office("followup")
+        act(follow_up, order_id, "reply", reply_method="sms")
+        eventually(
+            lambda: any("已恢复供电" in t for t in texts()), "the reply by SMS", seconds=WAIT
+        )
+        eventually(
+            lambda: any("回复1满意" in t for t in texts()), "the survey by SMS", seconds=WAIT
+        )
 
-            # The centre sends the crew; the crew restores; the result is replied.
-            api = _api(base)
-            order_id = _order_id(session, number)
-            office: Callable[[str], Page] = lambda who: _logged_in(open_page, who)  # noqa: E731
-            dispatcher = office("dispatcher")
-            act(
-                dispatcher,
-                order_id,
-                "dispatch",
-                department_id=str(org.departments["repair-baohe"].id),
-                crew="包河抢修一班",
-            )
-            crew = office("repair-baohe")
-            act(crew, order_id, "acknowledge")
-            act(crew, order_id, "arrive")
-            act(crew, order_id, "restore")
-            act(crew, order_id, "return_result", result="更换烧坏的接户线，已恢复供电")
-            act(dispatcher, order_id, "approve")
-            follow_up = office("followup")
-            act(follow_up, order_id, "reply", reply_method="sms")
-            eventually(
-                lambda: any("已恢复供电" in t for t in texts()), "the reply by SMS", seconds=WAIT
-            )
-            eventually(
-                lambda: any("回复1满意" in t for t in texts()), "the survey by SMS", seconds=WAIT
-            )
-
-            # "3" from his phone: the work goes back to the department.
-            answered = httpx.post(
-                f"{sms}/v1/simulate/inbound",
-                json={"from": CUSTOMER, "text": "3"},
-                headers={"Authorization": f"Bearer {KEY}"},
-            )
-            assert answered.status_code < 300, answered.text
-            eventually(
-                lambda: api.get(f"/api/v1/orders/{order_id}").json()["state"] == "dispatched",
-                "the order back with the department",
-                seconds=WAIT,
-            )
-            dispatcher.goto(f"/console/orders/{order_id}")
-            page = dispatcher.locator("body").inner_text()
-            assert "不满意" in page
-            screenshot(dispatcher, "story4-back-to-the-department")
-            sent = [t for t in texts() if number in t]
-            assert len(sent) >= 3, texts()  # accepted, replied, survey, each naming the order
+        # "3" from his phone: the work goes back to the department.
+        answered = httpx.post(
+            f"{sms}/v1/simulate/inbound",
+            json={"from": CUSTOMER, "text": "3"},
+            headers={"Authorization": f"Bearer {KEY}"},
+        )
+        assert answered.status_code < 300, answered.text
+        eventually(
+            lambda: api.get(f"/api/v1/orders/{order_id}").json()["state"] == "dispatched",
+            "the order back with the department",
+            seconds=WAIT,
+        )
+        dispatcher.goto(f"/console/orders/{order_id}")
+        page = dispatcher.locator("body").inner_text()
+        assert "不满意" in page
+        screenshot(dispatcher, "story4-back-to-the-department")
+        sent = [t for t in texts() if number in t]
+        assert len(sent) >= 3, texts()  # accepted, replied, survey, each naming the order
 
 
 def _logged_in(open_page: Callable[..., Page], username: str) -> Page:

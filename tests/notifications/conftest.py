@@ -5,6 +5,7 @@ outbox's tests, a customer to write to and sessions of the test's database."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -189,3 +190,40 @@ def customer(factory: sessionmaker[DbSession]) -> int:
         session.add(him)
         session.flush()
         return him.id
+
+
+@dataclass
+class Heard:
+    """A live server whose own worker sends SMS to a live sandbox gateway, which reports back
+    and forwards replies to the server's callbacks."""
+
+    base: str  # the server
+    sms: str  # the sandbox gateway
+    gateway: sandbox_gateway.SandboxGateway
+
+    def texts(self, phone: str) -> list[str]:
+        return [m["text"] for m in self.gateway.received(phone)]
+
+
+@contextmanager
+def hearing_back(settings: Any, *, poll_seconds: float = 0.05) -> Iterator[Heard]:
+    from quarterhour.entrypoints.app import create_app
+    from serving import serving
+
+    # The server's address is known once it runs: the sandbox is told its callbacks then.
+    gateway_app = sandbox_gateway.make_app(
+        KEY, report_url="http://127.0.0.1:9/reports", inbound_url="http://127.0.0.1:9/inbound"
+    )
+    gateway = gateway_app.state.gateway
+    with serving_asgi(gateway_app) as sms:
+        live = dataclasses.replace(
+            settings,
+            sms_gateway_url=sms,
+            sms_gateway_key=KEY,
+            embedded_worker=True,
+            worker_poll_seconds=poll_seconds,
+        )
+        with serving(create_app(live)) as base:
+            gateway.report_url = f"{base}/api/v1/gateway/sms/reports"
+            gateway.inbound_url = f"{base}/api/v1/gateway/sms/inbound"
+            yield Heard(base, sms, gateway)
