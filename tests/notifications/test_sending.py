@@ -4,11 +4,12 @@ out, flood control, delivery reports, and two senders that never send one messag
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifications.recording import PHONE, Recorder
@@ -293,6 +294,78 @@ def test_a_failed_report(factory: sessionmaker[Session], frozen_clock: Any) -> N
         sending.record_delivery(session, f"p-{message_id}", "failed", clock.now(), error="EMPTY")
     message = _message(factory, message_id)
     assert (message.status, message.last_error) == ("failed", "EMPTY")
+
+
+def _sending(factory: sessionmaker[Session]) -> int:
+    """A message handed to the gateway whose send the sender has not recorded yet."""
+    [message_id] = _write(factory)
+    with factory.begin() as session:
+        message = session.get(OutboxMessage, message_id)
+        assert message is not None
+        message.status, message.locked_by = "sending", "w1"
+    return message_id
+
+
+def test_a_report_that_overtakes_the_senders_record_is_matched_by_our_id(
+    factory: sessionmaker[Session], frozen_clock: Any
+) -> None:
+    message_id = _sending(factory)
+    at = clock.now()
+    with factory.begin() as session:
+        found = sending.record_delivery(session, "sb7", "delivered", at, client_ref=str(message_id))
+    assert found == message_id
+    message = _message(factory, message_id)
+    assert (message.status, message.provider_id, message.delivered_at) == ("delivered", "sb7", at)
+
+
+@pytest.mark.pg_only
+def test_a_report_that_waits_for_the_senders_record_still_counts(
+    factory: sessionmaker[Session], backend: str, frozen_clock: Any
+) -> None:
+    """The report finds no provider id, then waits on the row the sender is recording as sent:
+    once the sender commits, the report must find the record rather than drop itself."""
+    if backend != "postgresql":
+        pytest.skip("row locks: SQLite's one writer serialises the two")
+    message_id = _sending(factory)
+    at = clock.now()
+    outcome: list[int | None] = []
+    with factory.begin() as sender:
+        sender.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(status="sent", provider_id="sb8", sent_at=at, locked_by=None)
+        )
+
+        def report() -> None:
+            with factory.begin() as session:
+                outcome.append(
+                    sending.record_delivery(
+                        session, "sb8", "delivered", at, client_ref=str(message_id)
+                    )
+                )
+
+        thread = threading.Thread(target=report)
+        thread.start()
+        with factory() as watcher:
+            waiting = 0
+            for _ in range(1000):
+                waiting = (
+                    watcher.scalar(
+                        text(
+                            "SELECT count(*) FROM pg_stat_activity"
+                            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                        )
+                    )
+                    or 0
+                )
+                if waiting:
+                    break
+                watcher.rollback()
+                time.sleep(0.01)
+            assert waiting, "the report never waited for the sender's row"
+    thread.join(timeout=10)
+    assert outcome == [message_id]
+    assert _message(factory, message_id).status == "delivered"
 
 
 @pytest.mark.pg_only

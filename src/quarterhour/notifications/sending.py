@@ -379,6 +379,11 @@ def record_delivery(
                 )
             )
             return int(overtaken)
+        # Not `sending` any more: on PostgreSQL our update waited for the sender's row lock and
+        # found the row recorded as sent; a fresh statement sees that record.
+        message_id = session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.provider_id == provider_id)
+        )
     if message_id is None:
         log.warning("a delivery report for an unknown message (provider id %s)", provider_id[:100])
         return None
