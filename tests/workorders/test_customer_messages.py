@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from quarterhour.kit import clock
@@ -121,6 +121,55 @@ def test_a_customer_who_refused_sms_gets_no_survey_and_is_called(
     until = session.get_one(WorkOrder, order["id"]).sms_survey_until
     session.rollback()
     assert until is None
+
+
+def test_a_known_callers_preference_is_read_with_him_not_by_a_query_of_its_own(
+    loop: LoopApi, session: Session, engine: Engine
+) -> None:
+    """Intake reads the preference with the customer, a move with the contact: each message of
+    the loop costs no read of its own (the reply writes two)."""
+    first = loop.contact(MATTERS["complaint"])["orders"][0]
+    customer_id = session.get_one(WorkOrder, first["id"]).customer_id
+    session.rollback()
+    session.add(
+        ContactPreference(
+            customer_id=customer_id,
+            sms_allowed=False,
+            lang="en",
+            opted_out=[],
+            updated_at=clock.now(),
+        )
+    )
+    session.commit()
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(" ".join(args[2].split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        again = loop.contact(MATTERS["consultation"])["orders"][0]
+        taking = [s for s in seen if "contact_preference" in s]
+        seen.clear()
+        order = loop.new_order("complaint", "reviewed")
+        seen.clear()
+        loop.act("agent", order["id"], "reply", reply_method="phone")
+        replying = [s for s in seen if "contact_preference" in s]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(taking) == 1 and "FROM customer LEFT OUTER JOIN contact_preference" in taking[0]
+    assert len(replying) == 1 and "FROM contact LEFT OUTER JOIN contact_preference" in replying[0]
+    # ... and honoured: he refused SMS and reads English.
+    [accepted] = _messages(session, again["id"])
+    assert (accepted.kind, accepted.status, accepted.lang) == (
+        "contact_accepted",
+        "suppressed",
+        "en",
+    )
+    replied = {(m.kind, m.status, m.lang) for m in _messages(session, order["id"])}
+    assert {("result_replied", "suppressed", "en"), ("follow_up_survey", "suppressed", "en")} <= (
+        replied
+    )
 
 
 def test_the_crew_on_site_is_told_to_the_caller(loop: LoopApi, session: Session) -> None:

@@ -175,13 +175,16 @@ def write_with_use_case(
     urgent: bool = False,
     settings: Settings | None = None,
     only: str | None = None,
+    preferences: Mapping[int, ContactPreference | None] | None = None,
 ) -> int:
     """The messages of an event inside a use case: joined to its one write when one runs
     (intake, a move: they are written exactly when it is), else inserted in the caller's
     transaction. `only` keeps one channel (a survey answered by SMS goes by SMS alone). How
     many will be sent (suppressed rows are written, not counted). No permission check (see
     `write`)."""
-    found = rows(session, kind, recipients, urgent=urgent, settings=settings)
+    found = rows(
+        session, kind, recipients, urgent=urgent, settings=settings, preferences=preferences
+    )
     if only is not None:
         found = [row for row in found if row["channel"] == only]
     if one_write.is_running(session):
@@ -199,23 +202,26 @@ def rows(
     *,
     urgent: bool = False,
     settings: Settings | None = None,
+    preferences: Mapping[int, ContactPreference | None] | None = None,
 ) -> list[dict[str, Any]]:
-    """The outbox rows an event gives, read (three queries) but not written: for a use case that
-    writes once (intake, a move: storage/one_write.py), which queues each with
+    """The outbox rows an event gives, read but not written: for a use case that writes once
+    (intake, a move: storage/one_write.py), which queues each with
     `one_write.also_insert(session, outbox table, row)` so that its one statement writes them
-    (without the dedupe of `write`: its own idempotency key covers a retried request)."""
+    (without the dedupe of `write`: its own idempotency key covers a retried request).
+    `preferences` are the customers' preferences the caller read already (None: he has none);
+    the others are read in one query."""
     k = templates.kind_of(kind)
     settings = settings or _DEFAULTS
     now = clock.now()
     urgent = urgent or kind in templates.ALWAYS_URGENT
     not_before = now if urgent else after_quiet_hours(now, settings)
-    customer_ids = {r.customer_id for r in recipients if r.customer_id is not None}
-    preferences: dict[int, ContactPreference] = {}
-    if customer_ids:
-        preferences = {
+    known: dict[int, ContactPreference | None] = dict(preferences or {})
+    unknown = {r.customer_id for r in recipients if r.customer_id is not None} - known.keys()
+    if unknown:
+        known |= {
             p.customer_id: p
             for p in session.scalars(
-                select(ContactPreference).where(ContactPreference.customer_id.in_(customer_ids))
+                select(ContactPreference).where(ContactPreference.customer_id.in_(unknown))
             )
         }
     reference = _reference(session)
@@ -227,7 +233,7 @@ def rows(
     )
     out = _Rows()
     for r in recipients:
-        preference = preferences.get(r.customer_id) if r.customer_id is not None else None
+        preference = known.get(r.customer_id) if r.customer_id is not None else None
         lang = r.lang or (preference.lang if preference is not None else "zh")
         lang = lang if lang in LANGUAGES else "zh"
         base = {

@@ -10,7 +10,8 @@ never from inside the request.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from quarterhour.config import Settings
 from quarterhour.notifications import outbox
+from quarterhour.notifications.models import ContactPreference
 from quarterhour.notifications.outbox import Recipient
 from quarterhour.workorders.models import Contact, WorkOrder
 
@@ -25,11 +27,27 @@ from quarterhour.workorders.models import Contact, WorkOrder
 RESULT_CHARS = 60
 
 
-def _caller(session: Session, order: WorkOrder) -> tuple[str | None, int | None]:
+@dataclass(frozen=True)
+class _Caller:
+    phone: str | None
+    customer_id: int | None
+    preference: ContactPreference | None
+
+    def preferences(self) -> Mapping[int, ContactPreference | None]:
+        # Read with the caller: the outbox reads no preference of its own.
+        return {} if self.customer_id is None else {self.customer_id: self.preference}
+
+
+def _caller(session: Session, order: WorkOrder) -> _Caller:
+    """Who called about the order and how he wants to hear from us, in one read."""
     row = session.execute(
-        select(Contact.caller_phone, Contact.customer_id).where(Contact.id == order.contact_id)
+        select(Contact.caller_phone, Contact.customer_id, ContactPreference)
+        .outerjoin(ContactPreference, ContactPreference.customer_id == Contact.customer_id)
+        .where(Contact.id == order.contact_id)
     ).one_or_none()
-    return (None, None) if row is None else (row.caller_phone, row.customer_id)
+    if row is None:
+        return _Caller(None, None, None)
+    return _Caller(row.caller_phone, row.customer_id, row.ContactPreference)
 
 
 def contact_accepted(
@@ -37,10 +55,12 @@ def contact_accepted(
     *,
     phone: str | None,
     customer_id: int | None,
+    preference: ContactPreference | None,
     orders: Sequence[WorkOrder],
     settings: Settings,
 ) -> None:
-    """受理通知: the order numbers and where to follow them, to the caller's phone."""
+    """受理通知: the order numbers and where to follow them, to the caller's phone;
+    `preference` is the customer's, read with him (None: he has none)."""
     if not phone or not orders:
         return
     numbers = [o.number for o in orders if o.number]
@@ -61,6 +81,7 @@ def contact_accepted(
             )
         ],
         settings=settings,
+        preferences={} if customer_id is None else {customer_id: preference},
     )
 
 
@@ -84,8 +105,8 @@ def result_replied(
 ) -> datetime | None:
     """答复 in writing, and with it the survey by SMS when a follow-up is owed and the settings
     say so: returns until when the survey waits for its answer (None: no survey sent)."""
-    phone, customer_id = _caller(session, order)
-    if not phone:
+    caller = _caller(session, order)
+    if not caller.phone:
         return None
     result = (order.result or "已办结").strip()
     if len(result) > RESULT_CHARS:
@@ -95,19 +116,28 @@ def result_replied(
         return [
             Recipient(
                 variables={"number": order.number or "", **variables},
-                customer_id=customer_id,
-                phone=phone,
+                customer_id=caller.customer_id,
+                phone=caller.phone,
                 work_order_id=order.id,
             )
         ]
 
     outbox.write_with_use_case(
-        session, "result_replied", to_the_caller({"result": result}), settings=settings
+        session,
+        "result_replied",
+        to_the_caller({"result": result}),
+        settings=settings,
+        preferences=caller.preferences(),
     )
     if not (order.follow_up_required and settings.follow_up_by_sms):
         return None
     sent = outbox.write_with_use_case(
-        session, "follow_up_survey", to_the_caller({}), settings=settings, only="sms"
+        session,
+        "follow_up_survey",
+        to_the_caller({}),
+        settings=settings,
+        only="sms",
+        preferences=caller.preferences(),
     )
     return at + timedelta(hours=settings.sms_survey_hours) if sent else None
 
@@ -121,8 +151,8 @@ def _about_the_order(
     *,
     urgent: bool = False,
 ) -> None:
-    phone, customer_id = _caller(session, order)
-    if not phone:
+    caller = _caller(session, order)
+    if not caller.phone:
         return
     outbox.write_with_use_case(
         session,
@@ -130,13 +160,14 @@ def _about_the_order(
         [
             Recipient(
                 variables={"number": order.number or "", **variables},
-                customer_id=customer_id,
-                phone=phone,
+                customer_id=caller.customer_id,
+                phone=caller.phone,
                 work_order_id=order.id,
             )
         ],
         urgent=urgent,
         settings=settings,
+        preferences=caller.preferences(),
     )
 
 

@@ -255,6 +255,8 @@ def _take_new_contact(
         session,
         phone=contact.caller_phone,
         customer_id=customer.id,
+        # A new customer has none yet; a known one's was read with him (customers/service.py).
+        preference=None if new_customer else customer.preference,
         orders=orders,
         settings=settings,
     )
