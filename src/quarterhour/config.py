@@ -85,6 +85,10 @@ class Settings:
     sms_gateway_url: str | None = None
     sms_gateway_key: str | None = None
     sms_sender_name: str = "供电一刻钟"
+    # The demo's own SMS gateway: the sandbox (notifications/sandbox_gateway.py) mounted at
+    # /sandbox/sms of this server, its texts on the console's 演示手机 page, its callbacks to
+    # public_base_url. `quarterhour demo` turns it on when no gateway is configured.
+    sms_sandbox: bool = False
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_user: str | None = None
@@ -173,6 +177,8 @@ class Settings:
                 values[name] = text
         if smtp_port := env.get("QUARTERHOUR_SMTP_PORT"):
             values["smtp_port"] = int(smtp_port)
+        if (sandbox := env.get("QUARTERHOUR_SMS_SANDBOX")) is not None:
+            values["sms_sandbox"] = sandbox.lower() not in {"", "0", "false", "no", "off"}
         if (starttls := env.get("QUARTERHOUR_SMTP_STARTTLS")) is not None:
             values["smtp_starttls"] = starttls.lower() not in {"", "0", "false", "no", "off"}
         if quiet_start := env.get("QUARTERHOUR_NOTIFICATION_QUIET_START"):

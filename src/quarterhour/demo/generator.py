@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from quarterhour.config import Settings
-from quarterhour.demo import crews, network, register
+from quarterhour.demo import crews, deliveries, network, register
 from quarterhour.demo.simulation import Report, Simulation, count
 from quarterhour.kit import clock
 from quarterhour.organisation.models import Staff
@@ -58,6 +58,9 @@ def generate(
             )
             filled["crew_jobs"] = crews.send_to_the_active_fault(session, anchor=report.anchor)
             count(session, report)  # the outages' calls came in after the simulation's count
+            filled["messages_delivered"], filled["messages_failed"] = deliveries.deliver_history(
+                session, anchor=report.anchor
+            )
         return summary(report, filled, timer.perf_counter() - started)
     finally:
         engine.dispose()
@@ -81,6 +84,8 @@ def summary(report: Report, records: dict[str, int], seconds: float) -> str:
         f"the deadline sweep warned {report.warned} and "
         f"escalated {report.escalated} deadlines; a supply network of {records['feeders']} feeders "
         f"and {records['transformers']} transformer areas, {records['outages']} outages (one "
-        f"active, one planned for the week after). The two stories (a building's shared meter, "
+        f"active, one planned for the week after); {records['messages_delivered']} messages to "
+        f"customers delivered and {records['messages_failed']} refused by the operator, as a "
+        f"gateway would have. The two stories (a building's shared meter, "
         f"a missing phase): {stories}."
     )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import secrets
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine, event, text
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from quarterhour.access import permissions
@@ -39,6 +42,7 @@ from quarterhour.entrypoints.perimeter import Perimeter
 from quarterhour.entrypoints.shared import background
 from quarterhour.entrypoints.web import console
 from quarterhour.kit.masking import install_log_masking
+from quarterhour.notifications import sandbox_gateway
 from quarterhour.storage import reads
 from quarterhour.storage.engine import (
     make_engine,
@@ -64,23 +68,50 @@ class CheckedWrites:
             await self.app(scope, receive, send)
 
 
+# Where the demo's sandbox SMS gateway answers, on the server itself (Settings.sms_sandbox).
+SANDBOX_PATH = "/sandbox/sms"
+
+
+def _sandbox(settings: Settings) -> Starlette:
+    assert settings.sms_gateway_key is not None
+    callbacks = f"{settings.public_base_url}/api/v1/gateway/sms"
+    return sandbox_gateway.make_app(
+        settings.sms_gateway_key,
+        report_url=f"{callbacks}/reports",
+        inbound_url=f"{callbacks}/inbound",
+    )
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     engine = engine or make_engine(settings)
+    sandbox = None
+    if settings.sms_sandbox:
+        settings = dataclasses.replace(
+            settings,
+            sms_gateway_url=f"{settings.public_base_url}{SANDBOX_PATH}",
+            sms_gateway_key=settings.sms_gateway_key or secrets.token_hex(16),
+        )
+        sandbox = _sandbox(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_log_masking()
-        if app.state.read_pool is not None:
-            await app.state.read_pool.open()
-        worker = app.state.worker
-        if worker is not None:
-            worker.start()
-        yield
-        if worker is not None:
-            await asyncio.to_thread(worker.stop, settings.job_stop_seconds)
-        if app.state.read_pool is not None:
-            await app.state.read_pool.close()
+        async with AsyncExitStack() as stack:
+            if sandbox is not None:
+                # A mounted app's lifespan is its parent's to run: the sandbox's client and
+                # its reporters live as long as the server.
+                await stack.enter_async_context(sandbox.router.lifespan_context(sandbox))
+            if app.state.read_pool is not None:
+                await app.state.read_pool.open()
+            worker = app.state.worker
+            if worker is not None:
+                worker.start()
+            yield
+            if worker is not None:
+                await asyncio.to_thread(worker.stop, settings.job_stop_seconds)
+            if app.state.read_pool is not None:
+                await app.state.read_pool.close()
 
     # The docs pages load Swagger UI and ReDoc from the fastapi-offline package, never from a CDN.
     app = FastAPIOffline(
@@ -101,6 +132,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if settings.runs_embedded_worker()
         else None
     )
+    app.state.sandbox = sandbox
+    if sandbox is not None:
+        app.mount(SANDBOX_PATH, sandbox)
     errors.install(app)
     # The last added runs first: the bill line answers its calls before anything else.
     app.add_middleware(

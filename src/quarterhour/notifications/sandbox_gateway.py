@@ -157,9 +157,20 @@ class SandboxGateway:
         except IndexError:
             return None
 
-    def next_inbound_id(self) -> str:
+    async def forward(
+        self, client: httpx.AsyncClient, phone: str, text: str
+    ) -> tuple[str, str | None]:
+        """A customer's text from `phone` to the inbound URL, signed: its id, and what went
+        wrong (None: the URL answered 2xx)."""
+        assert self.inbound_url is not None
         self._inbound += 1
-        return f"in{self._inbound:09d}"
+        reply = {
+            "id": f"in{self._inbound:09d}",
+            "from": phone,
+            "text": text,
+            "at": clock.now().isoformat(),
+        }
+        return reply["id"], await _post_signed(client, self.inbound_url, self.key, reply)
 
     async def report(self, client: httpx.AsyncClient) -> None:
         """One reporter: sends the queued reports when they are due, for as long as it runs."""
@@ -302,17 +313,11 @@ def make_app(
         text = document.get("text")
         if not isinstance(text, str) or len(text) > MAX_TEXT:
             return _refusal(400, f"at most {MAX_TEXT} characters", "text")
-        reply = {
-            "id": gateway.next_inbound_id(),
-            "from": phone,
-            "text": text,
-            "at": clock.now().isoformat(),
-        }
         client: httpx.AsyncClient = request.app.state.client
-        problem = await _post_signed(client, gateway.inbound_url, key, reply)
+        reply_id, problem = await gateway.forward(client, phone, text)
         if problem is not None:
             return _refusal(502, f"the inbound URL answered {problem}")
-        return JSONResponse({"id": reply["id"], "forwarded": True})
+        return JSONResponse({"id": reply_id, "forwarded": True})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -117,6 +117,17 @@ def demo(
     )
     if serve_after:
         console.print(f"console: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
+        if not os.environ.get("QUARTERHOUR_SMS_GATEWAY_URL"):
+            # No gateway: the demo's own sandbox takes its SMS, read on the console's 演示手机.
+            # The server calls itself (the sandbox, its callbacks): never on a wildcard address.
+            local = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+            os.environ.setdefault("QUARTERHOUR_PUBLIC_BASE_URL", f"http://{local}:{port}")
+            os.environ["QUARTERHOUR_SMS_SANDBOX"] = "1"
+            console.print(
+                "SMS: no gateway configured (QUARTERHOUR_SMS_GATEWAY_URL), so the demo's sandbox "
+                f"gateway takes them; read them at http://{host}:{port}/console/demo-phone",
+                soft_wrap=True,
+            )
         _serve(host, port, 1)
 
 

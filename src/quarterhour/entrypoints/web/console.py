@@ -25,6 +25,7 @@ from quarterhour.entrypoints.web.routes import (
     crews,
     customers,
     dashboard,
+    demo_phone,
     desk,
     held_readings,
     imports,
@@ -55,6 +56,7 @@ def install(app: FastAPI) -> None:
         imports,
         jobs,
         dashboard,
+        demo_phone,
         programme,
         crews,
         live_board,  # before outages: /console/outages/live is no outage number

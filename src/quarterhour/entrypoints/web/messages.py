@@ -27,6 +27,11 @@ CATALOGUE: dict[str, str] = {
     # access
     "{self_username} is not a staff member": "{self_username} 不是在册员工",
     "password must have at least 8 characters": "密码至少需要8个字符",
+    # the demo phone (entrypoints/web/routes/demo_phone.py)
+    "text: 1 to {MAX_TEXT} characters": "text: 短信内容须为1至{MAX_TEXT}个字",
+    "the gateway's callback answered {problem}": "短信网关的回调未成功（{problem}）",
+    "this server sends SMS through a real gateway: no demo phone": "本系统通过真实短信网关发短信，没有演示手机",
+    "no text {shown} on the demo phone": "演示手机上没有这条短信（{shown}）",
     "password must mix letters and digits": "密码须同时包含字母和数字",
     "this order belongs to another department": "该工单属于其他部门",
     "role {actor_role} may not {permission}": "角色{actor_role}无权执行{permission}",

@@ -235,6 +235,9 @@ def page(
     t = Words(lang)
     now = clock.now()
     items = menu(actor) if actor is not None else []
+    if items and getattr(request.app.state, "sandbox", None) is not None:
+        # The demo's customers' phones (routes/demo_phone.py), for whoever tries the product.
+        items.insert(-1, MenuItem("nav_demo_phone", "/console/demo-phone"))
     values.setdefault("search_q", "")
     error = values.get("error")
     html = templates.get_template(name).render(

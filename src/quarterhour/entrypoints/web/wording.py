@@ -1263,6 +1263,34 @@ _CONSOLE: dict[str, tuple[str, str]] = {
         "{m} of {n} follow-ups that reached the customer",
     ),
     "mf_nothing": ("本期没有写入通知。", "No messages were written in the period."),
+    # the demo phone (routes/demo_phone.py)
+    "nav_demo_phone": ("演示手机", "Demo phone"),
+    "demo_phone_hint": (
+        "演示环境没有接短信网关：本次启动以来客户收到的短信都在这里（最新的在上）。"
+        "可以以客户身份回复，例如对回访短信回复1、2或3。",
+        "This demo has no SMS gateway: the texts customers were sent since it started are "
+        "here, newest first. "
+        "Answer as the customer would, for instance 1, 2 or 3 to a survey.",
+    ),
+    "demo_phone_none": (
+        "还没有短信。受理一个来电或在 /report 自助报修，短信几秒内就到。",
+        "No texts yet. Take a call, or report a fault at /report: the text arrives within seconds.",
+    ),
+    "demo_phone_at": ("收到时间", "Received"),
+    "demo_phone_refresh": ("刷新", "Refresh"),
+    "demo_phone_to": ("收信号码", "To"),
+    "demo_phone_text": ("短信内容", "Text"),
+    "demo_phone_reply": ("以客户身份回复", "Reply as the customer"),
+    "demo_phone_answer": ("回复", "Send"),
+    "demo_phone_replied": (
+        "已以客户身份回复，网关已转给系统。",
+        "Replied as the customer; the gateway passed it on.",
+    ),
+    "demo_phone_quiet": (
+        "晚21:00至早8:00为免打扰时段，除抢修人员出发和验证码外，短信到早上才发。",
+        "Between 21:00 and 08:00 only a crew on its way and verification codes are sent; "
+        "the rest wait for the morning.",
+    ),
 }
 
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")

@@ -1,0 +1,123 @@
+"""The demo's SMS without a gateway: the sandbox mounted on the server itself
+(Settings.sms_sandbox, what `quarterhour demo` turns on) takes what the server's own worker
+sends, the console's 演示手机 shows it with the number masked, and an answer typed there reaches
+the server as the gateway's signed inbound text: "3" to the survey sends the work back."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from console.conftest import csrf_of
+from notifications.conftest import eventually
+from quarterhour.config import Settings
+from quarterhour.demo.organisation import DEMO_PASSWORD, Organisation
+from quarterhour.entrypoints.app import create_app
+from serving import free_port, serving
+from workorders.loop_client import CUSTOMER_PHONE, MATTERS
+
+pytestmark = pytest.mark.db
+WAIT = 60  # a loaded CI machine: the server, its worker and the sandbox share two cores
+
+
+def test_the_demo_reads_its_sms_on_the_demo_phone_and_answers_the_survey(
+    settings: Settings, org: Organisation, frozen_clock: Any
+) -> None:
+    port = free_port()
+    live = dataclasses.replace(
+        settings,
+        sms_sandbox=True,
+        public_base_url=f"http://127.0.0.1:{port}",
+        embedded_worker=True,
+        worker_poll_seconds=0.05,
+    )
+    with (
+        serving(create_app(live), port=port) as base,
+        httpx.Client(base_url=base, timeout=30) as api,
+        httpx.Client(base_url=base, timeout=30) as console,
+    ):
+
+        def login(username: str) -> dict[str, str]:
+            token = api.post(
+                "/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD}
+            ).json()["access_token"]
+            return {"Authorization": f"Bearer {token}"}
+
+        logged_in = console.post(
+            "/console/login", data={"username": "agent", "password": DEMO_PASSWORD}
+        )
+        assert logged_in.status_code in (200, 303), logged_in.text
+        agent, dispatcher = login("agent"), login("dispatcher")
+        contact = {
+            "channel": "hotline",
+            "customer": {
+                "name": "袁女士",
+                "phone": CUSTOMER_PHONE,
+                "address": "芜湖路174号宿舍楼",
+                "district_id": org.districts["baohe"],
+            },
+            "matters": [MATTERS["complaint"]],
+        }
+        taken = api.post("/api/v1/contacts", json=contact, headers=agent)
+        assert taken.status_code == 201, taken.text
+        order = taken.json()["orders"][0]
+
+        def phone() -> str:
+            return console.get("/console/demo-phone").text
+
+        eventually(lambda: order["number"] in phone(), "the 受理通知 on the demo phone", WAIT)
+        page = phone()
+        assert "演示手机" in page
+        assert f'<a href="/console/search?q={order["number"]}">' in page  # opens the order
+        assert CUSTOMER_PHONE not in page and CUSTOMER_PHONE[-4:] in page  # masked
+        hall = login("hall-baohe")
+        for action, by, body in (
+            ("dispatch", dispatcher, {}),
+            ("acknowledge", hall, {}),
+            ("contact_customer", hall, {"note": "已电话联系客户"}),
+            ("return_result", hall, {"result": "已向抄表员核实并致歉"}),
+            ("approve", dispatcher, {}),
+            ("reply", login("followup"), {"reply_method": "phone"}),
+        ):
+            moved = api.post(
+                f"/api/v1/orders/{order['id']}/actions/{action}", json=body, headers=by
+            )
+            assert moved.status_code == 200, f"{action}: {moved.text}"
+        eventually(lambda: "回复1满意" in phone(), "the survey on the demo phone", WAIT)
+        page = phone()
+        survey = re.search(r'<tr data-id="([^"]+)">(?:(?!</tr>).)*回复1满意', page, re.S)
+        assert survey, "the survey's row"
+        refused = console.post(
+            "/console/demo-phone/reply",
+            data={"csrf": csrf_of(page), "message": survey.group(1), "text": ""},
+        )
+        assert refused.status_code == 422 and 'id="error"' in refused.text
+        answered = console.post(
+            "/console/demo-phone/reply",
+            data={"csrf": csrf_of(page), "message": survey.group(1), "text": "3"},
+        )
+        assert answered.status_code == 303, answered.text
+        eventually(
+            lambda: (
+                api.get(f"/api/v1/orders/{order['id']}", headers=dispatcher).json()["state"]
+                == "dispatched"
+            ),
+            "the order back with its department",
+            WAIT,
+        )
+        unknown = console.post(
+            "/console/demo-phone/reply",
+            data={"csrf": csrf_of(page), "message": "sb999999999", "text": "1"},
+        )
+        assert unknown.status_code == 404
+
+
+def test_a_server_with_a_real_gateway_has_no_demo_phone(desk: Any) -> None:
+    agent: TestClient = desk("agent")
+    assert agent.get("/console/demo-phone").status_code == 404
+    assert "/console/demo-phone" not in agent.get("/console/desk").text
