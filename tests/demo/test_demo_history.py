@@ -3,7 +3,7 @@ history consistent with the lifecycle table, the two stories of PRODUCT.md at th
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +22,7 @@ from quarterhour.demo import generator, register, stories
 from quarterhour.demo.organisation import DEMO_PASSWORD, FAST_HASH
 from quarterhour.entrypoints.app import create_app
 from quarterhour.kit import clock
+from quarterhour.notifications.models import DeliveryAttempt, OutboxMessage
 from quarterhour.organisation.models import Department, District, Staff
 from quarterhour.programme.models import Episode, RosterEntry
 from quarterhour.storage.engine import make_engine
@@ -521,3 +522,34 @@ def test_supply_network_and_outages(settings: Settings, engine: Engine) -> None:
                 .order_by(OrderEvent.id)
             ).all()
             assert actions[:3] == ["accept", "link_outage", "outage_reply"], actions
+
+
+def test_the_historys_messages_went_out_when_they_were_due(
+    settings: Settings, engine: Engine
+) -> None:
+    """The history's messages are delivered (one SMS in fifty refused) when they were due, never
+    inside the quiet hours they waited out; only the last hour's wait for the demo's worker."""
+    summary = _generate(settings)
+    with Session(engine) as session:
+        messages = session.scalars(select(OutboxMessage)).all()
+        attempts = session.execute(
+            select(DeliveryAttempt.message_id, DeliveryAttempt.outcome)
+        ).all()
+    by_status = Counter(m.status for m in messages)
+    assert by_status["delivered"] > 50 and by_status["failed"] >= 1
+    last_hour = ANCHOR - timedelta(hours=1)
+    for m in messages:
+        if m.status == "queued":
+            assert m.created_at >= last_hour or m.not_before >= last_hour
+            continue
+        assert m.status in ("delivered", "failed", "suppressed"), m.status
+        if m.status == "suppressed":
+            continue
+        assert m.sent_at is not None and m.sent_at >= m.not_before >= m.created_at
+        if m.status == "delivered":
+            assert m.delivered_at is not None and m.delivered_at > m.sent_at
+        else:
+            assert (m.channel, m.last_error) == ("sms", "UNDELIV")
+    logged = Counter(outcome for _, outcome in attempts)
+    assert logged["sent"] == by_status["delivered"] + by_status["failed"]
+    assert f"{by_status['delivered']} messages to customers delivered" in summary
