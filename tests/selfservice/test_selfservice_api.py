@@ -3,6 +3,7 @@ contact taken as the desk takes it, on channel web or app."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -180,6 +181,51 @@ def test_twenty_codes_an_hour_per_caller_address(
     # is the first client's.)
     other = TestClient(client.app, client=("192.0.2.7", 50000))
     assert ask_code(other, "13700000000").status_code == 202
+
+
+def test_wrong_codes_from_one_address_are_stopped_across_phones(
+    client: TestClient, engine: Engine, at_ten: Any
+) -> None:
+    """Each code allows five wrong tries; one address trying many phones' codes is stopped by
+    its own budget (ten wrong codes in five minutes), the right code as well."""
+    phones = ["13900000001", "13900000002", "13900000003"]
+    right = {}
+    for phone in phones:
+        assert ask_code(client, phone).status_code == 202
+        right[phone] = sent_code(engine, phone)
+    tries = [phones[0]] * 4 + [phones[1]] * 4 + [phones[2]] * 2
+    for phone in tries:
+        wrong = f"{(int(right[phone]) + 1) % 1_000_000:06d}"
+        assert report(client, wrong, phone=phone).status_code == 422
+    stopped = report(client, right[phones[2]], phone=phones[2])
+    assert stopped.status_code == 429
+    assert stopped.json()["field"] == "code"
+    # The code itself is still good (two wrong tries of five) from another address.
+    other = TestClient(client.app, client=("192.0.2.7", 50000))
+    assert report(other, right[phones[2]], phone=phones[2]).status_code == 201
+
+
+def test_codes_asked_at_once_from_one_address_keep_its_limit(
+    client: TestClient, engine: Engine, at_ten: Any
+) -> None:
+    """Nineteen codes, then four at the same moment from the same address for four phones: the
+    twentieth passes, the others are refused (the address's count is serialised)."""
+    for n in range(19):
+        assert ask_code(client, f"139{n:08d}").status_code == 202
+    barrier = threading.Barrier(4)
+    answers: list[int] = []
+
+    def ask(n: int) -> None:
+        own = TestClient(client.app, client=("testclient", 50000 + n))
+        barrier.wait()
+        answers.append(ask_code(own, f"137{n:08d}").status_code)
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(answers) == [202, 429, 429, 429]
 
 
 def test_the_same_request_retried_is_answered_with_its_contact(

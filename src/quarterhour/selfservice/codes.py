@@ -4,9 +4,9 @@ kept hashed, valid for five minutes, void after five wrong tries, used once.
 The rows are also the rate limits, counted in the database so that every worker refuses alike:
 per phone one code a minute and five an hour (no number is flooded, and a guesser gets at most
 25 tries an hour at a million codes), per caller address twenty an hour. On PostgreSQL the
-phone's count and the new row are serialised by an advisory lock, so two requests at once
-cannot both pass; per address, requests in flight at once may each pass (as the failure budgets
-allow, throttle/budget.py) — the per-phone limits still hold.
+counts and the new row are serialised by advisory locks (the address's, then the phone's:
+always in that order, so two requests never wait for each other's), so requests at once
+cannot both pass; on SQLite BEGIN IMMEDIATE serialises every writer already.
 """
 
 from __future__ import annotations
@@ -76,11 +76,12 @@ def send_code(
     phone = mobile(phone)
     now = clock.now()
     if on_postgresql(session):
-        # Held to the end of the transaction: this phone's count and its new row, one at a time.
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"verification_code:{phone}"},
-        )
+        # Held to the end of the transaction: the address's and the phone's counts with the new
+        # row, one request at a time; always the address first (no two requests deadlock).
+        for key in (f"verification_code_from:{caller[:64]}", f"verification_code:{phone}"):
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+            )
     _refuse_over_limits(session, phone, caller[:64], now)
     code = f"{secrets.randbelow(10**DIGITS):0{DIGITS}d}"
     salt = secrets.token_hex(16)

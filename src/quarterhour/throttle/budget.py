@@ -97,6 +97,9 @@ class Budgets:
     order_caller: Budget
     login_user: Budget
     login_caller: Budget
+    # Wrong one-time codes from one address (self-service): a guesser with many phones' codes
+    # in play is stopped by his address as well as by each code's five tries.
+    code_caller: Budget
 
 
 def budgets(settings: Settings) -> Budgets:
@@ -141,6 +144,7 @@ def _budgets(
         order_caller=caller("order-from"),
         login_user=login("login"),
         login_caller=login("login-from"),
+        code_caller=caller("code-from"),
     )
 
 

@@ -110,7 +110,7 @@ def send_verification_code(body: CodeRequest, request: Request, session: Session
     "/contacts",
     response_model=SelfContactOut,
     status_code=status.HTTP_201_CREATED,
-    responses=answers(409, 422)
+    responses=answers(409, 422, 429)
     | {200: {"model": SelfContactOut, "description": "the same request retried"}},
 )
 def report(
@@ -127,11 +127,18 @@ def report(
     ] = None,
 ) -> Response:
     """A customer's own fault report, complaint or consultation, his phone proven by the code
-    (a wrong, expired or used one: 422 `code`, alike). Taken as the desk takes a contact, on
+    (a wrong, expired or used one: 422 `code`, alike; too many wrong ones from one address:
+    429 `code`). Taken as the desk takes a contact, on
     channel web or app; the order numbers and their status links, which he is also sent by
     SMS."""
     settings = request.app.state.settings
-    result = selfservice.take(session, body, settings=settings, idempotency_key=idempotency_key)
+    result = selfservice.take(
+        session,
+        body,
+        caller=lookups.caller_of(request.scope),
+        settings=settings,
+        idempotency_key=idempotency_key,
+    )
     out = selfservice.answer(result, settings)
     return Response(
         out.model_dump_json(),

@@ -14,10 +14,12 @@ from quarterhour.access.actor import Actor, system
 from quarterhour.config import Settings
 from quarterhour.customers.models import Account, Customer
 from quarterhour.entrypoints.shared.intake import take_contact_committed
-from quarterhour.errors import ValidationFailed
+from quarterhour.errors import TooManyRequests, ValidationFailed
+from quarterhour.kit import clock
 from quarterhour.kit.bounds import NoControl
 from quarterhour.notifications import outbox
 from quarterhour.selfservice import codes
+from quarterhour.throttle import budget
 from quarterhour.workorders import intake
 from quarterhour.workorders.kinds import AreaClass, Channel, OrderType
 from quarterhour.workorders.schemas import (
@@ -99,16 +101,30 @@ def send_code(session: Session, data: CodeRequest, *, caller: str, settings: Set
 
 
 def take(
-    session: Session, data: SelfContact, *, settings: Settings, idempotency_key: str | None
+    session: Session,
+    data: SelfContact,
+    *,
+    caller: str,
+    settings: Settings,
+    idempotency_key: str | None,
 ) -> intake.IntakeResult:
     """The code used, then 受理 committed with it. A wrong code is committed as counted and
-    refused (422 `code`); a refused contact leaves its code unused, to be sent again fixed."""
+    refused (422 `code`), against the code and against the address it came from, which is
+    refused (429 `code`) once it has failed too often (throttle/budget.py); a refused contact
+    leaves its code unused, to be sent again fixed."""
     by = actor()
     key = None if idempotency_key is None else IDEMPOTENCY_PREFIX + idempotency_key
+    charges = (budget.charge(budget.budgets(settings).code_caller, caller),)
+    now = clock.now()
+    if budget.locked(session, charges, now):
+        raise TooManyRequests(
+            "too many wrong codes from this address; try again later", field="code"
+        )
     try:
         codes.use_code(session, data.phone, data.code, by=by, used_for=key)
     except ValidationFailed:
-        session.commit()  # the wrong try counts
+        budget.fail(session, charges, now)
+        session.commit()  # the wrong try counts, against the code and the address
         raise
     phone = codes.mobile(data.phone)
     matter = data.matter

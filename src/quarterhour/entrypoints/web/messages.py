@@ -502,6 +502,7 @@ CATALOGUE: dict[str, str] = {
     "a code was sent to this phone a moment ago; try again in {wait} seconds": "验证码刚刚已发送到该手机，请{wait}秒后再试",
     "too many codes for this phone this hour; try again in {wait} seconds": "该手机本小时获取验证码次数过多，请{wait}秒后再试",
     "too many codes asked from this address; try again in {wait} seconds": "该网络地址获取验证码次数过多，请{wait}秒后再试",
+    "too many wrong codes from this address; try again later": "该网络地址输错验证码次数过多，请稍后再试",
 }
 
 _PLACEHOLDER = re.compile(r"\{\w+(?:![rsa])?(?::[^{}]*)?\}")

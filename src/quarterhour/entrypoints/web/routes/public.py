@@ -229,7 +229,11 @@ def report_submit(
             {"phone": phone, "code": code, "name": name, "matter": matter, "channel": "web"},
         )
         result = selfservice.take(
-            session, data, settings=settings, idempotency_key=request_key.strip() or None
+            session,
+            data,
+            caller=lookups.caller_of(request.scope),
+            settings=settings,
+            idempotency_key=request_key.strip() or None,
         )
     except DomainError as exc:
         return _report_page(
