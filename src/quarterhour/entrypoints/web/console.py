@@ -38,6 +38,7 @@ from quarterhour.entrypoints.web.routes import (
     programme,
     public,
     search,
+    webhooks,
 )
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError
@@ -64,6 +65,7 @@ def install(app: FastAPI) -> None:
         crew_jobs,
         outages,
         messages,  # before admin: /console/admin/messages is its own router's
+        webhooks,  # before admin: so is /console/admin/webhooks
         admin,
         public,
     ):

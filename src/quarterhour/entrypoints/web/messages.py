@@ -799,6 +799,9 @@ FIELDS: dict[str, tuple[str, str]] = {
     "step": ("步骤", "step"),
     "job_id": ("抢修任务", "crew job"),
     "dispatch_to_crew": ("自动派给值班班组", "dispatch to the crew on duty"),
+    # webhook endpoints
+    "url": ("推送地址", "address"),
+    "kinds": ("推送的消息类型", "kinds of message"),
 }
 
 # A record file's columns whose word differs from the same name on a form: a reading's source

@@ -1291,6 +1291,55 @@ _CONSOLE: dict[str, tuple[str, str]] = {
         "Between 21:00 and 08:00 only a crew on its way and verification codes are sent; "
         "the rest wait for the morning.",
     ),
+    # webhook endpoints (系统管理 › Webhook)
+    "admin_webhooks": ("接口推送", "Webhooks"),
+    "wh_intro": (
+        "接口推送把通知事件（受理、抢修进度、答复、计划停电等）实时告诉其他业务系统：每个事件以JSON经HTTP POST发到登记的地址，并用该地址的签名密钥签名；对方未应答或出错时稍后重试，每次推送都有记录。",
+        "Webhooks tell other systems of the messages' events as they happen (an order accepted, a crew on its way, a reply, a planned outage …): each event is POSTed as JSON to the address registered, signed with that address's key; a failure or no answer is retried later, and every try is logged.",
+    ),
+    "wh_none": (
+        "尚未登记推送地址。登记一个地址并选择消息类型后，这些事件会推送给该系统。",
+        "No endpoint yet. Add an address and choose kinds of message, and their events are sent to it.",
+    ),
+    "wh_url": ("推送地址", "Address"),
+    "wh_url_hint": ("以http://或https://开头", "starting with http:// or https://"),
+    "wh_kinds": ("推送的消息类型", "Kinds of message"),
+    "wh_status": ("状态", "Status"),
+    "wh_on": ("启用", "active"),
+    "wh_off": ("已停用", "deactivated"),
+    "wh_created": ("登记时间", "Added"),
+    "wh_recent": ("最近推送（新的在前）", "Recent deliveries (newest first)"),
+    "wh_no_deliveries": ("尚无推送记录。", "Nothing sent to it yet."),
+    "wh_at": ("时间", "Time"),
+    "wh_kind": ("消息类型", "Kind"),
+    "wh_outcome": ("结果", "Outcome"),
+    "wh_detail": ("详情", "Detail"),
+    "wh_outcome_delivered": ("送达", "delivered"),
+    "wh_outcome_sent": ("已发出", "sent"),
+    "wh_outcome_retry": ("失败，稍后重试", "failed, to be retried"),
+    "wh_outcome_failed": ("失败", "failed"),
+    "wh_add_heading": ("登记推送地址", "Add an endpoint"),
+    "wh_add": ("登记", "Add"),
+    "wh_edit": ("修改", "Change"),
+    "wh_edit_heading": ("修改推送地址", "Change the endpoint"),
+    "wh_save": ("保存", "Save"),
+    "wh_deactivate": ("停用", "Deactivate"),
+    "wh_deactivate_note": (
+        "停用后不再推送新事件；已排队的仍会发出，推送记录保留。",
+        "Once deactivated, no new events are sent to it; those already queued still go, and its log stays.",
+    ),
+    "wh_added": ("已登记推送地址。", "Endpoint added."),
+    "wh_changed": ("推送地址已保存。", "Endpoint saved."),
+    "wh_deactivated": ("已停用，不再推送新事件。", "Deactivated: no new events are sent to it."),
+    "wh_secret_heading": ("签名密钥", "Signing key"),
+    "wh_secret_once": (
+        "请现在复制并妥善保存此密钥：它只显示这一次，离开本页后无法再查看。",
+        "Copy this key now and keep it safe: it is shown this once and cannot be seen again after you leave this page.",
+    ),
+    "wh_secret_check": (
+        "接收方这样验证签名：每次推送带有请求头X-QuarterHour-Timestamp（Unix秒）和X-QuarterHour-Signature（sha256=后接十六进制值）；以此密钥对“时间戳.请求体”（时间戳、一个英文句点、收到的原始请求体）计算HMAC-SHA256，以恒定时间与签名比较，并拒绝与本地时钟相差超过5分钟的时间戳（详见项目文档docs/integration.md）。",
+        'How the receiver checks the signature: each delivery carries the headers X-QuarterHour-Timestamp (unix seconds) and X-QuarterHour-Signature (sha256= and a hex value); compute HMAC-SHA256 of "<timestamp>.<body>" (the timestamp, a dot and the raw body as received) keyed with this key, compare it with the signature in constant time, and refuse a timestamp more than five minutes from your clock (docs/integration.md in the project has the details).',
+    ),
 }
 
 _IMPLAUSIBLE = re.compile(r"^([\d.]+) kWh against a usual ([\d.]+) kWh$")

@@ -38,7 +38,7 @@ from quarterhour.workorders.kinds import SUBTYPE_CHOICES, LimitUnit, OrderType
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
 
 MAX_SCHEDULE_BYTES = 256 * 1024
-TABS = ("staff", "organisation", "policies", "calendar", "tariffs", "messages")
+TABS = ("staff", "organisation", "policies", "calendar", "tariffs", "messages", "webhooks")
 
 
 def _page(
