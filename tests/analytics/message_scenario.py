@@ -5,7 +5,8 @@ events written directly, every number worked out by hand in test_message_figures
              sent); to sent 0.4 0.5 0.6 0.7 0.8 1.2 3.0 s, to delivered 1.0 1.5 2.0 4.0 s
     e-mail   2 written: 1 delivered (2.5 s), 1 failed unsent
     webhook  21 written: 1 in a sender's hands, 20 delivered after 0.5, 1.0 … 10.0 s
-    surveys  5 of the SMS, 3 of them sent and not reported failed
+    surveys  5 of the SMS, 3 of them sent and not reported failed; texts back: "1" then "谢谢"
+             to one, "3" to another, none to the third; a stray text, and November's "1"
     follow-ups  2 closed by an SMS reply, 2 by a call, 1 unanswered call
 
 and on either side of the period, messages and a follow-up that are not October's.
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from analytics.scenario import Builder, at
-from quarterhour.notifications.models import OutboxMessage
+from quarterhour.notifications.models import InboundSms, OutboxMessage
 from quarterhour.workorders.models import OrderEvent
 
 
@@ -103,5 +104,27 @@ def build_messages(builder: Builder) -> dict[str, int]:
         _event(order_id, "2026-11-01 00:00", "follow_up", outcome="satisfied", via="sms"),
     ]
     session.add_all([*rows, *events])
+    session.flush()
+    answered, unanswered = rows[4], rows[7]  # delivered 10-08 11:00; delivered 10-09 11:00
+    dissatisfied, november = rows[6], rows[12]  # sent 10-09 10:00; November's
+
+    def text(when: str, said: str, survey: OutboxMessage | None) -> InboundSms:
+        return InboundSms(
+            sender="13912345678",
+            text=said,
+            received_at=at(when),
+            work_order_id=order_id if survey is not None else None,
+            survey_message_id=survey.id if survey is not None else None,
+        )
+
+    session.add_all(
+        [
+            text("2026-10-08 11:30", "1", answered),
+            text("2026-10-08 11:31", "谢谢", answered),  # the same survey: one response
+            text("2026-10-09 11:30", "3", dissatisfied),
+            text("2026-10-20 09:00", "你好", None),  # no survey waiting
+            text("2026-11-01 00:05", "1", november),
+        ]
+    )
     session.commit()
-    return {"order": order_id}
+    return {"order": order_id, "unanswered_survey": unanswered.id}

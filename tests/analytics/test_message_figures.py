@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy.orm import Session
 
 from analytics.message_scenario import build_messages
-from analytics.scenario import Builder
+from analytics.scenario import Builder, at
 from quarterhour.access.actor import system
 from quarterhour.analytics import messages
 from quarterhour.analytics.message_schemas import Latency, MessageQuery, MessageReport
 from quarterhour.demo.organisation import Organisation
 from quarterhour.errors import Forbidden, ValidationFailed
+from quarterhour.notifications.models import InboundSms
 from quarterhour.organisation.staff_accounts import actor_of
 
 pytestmark = pytest.mark.db
@@ -114,12 +115,32 @@ def test_the_survey_and_the_follow_ups_closed_by_sms(
     survey = figures(session).survey
     # 5 surveys written in October; sent and not reported failed: 2 delivered + 1 sent.
     assert (survey.surveys_written, survey.surveys_sent) == (5, 3)
-    # Two follow-ups recorded from an SMS reply (November's and the reply event aside).
+    # Two surveys answered by text (one of them twice; the stray text and November's aside).
     assert survey.replied == 2
     assert survey.response_rate == Decimal("0.6667")
     # Follow-ups that reached the customer: 2 by SMS + 2 calls (the unanswered one aside).
     assert (survey.follow_ups, survey.closed_by_sms) == (4, 2)
     assert survey.closed_by_sms_share == Decimal("0.5000")
+
+
+def test_a_text_that_answers_nothing_is_a_response_all_the_same(
+    session: Session, october: dict[str, int]
+) -> None:
+    """A "谢谢" to the third survey closes nothing (the agents still call), but the customer
+    did answer: the response rate counts him."""
+    session.add(
+        InboundSms(
+            sender="13912345678",
+            text="收到，谢谢",
+            received_at=at("2026-10-09 12:00"),
+            work_order_id=october["order"],
+            survey_message_id=october["unanswered_survey"],
+        )
+    )
+    session.commit()
+    survey = figures(session).survey
+    assert (survey.replied, survey.response_rate) == (3, Decimal("1.0000"))
+    assert survey.closed_by_sms == 2  # no follow-up came of it
 
 
 def test_an_empty_period_has_counts_of_zero_and_no_rates(session: Session, org: Any) -> None:

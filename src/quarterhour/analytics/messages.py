@@ -26,9 +26,9 @@ dialects rank; neither offers the other's percentile function) and only the rows
 ranks come back, each carrying its group's count and sum.
 
 The survey: surveys written are outbox messages of kind follow_up_survey by SMS; sent are those
-the gateway took and did not report undelivered. A reply is, for now, a follow_up event whose
-data says `"via": "sms"` (the inbound reply that closed it); `_survey_replies` is the one place
-to change when replies are counted from their own table. The share of follow-ups closed by SMS
+the gateway took and did not report undelivered. A reply is a survey that a customer's text
+answered, whatever it said (inbound_sms.survey_message_id: a "谢谢" is a response too, an "1"
+and then a "谢谢" one response). The share of follow-ups closed by SMS
 is over the follow_up events of the period that reached the customer (an outcome other than
 unreachable: an unanswered call closes nothing). Replies are counted by their own time, surveys
 by theirs, so a survey sent on the period's last evening may be answered in the next one.
@@ -51,6 +51,7 @@ from sqlalchemy import (
     Select,
     case,
     cast,
+    distinct,
     func,
     literal_column,
     or_,
@@ -73,7 +74,7 @@ from quarterhour.analytics.quality import rate
 from quarterhour.analytics.service import period_span
 from quarterhour.kit import clock
 from quarterhour.notifications import templates
-from quarterhour.notifications.models import CHANNELS, OutboxMessage
+from quarterhour.notifications.models import CHANNELS, InboundSms, OutboxMessage
 from quarterhour.workorders.kinds import FollowUpOutcome
 from quarterhour.workorders.lifecycle import Action
 from quarterhour.workorders.models import OrderEvent
@@ -264,9 +265,12 @@ def _count(query: Select[Any]) -> Any:
 
 
 def _survey_replies(starts: datetime, ends: datetime) -> Any:
-    """The replies to surveys in the period: for now the follow-ups an SMS reply recorded (one
-    per answered survey). When inbound replies have their own table, count its rows here."""
-    return _count(select(OrderEvent.id).where(*_follow_ups(starts, ends), _by_sms()))
+    """The surveys answered by a text received in the period."""
+    return (
+        select(func.count(distinct(InboundSms.survey_message_id)))
+        .where(InboundSms.received_at >= starts, InboundSms.received_at < ends)
+        .scalar_subquery()
+    )
 
 
 def survey(session: Session, starts: datetime, ends: datetime) -> SurveyFigures:

@@ -155,7 +155,11 @@ class InboundSms(Base):
     says, with the order it answered and how, or why it answered none."""
 
     __tablename__ = "inbound_sms"
-    __table_args__ = (Index("ix_inbound_sms_sender_received", "sender", "received_at"),)
+    __table_args__ = (
+        Index("ix_inbound_sms_sender_received", "sender", "received_at"),
+        # The figures count a period's replies.
+        Index("ix_inbound_sms_received_at", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     # The gateway's id: a webhook delivered twice is recorded once.
@@ -166,6 +170,10 @@ class InboundSms(Base):
     received_at: Mapped[datetime]
     work_order_id: Mapped[int | None] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), ForeignKey("work_order.id")
+    )
+    # The survey it answered (whatever it said): the survey's response rate counts these.
+    survey_message_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("outbox_message.id")
     )
     # What it was taken as (satisfied, basically_satisfied, dissatisfied), or None.
     outcome: Mapped[str | None] = mapped_column(String(24))

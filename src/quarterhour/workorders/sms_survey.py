@@ -83,7 +83,7 @@ def record_reply(
     session.add(inbound)
     session.flush()
     outcome = answer_of(text)
-    order_id = _waiting_survey(session, sender, received_at)
+    order_id, inbound.survey_message_id = _waiting_survey(session, sender, received_at)
     if order_id is None:
         inbound.note = NO_SURVEY
     elif outcome is None:
@@ -107,11 +107,14 @@ def record_reply(
     return Answer(inbound.id, inbound.work_order_id, inbound.outcome, inbound.note)
 
 
-def _waiting_survey(session: Session, sender: str, at: datetime) -> int | None:
-    """The order whose survey this number was sent last and that still waits for its answer:
-    the outbox's survey messages by recipient (its index), then the order's own state."""
+def _waiting_survey(
+    session: Session, sender: str, at: datetime
+) -> tuple[int, int] | tuple[None, None]:
+    """The order whose survey this number was sent last and that still waits for its answer,
+    with that survey's message: the outbox's survey messages by recipient (its index), then the
+    order's own state."""
     latest = session.execute(
-        select(OutboxMessage.work_order_id)
+        select(OutboxMessage.work_order_id, OutboxMessage.id)
         .where(
             OutboxMessage.recipient == sender,
             OutboxMessage.kind == "follow_up_survey",
@@ -121,8 +124,8 @@ def _waiting_survey(session: Session, sender: str, at: datetime) -> int | None:
         )
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
         .limit(5)
-    ).scalars()
-    for order_id in latest:
+    ).all()
+    for order_id, message_id in latest:
         waiting = session.scalar(
             select(WorkOrder.id).where(
                 WorkOrder.id == order_id,
@@ -131,8 +134,8 @@ def _waiting_survey(session: Session, sender: str, at: datetime) -> int | None:
             )
         )
         if waiting is not None:
-            return waiting
-    return None
+            return waiting, message_id
+    return None, None
 
 
 def awaiting_answer(order: WorkOrder) -> bool:
