@@ -11,15 +11,17 @@ from typing import Any
 
 import pytest
 from outage_network import Network
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor, system
 from quarterhour.config import Settings
 from quarterhour.crews import service as crews
 from quarterhour.crews.models import Crew, CrewJob
+from quarterhour.customers.models import Customer
 from quarterhour.errors import Conflict, ValidationFailed
 from quarterhour.kit import clock
+from quarterhour.notifications.models import OutboxMessage
 from quarterhour.organisation.staff_accounts import actor_of
 from quarterhour.outages import service as outages
 from quarterhour.outages.models import Outage, OutageEvent
@@ -203,6 +205,7 @@ def test_a_call_linked_to_an_outage_goes_with_the_outage_crew(
         expected_restoration_at=clock.now() + timedelta(hours=3),
         transformers=["TA-001", "TA-003"],
     )
+    session.execute(update(Customer).values(phone="13900000001"))  # the callers' own numbers
     linked = [call(session, "3400100001", staff["agent"], settings) for _ in range(3)]
     linked.append(call(session, "3400100002", staff["agent"], settings))
     crew_at(session, network, "BH-1", (31.95, 117.28))
@@ -244,6 +247,18 @@ def test_a_call_linked_to_an_outage_goes_with_the_outage_crew(
         order = session.get_one(WorkOrder, order_id, populate_existing=True)
         assert order.state == "replied"
         assert events(session, order_id)[-1].action == "outage_reply"
+    # Each caller heard of the outage's crew as of his own repair's: on its way, then on site,
+    # then the reply and the survey (the restoration was entered after the fact: its reply is
+    # news, the steps before it were told as they happened).
+    told = session.execute(
+        select(OutboxMessage.work_order_id, OutboxMessage.kind, OutboxMessage.body)
+        .where(OutboxMessage.work_order_id.in_(linked), OutboxMessage.kind != "contact_accepted")
+        .order_by(OutboxMessage.id)
+    ).all()
+    for order_id in linked:
+        kinds = [kind for o, kind, _ in told if o == order_id]
+        assert kinds == ["crew_on_the_way", "crew_arrived", "result_replied", "follow_up_survey"]
+    assert all(near.name in body for _, kind, body in told if kind.startswith("crew_"))
 
 
 def test_an_outage_not_started_starts_when_the_crew_arrives(

@@ -209,6 +209,15 @@ def test_restoration_replies_to_every_linked_open_order_and_leaves_the_others(
     ).all()
     assert sorted(order_id for order_id, _ in told) == sorted(linked)
     assert all("停电已于11月27日10:50恢复供电" in body for _, body in told)
+    # ... and asked for his satisfaction by SMS: his follow-up waits a day for the answer.
+    surveyed = session.execute(
+        select(OutboxMessage.work_order_id, OutboxMessage.channel).where(
+            OutboxMessage.kind == "follow_up_survey"
+        )
+    ).all()
+    assert sorted(order_id for order_id, _ in surveyed) == sorted(linked)
+    assert {channel for _, channel in surveyed} == {"sms"}
+    assert sample.sms_survey_until == NOW + timedelta(hours=26)
     for untouched in (other, split):
         order = session.get_one(WorkOrder, untouched)
         assert order.state == State.ACCEPTED

@@ -110,11 +110,16 @@ def write_many(
     *,
     urgent: bool = False,
     settings: Settings | None = None,
+    only: str | None = None,
 ) -> list[int]:
     """A bulk event's messages (a planned outage's notice to thousands of accounts, a bill run's
     bills), set-based: the preferences, the overrides and the webhook endpoints are read in one
-    query each and every row is inserted by one INSERT. No permission check (see `write`)."""
-    return _insert(session, rows(session, kind, recipients, urgent=urgent, settings=settings))
+    query each and every row is inserted by one INSERT. `only` keeps one channel (a survey
+    answered by SMS goes by SMS alone). No permission check (see `write`)."""
+    found = rows(session, kind, recipients, urgent=urgent, settings=settings)
+    if only is not None:
+        found = [row for row in found if row["channel"] == only]
+    return _insert(session, found)
 
 
 @dataclass(frozen=True)

@@ -456,6 +456,19 @@ def _outage_follows(
     outage_id = taken.job.outage_id
     assert outage_id is not None
     outage = session.get_one(Outage, outage_id, populate_existing=True)
+    told = {JobStep.DEPARTED: "crew_on_the_way", JobStep.ARRIVED: "crew_arrived"}.get(taken.step)
+    if told is not None and claimed is None:
+        # Every caller waiting on the outage hears of its crew as he would of his own repair's
+        # (a step entered after the fact is news to nobody).
+        waiting = session.scalars(
+            select(WorkOrder.id).where(
+                WorkOrder.outage_id == outage_id,
+                WorkOrder.state.in_([str(s) for s in outage_calls.BEFORE_REPLY]),
+            )
+        ).all()
+        customer_messages.outage_crew(
+            session, waiting, kind=told, crew=crew.name, job_id=taken.job.id, settings=settings
+        )
     if taken.step is JobStep.ARRIVED:
         if outage_target(outage.state, outage.kind, OutageAction.START) is not None:
             outages.start(session, outage_id, by=_for_the_outage(by), at=claimed)

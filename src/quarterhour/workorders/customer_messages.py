@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from quarterhour.config import Settings
 from quarterhour.notifications import outbox
-from quarterhour.notifications.models import ContactPreference
+from quarterhour.notifications.models import ContactPreference, OutboxMessage
 from quarterhour.notifications.outbox import Recipient
 from quarterhour.workorders.models import Contact, WorkOrder
 
@@ -171,27 +171,116 @@ def _about_the_order(
     )
 
 
-def outage_replied(
-    session: Session, order_ids: Sequence[int], *, outage_id: int, text: str, settings: Settings
+def _linked_callers(
+    session: Session, order_ids: Sequence[int]
+) -> list[tuple[int, str | None, str, int | None, bool]]:
+    """(order, number, phone, customer, follow-up owed) of each linked call with a phone."""
+    if not order_ids:
+        return []
+    return [
+        (order_id, number, phone, customer_id, bool(owed))
+        for order_id, number, phone, customer_id, owed in session.execute(
+            select(
+                WorkOrder.id,
+                WorkOrder.number,
+                Contact.caller_phone,
+                Contact.customer_id,
+                WorkOrder.follow_up_required,
+            )
+            .join(Contact, Contact.id == WorkOrder.contact_id)
+            .where(WorkOrder.id.in_(list(order_ids)))
+            .order_by(WorkOrder.id)
+        )
+        if phone
+    ]
+
+
+def outage_crew(
+    session: Session,
+    order_ids: Sequence[int],
+    *,
+    kind: str,
+    crew: str,
+    job_id: int,
+    settings: Settings,
 ) -> int:
-    """The restoration's reply to every call linked to the outage, in writing (one read, one
-    write; once per outage and order). How many callers with a phone."""
-    callers = session.execute(
-        select(WorkOrder.id, WorkOrder.number, Contact.caller_phone, Contact.customer_id)
-        .join(Contact, Contact.id == WorkOrder.contact_id)
-        .where(WorkOrder.id.in_(list(order_ids)))
-        .order_by(WorkOrder.id)
-    ).all()
+    """The outage's crew on its way (crew_on_the_way) or on site (crew_arrived), told to every
+    caller linked to it as the crew of his own repair would be (one read, one write; once per
+    crew job, step and order). How many callers with a phone."""
+    callers = _linked_callers(session, order_ids)
+
+    def said(number: str | None) -> dict[str, object]:
+        if kind == "crew_on_the_way":
+            return {
+                "number": number or "",
+                "crew": crew,
+                "status_url": outbox.status_url(settings, number or ""),
+            }
+        return {"number": number or "", "crew": crew}
+
     recipients = [
         Recipient(
-            variables={"number": number or "", "result": text[:RESULT_CHARS]},
+            variables=said(number),
             customer_id=customer_id,
             phone=phone,
             work_order_id=order_id,
-            dedupe_key=f"outage-reply:{outage_id}:{order_id}",
+            dedupe_key=f"outage-crew:{job_id}:{kind}:{order_id}",
         )
-        for order_id, number, phone, customer_id in callers
-        if phone
+        for order_id, number, phone, customer_id, _owed in callers
     ]
-    outbox.write_many(session, "result_replied", recipients, settings=settings)
+    outbox.write_many(session, kind, recipients, urgent=True, settings=settings)
     return len(recipients)
+
+
+def outage_replied(
+    session: Session,
+    order_ids: Sequence[int],
+    *,
+    outage_id: int,
+    text: str,
+    settings: Settings,
+) -> tuple[int, list[int]]:
+    """The restoration's reply to every call linked to the outage, in writing, and to those
+    owed a follow-up the survey by SMS when the settings say so (one read, a write per kind;
+    once per outage and order): how many callers with a phone, and the orders whose survey
+    went (their follow-up waits for the answer before anyone calls)."""
+    callers = _linked_callers(session, order_ids)
+
+    def to_each(
+        kind: str,
+        variables: dict[str, object],
+        order_id: int,
+        number: str | None,
+        phone: str,
+        customer_id: int | None,
+    ) -> Recipient:
+        return Recipient(
+            variables={"number": number or "", **variables},
+            customer_id=customer_id,
+            phone=phone,
+            work_order_id=order_id,
+            dedupe_key=f"outage-{kind}:{outage_id}:{order_id}",
+        )
+
+    replies = [
+        to_each("reply", {"result": text[:RESULT_CHARS]}, order_id, number, phone, customer_id)
+        for order_id, number, phone, customer_id, _owed in callers
+    ]
+    outbox.write_many(session, "result_replied", replies, settings=settings)
+    if not settings.follow_up_by_sms:
+        return len(replies), []
+    surveys = [
+        to_each("survey", {}, order_id, number, phone, customer_id)
+        for order_id, number, phone, customer_id, owed in callers
+        if owed
+    ]
+    ids = outbox.write_many(session, "follow_up_survey", surveys, settings=settings, only="sms")
+    if not ids:
+        return len(replies), []
+    # Not suppressed: a customer who refused SMS is called.
+    waiting = session.scalars(
+        select(OutboxMessage.work_order_id).where(
+            OutboxMessage.id.in_(ids), OutboxMessage.status != "suppressed"
+        )
+    )
+    return len(replies), sorted({i for i in waiting if i is not None})

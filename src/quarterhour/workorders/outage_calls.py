@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -249,10 +249,18 @@ def restore_outage(
         {"ids": ids},
     )
     _follow_up_clocks(session, rows, settings=settings, start=now)
-    # The reply said by SMS to each caller (customer_messages.py), with the restoration.
-    customer_messages.outage_replied(
+    # The reply said by SMS to each caller (customer_messages.py), with the restoration, and
+    # the survey to those owed a follow-up: the agents call only whoever does not answer it.
+    _, surveyed = customer_messages.outage_replied(
         session, ids, outage_id=outage_id, text=text, settings=settings
     )
+    if surveyed:
+        session.execute(
+            update(_ORDER)
+            .where(_ORDER.c.id.in_(bindparam("ids", expanding=True)))
+            .values(sms_survey_until=now + timedelta(hours=settings.sms_survey_hours)),
+            {"ids": surveyed},
+        )
     session.expire_all()  # ORM copies of these orders are stale
     return Restoration(outage, len(ids))
 
