@@ -313,6 +313,45 @@ def test_retry_and_cancel(factory: sessionmaker[Session], org: Organisation) -> 
             queue.cancel(session, queued, by=admin)
 
 
+def test_a_dead_import_keeps_its_file_to_run_again_for_a_week(
+    factory: sessionmaker[Session], org: Organisation, frozen_clock: Any
+) -> None:
+    """The file of an import that died stays with it: run again, the import reads it; a week
+    after an import ended without success, housekeeping drops the file (not the job)."""
+    admin = actor_of(org.staff["admin"])
+    read: list[tuple[str, bytes]] = []
+    broken = True
+
+    def work(context: JobContext) -> dict[str, Any]:
+        with factory() as session:
+            read.append(queue.read_upload(session, context.job.id))
+        if broken:
+            raise RuntimeError("the district table was locked")
+        return {}
+
+    fixed = _enqueue(factory, org, max_attempts=1, upload=("a.csv", b"x,y\n"))
+    left = _enqueue(factory, org, max_attempts=1, upload=("b.csv", b"z\n"))
+    worker = _worker(factory, work)
+    assert worker.run_pending() == 2
+    assert {_job(factory, j).status for j in (fixed, left)} == {"dead"}
+    broken = False
+    with unit_of_work(factory) as session:
+        queue.retry(session, fixed, by=admin)
+    assert worker.run_pending() == 1
+    assert _job(factory, fixed).status == "done"
+    assert read[-1] == ("a.csv", b"x,y\n")
+    with factory() as session:
+        assert session.get(JobUpload, fixed) is None  # done: the file goes
+    frozen_clock.advance(days=7, minutes=1)
+    with unit_of_work(factory) as session:
+        queue.purge_finished(session, scheduled_older_than=clock.now(), by=system("worker"))
+    with unit_of_work(factory) as session:
+        assert session.get(JobUpload, left) is None
+        assert session.get(Job, left) is not None
+        with pytest.raises(Conflict, match="file is gone"):
+            queue.retry(session, left, by=admin)
+
+
 def test_the_jobs_page_lists_every_job_and_runs_a_dead_one_again(
     app: Any,
     org: Organisation,

@@ -43,6 +43,8 @@ _PERMISSION = {
     "arrears_notices": Permission.RUN_BILLING,
 }
 KINDS = tuple(_PERMISSION)
+# How long the file of an import that did not succeed is kept for it to be run again.
+UPLOAD_KEPT = timedelta(days=7)
 
 
 def permission_for(kind: str) -> Permission:
@@ -318,7 +320,9 @@ def finish(
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        if status in {"done", "failed"} or values.get("status") == "dead":
+        if status == "done":
+            # A failed or dead import keeps its file, to be run again from its page once the
+            # cause is mended (housekeeping drops it after UPLOAD_KEPT).
             session.execute(delete(JobUpload).where(JobUpload.job_id == job.id))
     return bool(getattr(done, "rowcount", 0))
 
@@ -373,8 +377,8 @@ def listing(
 
 
 def retry(session: Session, job_id: int, *, by: Actor) -> Job:
-    """A dead or failed job queued again with its attempts renewed (its file, if any, was
-    dropped when it ended; an import is started again from its page)."""
+    """A dead or failed job queued again with its attempts renewed; an import with its file,
+    kept for UPLOAD_KEPT after it ended (after that it is imported again from its page)."""
     job = get(session, job_id, by=by)
     if job.status not in {"dead", "failed", "stopped"}:
         raise Conflict(
@@ -416,8 +420,21 @@ def is_stalled(job: Job) -> bool:
 
 def purge_finished(session: Session, *, scheduled_older_than: datetime, by: Actor) -> int:
     """Scheduled runs that went well, once older than the cut-off: a sweep a minute is 1,440 rows
-    a day. Failed and dead runs, and every job somebody started, are kept."""
+    a day. Failed and dead runs, and every job somebody started, are kept; the files of imports
+    that ended without success UPLOAD_KEPT ago are dropped (the job stays, its file does not)."""
     require(by, Permission.MANAGE_JOBS)
+    session.execute(
+        delete(JobUpload)
+        .where(
+            JobUpload.job_id.in_(
+                select(Job.id).where(
+                    Job.status.in_(("dead", "failed", "stopped")),
+                    Job.finished_at < clock.now() - UPLOAD_KEPT,
+                )
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
     gone = session.execute(
         delete(Job)
         .where(
