@@ -28,7 +28,10 @@ RESULT_CHARS = 60
 
 
 @dataclass(frozen=True)
-class _Caller:
+class Caller:
+    """Who called about an order (the contact's phone and customer) and how the customer wants
+    to hear from us; a move's load reads it with the order (writes.load)."""
+
     phone: str | None
     customer_id: int | None
     preference: ContactPreference | None
@@ -38,16 +41,19 @@ class _Caller:
         return {} if self.customer_id is None else {self.customer_id: self.preference}
 
 
-def _caller(session: Session, order: WorkOrder) -> _Caller:
-    """Who called about the order and how he wants to hear from us, in one read."""
+def _caller(session: Session, order: WorkOrder, known: Caller | None = None) -> Caller:
+    """Who called about the order and how he wants to hear from us: as the move's load read
+    it, or in one read."""
+    if known is not None:
+        return known
     row = session.execute(
         select(Contact.caller_phone, Contact.customer_id, ContactPreference)
         .outerjoin(ContactPreference, ContactPreference.customer_id == Contact.customer_id)
         .where(Contact.id == order.contact_id)
     ).one_or_none()
     if row is None:
-        return _Caller(None, None, None)
-    return _Caller(row.caller_phone, row.customer_id, row.ContactPreference)
+        return Caller(None, None, None)
+    return Caller(row.caller_phone, row.customer_id, row.ContactPreference)
 
 
 def contact_accepted(
@@ -96,16 +102,30 @@ def crew_on_the_way(session: Session, order: WorkOrder, crew: str, settings: Set
     )
 
 
-def crew_arrived(session: Session, order: WorkOrder, crew: str, settings: Settings) -> None:
-    _about_the_order(session, order, "crew_arrived", {"crew": crew}, settings, urgent=True)
+def crew_arrived(
+    session: Session,
+    order: WorkOrder,
+    crew: str,
+    settings: Settings,
+    *,
+    caller: Caller | None = None,
+) -> None:
+    _about_the_order(
+        session, order, "crew_arrived", {"crew": crew}, settings, urgent=True, caller=caller
+    )
 
 
 def result_replied(
-    session: Session, order: WorkOrder, *, at: datetime, settings: Settings
+    session: Session,
+    order: WorkOrder,
+    *,
+    at: datetime,
+    settings: Settings,
+    caller: Caller | None = None,
 ) -> datetime | None:
     """答复 in writing, and with it the survey by SMS when a follow-up is owed and the settings
     say so: returns until when the survey waits for its answer (None: no survey sent)."""
-    caller = _caller(session, order)
+    caller = _caller(session, order, caller)
     if not caller.phone:
         return None
     result = (order.result or "已办结").strip()
@@ -150,8 +170,9 @@ def _about_the_order(
     settings: Settings,
     *,
     urgent: bool = False,
+    caller: Caller | None = None,
 ) -> None:
-    caller = _caller(session, order)
+    caller = _caller(session, order, caller)
     if not caller.phone:
         return
     outbox.write_with_use_case(

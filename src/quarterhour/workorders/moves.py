@@ -151,6 +151,7 @@ def _decide(
     now = clock.now()
     when = _when(data, order, now, settings)
     ctx = _Ctx(session, order, loaded.deadlines, data, by, settings, when.claimed, now, when.proven)
+    ctx.caller = loaded.caller
     handler = _HANDLERS.get(action)
     extra: dict[str, Any] = {}
     target: State | None = None
@@ -244,6 +245,7 @@ class _Ctx:
     proven: datetime  # the time its deadlines are met at (see _when)
     new_deadlines: list[Deadline] = field(default_factory=list)
     follow_up: dict[str, Any] | None = None
+    caller: customer_messages.Caller | None = None  # read with the order (writes.load)
 
     def meet(self, *kinds: DeadlineKind) -> None:
         for deadline in self.deadlines:
@@ -374,7 +376,7 @@ def _arrive(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
     if ctx.order.order_type == OrderType.FAULT_REPAIR and ctx.data.at is None:
         # Told as it happens; an arrival entered after the fact is news to nobody.
         customer_messages.crew_arrived(
-            ctx.session, ctx.order, ctx.order.crew or "抢修人员", ctx.settings
+            ctx.session, ctx.order, ctx.order.crew or "抢修人员", ctx.settings, caller=ctx.caller
         )
     policy = policies.policy_in_force(ctx.session, ctx.order.accepted_at.date())
     for limit in policy.limits_for(ctx.order.order_type, ctx.order.subtype, ctx.order.area_class):
@@ -468,7 +470,7 @@ def _reply(ctx: _Ctx) -> tuple[State | None, dict[str, Any]]:
         ctx.add_limit(DeadlineKind.FOLLOW_UP)
     # In writing too, with the survey by SMS (customer_messages.py), joined to this move's write.
     ctx.order.sms_survey_until = customer_messages.result_replied(
-        ctx.session, ctx.order, at=ctx.now, settings=ctx.settings
+        ctx.session, ctx.order, at=ctx.now, settings=ctx.settings, caller=ctx.caller
     )
     return None, {"reply_method": ctx.data.reply_method, "replied_by_id": ctx.by.id}
 

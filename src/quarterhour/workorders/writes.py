@@ -30,10 +30,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from quarterhour.kit import clock
+from quarterhour.notifications.models import ContactPreference
 from quarterhour.storage import one_write
 from quarterhour.storage.base import AwareDateTime, Base
 from quarterhour.storage.driver import POSTGRESQL, driver_rows, on_postgresql, postgresql_text
-from quarterhour.workorders.models import Deadline, FollowUp, OrderEvent, WorkOrder
+from quarterhour.workorders.customer_messages import Caller
+from quarterhour.workorders.models import Contact, Deadline, FollowUp, OrderEvent, WorkOrder
 
 _M = TypeVar("_M", bound=Base)
 _Row = tuple[Table, dict[str, Any]]
@@ -43,14 +45,29 @@ _DEADLINE: Table = Deadline.__table__  # type: ignore[assignment]
 _EVENT: Table = OrderEvent.__table__  # type: ignore[assignment]
 _FOLLOW_UP: Table = FollowUp.__table__  # type: ignore[assignment]
 
+_CONTACT: Table = Contact.__table__  # type: ignore[assignment]
+_PREFERENCE: Table = ContactPreference.__table__  # type: ignore[assignment]
+
 ORDER_COLUMNS = tuple(c.key for c in _ORDER.columns)
 DEADLINE_COLUMNS = tuple(c.key for c in _DEADLINE.columns)
+PREFERENCE_COLUMNS = tuple(c.key for c in _PREFERENCE.columns)
 
 # One statement for the order and its deadlines (an order has a handful): the order's columns
-# repeat on each deadline's row, which costs less than a second round trip.
+# repeat on each deadline's row, which costs less than a second round trip. The caller and his
+# preference come along (two joins on primary keys): the moves that tell the customer (the
+# reply, the crew's arrival) read nothing more.
 _LOAD = (
-    select(_ORDER, *(c.label(f"d_{c.key}") for c in _DEADLINE.columns))
+    select(
+        _ORDER,
+        *(c.label(f"d_{c.key}") for c in _DEADLINE.columns),
+        _CONTACT.c.caller_phone.label("c_caller_phone"),
+        _CONTACT.c.customer_id.label("c_customer_id"),
+        *(c.label(f"p_{c.key}") for c in _PREFERENCE.columns),
+    )
+    .select_from(_ORDER)
     .outerjoin(_DEADLINE, _DEADLINE.c.order_id == _ORDER.c.id)
+    .outerjoin(_CONTACT, _CONTACT.c.id == _ORDER.c.contact_id)
+    .outerjoin(_PREFERENCE, _PREFERENCE.c.customer_id == _CONTACT.c.customer_id)
     .where(_ORDER.c.id == bindparam("order_id"))
     .order_by(_DEADLINE.c.id)
 )
@@ -65,6 +82,7 @@ class Loaded:
     seen: dict[str, Any]
     seen_met: dict[int, datetime | None]
     seen_due: dict[int, datetime] = field(default_factory=dict)
+    caller: Caller | None = None
 
 
 def load(session: Session, order_id: int) -> Loaded | None:
@@ -76,18 +94,29 @@ def load(session: Session, order_id: int) -> Loaded | None:
     if not rows:
         return None
     width = len(ORDER_COLUMNS)
+    ends = width + len(DEADLINE_COLUMNS)
     seen = dict(zip(ORDER_COLUMNS, rows[0][:width], strict=True))
     deadlines = [
-        _transient(Deadline, dict(zip(DEADLINE_COLUMNS, row[width:], strict=True)))
+        _transient(Deadline, dict(zip(DEADLINE_COLUMNS, row[width:ends], strict=True)))
         for row in rows
         if row[width] is not None
     ]
+    phone, customer_id, *preference = rows[0][ends:]
     return Loaded(
         order=_transient(WorkOrder, seen),
         deadlines=deadlines,
         seen=seen,
         seen_met={d.id: d.met_at for d in deadlines},
         seen_due={d.id: d.due_at for d in deadlines},
+        caller=Caller(
+            phone,
+            customer_id,
+            None
+            if preference[0] is None
+            else _transient(
+                ContactPreference, dict(zip(PREFERENCE_COLUMNS, preference, strict=True))
+            ),
+        ),
     )
 
 
