@@ -269,7 +269,7 @@ def rows(
                     "dedupe_key": _key(r.dedupe_key, channel),
                 }
             )
-        document = _document(k.name, r, now)
+        document = _document(k.name, r, now) if endpoints else ""
         for endpoint in endpoints:
             out.rows.append(
                 base
