@@ -367,6 +367,7 @@ ENDPOINTS = {
     "webhook endpoints": endpoint(
         "GET", "/api/v1/admin/webhooks", {ADM}, 200, Permission.MANAGE_MESSAGES
     ),
+    "background jobs": endpoint("GET", "/api/v1/jobs", {ADM}, 200, Permission.MANAGE_JOBS),
     "message figures": endpoint(
         "GET",
         "/api/v1/stats/messages?start=2026-10-01&end=2026-10-31",

@@ -28,6 +28,7 @@ from quarterhour.entrypoints.api import (
     errors,
     gateway,
     held_readings,
+    jobs,
     messages,
     orders,
     organisation,
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         stats,
         search,
         messages,
+        jobs,
     ):
         app.include_router(module.router, prefix="/api/v1")
     console.install(app)

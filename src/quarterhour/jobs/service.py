@@ -366,13 +366,20 @@ def recent(session: Session, kind: str, *, by: Actor, limit: int = 10) -> list[J
 
 
 def listing(
-    session: Session, *, by: Actor, status: str | None = None, limit: int = 100
+    session: Session,
+    *,
+    by: Actor,
+    status: str | None = None,
+    kind: str | None = None,
+    limit: int = 100,
 ) -> list[Job]:
-    """Every kind of job, newest first (administrators: the jobs page)."""
+    """Every kind of job, newest first (administrators: the jobs page and the API)."""
     require(by, Permission.MANAGE_JOBS)
     query = select(Job).order_by(Job.started_at.desc(), Job.id.desc()).limit(limit)
     if status:
         query = query.where(Job.status == status)
+    if kind:
+        query = query.where(Job.kind == kind)
     return list(session.scalars(query))
 
 
