@@ -28,10 +28,12 @@ from starlette.routing import Route
 from console.conftest import desk
 from notifications.recording import PHONE
 from quarterhour.customers.models import Customer
+from quarterhour.demo.organisation import DEMO_PASSWORD
 from quarterhour.kit import clock
 from quarterhour.notifications import sandbox_gateway
 from quarterhour.storage.engine import make_session_factory
 from serving import free_port
+from workorders.loop_client import CUSTOMER_PHONE, MATTERS
 
 # The console's logged-in client, shared with the console's own tests.
 __all__ = ["desk"]
@@ -227,3 +229,49 @@ def hearing_back(settings: Any, *, poll_seconds: float = 0.05) -> Iterator[Heard
             gateway.report_url = f"{base}/api/v1/gateway/sms/reports"
             gateway.inbound_url = f"{base}/api/v1/gateway/sms/inbound"
             yield Heard(base, sms, gateway)
+
+
+# The staff's steps from a complaint taken in 包河区 to its reply by phone: (action, who, body).
+TO_THE_REPLY = (
+    ("dispatch", "dispatcher", {}),
+    ("acknowledge", "hall-baohe", {}),
+    ("contact_customer", "hall-baohe", {"note": "已电话联系客户"}),
+    ("return_result", "hall-baohe", {"result": "已向抄表员核实并致歉"}),
+    ("approve", "dispatcher", {}),
+    ("reply", "followup", {"reply_method": "phone"}),
+)
+
+
+def reply_to(api: Any, order_id: int, login: Callable[[str], dict[str, str]]) -> None:
+    """The complaint taken through its steps to the reply, over the live server's API."""
+    for action, username, body in TO_THE_REPLY:
+        moved = api.post(
+            f"/api/v1/orders/{order_id}/actions/{action}", json=body, headers=login(username)
+        )
+        assert moved.status_code == 200, f"{action}: {moved.text}"
+
+
+def logins(api: Any) -> Callable[[str], dict[str, str]]:
+    """A bearer token for a demo user, over the live server's API."""
+
+    def login(username: str) -> dict[str, str]:
+        token = api.post(
+            "/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD}
+        ).json()["access_token"]
+        return {"Authorization": f"Bearer {token}"}
+
+    return login
+
+
+def complaint(org: Any) -> dict[str, Any]:
+    """A complaint by phone in 包河区 from the loop's customer, as the desk takes it."""
+    return {
+        "channel": "hotline",
+        "customer": {
+            "name": "袁女士",
+            "phone": CUSTOMER_PHONE,
+            "address": "芜湖路174号宿舍楼",
+            "district_id": org.districts["baohe"],
+        },
+        "matters": [MATTERS["complaint"]],
+    }

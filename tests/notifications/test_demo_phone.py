@@ -14,12 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from console.conftest import csrf_of
-from notifications.conftest import eventually
+from notifications.conftest import complaint, eventually, logins, reply_to
 from quarterhour.config import Settings
 from quarterhour.demo.organisation import DEMO_PASSWORD, Organisation
 from quarterhour.entrypoints.app import create_app
 from serving import free_port, serving
-from workorders.loop_client import CUSTOMER_PHONE, MATTERS
+from workorders.loop_client import CUSTOMER_PHONE
 
 pytestmark = pytest.mark.db
 WAIT = 60  # a loaded CI machine: the server, its worker and the sandbox share two cores
@@ -41,29 +41,14 @@ def test_the_demo_reads_its_sms_on_the_demo_phone_and_answers_the_survey(
         httpx.Client(base_url=base, timeout=30) as api,
         httpx.Client(base_url=base, timeout=30) as console,
     ):
-
-        def login(username: str) -> dict[str, str]:
-            token = api.post(
-                "/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD}
-            ).json()["access_token"]
-            return {"Authorization": f"Bearer {token}"}
+        login = logins(api)
 
         logged_in = console.post(
             "/console/login", data={"username": "agent", "password": DEMO_PASSWORD}
         )
         assert logged_in.status_code in (200, 303), logged_in.text
         agent, dispatcher = login("agent"), login("dispatcher")
-        contact = {
-            "channel": "hotline",
-            "customer": {
-                "name": "袁女士",
-                "phone": CUSTOMER_PHONE,
-                "address": "芜湖路174号宿舍楼",
-                "district_id": org.districts["baohe"],
-            },
-            "matters": [MATTERS["complaint"]],
-        }
-        taken = api.post("/api/v1/contacts", json=contact, headers=agent)
+        taken = api.post("/api/v1/contacts", json=complaint(org), headers=agent)
         assert taken.status_code == 201, taken.text
         order = taken.json()["orders"][0]
 
@@ -75,19 +60,7 @@ def test_the_demo_reads_its_sms_on_the_demo_phone_and_answers_the_survey(
         assert "演示手机" in page
         assert f'<a href="/console/search?q={order["number"]}">' in page  # opens the order
         assert CUSTOMER_PHONE not in page and CUSTOMER_PHONE[-4:] in page  # masked
-        hall = login("hall-baohe")
-        for action, by, body in (
-            ("dispatch", dispatcher, {}),
-            ("acknowledge", hall, {}),
-            ("contact_customer", hall, {"note": "已电话联系客户"}),
-            ("return_result", hall, {"result": "已向抄表员核实并致歉"}),
-            ("approve", dispatcher, {}),
-            ("reply", login("followup"), {"reply_method": "phone"}),
-        ):
-            moved = api.post(
-                f"/api/v1/orders/{order['id']}/actions/{action}", json=body, headers=by
-            )
-            assert moved.status_code == 200, f"{action}: {moved.text}"
+        reply_to(api, order["id"], login)
         eventually(lambda: "回复1满意" in phone(), "the survey on the demo phone", WAIT)
         page = phone()
         survey = re.search(r'<tr data-id="([^"]+)">(?:(?!</tr>).)*回复1满意', page, re.S)

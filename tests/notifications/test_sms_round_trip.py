@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from notifications.conftest import KEY, eventually, hearing_back
+from notifications.conftest import KEY, complaint, eventually, hearing_back, logins, reply_to
 from quarterhour.config import Settings
-from quarterhour.demo.organisation import DEMO_PASSWORD, Organisation
-from workorders.loop_client import CUSTOMER_PHONE, MATTERS
+from quarterhour.demo.organisation import Organisation
+from workorders.loop_client import CUSTOMER_PHONE
 
 pytestmark = pytest.mark.db
 # Generous: on a loaded CI machine the server, its worker and the gateway share two cores.
@@ -27,28 +27,13 @@ def test_a_customer_hears_back_by_sms_and_answers_the_survey(
     with hearing_back(settings) as heard, httpx.Client(base_url=heard.base, timeout=30) as api:
         sms = heard.sms
 
-        def login(username: str) -> dict[str, str]:
-            token = api.post(
-                "/api/v1/auth/token",
-                json={"username": username, "password": DEMO_PASSWORD},
-            ).json()["access_token"]
-            return {"Authorization": f"Bearer {token}"}
+        login = logins(api)
 
         def texts() -> list[str]:
             return heard.texts(CUSTOMER_PHONE)
 
         agent, dispatcher = login("agent"), login("dispatcher")
-        contact: dict[str, Any] = {
-            "channel": "hotline",
-            "customer": {
-                "name": "袁女士",
-                "phone": CUSTOMER_PHONE,
-                "address": "芜湖路174号宿舍楼",
-                "district_id": org.districts["baohe"],
-            },
-            "matters": [MATTERS["complaint"]],
-        }
-        taken = api.post("/api/v1/contacts", json=contact, headers=agent)
+        taken = api.post("/api/v1/contacts", json=complaint(org), headers=agent)
         assert taken.status_code == 201, taken.text
         order = taken.json()["orders"][0]
         eventually(lambda: any(order["number"] in t for t in texts()), "the 受理通知", seconds=WAIT)
@@ -62,19 +47,7 @@ def test_a_customer_hears_back_by_sms_and_answers_the_survey(
             "the delivery report",
             seconds=WAIT,
         )
-        hall = login("hall-baohe")
-        for action, by, body in (
-            ("dispatch", dispatcher, {}),
-            ("acknowledge", hall, {}),
-            ("contact_customer", hall, {"note": "已电话联系客户"}),
-            ("return_result", hall, {"result": "已向抄表员核实并致歉"}),
-            ("approve", dispatcher, {}),
-            ("reply", login("followup"), {"reply_method": "phone"}),
-        ):
-            moved = api.post(
-                f"/api/v1/orders/{order['id']}/actions/{action}", json=body, headers=by
-            )
-            assert moved.status_code == 200, f"{action}: {moved.text}"
+        reply_to(api, order["id"], login)
         eventually(lambda: any("回复1满意" in t for t in texts()), "the survey", seconds=WAIT)
         eventually(
             lambda: any("已向抄表员核实并致歉" in t for t in texts()), "the reply", seconds=WAIT

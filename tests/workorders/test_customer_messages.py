@@ -94,24 +94,28 @@ def test_the_reply_goes_in_writing_with_the_survey_that_then_waits_for_its_answe
     assert [o["sms_survey_until"] for o in queue if o["id"] == order["id"]] == [None]
 
 
-def test_a_customer_who_refused_sms_gets_no_survey_and_is_called(
-    loop: LoopApi, session: Session
-) -> None:
-    order = loop.new_order("complaint", "reviewed")
-    customer_id = session.get_one(WorkOrder, order["id"]).customer_id
+def _refuses_sms(session: Session, order_id: int, *, lang: str) -> None:
+    """The order's customer refuses SMS and reads `lang`."""
+    customer_id = session.get_one(WorkOrder, order_id).customer_id
     session.rollback()
     session.add(
         ContactPreference(
             customer_id=customer_id,
             sms_allowed=False,
-            email=None,
             email_allowed=False,
-            lang="zh",
+            lang=lang,
             opted_out=[],
             updated_at=clock.now(),
         )
     )
     session.commit()
+
+
+def test_a_customer_who_refused_sms_gets_no_survey_and_is_called(
+    loop: LoopApi, session: Session
+) -> None:
+    order = loop.new_order("complaint", "reviewed")
+    _refuses_sms(session, order["id"], lang="zh")
     loop.act("agent", order["id"], "reply", reply_method="phone")
     sent = _messages(session, order["id"])
     assert {(m.kind, m.status) for m in sent if m.kind != "contact_accepted"} == {
@@ -129,18 +133,7 @@ def test_a_known_callers_preference_is_read_with_him_not_by_a_query_of_its_own(
     """Intake reads the preference with the customer, a move with the contact: each message of
     the loop costs no read of its own (the reply writes two)."""
     first = loop.contact(MATTERS["complaint"])["orders"][0]
-    customer_id = session.get_one(WorkOrder, first["id"]).customer_id
-    session.rollback()
-    session.add(
-        ContactPreference(
-            customer_id=customer_id,
-            sms_allowed=False,
-            lang="en",
-            opted_out=[],
-            updated_at=clock.now(),
-        )
-    )
-    session.commit()
+    _refuses_sms(session, first["id"], lang="en")
     seen: list[str] = []
 
     def record(*args: Any) -> None:

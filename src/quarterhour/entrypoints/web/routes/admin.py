@@ -41,6 +41,33 @@ MAX_SCHEDULE_BYTES = 256 * 1024
 TABS = ("staff", "organisation", "policies", "calendar", "tariffs", "messages", "webhooks")
 
 
+def tab_page(
+    console: Console,
+    name: str,
+    tab: str,
+    *,
+    error: Refusal | None = None,
+    status_code: int = 200,
+    **values: Any,
+) -> HTMLResponse:
+    """A page of the admin area (routes/messages.py and webhooks.py have theirs too): its tabs,
+    the warnings every tab shows, and the page's own values."""
+    return render.console_page(
+        console,
+        name,
+        status_code=status_code,
+        tab=tab,
+        tabs=TABS,
+        error=error,
+        warnings=(
+            sla.admin_warnings(console.session, clock.now().date(), by=console.actor)
+            if can(console.actor, Permission.VIEW_ADMIN_WARNINGS)
+            else []
+        ),
+        **values,
+    )
+
+
 def _page(
     console: Console,
     tab: str,
@@ -50,20 +77,14 @@ def _page(
     typed: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    return render.console_page(
+    return tab_page(
         console,
         f"console/admin_{tab}.html",
-        status_code=status_code,
-        tab=tab,
-        tabs=TABS,
+        tab,
         error=error,
+        status_code=status_code,
         typed=typed or {},
         done=console.request.query_params.get("done"),
-        warnings=(
-            sla.admin_warnings(console.session, clock.now().date(), by=console.actor)
-            if can(console.actor, Permission.VIEW_ADMIN_WARNINGS)
-            else []
-        ),
         **values,
     )
 

@@ -8,18 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from quarterhour.access.permissions import Permission, can
-from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.refusals import Refusal
-from quarterhour.entrypoints.web.routes.admin import TABS
+from quarterhour.entrypoints.web.routes.admin import tab_page
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError
-from quarterhour.kit import clock
 from quarterhour.notifications import admin as messages_admin
 from quarterhour.notifications import templates
 from quarterhour.notifications.models import LANGUAGES
-from quarterhour.workorders import sla
 
 router = APIRouter(prefix="/console/admin/messages", include_in_schema=False)
 
@@ -32,21 +28,15 @@ def _page(
     error: Refusal | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    return render.console_page(
+    return tab_page(
         console,
         name,
-        status_code=status_code,
-        tab="messages",
-        tabs=TABS,
+        "messages",
         error=error,
+        status_code=status_code,
         # The form's page says what was done itself (saved, or back to the default).
         done=None,
         said=console.request.query_params.get("done"),
-        warnings=(
-            sla.admin_warnings(console.session, clock.now().date(), by=console.actor)
-            if can(console.actor, Permission.VIEW_ADMIN_WARNINGS)
-            else []
-        ),
         statutory=templates.STATUTORY,
         **values,
     )

@@ -10,19 +10,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from quarterhour.access.permissions import Permission, can
-from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.refusals import Refusal
-from quarterhour.entrypoints.web.routes.admin import TABS
+from quarterhour.entrypoints.web.routes.admin import tab_page
 from quarterhour.entrypoints.web.session import Console, ConsoleDep
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, NotFound, ValidationFailed
-from quarterhour.kit import clock
 from quarterhour.kit.bounds import DbId
 from quarterhour.notifications import admin as messages_admin
 from quarterhour.notifications import templates
 from quarterhour.notifications.models import WebhookEndpoint
-from quarterhour.workorders import sla
 
 router = APIRouter(prefix="/console/admin/webhooks", include_in_schema=False)
 
@@ -41,20 +37,14 @@ def _page(
     error: Refusal | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    return render.console_page(
+    return tab_page(
         console,
         name,
-        status_code=status_code,
-        tab="webhooks",
-        tabs=TABS,
+        "webhooks",
         error=error,
+        status_code=status_code,
         done=None,  # the pages say what was done themselves
         said=console.request.query_params.get("done"),
-        warnings=(
-            sla.admin_warnings(console.session, clock.now().date(), by=console.actor)
-            if can(console.actor, Permission.VIEW_ADMIN_WARNINGS)
-            else []
-        ),
         kinds=templates.KINDS,
         offered=OFFERED,
         **values,
