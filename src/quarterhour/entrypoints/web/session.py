@@ -27,7 +27,7 @@ from starlette.datastructures import UploadFile
 from quarterhour.access.actor import Actor
 from quarterhour.config import Settings
 from quarterhour.entrypoints.shared.sessions import session_from
-from quarterhour.errors import Forbidden, Unauthenticated
+from quarterhour.errors import DomainError, Forbidden, Unauthenticated
 from quarterhour.kit import bounds
 from quarterhour.organisation import staff_accounts
 
@@ -155,3 +155,12 @@ def login_url(next_path: str) -> str:
 
 
 ConsoleDep = Annotated[Console, Depends(get_console)]
+
+
+def back_to_the_form(console: Console, exc: DomainError) -> None:
+    """A refused form: its transaction rolled back, so that the form is shown again with what
+    was typed and the refusal; a refusal that is no form's to say (not signed in, not allowed,
+    nothing there) leaves as the console's error page instead."""
+    console.session.rollback()
+    if exc.status_code in (401, 403, 404):
+        raise exc

@@ -21,7 +21,7 @@ from quarterhour.crews import service as crews
 from quarterhour.crews.models import CrewStatus
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.refusals import Refusal
-from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.entrypoints.web.session import Console, ConsoleDep, back_to_the_form
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, IllegalTransition, ValidationFailed
 from quarterhour.kit import bounds, clock
@@ -110,9 +110,7 @@ def _take_step(console: Console, job_id: int, typed: dict[str, str]) -> Response
         )
         console.session.commit()
     except DomainError as exc:
-        console.session.rollback()
-        if exc.status_code in (401, 403, 404):
-            raise
+        back_to_the_form(console, exc)
         t = Words(console.lang)
         if isinstance(exc, IllegalTransition):
             # The page was older than the job (another phone of the crew, a second tap): said
@@ -216,9 +214,7 @@ def _send(
             )
         console.session.commit()
     except DomainError as exc:
-        console.session.rollback()
-        if exc.status_code in (401, 403, 404):
-            raise
+        back_to_the_form(console, exc)
         message = Words(console.lang).message(exc)
         return render.console_page(
             console,

@@ -15,7 +15,7 @@ from quarterhour.crews import service as crews
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.routes import crew_admin
-from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.entrypoints.web.session import Console, ConsoleDep, back_to_the_form
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, IllegalTransition, ValidationFailed
 from quarterhour.kit import bounds, clock
@@ -77,9 +77,7 @@ def _set_status(console: Console, crew_id: int, typed: dict[str, str]) -> Respon
         crews.set_status(console.session, crew_id, by=console.actor, status=typed["status"], at=at)
         console.session.commit()
     except DomainError as exc:
-        console.session.rollback()
-        if exc.status_code in (401, 403, 404):
-            raise
+        back_to_the_form(console, exc)
         t = Words(console.lang)
         if isinstance(exc, IllegalTransition):
             # The board was older than the crew's status: say it in the board's words.

@@ -15,7 +15,7 @@ from quarterhour.customers import accounts, contact_preferences
 from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.routes.desk import callers_page
-from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.entrypoints.web.session import Console, ConsoleDep, back_to_the_form
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.jobs import service as jobs
@@ -94,9 +94,7 @@ def set_contact_preferences(
         )
         console.session.commit()
     except DomainError as exc:
-        console.session.rollback()
-        if exc.status_code in (401, 403, 404):
-            raise
+        back_to_the_form(console, exc)
         error = Words(console.lang).refusal(exc)
         return _customer(
             console, customer_id, error=error, typed=typed, status_code=exc.status_code
@@ -187,9 +185,7 @@ def void_reading(
         accounts.void_reading(console.session, number, reading_id, by=console.actor, reason=reason)
         console.session.commit()
     except DomainError as exc:
-        console.session.rollback()
-        if exc.status_code in (401, 403, 404):
-            raise
+        back_to_the_form(console, exc)
         typed = {"reading_id": str(reading_id), "reason": reason}
         error = Words(console.lang).refusal(exc, lambda field: f"{reading_id}:{field}")
         return _readings(console, number, error=error, typed=typed, status_code=exc.status_code)

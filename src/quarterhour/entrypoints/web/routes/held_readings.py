@@ -14,7 +14,7 @@ from quarterhour.access.permissions import Permission, can
 from quarterhour.billing import reading_review
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.refusals import Refusal
-from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.entrypoints.web.session import Console, ConsoleDep, back_to_the_form
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.kit import bounds
@@ -99,9 +99,7 @@ def review(
         )
         session.commit()
     except DomainError as exc:
-        session.rollback()
-        if exc.status_code in (401, 403, 404):
-            raise
+        back_to_the_form(console, exc)
         # Three forms share the field names: the marks are keyed by the decision sent.
         error = Words(console.lang).refusal(exc, lambda field: f"{decision}:{field}")
         return _page(console, held_id, error=error, typed=typed, status_code=exc.status_code)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.routes.admin import tab_page
-from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.entrypoints.web.session import Console, ConsoleDep, back_to_the_form
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError
 from quarterhour.notifications import admin as messages_admin
@@ -121,9 +121,7 @@ def save_message_template(
         )
         console.session.commit()
     except DomainError as exc:
-        console.session.rollback()
-        if exc.status_code in (401, 403, 404):
-            raise
+        back_to_the_form(console, exc)
         error = Words(console.lang).refusal(exc)
         return _edit_page(
             console, kind, channel, lang, typed=typed, error=error, status_code=exc.status_code

@@ -24,7 +24,7 @@ from quarterhour.entrypoints.web import exports, render
 from quarterhour.entrypoints.web import session as web_session
 from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.routes import crew_jobs
-from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.entrypoints.web.session import Console, ConsoleDep, back_to_the_form
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, ValidationFailed
 from quarterhour.kit import clock
@@ -443,9 +443,7 @@ def _refused(
     """A step the service refused: the order's page again with the reason (a stale page said
     to be one) and everything that was typed. Not being allowed, or no such order, is not about
     the form: it leaves as the error page."""
-    console.session.rollback()
-    if exc.status_code in (401, 403, 404):
-        raise exc
+    back_to_the_form(console, exc)
     t = Words(console.lang)
     form = str(typed.get("action", ""))
     error = t.refusal(exc, lambda field: f"{form}:{_INPUTS.get(field, field)}")

@@ -19,7 +19,7 @@ from quarterhour.access.permissions import Permission, can
 from quarterhour.entrypoints.web import render
 from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.routes import crew_jobs
-from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.entrypoints.web.session import Console, ConsoleDep, back_to_the_form
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, IllegalTransition, NotFound, ValidationFailed
 from quarterhour.kit import bounds, clock
@@ -241,9 +241,7 @@ def _declared(console: Console, typed: dict[str, str]) -> Response:
         outage_id = _declare(console, typed)
         console.session.commit()
     except DomainError as exc:
-        console.session.rollback()
-        if exc.status_code in (401, 403, 404):
-            raise
+        back_to_the_form(console, exc)
         error = Words(console.lang).refusal(exc, _declare_input)
         return _board(console, error=error, typed=typed, status_code=exc.status_code)
     return RedirectResponse(f"/console/outages/{outage_id}?done=declare", status_code=303)
@@ -310,9 +308,7 @@ def _moved(console: Console, outage_id: int, action: str, typed: dict[str, str])
         MOVES[action](console, outage_id, typed)
         console.session.commit()
     except DomainError as exc:
-        console.session.rollback()
-        if exc.status_code in (401, 403, 404):
-            raise
+        back_to_the_form(console, exc)
         t = Words(console.lang)
         if isinstance(exc, IllegalTransition):
             error = _illegal(t, exc, action)

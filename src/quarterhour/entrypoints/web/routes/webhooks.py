@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from quarterhour.entrypoints.web.refusals import Refusal
 from quarterhour.entrypoints.web.routes.admin import tab_page
-from quarterhour.entrypoints.web.session import Console, ConsoleDep
+from quarterhour.entrypoints.web.session import Console, ConsoleDep, back_to_the_form
 from quarterhour.entrypoints.web.wording import Words
 from quarterhour.errors import DomainError, NotFound, ValidationFailed
 from quarterhour.kit.bounds import DbId
@@ -91,9 +91,7 @@ def add_webhook_endpoint(
         row = messages_admin.add_endpoint(console.session, url, chosen, by=console.actor)
         console.session.commit()
     except DomainError as exc:
-        console.session.rollback()
-        if exc.status_code in (401, 403, 404):
-            raise
+        back_to_the_form(console, exc)
         error = Words(console.lang).refusal(exc)
         return _list_page(
             console,
@@ -166,9 +164,7 @@ def change_webhook_endpoint(
         )
         console.session.commit()
     except DomainError as exc:
-        console.session.rollback()
-        if exc.status_code in (401, 403, 404):
-            raise
+        back_to_the_form(console, exc)
         error = Words(console.lang).refusal(exc)
         return _edit_page(
             console,
