@@ -24,7 +24,7 @@ from quarterhour.config import Settings
 from quarterhour.demo import organisation, register, stories
 from quarterhour.demo.people import Population
 from quarterhour.demo.plans import HOLD_AFTER, Hours, OrderFacts, Planner, Step, hold
-from quarterhour.demo.traffic import ContactDraft, Traffic
+from quarterhour.demo.traffic import SELF_SERVICE, ContactDraft, Traffic
 from quarterhour.kit import clock
 from quarterhour.organisation import staff_accounts
 from quarterhour.organisation.models import DepartmentKind, Staff
@@ -289,9 +289,8 @@ class Simulation:
     # --- intake and the loop -------------------------------------------------------------------
     def take(self, data: ContactIn, *, taker: str) -> intake.IntakeResult:
         self._deadlines_added = True
-        return intake.take_contact(
-            self.session, data, by=self.actors[taker], settings=self.settings
-        )
+        by = system(SELF_SERVICE) if taker == SELF_SERVICE else self.actors[taker]
+        return intake.take_contact(self.session, data, by=by, settings=self.settings)
 
     def schedule(self, order_id: int, steps: list[Step]) -> None:
         for step in steps:

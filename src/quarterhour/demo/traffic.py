@@ -22,12 +22,15 @@ from quarterhour.workorders.kinds import AreaClass, Channel, OrderType, ServiceS
 T = OrderType
 K = TypeVar("K")
 
+# The taker of a contact the customer reported himself, on the web page or the app.
+SELF_SERVICE = "selfservice"
 # Contacts per day (all channels but the programme) on an ordinary working day.
 WEEKDAY_CONTACTS = 6
 CHANNEL_WEIGHTS = {
     Channel.HOTLINE: 68,
     Channel.COUNTER: 11,
-    Channel.WEB: 7,
+    Channel.WEB: 5,
+    Channel.APP: 4,
     Channel.GOV_12345: 7,
     Channel.SMS: 3,
     Channel.GOV_12398: 1.5,
@@ -45,6 +48,9 @@ TYPE_WEIGHTS: dict[Channel | None, dict[OrderType, float]] = {
         T.MISCONDUCT_REPORT: 1,
     },
     Channel.COUNTER: {T.CONSULTATION: 45, T.SERVICE_REQUEST: 40, T.COMPLAINT: 8, T.OPINION: 4},
+    # What the self-service page and app offer (selfservice/): a fault, a complaint, a question.
+    Channel.WEB: {T.FAULT_REPAIR: 45, T.CONSULTATION: 35, T.COMPLAINT: 20},
+    Channel.APP: {T.FAULT_REPAIR: 50, T.CONSULTATION: 30, T.COMPLAINT: 20},
     Channel.LETTER: {T.COMPLAINT: 30, T.OPINION: 25, T.SUGGESTION: 25, T.PRAISE: 15},
     Channel.GOV_12345: {T.COMPLAINT: 35, T.FAULT_REPAIR: 30, T.CONSULTATION: 20, T.OPINION: 15},
     Channel.GOV_12398: {T.COMPLAINT: 70, T.MISCONDUCT_REPORT: 30},
@@ -86,7 +92,7 @@ class MatterDraft:
 class ContactDraft:
     at: datetime
     channel: Channel
-    taker: str  # demo username of the agent who takes it
+    taker: str  # demo username of the agent who takes it, or SELF_SERVICE
     caller: Caller
     matters: list[MatterDraft]
     # A neighbour's call about an outage already reported: the centre cancels it as a duplicate.
@@ -217,6 +223,8 @@ class Traffic:
     def _taker(channel: Channel, at: datetime) -> str:
         if channel in (Channel.GOV_12345, Channel.GOV_12398):
             return "dispatcher"  # transfers from the government hotlines land at the centre
-        if channel in (Channel.COUNTER, Channel.LETTER, Channel.WEB, Channel.SMS):
+        if channel in (Channel.WEB, Channel.APP):
+            return SELF_SERVICE  # the customer reports himself (selfservice/)
+        if channel in (Channel.COUNTER, Channel.LETTER, Channel.SMS):
             return "agent2"
         return "agent" if 8 <= at.hour < 16 else "agent2"
