@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from billing.town import Town
 from quarterhour.access.actor import system
-from quarterhour.billing import customer_notices
+from quarterhour.billing import customer_notices, payments
 from quarterhour.billing.models import Payment
+from quarterhour.customers.models import Account
 from quarterhour.demo.organisation import Organisation
 from quarterhour.jobs import service as queue
 from quarterhour.kit import clock
@@ -96,7 +97,12 @@ def test_arrears_are_reminded_then_warned_of_disconnection_once_per_bill(
     def notices(day: date) -> customer_notices.ArrearsNotices:
         frozen_clock.set(datetime(day.year, day.month, day.day, 9, tzinfo=clock.SHANGHAI))
         done = customer_notices.arrears_notices(
-            session, today=day, disconnect_after_days=30, notice_days=7, by=SYSTEM
+            session,
+            today=day,
+            disconnect_after_days=30,
+            notice_days=7,
+            settings=settings,
+            by=SYSTEM,
         )
         session.commit()
         return done
@@ -109,3 +115,8 @@ def test_arrears_are_reminded_then_warned_of_disconnection_once_per_bill(
     assert notices(date(2026, 12, 21)) == customer_notices.ArrearsNotices(0, 1)
     warned = _told(session, "disconnection_notice")
     assert len(warned) == 1 and "2026-12-28" in warned[0][1]
+    # The amount is what the statement says that day: the bill and its late fee.
+    owing = session.get_one(Account, accounts[0])
+    due = payments.account_statement(session, owing, settings=settings, as_of=date(2026, 12, 21))
+    assert due.late_fees > 0
+    assert f"欠费{due.total_due:.2f}元" in warned[0][1]

@@ -2,21 +2,26 @@
 run), the arrears reminder and the disconnection notice (a daily job). Each is set-based — one
 read, one write — and once per bill (its dedupe key), however often the job runs.
 
-The amount owed here is the bills fallen due less every payment made, without the late fee
-(which accrues daily and is told by the inquiry line and the statement, billing/arrears.py).
+The arrears notices name what the account owes that day as the inquiry line and the
+statement say it (billing/arrears.py: the unpaid bills and the late fees to the day): the
+accounts owing are found by one set-based read, and their statements computed from two reads
+per thousand accounts (payments.statements).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quarterhour.access.actor import Actor
 from quarterhour.access.permissions import Permission, require
+from quarterhour.billing import payments
 from quarterhour.billing.models import Bill, Payment
+from quarterhour.config import Settings
 from quarterhour.customers.models import Account, Customer, Premises
 from quarterhour.notifications import outbox
 from quarterhour.notifications.outbox import Recipient
@@ -67,6 +72,10 @@ def bill_ready(session: Session, period: date, *, district_id: int | None, by: A
     return len(bills)
 
 
+# Accounts whose statements are computed from one pair of reads (their bills, their payments).
+STATEMENTS_AT_ONCE = 1000
+
+
 @dataclass(frozen=True)
 class ArrearsNotices:
     reminded: int
@@ -79,6 +88,7 @@ def arrears_notices(
     today: date,
     disconnect_after_days: int,
     notice_days: int,
+    settings: Settings,
     by: Actor,
 ) -> ArrearsNotices:
     """欠费提醒 for every account owing on a bill past its due date (once per latest such bill),
@@ -105,7 +115,7 @@ def arrears_notices(
     outstanding = due.c.owed - func.coalesce(paid.c.paid, 0)
     rows = session.execute(
         select(
-            Account.id,
+            Account,
             Account.number,
             Customer.id,
             func.coalesce(Account.phone, Customer.phone),
@@ -121,11 +131,16 @@ def arrears_notices(
     ).all()
     cut_off = today - timedelta(days=disconnect_after_days)
     disconnect_on = today + timedelta(days=notice_days)
+    owing = [row for row in rows if row[3]]  # a notice needs a phone
+    due_today: dict[int, Decimal] = {}
+    for start in range(0, len(owing), STATEMENTS_AT_ONCE):
+        chunk = [row[0] for row in owing[start : start + STATEMENTS_AT_ONCE]]
+        found = payments.statements(session, chunk, settings=settings, as_of=today)
+        due_today |= {i: s.total_due for i, s in found.items()}
     reminders, warnings = [], []
-    for account_id, number, customer_id, phone, owed, oldest_due, latest_bill in rows:
-        if not phone:
-            continue
-        amount = f"{owed:.2f}"
+    for account, number, customer_id, phone, _owed, oldest_due, latest_bill in owing:
+        account_id = account.id
+        amount = f"{due_today[account_id]:.2f}"
         if oldest_due < cut_off:
             warnings.append(
                 Recipient(

@@ -152,6 +152,7 @@ def arrears_handler(settings: Settings) -> Handler:
                 today=clock.now().date(),
                 disconnect_after_days=settings.disconnection_after_days,
                 notice_days=settings.disconnection_notice_days,
+                settings=settings,
                 by=system("worker"),
             )
         return {"reminded": told.reminded, "warned": told.warned}
