@@ -58,11 +58,12 @@ def test_the_sandbox_lists_a_numbers_messages_newest_last(sandbox: Sandbox) -> N
     channel.send(Outgoing(9, "sms", "13700000000", None, "别人的", "survey"))
     channel.close()
 
-    mine = httpx.get(f"{sandbox.url}/v1/sms", params={"to": "13912345678"}).json()
+    assert httpx.get(f"{sandbox.url}/v1/sms").status_code == 401  # full numbers: the key's
+    mine = httpx.get(f"{sandbox.url}/v1/sms", params={"to": "13912345678"}, headers=AUTH).json()
     assert [m["text"] for m in mine["messages"]] == ["一", "二", "三"]
-    last = httpx.get(f"{sandbox.url}/v1/sms", params={"limit": 1}).json()
+    last = httpx.get(f"{sandbox.url}/v1/sms", params={"limit": 1}, headers=AUTH).json()
     assert ([m["text"] for m in last["messages"]], last["total"]) == (["别人的"], 4)
-    assert httpx.get(f"{sandbox.url}/v1/sms", params={"limit": 0}).status_code == 400
+    assert httpx.get(f"{sandbox.url}/v1/sms", params={"limit": 0}, headers=AUTH).status_code == 400
 
 
 def test_the_sandbox_refuses_a_malformed_message_naming_the_field(sandbox: Sandbox) -> None:

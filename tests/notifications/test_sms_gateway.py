@@ -47,7 +47,9 @@ def test_an_accepted_message_reaches_the_gateway_with_its_reference(
     assert sent.provider_id is not None
     assert sent.delivered is False  # the report will say
     assert sent.detail == "HTTP 202"
-    [received] = httpx.get(f"{sandbox.url}/v1/sms", params={"to": PHONE}).json()["messages"]
+    [received] = httpx.get(
+        f"{sandbox.url}/v1/sms", params={"to": PHONE}, headers={"Authorization": f"Bearer {KEY}"}
+    ).json()["messages"]
     assert received["id"] == sent.provider_id
     assert received["to"] == PHONE  # the country code dropped
     assert received["text"] == "您的报修已受理，工单号GD001"

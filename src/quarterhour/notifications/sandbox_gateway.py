@@ -4,8 +4,9 @@ For tests, the demo and the browser story: it accepts messages as a provider wou
 an id per message, the same id again for a `client_ref` it has seen), POSTs signed delivery
 reports to our callback from background tasks (sends stay fast), forwards a customer's reply
 that a test or a demo types in (`/v1/simulate/inbound`), and fails on demand (`fail_next`,
-`delay_next`). `GET /v1/sms?to=…` lists what it received with full numbers: it is a sandbox on
-a local port, never a page of the product.
+`delay_next`). `GET /v1/sms?to=…` lists what it received with full numbers, to the key's
+holder only: the demo mounts it on its own port (Settings.sms_sandbox), where the console's
+演示手机 shows the texts with the numbers masked.
 """
 
 from __future__ import annotations
@@ -273,6 +274,9 @@ def make_app(
         return JSONResponse({"id": provider_id, "status": "accepted"}, 202 if new else 200)
 
     async def listing(request: Request) -> Response:
+        # Full numbers: the key's holder only (mounted on a demo server, this is on its port).
+        if not gateway.authorised(request):
+            return _refusal(401, "unknown key")
         found = gateway.received(request.query_params.get("to") or None)
         try:
             limit = int(request.query_params.get("limit", "100"))
