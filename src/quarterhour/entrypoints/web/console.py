@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from quarterhour.entrypoints.shared.validation import refusal_of
 from quarterhour.entrypoints.web import render
@@ -131,6 +132,32 @@ def install(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(RequestValidationError, _unparsed)
+
+    api_http = app.exception_handlers[StarletteHTTPException]
+
+    async def _no_page(request: Request, exc: Exception) -> Response:
+        """A console address that is no page (mistyped, an old bookmark): a page saying so in
+        the reader's language, with the way back, instead of the API's JSON."""
+        if (
+            not request.url.path.startswith("/console")
+            or not isinstance(exc, StarletteHTTPException)
+            or exc.status_code != 404
+        ):
+            answer = api_http(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
+        lang = web_session.language(request)
+        t = Words(lang)
+        return render.page(
+            request,
+            "console/error.html",
+            lang=lang,
+            status_code=404,
+            heading=t("not_found"),
+            message=t("no_such_page"),
+            back="/console",
+        )
+
+    app.add_exception_handler(StarletteHTTPException, _no_page)
 
 
 def _back_to(request: Request) -> str:

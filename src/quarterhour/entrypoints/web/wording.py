@@ -75,6 +75,10 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "forbidden": ("无权访问", "Not allowed"),
     "forbidden_text": ("您的角色不能查看或执行此操作。", "Your role may not see or do this."),
     "not_found": ("未找到", "Not found"),
+    "no_such_page": (
+        "没有这个页面：地址可能输错了，或页面已不在此处。请从菜单进入。",
+        "There is no such page: the address may be mistyped, or the page has moved. Use the menu.",
+    ),
     "conflict": ("操作冲突", "Conflict"),
     "error": ("出错了", "Something went wrong"),
     "too_large": ("提交的内容过大", "Too large"),
