@@ -3,6 +3,7 @@ every number worked out by hand in the comments."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +17,7 @@ from quarterhour.analytics import messages
 from quarterhour.analytics.message_schemas import Latency, MessageQuery, MessageReport
 from quarterhour.demo.organisation import Organisation
 from quarterhour.errors import Forbidden, ValidationFailed
-from quarterhour.notifications.models import InboundSms
+from quarterhour.notifications.models import InboundSms, OutboxMessage
 from quarterhour.organisation.staff_accounts import actor_of
 
 pytestmark = pytest.mark.db
@@ -141,6 +142,40 @@ def test_a_text_that_answers_nothing_is_a_response_all_the_same(
     survey = figures(session).survey
     assert (survey.replied, survey.response_rate) == (3, Decimal("1.0000"))
     assert survey.closed_by_sms == 2  # no follow-up came of it
+
+
+def test_a_message_held_for_the_morning_is_timed_from_when_it_was_due(
+    session: Session, org: Any
+) -> None:
+    """Written at 22:00 and held by the quiet hours until 08:00: the ten hours are the rules',
+    not the system's; it was sent 0.9 s and delivered 2.0 s after it was due."""
+    written = at("2026-01-14 22:00")
+    due = at("2026-01-15 08:00")
+    session.add(
+        OutboxMessage(
+            kind="contact_accepted",
+            channel="sms",
+            recipient="13912345678",
+            lang="zh",
+            body="…",
+            status="delivered",
+            urgent=False,
+            attempts=1,
+            max_attempts=5,
+            not_before=due,
+            created_at=written,
+            sent_at=due + timedelta(seconds=0.9),
+            delivered_at=due + timedelta(seconds=2),
+        )
+    )
+    session.commit()
+    report = messages.message_figures(
+        session,
+        MessageQuery.model_validate({"start": "2026-01-01", "end": "2026-01-31"}),
+        by=system("cli"),
+    )
+    assert _latency(report.total.to_sent) == (1, "0.9", "0.9", "0.9", "0.9")
+    assert _latency(report.total.to_delivered) == (1, "2.0", "2.0", "2.0", "2.0")
 
 
 def test_an_empty_period_has_counts_of_zero_and_no_rates(session: Session, org: Any) -> None:

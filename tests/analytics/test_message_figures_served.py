@@ -139,7 +139,7 @@ def test_the_dashboard_shows_a_table_per_channel_and_the_latency_in_words(
     assert _figure(tables["total"], "written") == "32"
     latency = section.split('id="mf-latency"', 1)[1]
     assert "短信：7条已发出，一半在0.7秒内，90%在3.0秒内，99%在3.0秒内（平均1.0秒）。" in latency
-    assert "4条确认送达，一半在写入后1.8秒内，99%在4.0秒内。" in latency
+    assert "4条确认送达，一半在应发后1.8秒内，99%在4.0秒内。" in latency
     assert 'data-figure="response_rate"' in section and "66.67%" in section
     assert "满意度回访" in section.split('id="mf-kinds"', 1)[1]
     english = console.get("/console/dashboard", params={**OCTOBER, "lang": "en"}).text

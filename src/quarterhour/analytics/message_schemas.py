@@ -55,8 +55,10 @@ class Latency(BaseModel):
 
 class ChannelFigures(StatusCounts):
     channel: str | None = Field(description="sms, email or webhook; null: all channels")
-    to_sent: Latency = Field(description="written → handed to the channel")
-    to_delivered: Latency = Field(description="written → delivered")
+    to_sent: Latency = Field(
+        description="due (written, or the quiet hours over) → handed to the channel"
+    )
+    to_delivered: Latency = Field(description="due → delivered")
 
 
 class KindFigures(StatusCounts):

@@ -19,8 +19,9 @@ rates with preferences and with the time of day the figures are read, not with t
 `sent` SMS stays in it (it went out; no report is no proof of delivery), so a gateway that stops
 reporting shows as a falling delivery rate rather than vanishing.
 
-Latency runs from created_at to sent_at (handed to the channel) and to delivered_at, over the
-messages that reached each step: mean, p50 (two middles averaged), p90 and p99 (nearest rank),
+Latency runs from when a message was due (not_before: its writing, or the end of the quiet hours
+it was held for) to sent_at (handed to the channel) and to delivered_at, over the messages that
+reached each step: mean, p50 (two middles averaged), p90 and p99 (nearest rank),
 per channel and in total. As in analytics/repairs.py, the database ranks the durations (both
 dialects rank; neither offers the other's percentile function) and only the rows at those
 ranks come back, each carrying its group's count and sum.
@@ -180,8 +181,10 @@ def timed(session: Session, starts: datetime, ends: datetime) -> dict[tuple[str,
     (scope, measure); only the rows at the four ranks come back."""
     dialect = session.get_bind().dialect.name
     measures = {
-        TO_SENT: millis_between(dialect, _M.created_at, _M.sent_at),
-        TO_DELIVERED: millis_between(dialect, _M.created_at, _M.delivered_at),
+        # From when it was due: a message held for the morning (quiet hours) waited by the
+        # rules, not for the system, and would otherwise read as hours of latency.
+        TO_SENT: millis_between(dialect, _M.not_before, _M.sent_at),
+        TO_DELIVERED: millis_between(dialect, _M.not_before, _M.delivered_at),
     }
     parts: list[Any] = []
     for measure, value in measures.items():

@@ -1241,14 +1241,17 @@ _CONSOLE: dict[str, tuple[str, str]] = {
     "mf_failure_rate": ("失败率", "Failure rate"),
     "mf_kind": ("通知类型", "Kind"),
     "mf_by_kind": ("按通知类型", "By kind"),
-    "mf_latency": ("时延", "How fast"),
+    "mf_latency": (
+        "时延（从应发时起，免打扰时段的等待不计）",
+        "How fast (from when due: a wait for the quiet hours to end is not counted)",
+    ),
     "mf_latency_sent": (
         "{channel}：{n}条已发出，一半在{p50}秒内，90%在{p90}秒内，99%在{p99}秒内（平均{mean}秒）。",
         "{channel}: {n} sent, half within {p50} s, 90% within {p90} s, 99% within {p99} s (mean {mean} s).",
     ),
     "mf_latency_delivered": (
-        "{n}条确认送达，一半在写入后{p50}秒内，99%在{p99}秒内。",
-        "{n} confirmed delivered, half within {p50} s of being written, 99% within {p99} s.",
+        "{n}条确认送达，一半在应发后{p50}秒内，99%在{p99}秒内。",
+        "{n} confirmed delivered, half within {p50} s of being due, 99% within {p99} s.",
     ),
     "mf_latency_none": (
         "{channel}：本期没有发出的通知。",
