@@ -101,6 +101,9 @@ class Settings:
     notification_quiet_start: str = "21:00"
     notification_quiet_end: str = "08:00"
     notification_hourly_limit: int = 5
+    # Messages a worker's sender has in flight at once on a channel that allows it (SMS,
+    # webhooks): a gateway answering in 4 ms takes one sender 250 a second, several 8 times that.
+    sender_concurrency: int = 8
     # The status link in messages to customers.
     public_base_url: str = "http://127.0.0.1:8000"
     # The follow-up's satisfaction survey goes by SMS with the reply (回复1满意 2基本满意 3不满意)
@@ -187,6 +190,8 @@ class Settings:
             values["notification_quiet_end"] = quiet_end
         if hourly := env.get("QUARTERHOUR_NOTIFICATION_HOURLY_LIMIT"):
             values["notification_hourly_limit"] = int(hourly)
+        if concurrency := env.get("QUARTERHOUR_SENDER_CONCURRENCY"):
+            values["sender_concurrency"] = max(1, int(concurrency))
         if public := env.get("QUARTERHOUR_PUBLIC_BASE_URL"):
             values["public_base_url"] = public.rstrip("/")
         if (by_sms := env.get("QUARTERHOUR_FOLLOW_UP_BY_SMS")) is not None:

@@ -16,6 +16,7 @@ class Recorder:
     it refuses."""
 
     name: str = "sms"
+    concurrent: bool = False
     handed: list[Outgoing] = field(default_factory=list)
     fail: Callable[[Outgoing], ChannelError | None] = lambda _m: None
     delivered: bool = False

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +20,7 @@ from notifications.recording import PHONE, Recorder
 from quarterhour.config import Settings
 from quarterhour.kit import clock
 from quarterhour.notifications import outbox, sending
-from quarterhour.notifications.channels import ChannelError, Outgoing
+from quarterhour.notifications.channels import ChannelError, Outgoing, Sent
 from quarterhour.notifications.models import DeliveryAttempt, OutboxMessage, WebhookEndpoint
 
 pytestmark = pytest.mark.db
@@ -294,6 +298,59 @@ def test_a_failed_report(factory: sessionmaker[Session], frozen_clock: Any) -> N
         sending.record_delivery(session, f"p-{message_id}", "failed", clock.now(), error="EMPTY")
     message = _message(factory, message_id)
     assert (message.status, message.last_error) == ("failed", "EMPTY")
+
+
+@dataclass
+class Crowded(Recorder):
+    """A slow channel that counts how many of its sends overlap, and on which threads."""
+
+    concurrent: bool = True
+    busy: int = 0
+    most: int = 0
+    threads: set[str] = dc_field(default_factory=set)
+    lock: threading.Lock = dc_field(default_factory=threading.Lock)
+
+    def send(self, message: Outgoing) -> Sent:
+        with self.lock:
+            self.busy += 1
+            self.most = max(self.most, self.busy)
+            self.threads.add(threading.current_thread().name)
+        time.sleep(0.02)
+        try:
+            return super().send(message)
+        finally:
+            with self.lock:
+                self.busy -= 1
+
+
+def test_a_concurrent_channel_sends_side_by_side_and_smtp_in_turn(
+    factory: sessionmaker[Session],
+) -> None:
+    with factory.begin() as session:
+        outbox.write_many(
+            session,
+            "crew_arrived",
+            [
+                outbox.Recipient(
+                    variables=ARRIVED, phone=f"1390000{n:04d}", email=f"c{n}@example.com"
+                )
+                for n in range(24)
+            ],
+            urgent=True,
+        )
+    sms, email = Crowded(), Crowded(name="email", concurrent=False)
+    with ThreadPoolExecutor(4, thread_name_prefix="outbox") as pool:
+        sent = sending.send_due(
+            factory, {"sms": sms, "email": email}, worker="w1", settings=SETTINGS, pool=pool
+        )
+    assert sent == 48
+    assert 1 < sms.most <= 4 and all(t.startswith("outbox") for t in sms.threads)
+    assert email.most == 1 and email.threads == {threading.current_thread().name}
+    with factory() as session:
+        statuses = Counter(session.scalars(select(OutboxMessage.status)))
+    assert statuses == {"sent": 48}
+    handed = [m.message_id for m in sms.handed + email.handed]
+    assert len(handed) == len(set(handed)) == 48
 
 
 def _sending(factory: sessionmaker[Session]) -> int:

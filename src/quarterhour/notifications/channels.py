@@ -45,6 +45,9 @@ class ChannelError(Exception):
 
 class Channel(Protocol):
     name: str
+    # Whether several sender threads may use it at once (an HTTP client's pool: yes; one SMTP
+    # connection: no). sending.send_due sends a concurrent channel's messages side by side.
+    concurrent: bool
 
     def send(self, message: Outgoing) -> Sent: ...
 

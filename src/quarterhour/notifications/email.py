@@ -26,6 +26,7 @@ class SmtpChannel:
     A lock keeps a second thread off the connection while one is talking on it."""
 
     name = "email"
+    concurrent = False  # one connection: the lock would only queue the threads
 
     def __init__(
         self,

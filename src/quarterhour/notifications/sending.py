@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -78,14 +79,27 @@ def send_due(
     settings: Settings,
     batch: int = 200,
     lease_seconds: int = 60,
+    pool: Executor | None = None,
 ) -> int:
-    """One round: how many messages were handed to a channel."""
+    """One round: how many messages were handed to a channel. With a `pool`, the messages of a
+    concurrent channel (SMS, webhooks) are sent side by side on its threads, the others (one
+    SMTP connection) one after the other; the outcomes are recorded together either way."""
     claimed, secrets_by_endpoint = _claim(
         factory, channels, worker=worker, settings=settings, batch=batch, lease=lease_seconds
     )
-    outcomes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+
+    def send(message: _Claimed) -> tuple[str, dict[str, Any]]:
+        return _send_one(channels[message.channel], message, secrets_by_endpoint)
+
+    side_by_side: list[_Claimed] = []
+    in_turn: list[_Claimed] = []
     for message in claimed:
-        outcome, values = _send_one(channels[message.channel], message, secrets_by_endpoint)
+        concurrent = pool is not None and channels[message.channel].concurrent
+        (side_by_side if concurrent else in_turn).append(message)
+    # Submitted first, so that the threads send while this one works through the rest.
+    done = pool.map(send, side_by_side) if pool is not None and side_by_side else iter(())
+    outcomes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for outcome, values in [*map(send, in_turn), *done]:
         outcomes[outcome].append(values)
     _finish(factory, outcomes, worker=worker)
     return len(claimed)

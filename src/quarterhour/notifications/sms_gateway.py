@@ -145,10 +145,11 @@ def _moment(document: dict[str, Any]) -> datetime:
 
 class SmsGateway:
     """The `sms` channel. One `httpx.Client` for the process's life: its pool keeps connections
-    to the gateway alive between messages (no TCP and TLS handshake per SMS). Meant for one
-    sender thread per process; httpcore locks its pool, so a second thread would be safe too."""
+    to the gateway alive between messages (no TCP and TLS handshake per SMS). The sender's
+    threads share it (httpcore locks its pool), each with a connection of its own."""
 
     name = "sms"
+    concurrent = True
 
     def __init__(self, url: str, key: str, sender: str, timeout: float = 5.0) -> None:
         if not url.startswith(("http://", "https://")):

@@ -56,6 +56,7 @@ class WebhookChannel:
     (a signed event goes where it was configured to go, or not at all)."""
 
     name = "webhook"
+    concurrent = True
 
     def __init__(self, timeout: float = 5.0) -> None:
         self._client = httpx.Client(timeout=timeout, follow_redirects=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
@@ -217,8 +218,14 @@ def outbox_sender(
     """One round of the outbox's sender (notifications/sending.py): due messages claimed with a
     lease, sent through the configured channels, outcomes recorded."""
     channels = channels_from_settings(settings)
+    # Threads for the messages of one round, for the worker's life (idle between rounds).
+    pool = (
+        ThreadPoolExecutor(settings.sender_concurrency, thread_name_prefix=f"{worker}-outbox")
+        if settings.sender_concurrency > 1
+        else None
+    )
 
     def send() -> int:
-        return sending.send_due(factory, channels, worker=worker, settings=settings)
+        return sending.send_due(factory, channels, worker=worker, settings=settings, pool=pool)
 
     return send
