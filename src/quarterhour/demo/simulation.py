@@ -23,7 +23,15 @@ from quarterhour.calendar import service as calendar_service
 from quarterhour.config import Settings
 from quarterhour.demo import organisation, register, stories
 from quarterhour.demo.people import Population
-from quarterhour.demo.plans import HOLD_AFTER, Hours, OrderFacts, Planner, Step, hold
+from quarterhour.demo.plans import (
+    CUSTOMER_SMS,
+    HOLD_AFTER,
+    Hours,
+    OrderFacts,
+    Planner,
+    Step,
+    hold,
+)
 from quarterhour.demo.traffic import SELF_SERVICE, ContactDraft, Traffic
 from quarterhour.kit import clock
 from quarterhour.organisation import staff_accounts
@@ -31,7 +39,7 @@ from quarterhour.organisation.models import DepartmentKind, Staff
 from quarterhour.programme import service as programme
 from quarterhour.programme.models import Episode
 from quarterhour.storage.engine import unit_of_work
-from quarterhour.workorders import intake, moves, sla
+from quarterhour.workorders import intake, moves, sla, sms_survey
 from quarterhour.workorders.kinds import (
     AreaClass,
     Channel,
@@ -51,6 +59,8 @@ HOLD_WINDOWS = {
 }
 # Steps that may add a deadline (restoration after arrival, a rework limit); intake adds the rest.
 DEADLINE_ACTIONS = frozenset({Action.ARRIVE, Action.SEND_BACK})
+# The SMS gateway's inbound webhook, as the demo's customers' answers arrive through it.
+_GATEWAY = system("sms-gateway")
 FIRST_BROADCAST = date(1996, 7, 15)  # 供电一刻钟 went on air (PRODUCT.md)
 # The server sweeps every minute; the demo sweeps half-hourly by day and hourly at night, often
 # enough to catch repairs late by a quarter of an hour. A slot calls the real sweep only when some
@@ -380,6 +390,8 @@ class Simulation:
     def _act(self, order_id: int, step: Step) -> None:
         if step.action in DEADLINE_ACTIONS or step.outcome is FollowUpOutcome.DISSATISFIED:
             self._deadlines_added = True
+        if step.action is Action.FOLLOW_UP and self._followed_up_by_sms(order_id, step):
+            return
         try:
             moves.act(
                 self.session,
@@ -394,6 +406,30 @@ class Simulation:
                 f"demo step {step.action} by {step.actor} on order {order_id} at {step.at}"
             )
             raise
+
+    def _followed_up_by_sms(self, order_id: int, step: Step) -> bool:
+        """The customer's answer to the survey by SMS (through the gateway's own use case), and
+        the agent's call that finds it answered: whether the step is done with."""
+        if step.actor == CUSTOMER_SMS:
+            phone = self.session.scalar(
+                select(Contact.caller_phone)
+                .join(WorkOrder, WorkOrder.contact_id == Contact.id)
+                .where(WorkOrder.id == order_id)
+            )
+            if phone:
+                text = "2" if step.outcome is FollowUpOutcome.BASICALLY_SATISFIED else "1"
+                sms_survey.record_reply(
+                    self.session,
+                    sender=phone,
+                    text=text,
+                    received_at=self.now,
+                    provider_id=None,
+                    by=_GATEWAY,
+                    settings=self.settings,
+                )
+            return True
+        state = self.session.scalar(select(WorkOrder.state).where(WorkOrder.id == order_id))
+        return state == State.FOLLOWED_UP  # answered by SMS already: no call
 
     def _count(self) -> None:
         count(self.session, self.report)
