@@ -22,7 +22,8 @@ from workorders.loop_client import LoopApi
 
 AsUser = Callable[..., Page]
 ORDER_NUMBER = re.compile(r"GD\d{14,}")
-ADDRESS = re.compile(r"[路街巷道村区]\S*\d+号")  # the demo's addresses: 拱辰街99号楼…
+# The demo's addresses: a street's number (拱辰街99号楼…), or an estate's building (望湖城6栋…).
+ADDRESS = re.compile(r"[路街巷道村区]\S*\d+号|\S+\d+栋")
 
 
 @pytest.fixture(autouse=True)
