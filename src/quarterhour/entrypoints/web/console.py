@@ -8,6 +8,7 @@ the status code the API would give.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -83,81 +84,71 @@ def install(app: FastAPI) -> None:
             target += "&lang=" + request.query_params["lang"]
         return RedirectResponse(target, status_code=303)
 
-    api_handler = app.exception_handlers[DomainError]
-
-    async def _domain(request: Request, exc: Exception) -> Response:
-        if not request.url.path.startswith("/console") or not isinstance(exc, DomainError):
-            answer = api_handler(request, exc)
-            return await answer if inspect.isawaitable(answer) else answer
-        lang = web_session.language(request)
-        t = Words(lang)
+    def _domain(request: Request, exc: Exception) -> Response | None:
+        if not isinstance(exc, DomainError):
+            return None
+        t = Words(web_session.language(request))
         heading = {403: "forbidden", 404: "not_found", 409: "conflict"}.get(
             exc.status_code, "error"
         )
         message = t("forbidden_text") if exc.status_code == 403 else t.message(exc)
-        return render.page(
-            request,
-            "console/error.html",
-            lang=lang,
-            status_code=exc.status_code,
-            heading=t(heading),
-            message=message,
-        )
+        return _error_page(request, exc.status_code, heading, message)
 
-    app.add_exception_handler(DomainError, _domain)
-
-    api_validation = app.exception_handlers[RequestValidationError]
-
-    async def _unparsed(request: Request, exc: Exception) -> Response:
+    def _unparsed(request: Request, exc: Exception) -> Response | None:
         """A console form FastAPI refused before its route ran (a field over its length, a
         number that is none): the page says which field and why in the reader's language, and
         leads back to the form, instead of the API's JSON."""
-        if not request.url.path.startswith("/console") or not isinstance(
-            exc, RequestValidationError
-        ):
-            answer = api_validation(request, exc)
-            return await answer if inspect.isawaitable(answer) else answer
+        if not isinstance(exc, RequestValidationError):
+            return None
         errors = exc.errors()
         refused = refusal_of(errors[0] if errors else {})
-        lang = web_session.language(request)
-        t = Words(lang)
-        return render.page(
-            request,
-            "console/error.html",
-            lang=lang,
-            status_code=422,
-            heading=t("error"),
-            message=t.message(refused),
-            back=_back_to(request),
-        )
+        t = Words(web_session.language(request))
+        return _error_page(request, 422, "error", t.message(refused), back=_back_to(request))
 
-    app.add_exception_handler(RequestValidationError, _unparsed)
-
-    api_http = app.exception_handlers[StarletteHTTPException]
-
-    async def _no_page(request: Request, exc: Exception) -> Response:
+    def _no_page(request: Request, exc: Exception) -> Response | None:
         """A console address that is no page (mistyped, an old bookmark): a page saying so in
         the reader's language, with the way back, instead of the API's JSON."""
-        if (
-            not request.url.path.startswith("/console")
-            or not isinstance(exc, StarletteHTTPException)
-            or exc.status_code != 404
-        ):
-            answer = api_http(request, exc)
-            return await answer if inspect.isawaitable(answer) else answer
-        lang = web_session.language(request)
-        t = Words(lang)
-        return render.page(
-            request,
-            "console/error.html",
-            lang=lang,
-            status_code=404,
-            heading=t("not_found"),
-            message=t("no_such_page"),
-            back="/console",
-        )
+        if not isinstance(exc, StarletteHTTPException) or exc.status_code != 404:
+            return None
+        t = Words(web_session.language(request))
+        return _error_page(request, 404, "not_found", t("no_such_page"), back="/console")
 
-    app.add_exception_handler(StarletteHTTPException, _no_page)
+    _on_console_pages(app, DomainError, _domain)
+    _on_console_pages(app, RequestValidationError, _unparsed)
+    _on_console_pages(app, StarletteHTTPException, _no_page)
+
+
+def _on_console_pages(
+    app: FastAPI, kind: type[Exception], page: Callable[[Request, Exception], Response | None]
+) -> None:
+    """`page` answers `kind` on the console's addresses (None: not its to answer); the API's
+    handler answers everywhere else, in JSON."""
+    api = app.exception_handlers[kind]
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/console"):
+            answer = page(request, exc)
+            if answer is not None:
+                return answer
+        found = api(request, exc)
+        return await found if inspect.isawaitable(found) else found
+
+    app.add_exception_handler(kind, handler)
+
+
+def _error_page(
+    request: Request, status_code: int, heading: str, message: str, *, back: str | None = None
+) -> Response:
+    lang = web_session.language(request)
+    return render.page(
+        request,
+        "console/error.html",
+        lang=lang,
+        status_code=status_code,
+        heading=Words(lang)(heading),
+        message=message,
+        back=back,
+    )
 
 
 def _back_to(request: Request) -> str:
