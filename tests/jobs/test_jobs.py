@@ -381,3 +381,23 @@ def test_the_jobs_page_lists_every_job_and_runs_a_dead_one_again(
     dispatcher = TestClient(app, follow_redirects=False)
     dispatcher.post("/console/login", data={"username": "dispatcher", "password": DEMO_PASSWORD})
     assert dispatcher.get("/console/jobs").status_code == 403
+
+
+def test_a_stopped_worker_closes_its_senders_threads_and_connections(
+    factory: sessionmaker[Session],
+) -> None:
+    from quarterhour.config import Settings
+    from quarterhour.entrypoints.shared.background import OutboxSender, make_worker
+
+    settings = Settings(
+        sms_gateway_url="http://127.0.0.1:9", sms_gateway_key="k", run_background_sweep=False
+    )
+    worker = make_worker(factory, settings, name="closing")
+    [sender] = [work for work in worker.also if isinstance(work, OutboxSender)]
+    assert sender.pool is not None
+    worker.start()
+    assert worker.stop(timeout=10)
+    with pytest.raises(RuntimeError):  # shut down: takes no more work
+        sender.pool.submit(lambda: None)
+    sms = sender.channels["sms"]
+    assert sms._client.is_closed  # type: ignore[attr-defined]

@@ -87,6 +87,9 @@ class Worker:
         # its own so that a long job never holds the customers' messages back: each returns how
         # much it did, and polls again at once while it is busy.
         self.also = list(also)
+        # What that work holds open (a sender's threads and connections), closed once the
+        # worker has stopped.
+        self.closing: list[Callable[[], None]] = []
         self._also_threads: list[threading.Thread] = []
         self.stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -197,6 +200,11 @@ class Worker:
                 self.stopping.wait(self.poll_seconds)
         for thread in self._also_threads:
             thread.join()
+        for close in self.closing:
+            try:
+                close()
+            except Exception:  # a connection that would not close cleanly: stopped all the same
+                log.exception("worker %s: closing %s failed", self.name, close)
         log.info("worker %s stopped", self.name)
 
     def _poll(self, work: Callable[[], int]) -> None:

@@ -8,7 +8,6 @@ them, and so does the worker the embedded server starts on a thread of its own (
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
@@ -208,24 +207,34 @@ def make_worker(
         schedules=schedules(settings),
     )
     if send_messages:
-        worker.also.append(outbox_sender(factory, settings, worker=worker.name))
+        sender = OutboxSender(factory, settings, worker=worker.name)
+        worker.also.append(sender)
+        worker.closing.append(sender.close)
     return worker
 
 
-def outbox_sender(
-    factory: sessionmaker[Session], settings: Settings, *, worker: str
-) -> Callable[[], int]:
-    """One round of the outbox's sender (notifications/sending.py): due messages claimed with a
-    lease, sent through the configured channels, outcomes recorded."""
-    channels = channels_from_settings(settings)
-    # Threads for the messages of one round, for the worker's life (idle between rounds).
-    pool = (
-        ThreadPoolExecutor(settings.sender_concurrency, thread_name_prefix=f"{worker}-outbox")
-        if settings.sender_concurrency > 1
-        else None
-    )
+class OutboxSender:
+    """One round of the outbox's sender (notifications/sending.py) each call: due messages
+    claimed with a lease, sent through the configured channels (SMS and webhooks on a pool of
+    threads for the worker's life), outcomes recorded. `close` ends the pool and the channels'
+    connections once the worker has stopped."""
 
-    def send() -> int:
-        return sending.send_due(factory, channels, worker=worker, settings=settings, pool=pool)
+    def __init__(self, factory: sessionmaker[Session], settings: Settings, *, worker: str):
+        self.factory, self.settings, self.worker = factory, settings, worker
+        self.channels = channels_from_settings(settings)
+        self.pool = (
+            ThreadPoolExecutor(settings.sender_concurrency, thread_name_prefix=f"{worker}-outbox")
+            if settings.sender_concurrency > 1
+            else None
+        )
 
-    return send
+    def __call__(self) -> int:
+        return sending.send_due(
+            self.factory, self.channels, worker=self.worker, settings=self.settings, pool=self.pool
+        )
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+        for channel in self.channels.values():
+            channel.close()
