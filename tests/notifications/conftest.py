@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
@@ -196,39 +197,45 @@ def customer(factory: sessionmaker[DbSession]) -> int:
 
 @dataclass
 class Heard:
-    """A live server whose own worker sends SMS to a live sandbox gateway, which reports back
-    and forwards replies to the server's callbacks."""
+    """A live server whose own worker sends SMS to the sandbox gateway mounted on it
+    (Settings.sms_sandbox, as the demo runs), which reports back and forwards replies to the
+    server's callbacks, each over real HTTP."""
 
     base: str  # the server
-    sms: str  # the sandbox gateway
+    sms: str  # the sandbox gateway on it
+    key: str  # the gateway's key
     gateway: sandbox_gateway.SandboxGateway
 
     def texts(self, phone: str) -> list[str]:
         return [m["text"] for m in self.gateway.received(phone)]
 
+    def answer(self, phone: str, text: str) -> None:
+        """The customer's text from his phone, through the gateway's inbound callback."""
+        sent = httpx.post(
+            f"{self.sms}/v1/simulate/inbound",
+            json={"from": phone, "text": text},
+            headers={"Authorization": f"Bearer {self.key}"},
+        )
+        assert sent.status_code < 300, sent.text
+
 
 @contextmanager
 def hearing_back(settings: Any, *, poll_seconds: float = 0.05) -> Iterator[Heard]:
-    from quarterhour.entrypoints.app import create_app
+    from quarterhour.entrypoints.app import SANDBOX_PATH, create_app
     from serving import serving
 
-    # The server's address is known once it runs: the sandbox is told its callbacks then.
-    gateway_app = sandbox_gateway.make_app(
-        KEY, report_url="http://127.0.0.1:9/reports", inbound_url="http://127.0.0.1:9/inbound"
+    port = free_port()
+    live = dataclasses.replace(
+        settings,
+        sms_sandbox=True,
+        sms_gateway_key=KEY,
+        public_base_url=f"http://127.0.0.1:{port}",
+        embedded_worker=True,
+        worker_poll_seconds=poll_seconds,
     )
-    gateway = gateway_app.state.gateway
-    with serving_asgi(gateway_app) as sms:
-        live = dataclasses.replace(
-            settings,
-            sms_gateway_url=sms,
-            sms_gateway_key=KEY,
-            embedded_worker=True,
-            worker_poll_seconds=poll_seconds,
-        )
-        with serving(create_app(live)) as base:
-            gateway.report_url = f"{base}/api/v1/gateway/sms/reports"
-            gateway.inbound_url = f"{base}/api/v1/gateway/sms/inbound"
-            yield Heard(base, sms, gateway)
+    app = create_app(live)
+    with serving(app, port=port) as base:
+        yield Heard(base, f"{base}{SANDBOX_PATH}", KEY, app.state.sandbox.state.gateway)
 
 
 # The staff's steps from a complaint taken in 包河区 to its reply by phone: (action, who, body).

@@ -5,7 +5,6 @@ the server as the gateway's signed inbound text: "3" to the survey sends the wor
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any
 
@@ -14,11 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from console.conftest import csrf_of
-from notifications.conftest import complaint, eventually, logins, reply_to
+from notifications.conftest import complaint, eventually, hearing_back, logins, reply_to
 from quarterhour.config import Settings
 from quarterhour.demo.organisation import DEMO_PASSWORD, Organisation
-from quarterhour.entrypoints.app import create_app
-from serving import free_port, serving
 from workorders.loop_client import CUSTOMER_PHONE
 
 pytestmark = pytest.mark.db
@@ -28,18 +25,10 @@ WAIT = 60  # a loaded CI machine: the server, its worker and the sandbox share t
 def test_the_demo_reads_its_sms_on_the_demo_phone_and_answers_the_survey(
     settings: Settings, org: Organisation, frozen_clock: Any
 ) -> None:
-    port = free_port()
-    live = dataclasses.replace(
-        settings,
-        sms_sandbox=True,
-        public_base_url=f"http://127.0.0.1:{port}",
-        embedded_worker=True,
-        worker_poll_seconds=0.05,
-    )
     with (
-        serving(create_app(live), port=port) as base,
-        httpx.Client(base_url=base, timeout=30) as api,
-        httpx.Client(base_url=base, timeout=30) as console,
+        hearing_back(settings) as heard,
+        httpx.Client(base_url=heard.base, timeout=30) as api,
+        httpx.Client(base_url=heard.base, timeout=30) as console,
     ):
         login = logins(api)
 

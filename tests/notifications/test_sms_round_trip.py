@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from notifications.conftest import KEY, complaint, eventually, hearing_back, logins, reply_to
+from notifications.conftest import complaint, eventually, hearing_back, logins, reply_to
 from quarterhour.config import Settings
 from quarterhour.demo.organisation import Organisation
 from workorders.loop_client import CUSTOMER_PHONE
@@ -25,8 +25,6 @@ def test_a_customer_hears_back_by_sms_and_answers_the_survey(
 ) -> None:
     # A morning (frozen_clock): at night the quiet hours would hold the messages back.
     with hearing_back(settings) as heard, httpx.Client(base_url=heard.base, timeout=30) as api:
-        sms = heard.sms
-
         login = logins(api)
 
         def texts() -> list[str]:
@@ -53,12 +51,7 @@ def test_a_customer_hears_back_by_sms_and_answers_the_survey(
             lambda: any("已向抄表员核实并致歉" in t for t in texts()), "the reply", seconds=WAIT
         )
 
-        answered = httpx.post(
-            f"{sms}/v1/simulate/inbound",
-            json={"from": CUSTOMER_PHONE, "text": "3"},
-            headers={"Authorization": f"Bearer {KEY}"},
-        )
-        assert answered.status_code < 300, answered.text
+        heard.answer(CUSTOMER_PHONE, "3")
         eventually(
             lambda: (
                 api.get(f"/api/v1/orders/{order['id']}", headers=dispatcher).json()["state"]

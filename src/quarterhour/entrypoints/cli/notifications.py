@@ -26,7 +26,8 @@ def sandbox(
         [], help="a number whose messages are reported failed (repeatable)"
     ),
 ) -> None:
-    """Run a sandbox SMS gateway in memory (it shows full numbers: keep it on a local port)."""
+    """Run a sandbox SMS gateway in memory (it lists full numbers to the key's holder: keep it
+    on a local port all the same)."""
     gateway = sandbox_gateway.make_app(
         key,
         report_url=report_url,
